@@ -1,0 +1,25 @@
+"""Options of the stages: one frozen value, built once by the shell from settings, passed in.
+
+Nothing in `processors/` reads the environment or keeps module-level switches; a test that
+wants other options builds another `StageOptions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class StageOptions:
+    # intake
+    max_payload_bytes: int = 8 * 1024 * 1024
+    # cleaning
+    min_body_chars: int = 80
+    #: IANA zone assumed for a publication time that the page gives without one (a dateline
+    #: such as "24 Feb, 2016 12:18"); records always carry RFC 3339 times with an offset.
+    assume_timezone: str = "UTC"
+    # extraction
+    lead_max_chars: int = 400
+    max_keywords: int = 8
+    # dedup
+    dedup_horizon_days: int = 7
