@@ -1,0 +1,166 @@
+"""Deduplication: verdicts from state passed in, new state passed out.
+
+Two decisions, each made where its state lives (the shell routes an article to the partition
+that owns the key, through a topic keyed by it):
+
+1. `check_url`, keyed by the article id (derived from the canonical URL): the same URL with the
+   same body is a `duplicate` (a re-crawl, final here); with another body it is an `update`;
+   never seen, it is a candidate `unique`. Either way the body's fingerprint is recorded.
+2. `check_content`, keyed by the body's fingerprint: the same normalised body already seen under
+   another id makes a `duplicate` of the earliest article that had it; otherwise the verdict of
+   step 1 stands and this article becomes the body's first owner.
+
+State is a key-value table per decision. Time lives in the keys (`<key>@<day>`, the day of the
+article's `fetched_at` since the epoch): a lookup reads the keys of the last `horizon` days, a
+write refreshes today's key, and `is_expired` tells the shell which keys to delete. Expiry thus
+needs nothing but the keys, and survives a worker's recovery of its tables from the changelog.
+Event time (not the wall clock) picks the day, so the offline mode and the workers, given the
+same input order, reach the same verdicts.
+
+The fingerprint is written by hand (xxh3-128 over a normalised body) because the normalisation
+is the part that matters and no library fixes it for news text: Unicode NFKC, case folding, and
+all punctuation and whitespace collapsed, so that quote styles and spacing do not make copies
+look different.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+import xxhash
+
+from processors.errors import DedupError
+from schemas.models import DedupVerdict, ExtractedArticle
+
+_EPOCH_SECONDS_PER_DAY = 86_400
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+#: Value stored per article id: the fingerprint of its latest body and when it was first seen.
+UrlEntry = Mapping[str, Any]
+#: Value stored per fingerprint: the id of the earliest article with that body, and its cluster.
+ContentEntry = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class UrlCheck:
+    """Outcome of `check_url`. `final` is set when the verdict needs no content check."""
+
+    fingerprint: str
+    candidate: DedupVerdict
+    final: bool
+    writes: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class ContentCheck:
+    verdict: DedupVerdict
+    writes: dict[str, dict[str, Any]]
+
+
+def fingerprint(text: str) -> str:
+    normal = _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    if not normal:
+        raise DedupError("empty_fingerprint", "the body has no words to fingerprint")
+    return xxhash.xxh3_128_hexdigest(normal.encode("utf-8"))
+
+
+def day_of(rfc3339: str) -> int:
+    try:
+        moment = datetime.fromisoformat(rfc3339.replace("Z", "+00:00"))
+    except ValueError:
+        raise DedupError("invalid_time", f"fetched_at is not a time: {rfc3339[:64]!r}") from None
+    return int(moment.timestamp()) // _EPOCH_SECONDS_PER_DAY
+
+
+def state_key(key: str, day: int) -> str:
+    return f"{key}@{day}"
+
+
+def lookup_keys(key: str, day: int, horizon_days: int) -> list[str]:
+    """Keys to read for `key` on `day`, newest first."""
+    return [state_key(key, d) for d in range(day, day - horizon_days - 1, -1)]
+
+
+def is_expired(stored_key: str, today: int, horizon_days: int) -> bool:
+    _, _, day = stored_key.rpartition("@")
+    try:
+        return int(day) < today - horizon_days
+    except ValueError:
+        return True  # not a key this module wrote: nothing reads it, so it is garbage
+
+
+def expired_keys(keys: Iterable[str], today: int, horizon_days: int) -> list[str]:
+    return [k for k in keys if is_expired(k, today, horizon_days)]
+
+
+def check_url(
+    article: ExtractedArticle,
+    found: Iterable[UrlEntry | None],
+    source: str,
+) -> UrlCheck:
+    """Decide from the URL's stored entries (`found`: the values at `lookup_keys`, newest first).
+
+    `source` names the input (its Kafka coordinates). An entry that the same input wrote means
+    the input is being processed again after a restart (at-least-once delivery): the decision
+    stored with it is returned unchanged, so a replay never judges an article a copy of itself.
+    """
+    fp = fingerprint(article.text)
+    day = day_of(article.fetched_at)
+    latest = next((entry for entry in found if entry), None)
+    if latest is not None and latest.get("src") == source:
+        return UrlCheck(fp, DedupVerdict.from_dict(latest["verdict"]), bool(latest["final"]), {})
+    if latest is None:
+        candidate, final, first_seen = DedupVerdict("unique", None, article.id, 0.0), False, article.fetched_at
+    elif latest["fp"] == fp:
+        candidate, final = DedupVerdict("duplicate", article.id, latest["cluster_id"], 1.0), True
+        first_seen = latest["first_seen"]
+    else:
+        candidate, final = DedupVerdict("update", None, latest["cluster_id"], 0.0), False
+        first_seen = latest["first_seen"]
+    entry = {
+        "fp": fp,
+        "first_seen": first_seen,
+        "cluster_id": candidate.cluster_id,
+        "src": source,
+        "verdict": candidate.to_dict(),
+        "final": final,
+    }
+    return UrlCheck(fp, candidate, final, {state_key(article.id, day): entry})
+
+
+def check_content(
+    article: ExtractedArticle,
+    fp: str,
+    candidate: DedupVerdict,
+    found: Iterable[ContentEntry | None],
+    source: str,
+) -> ContentCheck:
+    """Decide from the fingerprint's stored entries (values at `lookup_keys(fp, ...)`).
+
+    As in `check_url`, an entry written by this very input returns the decision made then.
+    """
+    day = day_of(article.fetched_at)
+    owner = next((entry for entry in found if entry), None)
+    if owner is not None and owner.get("src") == source:
+        return ContentCheck(DedupVerdict.from_dict(owner["verdict"]), {})
+    if owner is None or owner["id"] == article.id:
+        verdict = candidate
+        entry = {
+            "id": article.id,
+            "cluster_id": candidate.cluster_id,
+            "first_seen": owner["first_seen"] if owner else article.fetched_at,
+        }
+    else:
+        verdict = DedupVerdict("duplicate", owner["id"], owner["cluster_id"], 1.0)
+        entry = {"id": owner["id"], "cluster_id": owner["cluster_id"], "first_seen": owner["first_seen"]}
+    entry["src"] = source
+    entry["verdict"] = verdict.to_dict()
+    return ContentCheck(verdict, {state_key(fp, day): entry})
+
+
+def source_id(topic: str, partition: int, offset: int) -> str:
+    return f"{topic}/{partition}/{offset}"

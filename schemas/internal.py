@@ -1,0 +1,83 @@
+"""Messages of copydesk's internal topics (between its chained agents).
+
+Every internal message carries the coordinates of the raw input it descends from and that input's
+original bytes, so that any later stage can account for the input (its outcome names the raw
+topic, partition and offset) and dead-letter it with the bytes the crawler sent. The original is
+always UTF-8 here: intake rejects anything else before the first hop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from schemas.models import CleanedArticle, DedupVerdict, ExtractedArticle, SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    source: SourceRef
+    payload: bytes
+    article: CleanedArticle
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    source: SourceRef
+    payload: bytes
+    article: ExtractedArticle
+
+
+@dataclass(frozen=True, slots=True)
+class ContentProbe:
+    """An article on its way to the partition that owns its body's fingerprint."""
+
+    source: SourceRef
+    payload: bytes
+    article: ExtractedArticle
+    fingerprint: str
+    candidate: DedupVerdict
+
+
+def dumps(message: Cleaned | Extracted | ContentProbe) -> bytes:
+    body: dict[str, Any] = {
+        "source": message.source.to_dict(),
+        "payload": message.payload.decode("utf-8"),
+        "article": message.article.to_dict(),
+    }
+    if isinstance(message, ContentProbe):
+        body["fingerprint"] = message.fingerprint
+        body["candidate"] = message.candidate.to_dict()
+    return orjson.dumps(body)
+
+
+def loads_cleaned(data: bytes) -> Cleaned:
+    d = orjson.loads(data)
+    return Cleaned(SourceRef.from_dict(d["source"]), d["payload"].encode("utf-8"), CleanedArticle.from_dict(d["article"]))
+
+
+def loads_extracted(data: bytes) -> Extracted:
+    d = orjson.loads(data)
+    return Extracted(SourceRef.from_dict(d["source"]), d["payload"].encode("utf-8"), ExtractedArticle.from_dict(d["article"]))
+
+
+def loads_probe(data: bytes) -> ContentProbe:
+    d = orjson.loads(data)
+    return ContentProbe(
+        SourceRef.from_dict(d["source"]),
+        d["payload"].encode("utf-8"),
+        ExtractedArticle.from_dict(d["article"]),
+        d["fingerprint"],
+        DedupVerdict.from_dict(d["candidate"]),
+    )
+
+
+def peek_origin(data: bytes) -> tuple[SourceRef, bytes] | None:
+    """The raw input's coordinates and bytes inside an internal message, if it can be read."""
+    try:
+        d = orjson.loads(data)
+        return SourceRef.from_dict(d["source"]), d["payload"].encode("utf-8")
+    except Exception:  # noqa: BLE001 - used only on the way to a dead letter
+        return None

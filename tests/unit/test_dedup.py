@@ -1,0 +1,101 @@
+"""Dedup decisions from state passed in: tables of articles in order and the verdicts expected."""
+
+from __future__ import annotations
+
+import pytest
+
+from processors import dedup
+from processors.errors import DedupError
+from schemas.models import DedupVerdict, Entities, ExtractedArticle
+
+
+def article(id_: str, text: str, fetched_at: str = "2024-05-03T10:00:00Z") -> ExtractedArticle:
+    return ExtractedArticle(
+        id=id_, url=f"https://x.test/{id_}", canonical_url=f"https://x.test/{id_}", site="x.test", title="t",
+        authors=(), published_at=None, language="en", text=text, lead=text[:20], word_count=len(text.split()),
+        entities=Entities(), keywords=(), fetched_at=fetched_at,
+    )
+
+
+class Store:
+    """The two tables as dicts, driven exactly as the shell drives faust's."""
+
+    def __init__(self, horizon: int = 7) -> None:
+        self.urls: dict = {}
+        self.contents: dict = {}
+        self.horizon = horizon
+        self.offset = 0
+
+    def decide(self, a: ExtractedArticle, source: str | None = None) -> DedupVerdict:
+        if source is None:
+            self.offset += 1
+            source = f"raw/0/{self.offset}"
+        day = dedup.day_of(a.fetched_at)
+        u = dedup.check_url(a, (self.urls.get(k) for k in dedup.lookup_keys(a.id, day, self.horizon)), source)
+        self.urls.update(u.writes)
+        if u.final:
+            return u.candidate
+        c = dedup.check_content(
+            a, u.fingerprint, u.candidate,
+            (self.contents.get(k) for k in dedup.lookup_keys(u.fingerprint, day, self.horizon)), source,
+        )
+        self.contents.update(c.writes)
+        return c.verdict
+
+
+BODY = "Islamic State is shifting its focus from Iraq and Syria to Libya."
+SEQUENCES = [
+    ("re-crawl", [("a", BODY), ("a", BODY)], [("unique", None, "a"), ("duplicate", "a", "a")]),
+    ("update", [("a", BODY), ("a", BODY + " Updated.")], [("unique", None, "a"), ("update", None, "a")]),
+    ("copy elsewhere", [("a", BODY), ("b", BODY)], [("unique", None, "a"), ("duplicate", "a", "a")]),
+    ("copy differs only in case, quotes and spacing",
+     [("a", BODY), ("b", "  islamic STATE is shifting its focus from Iraq, and Syria — to Libya ")],
+     [("unique", None, "a"), ("duplicate", "a", "a")]),
+    ("copy of a copy names the original", [("a", BODY), ("b", BODY), ("c", BODY)],
+     [("unique", None, "a"), ("duplicate", "a", "a"), ("duplicate", "a", "a")]),
+    ("update back to an earlier body stays an update",
+     [("a", BODY), ("a", BODY + " x"), ("a", BODY)], [("unique", None, "a"), ("update", None, "a"), ("update", None, "a")]),
+    ("distinct articles", [("a", BODY), ("b", "Another story entirely.")], [("unique", None, "a"), ("unique", None, "b")]),
+]
+
+
+@pytest.mark.parametrize(("name", "inputs", "expected"), SEQUENCES, ids=[s[0] for s in SEQUENCES])
+def test_verdict_sequences(name, inputs, expected):
+    store = Store()
+    got = [store.decide(article(i, t)) for i, t in inputs]
+    assert [(v.status, v.duplicate_of, v.cluster_id) for v in got] == expected
+
+
+def test_replayed_input_gets_the_same_verdict_not_a_copy_of_itself():
+    store = Store()
+    first = store.decide(article("a", BODY), "raw/0/7")
+    again = store.decide(article("a", BODY), "raw/0/7")
+    assert first == again == DedupVerdict("unique", None, "a", 0.0)
+    copy = store.decide(article("b", BODY), "raw/0/8")
+    copy_again = store.decide(article("b", BODY), "raw/0/8")
+    assert copy == copy_again == DedupVerdict("duplicate", "a", "a", 1.0)
+
+
+def test_state_older_than_the_horizon_is_not_seen_and_is_expired():
+    store = Store(horizon=7)
+    store.decide(article("a", BODY, "2024-05-01T10:00:00Z"))
+    assert store.decide(article("b", BODY, "2024-05-08T10:00:00Z")).status == "duplicate"  # 7 days: seen
+    store2 = Store(horizon=7)
+    store2.decide(article("a", BODY, "2024-05-01T10:00:00Z"))
+    assert store2.decide(article("b", BODY, "2024-05-09T10:00:00Z")).status == "unique"  # 8 days: gone
+    today = dedup.day_of("2024-05-09T10:00:00Z")
+    old = dedup.expired_keys(store2.urls, today, 7)
+    assert old == [dedup.state_key("a", dedup.day_of("2024-05-01T10:00:00Z"))]
+    assert dedup.expired_keys(["not-a-day-key"], today, 7) == ["not-a-day-key"]
+
+
+def test_lookup_keys_are_newest_first_over_the_horizon():
+    assert dedup.lookup_keys("k", 100, 2) == ["k@100", "k@99", "k@98"]
+
+
+def test_fingerprint_normalises_and_refuses_empty_bodies():
+    assert dedup.fingerprint("A “quote”, here.") == dedup.fingerprint('a "QUOTE" here')
+    assert dedup.fingerprint("one text") != dedup.fingerprint("another text")
+    with pytest.raises(DedupError) as info:
+        dedup.fingerprint(" … — ")
+    assert info.value.kind == "empty_fingerprint"
