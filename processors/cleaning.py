@@ -1,0 +1,529 @@
+"""Cleaning: from a crawler's raw page to the article body as paragraphs, plus page hints.
+
+Two inputs, two paths:
+
+* HTML (`raw.html`): trafilatura does the hard part, finding the article in the markup and
+  reading the page's metadata (title, authors, date via htmldate, canonical URL, site name,
+  description). The page is parsed once (`trafilatura.load_html`) and that tree is handed to
+  `bare_extraction`, which copies it before pruning; the `<html lang>` hint is read off the same
+  tree, and the recall-oriented second attempt, when the first finds no body, reuses it too.
+  Library calls stay deterministic: trafilatura's cross-document deduplication (a module-level
+  LRU cache) stays off, and htmldate's upper date bound is the fetch time, not the clock.
+* Text (`raw.text`, a page as a crawler saved it): written here by hand, because no library
+  cleans *already flattened* page text: trafilatura and jusText classify DOM blocks, and with
+  the markup gone they see one block. Each line is classified from cheap features (length, word
+  count, stopword ratio, terminal punctuation, position relative to the prose, vocabulary) so
+  that page furniture (icon-label runs, media-player tails, share and cookie lines, lone credit
+  tokens) goes, datelines, bylines and the headline go to `PageHints`, and body paragraphs,
+  short quoted sentences included, stay. It must run at thousands of articles per second, so it
+  is regular expressions compiled at import and set look-ups, nothing per line that allocates a
+  parser.
+
+Datelines are parsed by hand too: four compiled patterns and the month table of
+`processors.vocabulary` read "24 Feb, 2016 12:18", "February 24, 2016", "2016-02-24 12:18" and
+"24.02.2016" in a few microseconds, where `dateparser.parse` (installed with htmldate) takes
+about a millisecond per call, which alone would exceed the text path's whole budget.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+import trafilatura
+
+from processors import vocabulary as vocab
+from processors.errors import CleaningError
+from processors.options import StageOptions
+from schemas.models import CleanedArticle, PageHints, RawArticle
+
+__all__ = ["clean", "parse_dateline", "split_authors"]
+
+# --- shared patterns ---------------------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+")
+#: From the first to the last letter or digit: one left-to-right scan, where an
+#: "edge punctuation" substitution would retry its end anchor at every position.
+_ALNUM_SPAN = re.compile(r"[^\W_](?:.*[^\W_])?", re.DOTALL)
+_WORD = re.compile(r"\w+(?:['’-]\w+)*")
+#: Ends like a sentence: terminal punctuation, possibly inside closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’»)\]]*$|[\"”’»]$")
+_DURATION = re.compile(r"^\d{1,2}(?::\d{2}){1,2}$")
+_COOKIE_CONTEXT = re.compile(
+    r"\b(?:we use|this (?:web)?site|our (?:web)?site|by continuing|by using|accept|consent|"
+    r"privacy|partners)\b"
+)
+
+# --- datelines ---------------------------------------------------------------------------------
+
+_PREFIXES = sorted(
+    [(p, False) for p in vocab.DATELINE_PUBLISHED_PREFIXES]
+    + [(p, True) for p in vocab.DATELINE_UPDATED_PREFIXES],
+    key=lambda pair: -len(pair[0]),
+)
+_PREFIX_RE = re.compile(
+    r"^(?P<prefix>" + "|".join(re.escape(p) for p, _ in _PREFIXES) + r")\b\s*(?:on|at)?\s*[:\-–]?\s*",
+    re.IGNORECASE,
+)
+_UPDATED_PREFIXES = frozenset(p for p, updated in _PREFIXES if updated)
+_WEEKDAY_RE = re.compile(r"^(?P<wd>[^\W\d_]{3,10})\.?,?\s+")
+
+_TIME = (
+    r"(?:\s*(?:,|at|um|à|a las|alle|-|–|\||T)?\s*"
+    r"(?P<H>\d{1,2})[:.h](?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?"
+    r"\s*(?P<ampm>[ap]\.?\s?m\.?)?\s*(?:uhr|h)?)?"
+)
+_ZONE = r"\s*\(?(?P<tz>z|[+-]\d{2}:?\d{2}|(?:gmt|utc)(?:\s?[+-]\d{1,2}(?::?\d{2})?)?|[a-z]{2,5})?\)?\s*"
+_DATE_FORMS = tuple(
+    re.compile(pattern + _TIME + _ZONE + r"$", re.IGNORECASE)
+    for pattern in (
+        r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\.?\s*(?:de\s+)?(?P<mon>[^\W\d_]{3,10})\.?,?\s*(?:de\s+)?(?P<y>\d{4})",
+        r"(?P<mon>[^\W\d_]{3,10})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})",
+        r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})",
+        r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})",
+    )
+)
+_ZONE_OFFSET = re.compile(r"^(?:gmt|utc)?\s?(?P<sign>[+-])(?P<h>\d{1,2}):?(?P<m>\d{2})?$")
+_DATELINE_SEGMENTS = re.compile(r"\s+[|/·•]\s+|\s+(?=(?:edited|updated|last updated)\b)", re.I)
+#: The longest line worth trying as a dateline; prose mentioning a date is longer.
+_DATELINE_MAX_CHARS = 90
+
+
+def parse_dateline(line: str, assume_timezone: str = "UTC") -> str | None:
+    """The publication time a lone dateline gives, as RFC 3339 with an offset, else None.
+
+    A line is a dateline only when all of it is a date (after an optional "Published:" /
+    "Updated:" prefix and a weekday); a sentence that mentions a date is not. A line with
+    several dates ("Published 24 Feb / Updated 25 Feb") gives the published one. Times without
+    a zone are read in `assume_timezone`; dates without a time are read as midnight there.
+    """
+    line = line.strip()
+    if not line or len(line) > _DATELINE_MAX_CHARS or not any(c.isdigit() for c in line):
+        return None
+    segments = _DATELINE_SEGMENTS.split(line)
+    found: list[tuple[bool, str]] = []
+    for segment in segments:
+        parsed = _parse_date_segment(segment, assume_timezone)
+        if parsed is None:
+            return None
+        found.append(parsed)
+    published = [value for updated, value in found if not updated]
+    return (published or [found[0][1]])[0]
+
+
+def _parse_date_segment(text: str, assume_timezone: str) -> tuple[bool, str] | None:
+    updated = False
+    match = _PREFIX_RE.match(text)
+    if match:
+        updated = match["prefix"].lower() in _UPDATED_PREFIXES
+        text = text[match.end():]
+    match = _WEEKDAY_RE.match(text)
+    if match and match["wd"].lower() in vocab.WEEKDAYS:
+        text = text[match.end():]
+    for form in _DATE_FORMS:
+        match = form.match(text)
+        if match:
+            value = _to_rfc3339(match.groupdict(), assume_timezone)
+            return None if value is None else (updated, value)
+    return None
+
+
+def _to_rfc3339(parts: dict[str, str | None], assume_timezone: str) -> str | None:
+    if parts.get("mon") is not None:
+        month = vocab.MONTHS.get(parts["mon"].lower().rstrip("."))
+        if month is None:
+            return None
+    else:
+        month = int(parts["m"])  # type: ignore[arg-type]
+    hour = int(parts["H"]) if parts.get("H") else 0
+    minute = int(parts["M"]) if parts.get("M") else 0
+    second = int(parts["S"]) if parts.get("S") else 0
+    ampm = (parts.get("ampm") or "").lower()
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm.startswith("p") else 0)
+    zone = _zone(parts.get("tz"), assume_timezone)
+    if zone is None:
+        return None
+    try:
+        moment = datetime(int(parts["y"]), month, int(parts["d"]), hour, minute, second,  # type: ignore[arg-type]
+                          tzinfo=zone)
+    except ValueError:
+        return None
+    return moment.isoformat(timespec="seconds")
+
+
+def _zone(token: str | None, assume_timezone: str) -> tzinfo | None:
+    if not token:
+        return ZoneInfo(assume_timezone)
+    token = token.lower().replace(" ", "")
+    if token in vocab.ZONE_ABBREVIATIONS:
+        return timezone(timedelta(minutes=vocab.ZONE_ABBREVIATIONS[token]))
+    match = _ZONE_OFFSET.match(token)
+    if match:
+        minutes = int(match["h"]) * 60 + int(match["m"] or 0)
+        return timezone(timedelta(minutes=-minutes if match["sign"] == "-" else minutes))
+    if token in ("am", "pm"):
+        return None
+    # An unknown abbreviation: the time is there, its zone is not knowable; assume as documented.
+    return ZoneInfo(assume_timezone)
+
+
+# --- bylines -----------------------------------------------------------------------------------
+
+_BYLINE_RE = re.compile(
+    r"^(?:" + "|".join(re.escape(p) for p in sorted(vocab.BYLINE_PREFIXES, key=len, reverse=True))
+    + r")\s+(?P<names>.+)$",
+    re.IGNORECASE,
+)
+_AUTHOR_SPLIT = re.compile("|".join(re.escape(j) for j in vocab.AUTHOR_JOINERS) + r"|;")
+_NAME_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "del", "la", "le",
+                             "al", "el", "bin", "ibn", "du", "dos", "y"})
+_BYLINE_MAX_CHARS = 120
+
+
+def split_authors(names: str) -> tuple[str, ...]:
+    """Names from an author string ("A; B", "A, B and C"), spacing collapsed, first seen kept."""
+    result: list[str] = []
+    seen: set[str] = set()
+    for part in _AUTHOR_SPLIT.split(names):
+        name = _SPACES.sub(" ", part).strip(" .,;:|-–")
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            result.append(name)
+    return tuple(result)
+
+
+def _byline_authors(line: str) -> tuple[str, ...] | None:
+    if len(line) > _BYLINE_MAX_CHARS:
+        return None
+    match = _BYLINE_RE.match(line)
+    if not match:
+        return None
+    names = re.split(r"\s+[|•·–—-]\s+", match["names"], maxsplit=1)[0].rstrip(".")
+    authors = split_authors(names)
+    if not authors or not all(_looks_like_name(a) for a in authors):
+        return None
+    return authors
+
+
+def _looks_like_name(name: str) -> bool:
+    words = name.split()
+    if not 1 <= len(words) <= 5:
+        return False
+    return all(w[0].isupper() or w.lower() in _NAME_PARTICLES for w in words) and words[0][0].isupper()
+
+
+# --- line classification (text path) ----------------------------------------------------------
+
+
+class _Line(NamedTuple):
+    text: str
+    block_start: bool  # a blank line (or the start) precedes it
+    prose: bool
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+
+
+def furniture_key(line: str) -> str:
+    """The form in which lines are compared with the furniture vocabulary and with the title:
+    case-folded, typographic quotes made plain, punctuation off both ends, spacing collapsed."""
+    match = _ALNUM_SPAN.search(line.casefold().translate(_QUOTES))
+    return " ".join(match.group().split()) if match else ""
+
+
+def _is_furniture(line: str, lowered: str) -> bool:
+    """Furniture judged from a whole line: vocabulary openings, consent banners, icon runs."""
+    size = len(line)
+    if size <= vocab.FURNITURE_PREFIX_MAX_CHARS and lowered.startswith(vocab.FURNITURE_PREFIXES):
+        return True
+    if size <= vocab.COOKIE_LINE_MAX_CHARS and "cookie" in lowered and _COOKIE_CONTEXT.search(lowered):
+        return True
+    return _is_icon_run(lowered)
+
+
+def _is_icon_run(lowered: str) -> bool:
+    if not any(m in lowered for m in vocab.ICON_MARKERS):
+        return False
+    tokens = lowered.split()
+    if len(tokens) < 4:
+        return False
+    marked = sum(1 for t in tokens if any(m in t for m in vocab.ICON_MARKERS))
+    return marked >= 3 and marked * 10 >= len(tokens) * 3
+
+
+def _words(lowered: str) -> list[str]:
+    return _WORD.findall(lowered)
+
+
+def _is_prose(line: str, lowered: str, sentence: bool) -> bool:
+    """A sentence, or a long enough run of words with function words in it."""
+    if sentence:
+        return any(c.isalpha() for c in line)
+    words = _words(lowered)
+    if len(words) >= 8:
+        stop = sum(1 for w in words if w in vocab.CLEANING_STOPWORDS)
+        return stop * 100 >= len(words) * 15
+    return False
+
+
+def _is_title_like(line: str, words: list[str]) -> bool:
+    if not 2 <= len(words) <= 30 or len(line) > 250:
+        return False
+    if line[-1] in ".,;:" or not (line[0].isupper() or line[0].isdigit() or line[0] in "\"'“‘«"):
+        return False
+    return True
+
+
+def _is_title(line: str, title: str | None, title_key: str | None) -> bool:
+    # Lengths first: the key is built only for lines that could be the title.
+    return (
+        title is not None
+        and abs(len(line) - len(title)) <= _TITLE_LENGTH_SLACK
+        and furniture_key(line) == title_key
+    )
+
+
+#: Exact furniture phrases are shorter than this; longer lines are not looked up.
+_SHORT_LINE_CHARS = 60
+_TITLE_LENGTH_SLACK = 12
+
+
+def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> tuple[tuple[str, ...], PageHints]:
+    title = " ".join(crawler_title.split()) if crawler_title else None
+    title_key = furniture_key(title) if title else None
+    published: str | None = None
+    authors: tuple[str, ...] = ()
+    kept: list[_Line] = []
+    headline_at: int | None = None
+    seen_sentence = False
+    blank_before = True
+
+    for raw_line in text.splitlines():
+        line = " ".join(raw_line.split())
+        if not line:
+            blank_before = True
+            continue
+        block_start, blank_before = blank_before, False
+        if len(line) <= _SHORT_LINE_CHARS:
+            key = furniture_key(line)
+            if not key or key in vocab.FURNITURE_LINES or key in vocab.PLAYER_LINES or _DURATION.match(line):
+                continue
+        lowered = line.casefold()
+        if _is_furniture(line, lowered) or _is_title(line, title, title_key):
+            continue
+        if len(line) <= _DATELINE_MAX_CHARS and line[0].isalnum():
+            when = parse_dateline(line, assume_timezone)
+            if when is not None:
+                published = published or when
+                continue
+        if len(line) <= _BYLINE_MAX_CHARS:
+            byline = _byline_authors(line)
+            if byline is not None:
+                authors = authors or byline
+                continue
+        sentence = _SENTENCE_END.search(line) is not None
+        if title is None and headline_at is None and not seen_sentence and _is_title_like(line, _words(lowered)):
+            headline_at = len(kept)
+        elif not sentence and line.count(" ") < 2:
+            continue  # a lone credit or label ("RT", "Reuters", "Getty Images")
+        seen_sentence = seen_sentence or sentence
+        kept.append(_Line(line, block_start, _is_prose(line, lowered, sentence)))
+
+    if title is None and headline_at is not None:
+        # The headline is a title-like line alone in its block, before the first sentence.
+        following = headline_at + 1
+        if following == len(kept) or kept[following].block_start:
+            title = kept[headline_at].text
+            title_key = furniture_key(title)
+    paragraphs = _assemble(kept, title, title_key)
+    return paragraphs, PageHints(title=title, authors=authors, published_at=published)
+
+
+def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> tuple[str, ...]:
+    """Body paragraphs: the headline's copies out, non-prose lines out of the head and the tail
+    (navigation, tags), hard-wrapped continuation lines joined to their paragraph."""
+    lines = [ln for ln in lines if not _is_title(ln.text, title, title_key)]
+    prose_at = [i for i, ln in enumerate(lines) if ln.prose]
+    if not prose_at:
+        return ()
+    first, last = prose_at[0], prose_at[-1]
+    paragraphs: list[str] = []
+    previous: _Line | None = None
+    for ln in lines[first:last + 1]:
+        if (
+            previous is not None
+            and not ln.block_start
+            and not _SENTENCE_END.search(previous.text)
+            and ln.text[0].islower()
+        ):
+            paragraphs[-1] = f"{paragraphs[-1]} {ln.text}"
+        else:
+            paragraphs.append(ln.text)
+        previous = ln
+    return tuple(paragraphs)
+
+
+# --- HTML path ---------------------------------------------------------------------------------
+
+_HTML_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+_LANG_CODE = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]+)*$", re.IGNORECASE)
+
+
+def _html_language(tree) -> str | None:  # type: ignore[no-untyped-def]
+    candidates = [tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang")]
+    for meta in tree.iterfind(".//head/meta"):
+        name = (meta.get("http-equiv") or meta.get("property") or meta.get("name") or "").lower()
+        if name in ("content-language", "og:locale", "language", "dc.language"):
+            candidates.append(meta.get("content"))
+    for value in candidates:
+        match = _LANG_CODE.match((value or "").strip())
+        if match:
+            return match.group(1).lower()
+    return None
+
+
+def _html_published_at(value: str | None, assume_timezone: str) -> str | None:
+    if not value:
+        return None
+    for fmt in (_HTML_DATE_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
+        try:
+            moment = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(assume_timezone))
+        return moment.isoformat(timespec="seconds")
+    return None
+
+
+def _latest_publication_date(fetched_at: str) -> str | None:
+    """htmldate's upper bound, from the fetch time (a day of slack for zones), not the clock."""
+    try:
+        fetched = date.fromisoformat(fetched_at[:10])
+    except ValueError:
+        return None
+    return (fetched + timedelta(days=1)).isoformat()
+
+
+def _repeats_title(key: str, title_key: str) -> bool:
+    """The line is the headline, or the headline of a <title> that also carries a site name."""
+    return key == title_key or (title_key.startswith(key) and len(key) * 2 >= len(title_key))
+
+
+def _text_paragraphs(text: str | None, title: str | None) -> tuple[str, ...]:
+    title_key = furniture_key(title) if title else None
+    paragraphs = []
+    for raw_line in (text or "").splitlines():
+        line = " ".join(raw_line.split())
+        if not line:
+            continue
+        key = furniture_key(line)
+        if not key or key in vocab.FURNITURE_LINES:
+            continue
+        if not paragraphs and title_key and _repeats_title(key, title_key):
+            continue
+        paragraphs.append(line)
+    return tuple(paragraphs)
+
+
+def _clean_html(raw: RawArticle, options: StageOptions) -> tuple[tuple[str, ...], PageHints]:
+    tree = trafilatura.load_html(raw.html)
+    if tree is None:
+        return (), PageHints()
+    date_params: dict[str, object] = {
+        "original_date": True,
+        "extensive_search": False,
+        "outputformat": _HTML_DATE_FORMAT,
+    }
+    latest = _latest_publication_date(raw.fetched_at)
+    if latest:
+        date_params["max_date"] = latest
+    common = dict(
+        url=raw.url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        deduplicate=False,
+        date_extraction_params=date_params,
+    )
+    document = trafilatura.bare_extraction(tree, **common)
+    paragraphs = _text_paragraphs(document.text, document.title) if document else ()
+    if _body_chars(paragraphs) < options.min_body_chars:
+        # Short or unusual pages: trade precision for recall before giving up on the page.
+        second = trafilatura.bare_extraction(tree, favor_recall=True, **common)
+        if second is not None:
+            document = document or second
+            paragraphs = _text_paragraphs(second.text, document.title)
+    if document is None:
+        return (), PageHints(language=_html_language(tree))
+
+    site_name = _SPACES.sub(" ", document.sitename).strip() if document.sitename else None
+    authors = split_authors(document.author or "")
+    if site_name:
+        # trafilatura falls back to the publisher for pages that credit nobody
+        authors = tuple(a for a in authors if a.casefold() != site_name.casefold())
+    hints = PageHints(
+        title=_SPACES.sub(" ", document.title).strip() if document.title else None,
+        authors=authors,
+        published_at=_html_published_at(document.date, options.assume_timezone),
+        canonical_url=document.url or None,
+        site_name=site_name,
+        language=_html_language(tree),
+        description=_SPACES.sub(" ", document.description).strip() if document.description else None,
+    )
+    return paragraphs, hints
+
+
+# --- the stage ---------------------------------------------------------------------------------
+
+
+def _body_chars(paragraphs: tuple[str, ...]) -> int:
+    return sum(len(p) for p in paragraphs)
+
+
+def clean(raw: RawArticle, options: StageOptions) -> CleanedArticle:
+    """The article body of a raw page as paragraphs, and what the page says about itself.
+
+    Raises `CleaningError("empty_body", ...)` when the body found is shorter than
+    `options.min_body_chars` (all paragraphs together).
+    """
+    paragraphs: tuple[str, ...] = ()
+    hints = PageHints()
+    if raw.html is not None:
+        paragraphs, hints = _clean_html(raw, options)
+    if _body_chars(paragraphs) < options.min_body_chars and raw.text:
+        # A crawler that sent both gets its text read when the markup yields nothing.
+        text_paragraphs, text_hints = _clean_text(raw.text, raw.title, options.assume_timezone)
+        if _body_chars(text_paragraphs) > _body_chars(paragraphs):
+            paragraphs = text_paragraphs
+            hints = _merge_hints(hints, text_hints)
+    if _body_chars(paragraphs) < options.min_body_chars:
+        raise CleaningError(
+            "empty_body",
+            f"{_body_chars(paragraphs)} body chars found, {options.min_body_chars} needed ({raw.url})",
+        )
+    return CleanedArticle(
+        url=raw.url,
+        fetched_at=raw.fetched_at,
+        source_format=raw.source_format,
+        paragraphs=paragraphs,
+        hints=hints,
+        crawler_title=raw.title,
+    )
+
+
+def _merge_hints(first: PageHints, second: PageHints) -> PageHints:
+    return PageHints(
+        title=first.title or second.title,
+        authors=first.authors or second.authors,
+        published_at=first.published_at or second.published_at,
+        canonical_url=first.canonical_url or second.canonical_url,
+        site_name=first.site_name or second.site_name,
+        language=first.language or second.language,
+        description=first.description or second.description,
+    )

@@ -1,0 +1,359 @@
+"""Extraction: from cleaned paragraphs and page hints to the fields of an enriched record.
+
+Libraries do what they do well: courlan normalises URLs (case, ports, path quoting, its own
+tracker list) and finds the registered domain; xxhash gives the id; py3langid names the
+language; jusText's stoplists (read once, in `processors.vocabulary`) say which words carry no
+meaning. Written here by hand, because no installed library does it for news records:
+
+* the canonical-URL policy (when to trust a page's canonical link, the tracking parameters of
+  `vocabulary.TRACKING_PARAMS`, fragments dropped, one trailing-slash rule), since an article's
+  id is derived from it and two spellings of one URL must give one id;
+* stripping a site name off a headline ("Headline | Site"), which needs the site's names;
+* the lead, cut at a sentence (or else a word) boundary;
+* the word count, which counts CJK characters as words: Chinese and Japanese put no spaces
+  between words, so `str.split` would count a whole paragraph as one;
+* keywords: position-weighted frequency of non-stopword words and capitalised phrases. Keyword
+  libraries (YAKE, RAKE, KeyBERT) are not installed, and a frequency score with title and lead
+  weights is what a news record needs, deterministic and in microseconds.
+
+Entities are left empty: a later stage brings a model for them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import courlan
+import py3langid
+import xxhash
+
+from processors import vocabulary as vocab
+from processors.options import StageOptions
+from schemas.models import CleanedArticle, Entities, ExtractedArticle
+
+__all__ = [
+    "article_id",
+    "canonical_url",
+    "clean_title",
+    "count_words",
+    "detect_language",
+    "extract",
+    "extract_keywords",
+    "make_lead",
+    "normalize_url",
+    "site_of",
+]
+
+_SPACES = re.compile(r"\s+")
+_HOST = re.compile(r"^(?=.{4,253}$)(?:(?!-)[^\W_](?:[^\W_]|-){0,62}\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{2,59})$")
+_NON_ALNUM = re.compile(r"[\W_]+")
+
+# --- URLs --------------------------------------------------------------------------------------
+
+
+def _is_tracking(name: str) -> bool:
+    name = name.lower()
+    return name in vocab.TRACKING_PARAMS or name.startswith(vocab.TRACKING_PARAM_PREFIXES)
+
+
+def normalize_url(url: str) -> str:
+    """One spelling per URL: lower-case scheme and host, no default port, no fragment, no
+    tracking parameters, the others sorted, and no trailing slash except on the root path."""
+    parts = urlsplit(url.strip())
+    query = sorted(
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+    )
+    rebuilt = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    normalised = urlsplit(courlan.normalize_url(rebuilt, strict=False, trailing_slash=False))
+    path = normalised.path.rstrip("/") or "/"
+    return urlunsplit((normalised.scheme, normalised.netloc, path, normalised.query, ""))
+
+
+def _plausible(parts) -> bool:  # type: ignore[no-untyped-def]
+    if parts.scheme not in ("http", "https"):
+        return False
+    try:
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    return bool(_HOST.match(host))
+
+
+def canonical_url(url: str, hint: str | None = None) -> str:
+    """The article's canonical URL, normalised: the page's own canonical link when it is an
+    absolute http(s) URL on a plausible host, else the URL the crawler fetched.
+
+    A canonical link to a site's home page on an article's URL is a known CMS bug; trusting it
+    would give every article of that site one id, so it is ignored.
+    """
+    if hint:
+        hinted = urlsplit(hint.strip())
+        fetched = urlsplit(url.strip())
+        if _plausible(hinted) and not (hinted.path.strip("/") == "" and fetched.path.strip("/")):
+            return normalize_url(hint)
+    return normalize_url(url)
+
+
+def article_id(canonical: str) -> str:
+    """A stable id from the canonical URL alone: 32 hex digits of XXH3-128."""
+    return xxhash.xxh3_128_hexdigest(canonical.encode("utf-8"))
+
+
+def site_of(url: str) -> str:
+    """The registered domain of a URL's host ("rt.com" for https://www.rt.com/news/...)."""
+    domain = courlan.extract_domain(url)
+    if domain:
+        return domain.lower()
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+# --- titles ------------------------------------------------------------------------------------
+
+
+def _site_names(site_name: str | None, site: str) -> frozenset[str]:
+    names = {_NON_ALNUM.sub("", site.casefold()), _NON_ALNUM.sub("", site.split(".")[0].casefold())}
+    if site_name:
+        names.add(_NON_ALNUM.sub("", site_name.casefold()))
+    names.discard("")
+    return frozenset(names)
+
+
+def _is_site_segment(segment: str, names: frozenset[str], label: str) -> bool:
+    words = segment.split()
+    if not words or len(words) > vocab.SITE_NAME_MAX_WORDS:
+        return False
+    key = _NON_ALNUM.sub("", segment.casefold())
+    if key in names:
+        return True
+    # "RT World News" on rt.com: the site's label opens a short segment.
+    return len(words) <= 4 and _NON_ALNUM.sub("", words[0].casefold()) == label
+
+
+def clean_title(title: str | None, site_name: str | None, site: str) -> str | None:
+    """A headline without the site name a <title> carries ("Headline | Site", "Site: Headline"),
+    whitespace collapsed; None when nothing is left."""
+    if not title:
+        return None
+    title = _SPACES.sub(" ", unicodedata.normalize("NFC", title)).strip()
+    names = _site_names(site_name, site)
+    label = _NON_ALNUM.sub("", site.split(".")[0].casefold())
+    for separator in vocab.TITLE_SEPARATORS:
+        head, found, tail = title.rpartition(separator)
+        if found and head.strip() and _is_site_segment(tail, names, label):
+            title = head.strip()
+            break
+    for separator in vocab.TITLE_PREFIX_SEPARATORS:
+        head, found, rest = title.partition(separator)
+        if found and rest.strip() and _is_site_segment(head, names, label):
+            title = rest.strip()
+            break
+    return title or None
+
+
+# --- language, text, lead, words ---------------------------------------------------------------
+
+_LANGUAGE_SAMPLE_CHARS = 2000
+_LANGUAGE_MIN_CHARS = 20
+_LANG_CODE = re.compile(r"^([a-z]{2})(?:[-_].*)?$", re.IGNORECASE)
+
+
+def detect_language(text: str, hint: str | None = None) -> str | None:
+    """ISO 639-1 code of the text's language (py3langid on its first 2,000 characters); when the
+    text is too short to tell, the page's own declaration, else None."""
+    sample = text[:_LANGUAGE_SAMPLE_CHARS]
+    if len(sample.strip()) >= _LANGUAGE_MIN_CHARS:
+        language, _score = py3langid.classify(sample)
+        return str(language)
+    match = _LANG_CODE.match((hint or "").strip())
+    return match.group(1).lower() if match else None
+
+
+def _normal_paragraph(paragraph: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", paragraph)).strip()
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?…][\"'”’»)\]]*(?=\s)|[。！？]")
+
+
+def make_lead(paragraph: str, max_chars: int) -> str:
+    """The paragraph, or its longest opening that ends a sentence within `max_chars`; failing
+    that, cut at a word boundary with an ellipsis (counted in `max_chars`)."""
+    if len(paragraph) <= max_chars:
+        return paragraph
+    ends = [m.end() for m in _SENTENCE_BREAK.finditer(paragraph, 0, max_chars) if m.end() <= max_chars]
+    if ends:
+        return paragraph[: ends[-1]].rstrip()
+    cut = paragraph.rfind(" ", 0, max_chars)
+    head = paragraph[:cut] if cut > 0 else paragraph[: max_chars - 1]
+    return head.rstrip(" ,;:-–—") + "…"
+
+
+_CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_PUNCT = "\u3000-\u303f\uff00-\uffef"
+_HAS_CJK = re.compile(f"[{_CJK_CHARS}]")
+_WORD_OR_CJK_CHAR = re.compile(f"[{_CJK_CHARS}]|[^\\s{_CJK_CHARS}{_CJK_PUNCT}]+")
+
+
+def count_words(text: str) -> int:
+    """Whitespace-separated words; each CJK character (Han, kana) counts as one word."""
+    if not _HAS_CJK.search(text):
+        return len(text.split())
+    return len(_WORD_OR_CJK_CHAR.findall(text))
+
+
+# --- keywords ----------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W_])?")
+_POSSESSIVES = frozenset({"'s", "’s"})
+_SENTENCE_GAP = re.compile(r"[.!?:;\"“”«»()\[\]]")
+_CONNECTORS = frozenset({"of", "de", "del", "der", "von", "van", "al", "bin", "la", "le", "du"})
+_MIN_KEYWORD_CHARS = 3
+_PHRASE_BONUS = 1.5
+_TITLE_WEIGHT, _LEAD_WEIGHT, _BODY_WEIGHT = 3.0, 2.0, 1.0
+
+
+def _stopwords(language: str | None) -> frozenset[str]:
+    if language is None:
+        return vocab.CLEANING_STOPWORDS | vocab.KEYWORD_EXTRA_STOPWORDS
+    return vocab.STOPWORDS.get(language, frozenset()) | vocab.KEYWORD_EXTRA_STOPWORDS
+
+
+def _score_segment(
+    segment: str,
+    weight: float,
+    stop: frozenset[str],
+    scores: defaultdict[str, float],
+    forms: dict[str, dict[str, int]],
+) -> None:
+    run: list[tuple[str, bool]] = []  # (token, opens a sentence)
+    previous_end = 0
+
+    def close_run() -> None:
+        while run and run[0][1] and run[0][0].casefold() in stop:
+            del run[0]
+        while run and run[-1][0].casefold() in _CONNECTORS:
+            del run[-1]
+        if len(run) >= 2:
+            surface = " ".join(token for token, _ in run)
+            key = surface.casefold()
+            scores[key] += weight * _PHRASE_BONUS
+            counts = forms.setdefault(key, {})
+            counts[surface] = counts.get(surface, 0) + 2  # a phrase keeps its casing
+        run.clear()
+
+    for match in _TOKEN.finditer(segment):
+        token = match.group()
+        if token[-2:] in _POSSESSIVES:
+            token = token[:-2]
+        start = match.start()
+        if previous_end == 0:
+            opens, joined = True, False
+        else:
+            gap = segment[previous_end:start]
+            opens = gap != " " and _SENTENCE_GAP.search(gap) is not None
+            joined = not opens and gap.isspace()
+        previous_end = match.end()
+        lowered = token.casefold()
+        if token[0].isupper():
+            if run and not joined:
+                close_run()
+            run.append((token, opens))
+        elif run and joined and lowered in _CONNECTORS:
+            run.append((token, False))
+        elif run:
+            close_run()
+        if len(lowered) < _MIN_KEYWORD_CHARS or lowered in stop:
+            continue
+        scores[lowered] += weight
+        # A sentence-initial capital says nothing about a word's usual casing: such a form is
+        # recorded with no weight, and used only when the word is never seen elsewhere.
+        counts = forms.setdefault(lowered, {})
+        counts[token] = counts.get(token, 0) + (0 if opens else 1)
+    if run:
+        close_run()
+
+
+def extract_keywords(
+    title: str | None,
+    paragraphs: tuple[str, ...] | list[str],
+    language: str | None,
+    max_keywords: int,
+) -> tuple[str, ...]:
+    """Up to `max_keywords` salient terms, highest score first, ties alphabetical.
+
+    A term is a word outside the language's stoplist or a run of capitalised words ("Islamic
+    State"); each occurrence scores 3 in the title, 2 in the first paragraph, 1 elsewhere, and
+    phrases half as much again. Words inside a chosen phrase are not listed again. Languages
+    written without spaces (Chinese, Japanese, Thai...) give none: they need a segmenter.
+    """
+    if max_keywords <= 0 or language in vocab.UNSEGMENTED_LANGUAGES:
+        return ()
+    stop = _stopwords(language)
+    scores: defaultdict[str, float] = defaultdict(float)
+    forms: dict[str, dict[str, int]] = {}
+    if title:
+        _score_segment(title, _TITLE_WEIGHT, stop, scores, forms)
+    for index, paragraph in enumerate(paragraphs):
+        _score_segment(paragraph, _LEAD_WEIGHT if index == 0 else _BODY_WEIGHT, stop, scores, forms)
+
+    chosen: list[str] = []
+    covered: set[str] = set()
+    for key in sorted(scores, key=lambda k: (-scores[k], k)):
+        if len(chosen) == max_keywords:
+            break
+        if key in covered:
+            continue
+        words = key.split()
+        if len(words) > 1 and all(w in covered for w in words):
+            continue
+        form_counts = forms.get(key, {})
+        surface = max(sorted(form_counts), key=lambda f: form_counts[f]) if form_counts else key
+        chosen.append(surface)
+        covered.add(key)
+        covered.update(words)
+    return tuple(chosen)
+
+
+# --- the stage ---------------------------------------------------------------------------------
+
+
+def _unique(names: tuple[str, ...]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    result = []
+    for name in names:
+        name = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip()
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            result.append(name)
+    return tuple(result)
+
+
+def extract(cleaned: CleanedArticle, options: StageOptions) -> ExtractedArticle:
+    """The fields of an enriched record, from a cleaned article and its page hints."""
+    hints = cleaned.hints
+    canonical = canonical_url(cleaned.url, hints.canonical_url)
+    site = site_of(canonical)
+    paragraphs = tuple(p for p in map(_normal_paragraph, cleaned.paragraphs) if p)
+    text = "\n\n".join(paragraphs)
+    title = clean_title(hints.title or cleaned.crawler_title, hints.site_name, site)
+    language = detect_language(text, hints.language)
+    return ExtractedArticle(
+        id=article_id(canonical),
+        url=cleaned.url,
+        canonical_url=canonical,
+        site=site,
+        title=title,
+        authors=_unique(hints.authors),
+        published_at=hints.published_at,
+        language=language,
+        text=text,
+        lead=make_lead(paragraphs[0], options.lead_max_chars) if paragraphs else "",
+        word_count=count_words(text),
+        entities=Entities(),
+        keywords=extract_keywords(title, paragraphs, language, options.max_keywords),
+        fetched_at=cleaned.fetched_at,
+    )

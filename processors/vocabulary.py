@@ -1,0 +1,257 @@
+"""The words the cleaning and extraction stages recognise, kept as data and apart from the code.
+
+Everything here is an immutable constant (frozensets, tuples, read-only mappings), so a stage
+that reads it cannot change it behind another's back. The stopword sets come from jusText's
+stoplists (shipped with the package) and are read once, at import: `justext.get_stoplist`
+reads a file, and calling it per article would put file I/O on the hot path.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Final
+
+import justext
+
+# --- cleaning: lines of page furniture ---------------------------------------------------------
+
+#: Whole lines that are never article text, compared after `furniture_key()` normalisation
+#: (case-folded, punctuation and spacing dropped at both ends, inner spaces collapsed).
+FURNITURE_LINES: Final = frozenset(
+    {
+        "advertisement", "advertising", "ad", "ads", "sponsored", "sponsored content",
+        "anzeige", "werbung", "publicité", "publicidad", "pubblicità",
+        "read more", "read more here", "more", "see more", "show more", "load more",
+        "continue reading", "read the full story", "read full article", "full story",
+        "weiterlesen", "mehr lesen", "lire la suite", "leer más", "leggi anche",
+        "related", "related articles", "related stories", "related news", "related content",
+        "more on this story", "more from", "recommended", "most read", "most popular",
+        "trending", "top stories", "latest news", "you may also like", "you might also like",
+        "share", "share this", "share this article", "share this story", "share article",
+        "share on facebook", "share on twitter", "share on whatsapp", "share via email",
+        "teilen", "partager", "compartir", "condividi",
+        "tweet", "email", "e-mail", "print", "copy link", "link copied", "copied",
+        "facebook", "twitter", "x", "whatsapp", "telegram", "linkedin", "reddit", "pinterest",
+        "subscribe", "subscribe now", "sign up", "sign in", "log in", "login", "register",
+        "newsletter", "follow us", "follow", "comments", "comment", "leave a comment",
+        "show comments", "hide comments", "view comments", "add comment",
+        "podcasts", "podcast", "listen", "listen to this article", "play", "pause",
+        "video", "watch", "watch video", "photo", "photos", "gallery", "image", "images",
+        "close", "menu", "search", "home", "back to top", "skip to content",
+        "skip to main content", "next", "previous", "next article", "previous article",
+        "accept", "accept all", "reject all", "manage cookies", "cookie settings",
+        "cookies", "privacy policy", "terms of use", "terms of service", "all rights reserved",
+        "rt", "afp", "ap", "reuters", "dpa", "getty images", "epa", "ap photo",
+        "tags", "topics", "filed under", "trends", "file photo", "reuters file photo",
+    }
+)
+
+#: Line openings that mark furniture when the line is short (see `FURNITURE_PREFIX_MAX_CHARS`);
+#: a body paragraph may start with "Follow" or "Share", so long lines are never judged by this.
+FURNITURE_PREFIXES: Final = (
+    "advertisement",
+    "read more:",
+    "read more about",
+    "read also",
+    "also read",
+    "see also",
+    "related:",
+    "related article",
+    "more:",
+    "share on",
+    "share this",
+    "share via",
+    "follow us",
+    "follow rt",
+    "follow @",
+    "subscribe to",
+    "subscribe for",
+    "sign up for",
+    "sign up to",
+    "click here",
+    "tap here",
+    "download our app",
+    "download the app",
+    "listen to",
+    "watch:",
+    "watch more",
+    "video:",
+    "photo:",
+    "photos:",
+    "image:",
+    "picture:",
+    "file photo",
+    "copyright",
+    "©",
+    "(c) ",
+    "all rights reserved",
+    "this article was",
+    "this story was",
+    "tags:",
+    "topics:",
+    "filed under",
+    "trends:",
+    "you can share this story",
+    "get the latest",
+    "join our",
+)
+FURNITURE_PREFIX_MAX_CHARS: Final = 160
+
+#: Words that, found in a short line, mark a cookie or consent banner.
+COOKIE_WORDS: Final = ("cookie", "cookies", "consent", "gdpr")
+COOKIE_LINE_MAX_CHARS: Final = 400
+
+#: Tokens of a run of icon labels ("icon bookmark-bicon bookmarkicon cameraicon ..."): a line
+#: whose tokens mostly contain one of these is a sprite sheet's text, not prose.
+ICON_MARKERS: Final = ("icon",)
+
+#: Media-player tails: a lone duration ("0:00", "14:40", "1:02:33") or one of these words.
+PLAYER_LINES: Final = frozenset({"podcasts", "podcast", "live", "audio", "mute", "unmute",
+                                 "fullscreen", "settings", "replay", "playback speed"})
+
+#: Openings of a byline; what follows is one name or several joined by AUTHOR_JOINERS.
+BYLINE_PREFIXES: Final = ("by", "written by", "words by", "reporting by", "von", "par", "por",
+                          "di", "door", "author:", "authors:", "autor:", "text:")
+AUTHOR_JOINERS: Final = (",", " and ", " & ", " und ", " et ", " y ", " e ", " en ")
+
+#: Prefixes of a dateline ("Published: 24 Feb, 2016 12:18", "Updated on 3 May 2024").
+DATELINE_PUBLISHED_PREFIXES: Final = (
+    "published time", "first published", "published on", "published at", "published",
+    "posted on", "posted at", "posted", "date", "veröffentlicht am", "veröffentlicht",
+    "stand", "publié le", "publié", "publicado el", "publicado", "pubblicato il", "pubblicato",
+)
+DATELINE_UPDATED_PREFIXES: Final = (
+    "last updated", "edited time", "edited", "updated on", "updated at", "updated", "last modified", "modified",
+    "aktualisiert am", "aktualisiert", "mis à jour le", "mis à jour", "actualizado el",
+    "actualizado", "aggiornato il", "aggiornato",
+)
+
+#: Month names and abbreviations (lower case, without a trailing dot) -> month number.
+MONTHS: Final = MappingProxyType(
+    {
+        # English
+        "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+        "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+        "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11,
+        "nov": 11, "december": 12, "dec": 12,
+        # German
+        "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "mär": 3, "mai": 5, "juni": 6,
+        "juli": 7, "oktober": 10, "okt": 10, "dezember": 12, "dez": 12,
+        # French
+        "janvier": 1, "janv": 1, "février": 2, "févr": 2, "fevrier": 2, "mars": 3, "avril": 4,
+        "avr": 4, "juin": 6, "juillet": 7, "juil": 7, "août": 8, "aout": 8, "septembre": 9,
+        "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12, "déc": 12,
+        # Spanish
+        "enero": 1, "ene": 1, "febrero": 2, "marzo": 3, "abril": 4, "abr": 4, "mayo": 5,
+        "junio": 6, "julio": 7, "agosto": 8, "ago": 8, "septiembre": 9, "setiembre": 9,
+        "octubre": 10, "noviembre": 11, "diciembre": 12, "dic": 12,
+    }
+)
+
+#: Weekday names that may open a dateline ("Wednesday, 24 February 2016").
+WEEKDAYS: Final = frozenset(
+    {
+        "monday", "mon", "tuesday", "tue", "tues", "wednesday", "wed", "thursday", "thu",
+        "thurs", "friday", "fri", "saturday", "sat", "sunday", "sun",
+        "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag",
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+        "lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo",
+    }
+)
+
+#: Zone abbreviations that datelines print, with their UTC offset in minutes. Only the
+#: unambiguous ones: "IST" or "CST" mean different zones on different sites, so they are absent
+#: and such a time falls back to `StageOptions.assume_timezone`.
+ZONE_ABBREVIATIONS: Final = MappingProxyType(
+    {
+        "utc": 0, "gmt": 0, "z": 0, "bst": 60, "cet": 60, "cest": 120, "mez": 60, "mesz": 120,
+        "eet": 120, "eest": 180, "msk": 180, "est": -300, "edt": -240, "pst": -480,
+        "pdt": -420, "mdt": -360, "aest": 600, "aedt": 660, "jst": 540, "kst": 540,
+    }
+)
+
+# --- extraction: URLs --------------------------------------------------------------------------
+
+#: Query parameters that only track a visit; dropped from canonical URLs (compared lower-case).
+#: courlan drops many of these too; the list is kept here so that the contract does not depend
+#: on a library's private regular expression.
+TRACKING_PARAMS: Final = frozenset(
+    {
+        "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "twclid", "igshid", "igsh",
+        "mc_cid", "mc_eid", "ref", "ref_src", "ref_url", "referrer", "cmpid", "cmp", "ocid",
+        "icid", "ncid", "ito", "s_cid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "spm",
+        "sharetype", "smid", "smtyp", "soc_src", "soc_trk", "xtor", "wt_mc", "wt.mc_id",
+        "sr_share", "guccounter", "guce_referrer", "guce_referrer_sig", "__twitter_impression",
+    }
+)
+#: Prefixes of tracking parameter names (utm_source, utm_medium, pk_campaign, ...).
+TRACKING_PARAM_PREFIXES: Final = ("utm_", "pk_", "mtm_", "hsa_", "oly_", "vero_", "at_", "mc_",
+                                  "ga_", "_hs", "ns_", "trk_", "itm_")
+
+# --- extraction: titles ------------------------------------------------------------------------
+
+#: Separators between a headline and a site name, as the <title> of many pages reads.
+TITLE_SEPARATORS: Final = (" | ", " || ", " - ", " – ", " — ", " :: ", " » ", " « ", " · ",
+                           " • ", " / ")
+#: Separators that follow a site name at the start of a title ("RT: Headline").
+TITLE_PREFIX_SEPARATORS: Final = (": ", " | ", " - ", " – ", " — ", " :: ", " » ")
+#: At most this many words in a segment that is taken for a site name.
+SITE_NAME_MAX_WORDS: Final = 6
+
+# --- extraction: languages and stopwords -------------------------------------------------------
+
+#: ISO 639-1 code -> jusText stoplist name.
+JUSTEXT_LANGUAGES: Final = MappingProxyType(
+    {
+        "af": "Afrikaans", "sq": "Albanian", "ar": "Arabic", "an": "Aragonese",
+        "hy": "Armenian", "ast": "Asturian", "az": "Azerbaijani", "eu": "Basque",
+        "be": "Belarusian", "bn": "Bengali", "bs": "Bosnian", "br": "Breton",
+        "bg": "Bulgarian", "ca": "Catalan", "ceb": "Cebuano", "cv": "Chuvash",
+        "hr": "Croatian", "cs": "Czech", "da": "Danish", "nl": "Dutch", "en": "English",
+        "eo": "Esperanto", "et": "Estonian", "fi": "Finnish", "fr": "French", "gl": "Galician",
+        "ka": "Georgian", "de": "German", "el": "Greek", "gu": "Gujarati", "ht": "Haitian",
+        "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian", "is": "Icelandic", "io": "Ido",
+        "ig": "Igbo", "id": "Indonesian", "ga": "Irish", "it": "Italian", "jv": "Javanese",
+        "kn": "Kannada", "kk": "Kazakh", "ko": "Korean", "ku": "Kurdish", "ky": "Kyrgyz",
+        "la": "Latin", "lv": "Latvian", "lt": "Lithuanian", "lb": "Luxembourgish",
+        "mk": "Macedonian", "ms": "Malay", "ml": "Malayalam", "mt": "Maltese", "mr": "Marathi",
+        "ne": "Nepali", "nb": "Norwegian_Bokmal", "no": "Norwegian_Bokmal",
+        "nn": "Norwegian_Nynorsk", "oc": "Occitan", "fa": "Persian", "pl": "Polish",
+        "pt": "Portuguese", "qu": "Quechua", "ro": "Romanian", "ru": "Russian",
+        "sr": "Serbian", "sh": "Serbo_Croatian", "sk": "Slovak", "sl": "Slovenian",
+        "es": "Spanish", "su": "Sundanese", "sw": "Swahili", "sv": "Swedish", "tl": "Tagalog",
+        "ta": "Tamil", "te": "Telugu", "tr": "Turkish", "tk": "Turkmen", "uk": "Ukrainian",
+        "ur": "Urdu", "uz": "Uzbek", "vi": "Vietnamese", "vo": "Volapuk", "wa": "Walloon",
+        "cy": "Welsh", "fy": "West_Frisian", "yo": "Yoruba",
+    }
+)
+
+_AVAILABLE_STOPLISTS = frozenset(justext.get_stoplists())
+
+#: ISO 639-1 code -> stopwords (lower case), for every language jusText has a stoplist for.
+STOPWORDS: Final = MappingProxyType(
+    {
+        code: frozenset(justext.get_stoplist(name))
+        for code, name in JUSTEXT_LANGUAGES.items()
+        if name in _AVAILABLE_STOPLISTS
+    }
+)
+
+#: Languages whose words the cleaning stage's line features know without a detected language
+#: (cleaning runs before language identification).
+CLEANING_STOPWORD_LANGUAGES: Final = ("en", "de", "fr", "es", "it", "pt", "nl")
+CLEANING_STOPWORDS: Final = frozenset().union(
+    *(STOPWORDS[code] for code in CLEANING_STOPWORD_LANGUAGES)
+)
+
+#: Function words that a keyword never starts or ends with even when a stoplist omits them;
+#: jusText's lists are frequency lists and keep some content words ("state", "army"), so the
+#: keyword stage does not drop a capitalised phrase only because one of its words is listed.
+KEYWORD_EXTRA_STOPWORDS: Final = frozenset(
+    {"said", "says", "told", "also", "would", "could", "one", "two", "new", "year", "years",
+     "mr", "mrs", "ms", "dr", "per", "cent", "percent", "sagte", "sagt", "dit", "dijo"}
+)
+
+#: Languages written without spaces between words: their word count is a character count and
+#: the keyword stage does not try to segment them.
+UNSEGMENTED_LANGUAGES: Final = frozenset({"zh", "ja", "th", "lo", "km", "my"})

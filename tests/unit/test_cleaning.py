@@ -1,0 +1,311 @@
+"""Cleaning: tables of raw input and the paragraphs and hints expected from it."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from processors.cleaning import clean, parse_dateline, split_authors
+from processors.errors import CleaningError
+from processors.options import StageOptions
+from schemas.models import RawArticle
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+OPTIONS = StageOptions()
+SEED_URL = "https://www.rt.com/news/333587-isis-libya-recruitment/"
+SEED_TITLE = "ISIS warlords on recruitment drive in Libya amid airstrike pressure"
+
+
+def _text(text: str, title: str | None = None, **options: object) -> tuple:
+    raw = RawArticle(url="https://example.com/a", fetched_at="2024-05-03T10:00:00Z", text=text, title=title)
+    cleaned = clean(raw, StageOptions(**options))  # type: ignore[arg-type]
+    return cleaned.paragraphs, cleaned.hints
+
+
+# --- the seed ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed():
+    raw = RawArticle(url=SEED_URL, fetched_at="2016-02-25T08:00:00Z", text=(DATA / "seed.txt").read_text())
+    return clean(raw, OPTIONS)
+
+
+def test_seed_headline_goes_to_hints_only(seed):
+    assert seed.hints.title == SEED_TITLE
+    assert SEED_TITLE not in seed.paragraphs
+
+
+def test_seed_dateline_goes_to_hints(seed):
+    assert seed.hints.published_at == "2016-02-24T12:18:00+00:00"
+    assert "24 Feb, 2016 12:18" not in seed.paragraphs
+
+
+def test_seed_keeps_every_body_paragraph_and_nothing_else(seed):
+    lines = [ln.strip() for ln in (DATA / "seed.txt").read_text().splitlines() if ln.strip()]
+    furniture = {lines[0], "24 Feb, 2016 12:18", SEED_TITLE, "RT", "Podcasts", "0:00", "14:40", "13:8"}
+    assert lines[0].startswith("icon bookmark-bicon bookmarkicon")
+    assert seed.paragraphs == tuple(ln for ln in lines if ln not in furniture)
+    assert len(seed.paragraphs) == 15
+    assert seed.paragraphs[0].startswith("Islamic State is shifting its focus from Iraq and Syria")
+    assert seed.paragraphs[1] == (
+        "The influx of foreign fighters into the jihadists’ ranks is thinning, "
+        "the US-led coalition’s command believes."
+    )
+    assert seed.paragraphs[-1] == (
+        "“ISIS, Jabhat Al-Nursa, and other terrorist organizations designated by the United Nations "
+        "Security Council, are excluded from the cessation of hostilities. Strikes against them will "
+        "continue,” Vladimir Putin said Monday."
+    )
+    for furniture in ("RT", "Podcasts", "0:00", "14:40", "13:8"):
+        assert furniture not in seed.paragraphs
+    assert not any("bookmarkicon" in p for p in seed.paragraphs)
+    assert seed.source_format == "text"
+    assert seed.url == SEED_URL
+
+
+def test_seed_in_another_zone():
+    raw = RawArticle(url=SEED_URL, fetched_at="2016-02-25T08:00:00Z", text=(DATA / "seed.txt").read_text())
+    cleaned = clean(raw, StageOptions(assume_timezone="Europe/Moscow"))
+    assert cleaned.hints.published_at == "2016-02-24T12:18:00+03:00"
+
+
+# --- datelines -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("24 Feb, 2016 12:18", "2016-02-24T12:18:00+00:00"),
+        ("February 24, 2016", "2016-02-24T00:00:00+00:00"),
+        ("2016-02-24 12:18", "2016-02-24T12:18:00+00:00"),
+        ("24.02.2016", "2016-02-24T00:00:00+00:00"),
+        ("24.02.2016, 09:05 Uhr", "2016-02-24T09:05:00+00:00"),
+        ("Published: 24 Feb, 2016 12:18", "2016-02-24T12:18:00+00:00"),
+        ("Updated: February 24, 2016 3:45 PM", "2016-02-24T15:45:00+00:00"),
+        ("Published time: 24 Feb, 2016 12:18 Edited time: 25 Feb, 2016 09:00",
+         "2016-02-24T12:18:00+00:00"),
+        ("Wednesday, 24 February 2016 12:18 GMT", "2016-02-24T12:18:00+00:00"),
+        ("Wed 24 Feb 2016 12.18 GMT", "2016-02-24T12:18:00+00:00"),
+        ("2016-02-24T12:18:00+01:00", "2016-02-24T12:18:00+01:00"),
+        ("Feb. 24, 2016 at 7:05 a.m. EST", "2016-02-24T07:05:00-05:00"),
+        ("24. Februar 2016", "2016-02-24T00:00:00+00:00"),
+        ("24 de febrero de 2016", "2016-02-24T00:00:00+00:00"),
+        ("Veröffentlicht am 3. Mai 2024, 14:30", "2024-05-03T14:30:00+00:00"),
+    ],
+)
+def test_datelines(line, expected):
+    assert parse_dateline(line) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "On February 24, 2016, US warplanes hit a camp.",
+        "The ceasefire starts on February 27.",
+        "31 Feb, 2016",
+        "12:18",
+        "Podcasts",
+        "2016",
+    ],
+)
+def test_not_datelines(line):
+    assert parse_dateline(line) is None
+
+
+def test_dateline_in_assumed_zone():
+    assert parse_dateline("24 Feb, 2016 12:18", "America/New_York") == "2016-02-24T12:18:00-05:00"
+    assert parse_dateline("24 Jul, 2016 12:18", "Europe/Berlin") == "2016-07-24T12:18:00+02:00"
+
+
+# --- furniture against short body sentences ------------------------------------------------------
+
+BODY_1 = "The council voted on Tuesday to close the old bridge to all traffic until repairs end."
+BODY_2 = "Residents said the decision came far too late for the shops along the river."
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # short quoted sentences are body
+        ([BODY_1, "“No.”", BODY_2], (BODY_1, "“No.”", BODY_2)),
+        ([BODY_1, "\"We will rebuild.\"", BODY_2], (BODY_1, "\"We will rebuild.\"", BODY_2)),
+        ([BODY_1, "Why now?", BODY_2], (BODY_1, "Why now?", BODY_2)),
+        # lone credits and furniture go
+        ([BODY_1, "RT", BODY_2], (BODY_1, BODY_2)),
+        ([BODY_1, "Advertisement", BODY_2], (BODY_1, BODY_2)),
+        ([BODY_1, "Read more: Bridge repairs to cost millions", BODY_2], (BODY_1, BODY_2)),
+        ([BODY_1, "Share on Facebook", "Share", "Tweet", BODY_2], (BODY_1, BODY_2)),
+        ([BODY_1, "Subscribe to our newsletter", BODY_2], (BODY_1, BODY_2)),
+        ([BODY_1, "We use cookies to improve your experience on our website.", BODY_2], (BODY_1, BODY_2)),
+        ([BODY_1, BODY_2, "Podcasts", "0:00", "14:40", "1:02:33"], (BODY_1, BODY_2)),
+        (["icon shareicon closeicon mailicon fbicon twicon", BODY_1, BODY_2], (BODY_1, BODY_2)),
+        # a mid-article subheading stays; tag lists after the body go
+        ([BODY_1, "What happens next for the bridge", BODY_2],
+         (BODY_1, "What happens next for the bridge", BODY_2)),
+        ([BODY_1, BODY_2, "Bridges Traffic Council"], (BODY_1, BODY_2)),
+        # a sentence about cookies is body
+        ([BODY_1, "The bakery sold cookies to the workers every day.", BODY_2],
+         (BODY_1, "The bakery sold cookies to the workers every day.", BODY_2)),
+    ],
+)
+def test_furniture_and_short_body_lines(lines, expected):
+    paragraphs, _ = _text("\n\n".join(lines))
+    assert paragraphs == expected
+
+
+def test_hard_wrapped_lines_are_joined():
+    paragraphs, _ = _text(
+        "The council voted on Tuesday to close the old bridge\nto all traffic until repairs end.\n\n"
+        + BODY_2
+    )
+    assert paragraphs == (BODY_1, BODY_2)
+
+
+def test_byline_goes_to_authors():
+    paragraphs, hints = _text(f"Bridge to close\n\nBy Jane Doe and John Smith\n\n{BODY_1}\n\n{BODY_2}")
+    assert hints.authors == ("Jane Doe", "John Smith")
+    assert hints.title == "Bridge to close"
+    assert paragraphs == (BODY_1, BODY_2)
+
+
+def test_sentence_starting_with_by_is_body():
+    line = "By the end of the year the council expects the bridge to reopen for buses."
+    paragraphs, hints = _text(f"{BODY_1}\n\n{line}")
+    assert paragraphs == (BODY_1, line)
+    assert hints.authors == ()
+
+
+def test_crawler_title_is_removed_from_body_and_kept_in_hints():
+    paragraphs, hints = _text(f"Bridge closed for repairs\n\n{BODY_1}\n\n{BODY_2}", title="Bridge closed for repairs")
+    assert hints.title == "Bridge closed for repairs"
+    assert paragraphs == (BODY_1, BODY_2)
+
+
+def test_text_starting_with_a_sentence_has_no_headline():
+    paragraphs, hints = _text(f"{BODY_1}\n\n{BODY_2}")
+    assert hints.title is None
+    assert paragraphs == (BODY_1, BODY_2)
+
+
+def test_empty_body_is_a_cleaning_error():
+    with pytest.raises(CleaningError) as caught:
+        _text("icon shareicon closeicon mailicon\n\nRT\n\nPodcasts\n0:00")
+    assert caught.value.kind == "empty_body"
+    assert caught.value.stage == "cleaning"
+
+
+def test_short_body_below_minimum_is_an_error():
+    with pytest.raises(CleaningError):
+        _text("A short note.", min_body_chars=80)
+    paragraphs, _ = _text("A short note.", min_body_chars=5)
+    assert paragraphs == ("A short note.",)
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        ("Birgit Baumann; Anna Giulia Fink; Jan Michael Marchart",
+         ("Birgit Baumann", "Anna Giulia Fink", "Jan Michael Marchart")),
+        ("Jane Doe, John Smith and Ann Lee", ("Jane Doe", "John Smith", "Ann Lee")),
+        ("Jane Doe; jane doe", ("Jane Doe",)),
+        ("", ()),
+    ],
+)
+def test_split_authors(names, expected):
+    assert split_authors(names) == expected
+
+
+# --- HTML pages (fundus test data, see tests/data/pages/README.md) -------------------------------
+
+PAGES = DATA / "pages"
+
+
+def _page(name: str, url: str, fetched_at: str) -> RawArticle:
+    return RawArticle(url=url, fetched_at=fetched_at, html=gzip.decompress((PAGES / name).read_bytes()).decode())
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "fetched_at", "title", "authors", "published_at", "language", "first", "last"),
+    [
+        (
+            "us_APNews_2023_04_28.html.gz",
+            "https://apnews.com/article/mexico-economy-growth-3cc842471fb9df42315d658d88c8403a",
+            "2023-04-28T20:32:23Z",
+            "Mexico's economy grew 1.1% in 1st quarter, 3.8% year on year",
+            (),
+            "2023-04-28T17:40:08+00:00",
+            "en",
+            "MEXICO CITY (AP) — Mexico’s economy grew by 1.1% in the first quarter of 2023",
+            "Mexico’s central bank has raised interest rates to 11.25% and inflation remains high, at 6.85%.",
+        ),
+        (
+            "at_ORF_2024_11_22.html.gz",
+            "https://orf.at/stories/3376705/",
+            "2024-11-22T09:47:48Z",
+            "Nach Gaetz-Rückzug: Trump-Anwältin soll Justizministerin werden",
+            ("Red", "ORF at", "Agenturen"),
+            "2024-11-22T00:00:00+00:00",
+            "de",
+            "Trump hatte ursprünglich den umstrittenen Kongressabgeordneten Gaetz",
+            "kämpft, begrüßt.",
+        ),
+        (
+            "cn_People_2024_04_24.html.gz",
+            "http://politics.people.com.cn/n1/2024/0424/c1001-40223222.html",
+            "2024-04-24T21:48:58Z",
+            "促进航天技术更好惠及人民――习近平主席向首届“中国－拉美和加勒比国家航天合作论坛”致贺信为中拉深化航天合作指明方向--时政--人民网",
+            (),
+            "2024-04-24T00:00:00+00:00",
+            None,
+            "新华社北京4月24日电 题：促进航天技术更好惠及人民",
+            "- 关注",
+        ),
+    ],
+)
+def test_html_pages(name, url, fetched_at, title, authors, published_at, language, first, last):
+    cleaned = clean(_page(name, url, fetched_at), OPTIONS)
+    assert cleaned.source_format == "html"
+    assert cleaned.hints.title == title
+    assert cleaned.hints.authors == authors
+    assert cleaned.hints.published_at == published_at
+    assert cleaned.hints.language == language
+    assert cleaned.paragraphs[0].startswith(first)
+    assert cleaned.paragraphs[-1].endswith(last)
+    assert title not in cleaned.paragraphs
+
+
+def test_html_page_hints_canonical_and_site_name():
+    cleaned = clean(
+        _page("us_APNews_2023_04_28.html.gz",
+              "https://apnews.com/article/mexico-economy-growth-3cc842471fb9df42315d658d88c8403a?utm_source=x",
+              "2023-04-28T20:32:23Z"),
+        OPTIONS,
+    )
+    assert cleaned.hints.canonical_url == (
+        "https://apnews.com/article/mexico-economy-growth-3cc842471fb9df42315d658d88c8403a"
+    )
+    assert cleaned.hints.site_name == "Associated Press"
+    assert len(cleaned.paragraphs) == 4
+
+
+def test_html_without_body_falls_back_to_text():
+    raw = RawArticle(
+        url="https://example.com/a",
+        fetched_at="2024-05-03T10:00:00Z",
+        html="<html><body><nav>Home</nav></body></html>",
+        text=f"Bridge closed\n\n{BODY_1}\n\n{BODY_2}",
+    )
+    cleaned = clean(raw, OPTIONS)
+    assert cleaned.paragraphs == (BODY_1, BODY_2)
+    assert cleaned.hints.title == "Bridge closed"
+
+
+def test_html_without_body_is_a_cleaning_error():
+    raw = RawArticle(url="https://example.com/a", fetched_at="2024-05-03T10:00:00Z",
+                     html="<html><body><nav>Home</nav><p>Menu</p></body></html>")
+    with pytest.raises(CleaningError) as caught:
+        clean(raw, OPTIONS)
+    assert caught.value.kind == "empty_body"
