@@ -1,0 +1,140 @@
+"""The four chained agents: raw -> cleaned -> extracted -> by-content -> enriched | duplicates,
+with dead letters from any of them.
+
+Each agent body is the same few lines: read the message's coordinates, run its step from
+`processors.pipeline` (guarded), and route the result. Decisions live in `processors/`; here
+are only I/O, metrics and logs. Concurrency stays at 1 per agent: faust commits past in-flight
+messages with more, and one partition's order is what keeps dedup decisions deterministic.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable
+
+from processors import pipeline
+from processors.pipeline import Stage, StepResult
+from schemas.models import SourceRef
+from streams.steps import clock, run_guarded
+
+if TYPE_CHECKING:
+    import faust
+
+    from streams.app import Copydesk
+
+log = logging.getLogger("copydesk.agents")
+
+
+class Router:
+    """Applies a step's result: table writes, the send, metrics and a log line for dead letters."""
+
+    def __init__(self, bundle: Copydesk) -> None:
+        self.bundle = bundle
+        self.metrics = bundle.metrics
+
+    async def emit(self, result: StepResult, here: SourceRef, table: faust.Table | None = None) -> None:
+        for key, value in result.writes.items():
+            assert table is not None, f"stage {result.stage} returned writes but has no table"
+            table[key] = value
+        topic = self.bundle.topics.for_role(result.role)
+        await topic.send(key=result.key, value=result.value)
+        m = self.metrics
+        m.produced.labels(topic=topic.get_topic_name()).inc()
+        if result.role == "dead_letter":
+            outcome = "internal_error" if result.error_kind == "internal_error" else "dead_letter"
+            m.stage_messages.labels(stage=result.stage, outcome=outcome).inc()
+            m.dead_letters.labels(stage=result.stage, reason=result.error_kind).inc()
+            log.warning(
+                "dead letter from %s: %s",
+                result.stage,
+                result.error_kind,
+                extra={
+                    "stage": result.stage,
+                    "kind": result.error_kind,
+                    "topic": here.topic,
+                    "partition": here.partition,
+                    "offset": here.offset,
+                    "url": result.url,
+                },
+            )
+        else:
+            m.stage_messages.labels(stage=result.stage, outcome="ok").inc()
+        if result.verdict:
+            m.verdicts.labels(status=result.verdict).inc()
+        if result.role in ("enriched", "duplicates", "dead_letter"):
+            self._observe_latency(result)
+        m.in_flight.labels(stage=result.stage).dec()
+
+    def _observe_latency(self, result: StepResult) -> None:
+        now = time.time()
+        source = result.source
+        if source is not None and source.timestamp_ms:
+            self.metrics.latency_ingest.labels(outcome=result.role).observe(max(0.0, now - source.timestamp_ms / 1000))
+        if result.fetched_at:
+            fetched = datetime.fromisoformat(result.fetched_at.replace("Z", "+00:00")).timestamp()
+            self.metrics.latency_fetched.labels(outcome=result.role).observe(max(0.0, now - fetched))
+
+
+def coordinates(event: Any) -> SourceRef:
+    message = event.message
+    return SourceRef(message.topic, message.partition, message.offset, message.timestamp and int(message.timestamp * 1000))
+
+
+def register(bundle: Copydesk) -> None:
+    app, topics, tables, options = bundle.app, bundle.topics, bundle.tables, bundle.options
+    version = bundle.version
+    router = Router(bundle)
+    prefix = bundle.settings.app_id
+
+    def timed(stage: Stage, here: SourceRef, value: bytes | None, call: Callable[[], StepResult]) -> StepResult:
+        m = bundle.metrics
+        m.consumed.labels(topic=here.topic).inc()
+        m.payload_bytes.labels(topic=here.topic).observe(len(value or b""))
+        m.in_flight.labels(stage=stage).inc()  # until Router.emit has sent the result
+        started = time.perf_counter()
+        result = run_guarded(stage, call, value, here, clock())
+        m.stage_duration.labels(stage=stage).observe(time.perf_counter() - started)
+        return result
+
+    @app.agent(topics.raw, name=f"{prefix}.clean", concurrency=1)
+    async def clean(stream: Any) -> None:
+        async for event in stream.events():
+            here = coordinates(event)
+            value = event.value
+            result = timed("cleaning", here, value, lambda: pipeline.clean_step(value, here, options, clock()))
+            await router.emit(result, here)
+
+    @app.agent(topics.cleaned, name=f"{prefix}.extract", concurrency=1)
+    async def extract(stream: Any) -> None:
+        async for event in stream.events():
+            here = coordinates(event)
+            value = event.value
+            result = timed("extraction", here, value, lambda: pipeline.extract_step(value, options, clock()))
+            await router.emit(result, here)
+
+    @app.agent(topics.extracted, name=f"{prefix}.dedup-url", concurrency=1)
+    async def dedup_url(stream: Any) -> None:
+        table = tables.urls
+        async for event in stream.events():
+            here = coordinates(event)
+            value = event.value
+            result = timed(
+                "dedup_url", here, value, lambda: pipeline.dedup_url_step(value, table.get, options, clock(), version)
+            )
+            await router.emit(result, here, table)
+
+    @app.agent(topics.content, name=f"{prefix}.dedup-content", concurrency=1)
+    async def dedup_content(stream: Any) -> None:
+        table = tables.contents
+        async for event in stream.events():
+            here = coordinates(event)
+            value = event.value
+            result = timed(
+                "dedup_content",
+                here,
+                value,
+                lambda: pipeline.dedup_content_step(value, table.get, options, clock(), version),
+            )
+            await router.emit(result, here, table)

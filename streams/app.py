@@ -1,0 +1,89 @@
+"""The faust app factory: one `Copydesk` bundle per worker (app, topics, tables, metrics, options).
+
+Nothing is created at import time: `create_app(settings)` builds everything from one `Settings`,
+so tests and the CLI can build as many apps as they need, each with its own names.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+
+import faust
+from faust.auth import SASLCredentials, SSLCredentials
+
+from processors.options import StageOptions
+from streams import tables as tables_module
+from streams import topics as topics_module
+from streams.metrics import Metrics
+from streams.settings import Settings, pipeline_version
+
+
+@dataclass(frozen=True, slots=True)
+class Copydesk:
+    settings: Settings
+    app: faust.App
+    topics: topics_module.TopicSet
+    tables: tables_module.TableSet
+    metrics: Metrics
+    options: StageOptions
+    version: str
+
+
+def create_app(settings: Settings, metrics: Metrics | None = None) -> Copydesk:
+    version = pipeline_version()
+    app = faust.App(
+        settings.app_id,
+        broker=settings.broker_url,
+        broker_credentials=_credentials(settings),
+        store=settings.store,
+        datadir=str(Path(settings.data_dir)),
+        autodiscover=False,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        topic_allow_declare=True,
+        processing_guarantee=settings.processing_guarantee,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.consumer_session_timeout_s,
+        broker_heartbeat_interval=min(3.0, settings.consumer_session_timeout_s / 3),
+        producer_acks=-1,
+        web_enabled=True,
+        web_host=settings.web_host,
+        web_bind=settings.web_host,
+        web_port=settings.web_port,
+        web_in_thread=False,
+        version=1,
+    )
+    bundle = Copydesk(
+        settings=settings,
+        app=app,
+        topics=topics_module.declare(app, settings),
+        tables=tables_module.declare(app, settings),
+        metrics=metrics or Metrics(version),
+        options=settings.stage,
+        version=version,
+    )
+    from streams.agents import register  # agents need the bundle; they import nothing else
+
+    register(bundle)
+    return bundle
+
+
+def _credentials(settings: Settings):
+    sec = settings.security
+    if sec.protocol == "PLAINTEXT":
+        return None
+    context = None
+    if sec.protocol in ("SSL", "SASL_SSL"):
+        context = ssl.create_default_context(cafile=sec.ssl_cafile)
+        if sec.ssl_certfile:
+            context.load_cert_chain(sec.ssl_certfile, sec.ssl_keyfile)
+    if sec.protocol == "SSL":
+        return SSLCredentials(context)
+    return SASLCredentials(
+        username=sec.sasl_username,
+        password=sec.sasl_password.reveal() if sec.sasl_password else None,
+        mechanism=sec.sasl_mechanism or "PLAIN",
+        ssl_context=context,
+    )

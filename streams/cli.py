@@ -1,0 +1,145 @@
+"""`copydesk`: the command line. Every command reads its settings from the environment.
+
+    copydesk worker                      run a faust worker (all stages)
+    copydesk process INPUT --out-dir D   the same stages in-process over a JSONL file (- = stdin)
+    copydesk produce FILE                publish a JSONL file of raw messages to the input topic
+    copydesk outputs --expect N          print what is on the output topics (a summary per record)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import IO, Iterator
+
+import orjson
+
+from streams import logs
+from streams.settings import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="copydesk", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("worker", help="run a worker: the chained agents on Kafka")
+    p = sub.add_parser("process", help="run the stages in-process over a JSONL file of raw messages")
+    p.add_argument("input", help="JSONL file of raw messages, or - for stdin")
+    p.add_argument("--out-dir", required=True, type=Path)
+    p = sub.add_parser("produce", help="publish a JSONL file of raw messages to the input topic")
+    p.add_argument("file", help="JSONL file (each non-blank line is sent as it is), or - for stdin")
+    p = sub.add_parser("outputs", help="read the output topics from the beginning and summarise each record")
+    p.add_argument("--expect", type=int, required=True, help="stop after this many records")
+    p.add_argument("--timeout", type=float, default=60.0, help="give up after this many seconds")
+    p.add_argument("--json", action="store_true", help="print whole records as JSON lines")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"copydesk: {exc}", file=sys.stderr)
+        return 2
+
+    if args.command == "worker":
+        return run_worker(settings)
+    if args.command == "process":
+        return run_process(settings, args.input, args.out_dir)
+    if args.command == "produce":
+        from streams.kafka_io import ensure_topics, produce
+        from streams.offline import read_messages
+
+        with _open(args.file) as stream:
+            messages = list(read_messages(stream))
+        asyncio.run(ensure_topics(settings))
+        sent = asyncio.run(produce(settings, messages))
+        print(f"sent {sent} messages to {settings.topics.raw}")
+        return 0
+    if args.command == "outputs":
+        return run_outputs(settings, args.expect, args.timeout, args.json)
+    return 2
+
+
+def run_worker(settings: Settings) -> int:
+    from faust.worker import Worker
+
+    from streams.app import create_app
+
+    from streams.kafka_io import ensure_topics
+
+    logs.configure(settings.log_level, settings.log_format)
+    created = asyncio.run(ensure_topics(settings))
+    if created:
+        logging.getLogger("copydesk").info("created topics %s", ", ".join(created))
+    bundle = create_app(settings)
+    bundle.metrics.serve(settings.metrics_host, settings.metrics_port)
+    logging.getLogger("copydesk").info(
+        "copydesk %s: metrics on http://%s:%d/metrics, health on http://%s:%d/healthz",
+        bundle.version,
+        settings.metrics_host,
+        settings.metrics_port,
+        settings.web_host,
+        settings.web_port,
+    )
+    worker = Worker(
+        bundle.app,
+        loglevel=settings.log_level,
+        redirect_stdouts=False,
+        quiet=True,
+        override_logging=False,
+    )
+    worker.execute_from_commandline()
+    return 0
+
+
+def run_process(settings: Settings, source: str, out_dir: Path) -> int:
+    from streams.offline import process, read_messages
+
+    logs.configure(settings.log_level, settings.log_format)
+    with _open(source) as stream:
+        counts = process(read_messages(stream), settings, out_dir)
+    names = settings.topics.outputs()
+    for role, name in names.items():
+        print(f"{counts.get(role, 0):6d}  {out_dir / (name + '.jsonl')}")
+    return 0
+
+
+def run_outputs(settings: Settings, expect: int, timeout: float, as_json: bool) -> int:
+    from streams.kafka_io import read_outputs
+
+    records = asyncio.run(read_outputs(settings, expect, timeout))
+    per_topic: Counter = Counter()
+    for topic, partition, offset, _key, value in sorted(records, key=lambda r: (r[0], r[1], r[2])):
+        per_topic[topic] += 1
+        if as_json:
+            sys.stdout.write(value.decode("utf-8") + "\n")
+            continue
+        print(f"{topic}[{partition}]@{offset}: {summarise(orjson.loads(value))}")
+    for topic in settings.topics.outputs().values():
+        print(f"{per_topic.get(topic, 0):6d} records on {topic}")
+    return 0 if len(records) >= expect else 1
+
+
+def summarise(record: dict) -> str:
+    if "error" in record:
+        e = record["error"]
+        return f"DEAD LETTER {e['stage']}/{e['kind']}: {e['message'][:100]} (input {record['topic']}[{record['partition']}]@{record['offset']})"
+    d = record["dedup"]
+    of = f" of {d['duplicate_of'][:12]}" if d.get("duplicate_of") else ""
+    return f"{d['status'].upper()}{of} {record['id'][:12]} {record['language']} {record['published_at']} {record['title']!r} ({record['word_count']} words)"
+
+
+@contextlib.contextmanager
+def _open(name: str) -> Iterator[IO[bytes]]:
+    if name == "-":
+        yield sys.stdin.buffer
+        return
+    with open(name, "rb") as f:
+        yield f
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Every Prometheus metric copydesk exposes, declared in one place.
+
+Names follow the Prometheus guide: prefix `copydesk_`, base units in the name, counters end in
+`_total`, histograms in seconds (faust's own sensor reports milliseconds; the dashboard uses
+these). Labels are bounded: stage, topic, outcome, status, reason (an error kind); never a URL
+or an id. The metrics live on a `CollectorRegistry` owned by the `Metrics` object, not on the
+library's global one, so a test can build as many as it likes.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    start_http_server,
+)
+
+_STAGE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
+_SIZE_BUCKETS = tuple(float(2**k) for k in range(8, 26, 2))  # 256 B .. 32 MiB
+
+
+class Metrics:
+    def __init__(self, version: str, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        if registry is None:  # process_cpu_seconds_total, process_resident_memory_bytes, ...
+            ProcessCollector(registry=r)
+            PlatformCollector(registry=r)
+        self.build_info = Gauge("copydesk_build_info", "Build of this worker (value is 1).", ["version"], registry=r)
+        self.build_info.labels(version=version).set(1)
+        self.consumed = Counter(
+            "copydesk_messages_consumed_total", "Messages consumed, by topic.", ["topic"], registry=r
+        )
+        self.produced = Counter(
+            "copydesk_messages_produced_total", "Messages produced, by topic.", ["topic"], registry=r
+        )
+        self.stage_messages = Counter(
+            "copydesk_stage_messages_total",
+            "Messages through a stage, by outcome (ok, dead_letter, internal_error).",
+            ["stage", "outcome"],
+            registry=r,
+        )
+        self.stage_duration = Histogram(
+            "copydesk_stage_duration_seconds",
+            "Time a stage spent on one message.",
+            ["stage"],
+            buckets=_STAGE_BUCKETS,
+            registry=r,
+        )
+        self.dead_letters = Counter(
+            "copydesk_dead_letters_total", "Dead letters, by stage and reason.", ["stage", "reason"], registry=r
+        )
+        self.verdicts = Counter(
+            "copydesk_dedup_verdicts_total", "Dedup verdicts, by status.", ["status"], registry=r
+        )
+        self.payload_bytes = Histogram(
+            "copydesk_payload_bytes", "Size of consumed message values.", ["topic"], buckets=_SIZE_BUCKETS, registry=r
+        )
+        self.latency_fetched = Histogram(
+            "copydesk_end_to_end_latency_from_fetch_seconds",
+            "From the crawler's fetched_at to the outcome's publication.",
+            ["outcome"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.latency_ingest = Histogram(
+            "copydesk_end_to_end_latency_seconds",
+            "From the raw input record's Kafka timestamp to the outcome's publication.",
+            ["outcome"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "copydesk_in_flight_messages", "Messages taken by an agent and not yet routed.", ["stage"], registry=r
+        )
+        self.table_keys = Gauge(
+            "copydesk_table_keys", "Keys held in a dedup table on this worker.", ["table"], registry=r
+        )
+        self.table_expired = Counter(
+            "copydesk_table_expired_keys_total", "Keys deleted by expiry, by table.", ["table"], registry=r
+        )
+        self.rebalances = Counter(
+            "copydesk_rebalances_total", "Consumer group rebalances seen by this worker.", registry=r
+        )
+        self.assigned_partitions = Gauge(
+            "copydesk_assigned_partitions", "Partitions assigned to this worker, by topic.", ["topic"], registry=r
+        )
+        self.consumer_lag = Gauge(
+            "copydesk_consumer_lag_messages",
+            "End offset minus committed offset, per assigned partition.",
+            ["topic", "partition"],
+            registry=r,
+        )
+
+    def serve(self, host: str, port: int) -> None:
+        start_http_server(port, addr=host, registry=self.registry)

@@ -1,0 +1,193 @@
+"""Settings: one frozen object, the only reader of the environment in copydesk.
+
+Every field has an environment variable (the README's table lists them with their defaults).
+Secrets are `Secret`s: they print as `'***'`, so a settings dump in a log never leaks them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from importlib import metadata
+from typing import Mapping
+
+from processors.options import StageOptions
+
+
+class SettingsError(ValueError):
+    """A setting has a value copydesk cannot use."""
+
+
+class Secret(str):
+    def __repr__(self) -> str:
+        return "'***'"
+
+    def __str__(self) -> str:  # a secret formatted into a log line stays hidden too
+        return "***"
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+
+def pipeline_version() -> str:
+    try:
+        return metadata.version("copydesk")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    raw: str
+    cleaned: str
+    extracted: str
+    content: str
+    enriched: str
+    duplicates: str
+    dead_letter: str
+    url_table: str
+    content_table: str
+
+    @classmethod
+    def from_prefix(cls, prefix: str, overrides: Mapping[str, str]) -> Topics:
+        names = {
+            "raw": f"{prefix}.raw",
+            "cleaned": f"{prefix}.cleaned",
+            "extracted": f"{prefix}.extracted",
+            "content": f"{prefix}.by-content",
+            "enriched": f"{prefix}.enriched",
+            "duplicates": f"{prefix}.duplicates",
+            "dead_letter": f"{prefix}.dead-letter",
+            "url_table": f"{prefix}.dedup-urls",
+            "content_table": f"{prefix}.dedup-contents",
+        }
+        names.update({k: v for k, v in overrides.items() if v})
+        return cls(**names)
+
+    def outputs(self) -> dict[str, str]:
+        """Role -> name of the topics every input ends on."""
+        return {"enriched": self.enriched, "duplicates": self.duplicates, "dead_letter": self.dead_letter}
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaSecurity:
+    protocol: str = "PLAINTEXT"  # PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL
+    sasl_mechanism: str | None = None  # PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+    sasl_username: str | None = None
+    sasl_password: Secret | None = None
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    bootstrap_servers: str = "127.0.0.1:9092"
+    app_id: str = "copydesk"
+    topic_prefix: str = "news.articles"
+    topics: Topics = field(default_factory=lambda: Topics.from_prefix("news.articles", {}))
+    partitions: int = 4
+    replication_factor: int = 1
+    store: str = "rocksdb://"
+    data_dir: str = "var/copydesk"
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9108
+    log_level: str = "INFO"
+    log_format: str = "json"
+    processing_guarantee: str = "at_least_once"
+    dedup_sweep_seconds: float = 3600.0
+    lag_sample_seconds: float = 5.0
+    consumer_session_timeout_s: float = 30.0
+    security: KafkaSecurity = field(default_factory=KafkaSecurity)
+    stage: StageOptions = field(default_factory=StageOptions)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        base = cls()
+        prefix = env.get("COPYDESK_TOPIC_PREFIX", base.topic_prefix)
+        overrides = {f.name: env.get(f"COPYDESK_TOPIC_{f.name.upper()}", "") for f in fields(Topics)}
+        stage = StageOptions(
+            max_payload_bytes=_int(env, "COPYDESK_MAX_PAYLOAD_BYTES", base.stage.max_payload_bytes),
+            min_body_chars=_int(env, "COPYDESK_MIN_BODY_CHARS", base.stage.min_body_chars),
+            assume_timezone=env.get("COPYDESK_ASSUME_TIMEZONE", base.stage.assume_timezone),
+            lead_max_chars=_int(env, "COPYDESK_LEAD_MAX_CHARS", base.stage.lead_max_chars),
+            max_keywords=_int(env, "COPYDESK_MAX_KEYWORDS", base.stage.max_keywords),
+            dedup_horizon_days=_int(env, "COPYDESK_DEDUP_HORIZON_DAYS", base.stage.dedup_horizon_days),
+        )
+        password = env.get("KAFKA_SASL_PASSWORD")
+        security = KafkaSecurity(
+            protocol=env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper(),
+            sasl_mechanism=env.get("KAFKA_SASL_MECHANISM") or None,
+            sasl_username=env.get("KAFKA_SASL_USERNAME") or None,
+            sasl_password=Secret(password) if password else None,
+            ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
+            ssl_certfile=env.get("KAFKA_SSL_CERTFILE") or None,
+            ssl_keyfile=env.get("KAFKA_SSL_KEYFILE") or None,
+        )
+        settings = cls(
+            bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS", base.bootstrap_servers),
+            app_id=env.get("COPYDESK_APP_ID", base.app_id),
+            topic_prefix=prefix,
+            topics=Topics.from_prefix(prefix, overrides),
+            partitions=_int(env, "COPYDESK_PARTITIONS", base.partitions),
+            replication_factor=_int(env, "COPYDESK_REPLICATION_FACTOR", base.replication_factor),
+            store=env.get("COPYDESK_STORE", base.store),
+            data_dir=env.get("COPYDESK_DATA_DIR", base.data_dir),
+            web_host=env.get("COPYDESK_WEB_HOST", base.web_host),
+            web_port=_int(env, "COPYDESK_WEB_PORT", base.web_port),
+            metrics_host=env.get("COPYDESK_METRICS_HOST", base.metrics_host),
+            metrics_port=_int(env, "COPYDESK_METRICS_PORT", base.metrics_port),
+            log_level=env.get("COPYDESK_LOG_LEVEL", base.log_level).upper(),
+            log_format=env.get("COPYDESK_LOG_FORMAT", base.log_format).lower(),
+            processing_guarantee=env.get("COPYDESK_PROCESSING_GUARANTEE", base.processing_guarantee),
+            dedup_sweep_seconds=_float(env, "COPYDESK_DEDUP_SWEEP_SECONDS", base.dedup_sweep_seconds),
+            lag_sample_seconds=_float(env, "COPYDESK_LAG_SAMPLE_SECONDS", base.lag_sample_seconds),
+            consumer_session_timeout_s=_float(
+                env, "COPYDESK_SESSION_TIMEOUT_SECONDS", base.consumer_session_timeout_s
+            ),
+            security=security,
+            stage=stage,
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if self.log_format not in ("json", "text"):
+            raise SettingsError(f"COPYDESK_LOG_FORMAT must be json or text, not {self.log_format!r}")
+        if self.processing_guarantee not in ("at_least_once", "exactly_once"):
+            raise SettingsError(
+                f"COPYDESK_PROCESSING_GUARANTEE must be at_least_once or exactly_once, not {self.processing_guarantee!r}"
+            )
+        if not self.store.startswith(("rocksdb://", "memory://")):
+            raise SettingsError(f"COPYDESK_STORE must be rocksdb:// or memory://, not {self.store!r}")
+        if self.partitions < 1:
+            raise SettingsError("COPYDESK_PARTITIONS must be at least 1")
+        if self.security.protocol not in ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"):
+            raise SettingsError(f"KAFKA_SECURITY_PROTOCOL {self.security.protocol!r} is not one Kafka knows")
+
+    @property
+    def broker_url(self) -> str:
+        return ";".join(f"kafka://{host.strip()}" for host in self.bootstrap_servers.split(",") if host.strip())
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, not {value!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {value!r}") from None
