@@ -28,11 +28,22 @@ log = logging.getLogger("copydesk.agents")
 
 
 class Router:
-    """Applies a step's result: table writes, the send, metrics and a log line for dead letters."""
+    """Runs a step and applies its result: table writes, the send, metrics, a log line for dead letters."""
 
     def __init__(self, bundle: Copydesk) -> None:
         self.bundle = bundle
         self.metrics = bundle.metrics
+
+    def run(self, stage: Stage, here: SourceRef, value: bytes | None, call: Callable[[], StepResult]) -> StepResult:
+        """Run one step on the consumed message `here`; `emit` must follow with its result."""
+        m = self.metrics
+        m.consumed.labels(topic=here.topic).inc()
+        m.payload_bytes.labels(topic=here.topic).observe(len(value or b""))
+        m.in_flight.labels(stage=stage).inc()
+        started = time.perf_counter()
+        result = run_guarded(stage, call, value, here, clock())
+        m.stage_duration.labels(stage=stage).observe(time.perf_counter() - started)
+        return result
 
     async def emit(self, result: StepResult, here: SourceRef, table: faust.Table | None = None) -> None:
         for key, value in result.writes.items():
@@ -88,22 +99,12 @@ def register(bundle: Copydesk) -> None:
     router = Router(bundle)
     prefix = bundle.settings.app_id
 
-    def timed(stage: Stage, here: SourceRef, value: bytes | None, call: Callable[[], StepResult]) -> StepResult:
-        m = bundle.metrics
-        m.consumed.labels(topic=here.topic).inc()
-        m.payload_bytes.labels(topic=here.topic).observe(len(value or b""))
-        m.in_flight.labels(stage=stage).inc()  # until Router.emit has sent the result
-        started = time.perf_counter()
-        result = run_guarded(stage, call, value, here, clock())
-        m.stage_duration.labels(stage=stage).observe(time.perf_counter() - started)
-        return result
-
     @app.agent(topics.raw, name=f"{prefix}.clean", concurrency=1)
     async def clean(stream: Any) -> None:
         async for event in stream.events():
             here = coordinates(event)
             value = event.value
-            result = timed("cleaning", here, value, lambda: pipeline.clean_step(value, here, options, clock()))
+            result = router.run("cleaning", here, value, lambda: pipeline.clean_step(value, here, options, clock()))
             await router.emit(result, here)
 
     @app.agent(topics.cleaned, name=f"{prefix}.extract", concurrency=1)
@@ -111,7 +112,7 @@ def register(bundle: Copydesk) -> None:
         async for event in stream.events():
             here = coordinates(event)
             value = event.value
-            result = timed("extraction", here, value, lambda: pipeline.extract_step(value, options, clock()))
+            result = router.run("extraction", here, value, lambda: pipeline.extract_step(value, options, clock()))
             await router.emit(result, here)
 
     @app.agent(topics.extracted, name=f"{prefix}.dedup-url", concurrency=1)
@@ -120,7 +121,7 @@ def register(bundle: Copydesk) -> None:
         async for event in stream.events():
             here = coordinates(event)
             value = event.value
-            result = timed(
+            result = router.run(
                 "dedup_url", here, value, lambda: pipeline.dedup_url_step(value, table.get, options, clock(), version)
             )
             await router.emit(result, here, table)
@@ -131,7 +132,7 @@ def register(bundle: Copydesk) -> None:
         async for event in stream.events():
             here = coordinates(event)
             value = event.value
-            result = timed(
+            result = router.run(
                 "dedup_content",
                 here,
                 value,

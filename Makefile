@@ -1,0 +1,45 @@
+# copydesk: `make demo` runs the pipeline on a local broker, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv test test-unit test-integration demo demo-stop broker broker-stop tools clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian tools the tests use (promtool); installed when missing and we may (root), else the
+# tests that need them skip and say why.
+tools:
+	@bash deploy/ensure-tools.sh
+
+test: venv tools
+	env -u KAFKA_BOOTSTRAP_SERVERS $(PY) -m pytest -q -p no:cacheprovider tests
+
+test-unit: venv
+	$(PY) -m pytest -q -m "not integration" tests
+
+test-integration: venv
+	env -u KAFKA_BOOTSTRAP_SERVERS $(PY) -m pytest -q -m integration tests
+
+demo: venv
+	@bash deploy/demo.sh
+
+demo-stop:
+	@bash deploy/demo.sh stop
+
+broker:
+	@bash deploy/kafka/broker.sh start
+
+broker-stop:
+	@bash deploy/kafka/broker.sh stop
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,112 @@
+"""The shell's routing without a broker: fake topics and a dict table stand in for faust's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import orjson
+from prometheus_client import generate_latest
+
+from processors import pipeline
+from processors.options import StageOptions
+from schemas.models import SourceRef
+from streams.agents.chain import Router
+from streams.metrics import Metrics
+from streams.steps import clock, run_guarded
+
+SEED = open("tests/data/seed.txt", encoding="utf-8").read()
+
+
+@dataclass
+class FakeTopic:
+    name: str
+    sent: list = field(default_factory=list)
+
+    async def send(self, key=None, value=None):
+        self.sent.append((key, value))
+
+    def get_topic_name(self) -> str:
+        return self.name
+
+
+@dataclass
+class FakeTopics:
+    topics: dict
+
+    def for_role(self, role: str) -> FakeTopic:
+        return self.topics[role]
+
+
+@dataclass
+class FakeBundle:
+    topics: FakeTopics
+    metrics: Metrics
+
+
+def bundle() -> FakeBundle:
+    roles = ["cleaned", "extracted", "content", "enriched", "duplicates", "dead_letter"]
+    return FakeBundle(FakeTopics({r: FakeTopic(f"t.{r}") for r in roles}), Metrics("test", registry=None))
+
+
+async def run_chain(b: FakeBundle, payload: bytes, offset: int, urls: dict, contents: dict) -> None:
+    """What the four agents do for one raw message, with the fakes."""
+    router, opts, now = Router(b), StageOptions(), clock()
+    here = SourceRef("t.raw", 0, offset, 1_700_000_000_000)
+    result = router.run("cleaning", here, payload, lambda: pipeline.clean_step(payload, here, opts, now))
+    await router.emit(result, here)
+    if result.role != "cleaned":
+        return
+    steps = [
+        ("extraction", lambda v: pipeline.extract_step(v, opts, now), None),
+        ("dedup_url", lambda v: pipeline.dedup_url_step(v, urls.get, opts, now, "t"), urls),
+        ("dedup_content", lambda v: pipeline.dedup_content_step(v, contents.get, opts, now, "t"), contents),
+    ]
+    for stage, step, table in steps:
+        value = result.value
+        result = router.run(stage, here, value, lambda: step(value))
+        await router.emit(result, here, table)
+        if result.role in ("enriched", "duplicates", "dead_letter"):
+            return
+
+
+async def test_routes_each_outcome_to_its_topic_and_applies_table_writes():
+    b = bundle()
+    urls: dict = {}
+    contents: dict = {}
+    message = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
+    await run_chain(b, message, 0, urls, contents)
+    await run_chain(b, message, 1, urls, contents)
+    await run_chain(b, b"{oops", 2, urls, contents)
+
+    t = b.topics.topics
+    assert [orjson.loads(v)["dedup"]["status"] for _, v in t["enriched"].sent] == ["unique"]
+    assert [orjson.loads(v)["dedup"]["status"] for _, v in t["duplicates"].sent] == ["duplicate"]
+    dead = [orjson.loads(v) for _, v in t["dead_letter"].sent]
+    assert [(d["error"]["kind"], d["offset"], d["payload"]) for d in dead] == [("invalid_json", 2, "{oops")]
+    assert len(urls) == 1 and len(contents) == 1  # day-keyed: one key each for the one article
+    assert t["enriched"].sent[0][0] == orjson.loads(t["enriched"].sent[0][1])["id"].encode()
+
+    text = generate_latest(b.metrics.registry).decode()
+    assert 'copydesk_dedup_verdicts_total{status="unique"} 1.0' in text
+    assert 'copydesk_dead_letters_total{reason="invalid_json",stage="cleaning"} 1.0' in text
+    assert 'copydesk_messages_produced_total{topic="t.duplicates"} 1.0' in text
+    for stage in ("cleaning", "extraction", "dedup_url", "dedup_content"):
+        assert f'copydesk_in_flight_messages{{stage="{stage}"}} 0.0' in text
+    assert 'copydesk_stage_duration_seconds_count{stage="cleaning"} 3.0' in text
+    assert "process_resident_memory_bytes" in text
+
+
+def test_an_unexpected_error_becomes_an_internal_dead_letter_with_the_original_bytes():
+    here = SourceRef("t.cleaned", 3, 42, None)
+    now = clock()
+    inner = orjson.dumps({"source": {"topic": "t.raw", "partition": 1, "offset": 9}, "payload": "ORIGINAL", "article": {}})
+
+    def broken():
+        raise ZeroDivisionError("a bug")
+
+    result = run_guarded("extraction", broken, inner, here, now)
+    record = orjson.loads(result.value)
+    assert result.role == "dead_letter" and result.error_kind == "internal_error"
+    assert record["error"] == {"kind": "internal_error", "message": "ZeroDivisionError: a bug", "stage": "extraction"}
+    # accounted to the raw input, not to the intermediate message
+    assert (record["topic"], record["partition"], record["offset"], record["payload"]) == ("t.raw", 1, 9, "ORIGINAL")

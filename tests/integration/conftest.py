@@ -1,0 +1,120 @@
+"""Integration-test fixtures: one real Kafka broker per test session.
+
+``kafka_bootstrap`` starts a single-node KRaft broker with ``deploy/kafka/broker.sh``
+on a free loopback port pair, in a fresh temporary data dir, and stops it when the
+session ends (also when tests fail or the run is interrupted; if pytest itself is
+killed, the script's ``--owner-pid`` watchdog stops the broker).
+
+Set ``KAFKA_BOOTSTRAP_SERVERS`` to use an already running broker instead.
+Every test under ``tests/integration`` is marked ``integration`` automatically,
+so ``pytest -m "not integration"`` skips them (and never starts the broker).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+INTEGRATION_DIR = Path(__file__).resolve().parent
+REPO_ROOT = INTEGRATION_DIR.parents[1]
+BROKER_SH = REPO_ROOT / "deploy" / "kafka" / "broker.sh"
+
+# broker.sh's own startup timeout (seconds), and the outer limit for one start call,
+# which also covers the first jar download from Maven Central.
+START_TIMEOUT = int(os.environ.get("KAFKA_START_TIMEOUT", "90"))
+START_CALL_TIMEOUT = START_TIMEOUT + 600
+START_ATTEMPTS = 3
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # This hook sees every collected item of the session: mark only our folder's.
+    for item in items:
+        if INTEGRATION_DIR in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.integration)
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port_pair() -> tuple[int, int]:
+    """A free loopback port P such that P+1 is free too (broker, controller)."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port < 65535 and _port_is_free(port + 1):
+            return port, port + 1
+    raise RuntimeError("no free loopback port pair found")
+
+
+def _broker(*args: str, timeout: float, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(BROKER_SH), *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Bootstrap address ``127.0.0.1:<port>`` of a broker running for the whole session."""
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "").strip()
+    if external:
+        yield external
+        return
+
+    data_dir = tmp_path_factory.mktemp("kafka")
+    env = dict(os.environ)
+    env["PYTHON"] = sys.executable  # lets broker.sh confirm readiness with aiokafka
+    env.pop("KAFKA_DATA_DIR", None)
+
+    bootstrap = None
+    failure = ""
+    try:
+        for _ in range(START_ATTEMPTS):
+            port, controller_port = _free_port_pair()
+            proc = _broker(
+                "start",
+                "--data-dir", str(data_dir),
+                "--port", str(port),
+                "--controller-port", str(controller_port),
+                "--timeout", str(START_TIMEOUT),
+                "--owner-pid", str(os.getpid()),
+                timeout=START_CALL_TIMEOUT,
+                env=env,
+            )
+            if proc.returncode == 0:
+                bootstrap = proc.stdout.strip().splitlines()[-1]
+                break
+            failure = f"broker.sh start exited {proc.returncode}:\n{proc.stderr[-4000:]}"
+            if proc.returncode == 3:  # java / mvn missing: retrying will not help
+                break
+            if "already in use" not in proc.stderr:  # only a port race is worth a retry
+                break
+        if bootstrap is None:
+            pytest.fail(
+                f"could not start the Kafka broker for the integration tests "
+                f"(data dir {data_dir}; deselect with -m 'not integration'):\n{failure}",
+                pytrace=False,
+            )
+        yield bootstrap
+    finally:
+        stop = _broker("stop", "--data-dir", str(data_dir), timeout=120, env=env)
+        if stop.returncode != 0:
+            sys.stderr.write(f"broker.sh stop exited {stop.returncode}: {stop.stderr}\n")
