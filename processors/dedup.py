@@ -37,9 +37,11 @@ from processors.errors import DedupError
 from schemas.models import DedupVerdict, ExtractedArticle
 
 _EPOCH_SECONDS_PER_DAY = 86_400
+#: Fingerprints of a URL's recent versions kept in its entry (bounds the entry's size).
+MAX_VERSIONS = 8
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
-#: Value stored per article id: the fingerprint of its latest body and when it was first seen.
+#: Value stored per article id: its latest body's fingerprint and time, recent versions, first seen.
 UrlEntry = Mapping[str, Any]
 #: Value stored per fingerprint: the id of the earliest article with that body, and its cluster.
 ContentEntry = Mapping[str, Any]
@@ -104,6 +106,12 @@ def check_url(
 ) -> UrlCheck:
     """Decide from the URL's stored entries (`found`: the values at `lookup_keys`, newest first).
 
+    The entry remembers the URL's latest body (`fp`, `fetched_at`) and the fingerprints of its
+    recent versions, because re-crawls arrive out of order: a body equal to a version already
+    seen, fetched no later than the latest one, is a stale re-crawl (`duplicate`), not an update
+    that takes the URL back in time. The same body fetched later than a newer version is a real
+    revert, an `update`.
+
     `source` names the input (its Kafka coordinates). An entry that the same input wrote means
     the input is being processed again after a restart (at-least-once delivery): the decision
     stored with it is returned unchanged, so a replay never judges an article a copy of itself.
@@ -114,22 +122,27 @@ def check_url(
     if latest is not None and latest.get("src") == source:
         return UrlCheck(fp, DedupVerdict.from_dict(latest["verdict"]), bool(latest["final"]), {})
     if latest is None:
-        candidate, final, first_seen = DedupVerdict("unique", None, article.id, 0.0), False, article.fetched_at
-    elif latest["fp"] == fp:
-        candidate, final = DedupVerdict("duplicate", article.id, latest["cluster_id"], 1.0), True
-        first_seen = latest["first_seen"]
+        verdict, final = DedupVerdict("unique", None, article.id, 0.0), False
+        entry = _url_entry(fp, article.fetched_at, article.fetched_at, article.id, [fp])
     else:
-        candidate, final = DedupVerdict("update", None, latest["cluster_id"], 0.0), False
-        first_seen = latest["first_seen"]
-    entry = {
-        "fp": fp,
-        "first_seen": first_seen,
-        "cluster_id": candidate.cluster_id,
-        "src": source,
-        "verdict": candidate.to_dict(),
-        "final": final,
-    }
-    return UrlCheck(fp, candidate, final, {state_key(article.id, day): entry})
+        versions = list(latest.get("versions") or [latest["fp"]])
+        newer = article.fetched_at > latest["fetched_at"]
+        stale = fp == latest["fp"] or (fp in versions and not newer)
+        if stale:
+            verdict, final = DedupVerdict("duplicate", article.id, latest["cluster_id"], 1.0), True
+            entry = _url_entry(latest["fp"], latest["fetched_at"], latest["first_seen"], latest["cluster_id"], versions)
+        else:
+            verdict, final = DedupVerdict("update", None, latest["cluster_id"], 0.0), False
+            if fp not in versions:
+                versions = (versions + [fp])[-MAX_VERSIONS:]
+            current_fp, current_at = (fp, article.fetched_at) if newer else (latest["fp"], latest["fetched_at"])
+            entry = _url_entry(current_fp, current_at, latest["first_seen"], latest["cluster_id"], versions)
+    entry.update(src=source, verdict=verdict.to_dict(), final=final)
+    return UrlCheck(fp, verdict, final, {state_key(article.id, day): entry})
+
+
+def _url_entry(fp: str, fetched_at: str, first_seen: str, cluster_id: str, versions: list[str]) -> dict[str, Any]:
+    return {"fp": fp, "fetched_at": fetched_at, "first_seen": first_seen, "cluster_id": cluster_id, "versions": versions}
 
 
 def check_content(

@@ -43,6 +43,7 @@ class Store:
         return c.verdict
 
 
+T1, T2, T3 = "2024-05-03T10:00:00Z", "2024-05-03T11:00:00Z", "2024-05-03T12:00:00Z"
 BODY = "Islamic State is shifting its focus from Iraq and Syria to Libya."
 SEQUENCES = [
     ("re-crawl", [("a", BODY), ("a", BODY)], [("unique", None, "a"), ("duplicate", "a", "a")]),
@@ -53,8 +54,15 @@ SEQUENCES = [
      [("unique", None, "a"), ("duplicate", "a", "a")]),
     ("copy of a copy names the original", [("a", BODY), ("b", BODY), ("c", BODY)],
      [("unique", None, "a"), ("duplicate", "a", "a"), ("duplicate", "a", "a")]),
-    ("update back to an earlier body stays an update",
-     [("a", BODY), ("a", BODY + " x"), ("a", BODY)], [("unique", None, "a"), ("update", None, "a"), ("update", None, "a")]),
+    ("a later revert to an earlier body is an update",
+     [("a", BODY, T1), ("a", BODY + " x", T2), ("a", BODY, T3)],
+     [("unique", None, "a"), ("update", None, "a"), ("update", None, "a")]),
+    ("a stale re-crawl of an older version arriving late is a duplicate",
+     [("a", BODY, T1), ("a", BODY + " x", T3), ("a", BODY, T2)],
+     [("unique", None, "a"), ("update", None, "a"), ("duplicate", "a", "a")]),
+    ("an older unseen version arriving late is an update that does not become the latest",
+     [("a", BODY, T1), ("a", BODY + " new", T3), ("a", BODY + " mid", T2), ("a", BODY + " new", T3)],
+     [("unique", None, "a"), ("update", None, "a"), ("update", None, "a"), ("duplicate", "a", "a")]),
     ("distinct articles", [("a", BODY), ("b", "Another story entirely.")], [("unique", None, "a"), ("unique", None, "b")]),
 ]
 
@@ -62,7 +70,7 @@ SEQUENCES = [
 @pytest.mark.parametrize(("name", "inputs", "expected"), SEQUENCES, ids=[s[0] for s in SEQUENCES])
 def test_verdict_sequences(name, inputs, expected):
     store = Store()
-    got = [store.decide(article(i, t)) for i, t in inputs]
+    got = [store.decide(article(*spec)) for spec in inputs]
     assert [(v.status, v.duplicate_of, v.cluster_id) for v in got] == expected
 
 
@@ -99,3 +107,12 @@ def test_fingerprint_normalises_and_refuses_empty_bodies():
     with pytest.raises(DedupError) as info:
         dedup.fingerprint(" … — ")
     assert info.value.kind == "empty_fingerprint"
+
+
+def test_a_url_entry_keeps_a_bounded_list_of_versions():
+    store = Store()
+    for n in range(20):
+        store.decide(article("a", f"{BODY} version {n}", f"2024-05-03T10:{n:02d}:00Z"))
+    (entry,) = store.urls.values()
+    assert len(entry["versions"]) == dedup.MAX_VERSIONS
+    assert entry["fp"] == dedup.fingerprint(f"{BODY} version 19")
