@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-unit test-integration demo demo-stop broker broker-stop tools clean
+.PHONY: venv test test-unit test-integration test-faults demo demo-stop broker broker-stop tools clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,19 +15,25 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Debian tools the tests use (promtool); installed when missing and we may (root), else the
+# Debian tools the tests use (prometheus, promtool, kcat); installed when missing and we may (root), else the
 # tests that need them skip and say why.
 tools:
 	@bash deploy/ensure-tools.sh
 
 test: venv tools
-	env -u KAFKA_BOOTSTRAP_SERVERS $(PY) -m pytest -q -p no:cacheprovider tests
+	env -u KAFKA_BOOTSTRAP_SERVERS $(PY) -m pytest -q -p no:cacheprovider --ignore=tests/faults tests
 
 test-unit: venv
-	$(PY) -m pytest -q -m "not integration" tests
+	$(PY) -m pytest -q -m "not integration" --ignore=tests/faults tests
 
 test-integration: venv
-	env -u KAFKA_BOOTSTRAP_SERVERS $(PY) -m pytest -q -m integration tests
+	env -u KAFKA_BOOTSTRAP_SERVERS $(PY) -m pytest -q -m integration --ignore=tests/faults tests
+
+# Workers killed with SIGKILL (COPYDESK_FAULT_ROUNDS, default 10, over COPYDESK_FAULT_MESSAGES,
+# default 2000), a broker stopped and started, a rebalance, lost and corrupt local state; each
+# prints a line "FAULTS <test>: ..." with its figures. Minutes, not seconds: not part of `make test`.
+test-faults: venv
+	env -u KAFKA_BOOTSTRAP_SERVERS $(PY) -m pytest -q -s -p no:cacheprovider tests/faults
 
 demo: venv
 	@bash deploy/demo.sh

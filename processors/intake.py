@@ -20,6 +20,7 @@ from processors.options import StageOptions
 from schemas.models import RawArticle
 
 _OPTIONAL_STRINGS = ("title", "crawler")
+_MIN_YEAR, _MAX_YEAR = 1970, 2999
 _OPTIONAL_OBJECTS = ("headers", "metadata")
 
 
@@ -112,7 +113,15 @@ def parse_rfc3339(value: str, field: str) -> str:
         raise InvalidMessage("invalid_time", f"{field}: not an RFC 3339 time: {value[:64]!r}") from None
     if parsed.tzinfo is None:
         raise InvalidMessage("invalid_time", f"{field}: the time has no offset: {value[:64]!r}")
-    return format_utc(parsed)
+    try:
+        normal = format_utc(parsed)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise InvalidMessage("invalid_time", f"{field}: out of range: {value[:64]!r}") from None
+    # A fetch is a moment of the web's lifetime; the bounds leave the stages room to compute
+    # dates around it (a day later, a horizon earlier) without leaving Python's calendar.
+    if not _MIN_YEAR <= int(normal[:4]) <= _MAX_YEAR:
+        raise InvalidMessage("invalid_time", f"{field}: outside {_MIN_YEAR}-{_MAX_YEAR}: {value[:64]!r}")
+    return normal
 
 
 def format_utc(moment: datetime) -> str:

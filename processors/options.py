@@ -13,6 +13,9 @@ from dataclasses import dataclass
 class StageOptions:
     # intake
     max_payload_bytes: int = 8 * 1024 * 1024
+    #: Largest record copydesk publishes (an output or an internal message): a raw payload
+    #: travels inside the internal messages, JSON-escaped, beside the text taken from it.
+    max_record_bytes: int = 4 * 8 * 1024 * 1024 + 1024 * 1024
     # cleaning
     min_body_chars: int = 80
     #: IANA zone assumed for a publication time that the page gives without one (a dateline
@@ -23,3 +26,5 @@ class StageOptions:
     max_keywords: int = 8
     # dedup
     dedup_horizon_days: int = 7
+    #: Estimated Jaccard similarity of word 5-shingles at or above which a body is a near copy.
+    near_duplicate_threshold: float = 0.8

@@ -1,4 +1,4 @@
-"""The four steps of the chain, each from one message's bytes to one routed result.
+"""The steps of the chain, each from one message's bytes to its routed results.
 
 A step is what one agent does to one message, minus the I/O: it decodes the message, calls the
 stage, and says where the result goes (a topic role, a key, the bytes) and which table writes go
@@ -7,7 +7,13 @@ with it. Stage errors become dead-letter results here, so that the workers and t
 the tables and the topics.
 
 Dedup steps read state through `lookup` (a read-only view of the step's table) and return the
-writes to apply; they never keep state of their own.
+writes to apply (a value of None deletes the key); they never keep state of their own.
+
+Near-duplicates are a scatter-gather (see `processors.neardup`): the content step sends the
+article to the gather partition of its input (`gather_key`, the input's coordinates) and its
+band keys, grouped by the partition that owns them, to the band step; each band step replies to
+the gather step, which publishes the verdict once every band has answered. A gather step that
+is still waiting emits nothing (role "none").
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any, Callable, Literal, Mapping
 
 import orjson
 
-from processors import dedup
+from processors import dedup, neardup
 from processors.cleaning import clean
 from processors.errors import StageError
 from processors.extraction import extract
@@ -25,19 +31,34 @@ from processors.intake import decode_raw
 from processors.options import StageOptions
 from processors.records import article_record, dead_letter_record, url_hint
 from schemas.internal import (
+    BandProbe,
     Cleaned,
     ContentProbe,
     Extracted,
     dumps,
+    gather_pending,
+    gather_replies,
     loads_cleaned,
     loads_extracted,
     loads_probe,
 )
 from schemas.models import DedupVerdict, ExtractedArticle, SourceRef
 
-Role = Literal["cleaned", "extracted", "content", "enriched", "duplicates", "dead_letter"]
-Stage = Literal["cleaning", "extraction", "dedup_url", "dedup_content"]
+Role = Literal["cleaned", "extracted", "content", "bands", "gather", "enriched", "duplicates", "dead_letter", "none"]
+Stage = Literal["cleaning", "extraction", "dedup_url", "dedup_content", "dedup_bands", "dedup_gather"]
 Lookup = Callable[[str], Mapping[str, Any] | None]
+#: The partition that owns a band key on the bands topic (Kafka's default partitioner).
+BandPartition = Callable[[str], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Emission:
+    """A further message a step sends, to an explicit partition when one is given."""
+
+    role: Role
+    key: bytes | None
+    value: bytes
+    partition: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +67,14 @@ class StepResult:
     role: Role
     key: bytes | None
     value: bytes
-    writes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    writes: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)
     error_kind: str | None = None
     verdict: str | None = None
     url: str | None = None
     #: The raw input this result accounts for, and its fetch time when known (for latency).
     source: SourceRef | None = None
     fetched_at: str | None = None
+    more: tuple[Emission, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +118,17 @@ def dedup_url_step(
     except StageError as exc:
         return dead_letter(exc, "dedup_url", message.source, message.payload, clock, article.url)
     if check.final:
-        return _published("dedup_url", article, check.candidate, message.source, clock, pipeline_version, check.writes)
+        return _published(
+            "dedup_url",
+            article,
+            check.candidate,
+            message.source,
+            clock,
+            pipeline_version,
+            check.writes,
+            message.payload,
+            options.max_record_bytes,
+        )
     probe = ContentProbe(message.source, message.payload, article, check.fingerprint, check.candidate)
     return StepResult(
         "dedup_url",
@@ -110,7 +142,12 @@ def dedup_url_step(
 
 
 def dedup_content_step(
-    value: bytes, lookup: Lookup, options: StageOptions, clock: Clock, pipeline_version: str
+    value: bytes,
+    lookup: Lookup,
+    options: StageOptions,
+    clock: Clock,
+    pipeline_version: str,
+    band_partition: BandPartition,
 ) -> StepResult:
     probe = loads_probe(value)
     article = probe.article
@@ -120,9 +157,106 @@ def dedup_content_step(
         check = dedup.check_content(
             article, probe.fingerprint, probe.candidate, (lookup(k) for k in keys), _source_id(probe.source)
         )
+        if check.verdict.is_copy:
+            return _published(
+                "dedup_content",
+                article,
+                check.verdict,
+                probe.source,
+                clock,
+                pipeline_version,
+                check.writes,
+                probe.payload,
+                options.max_record_bytes,
+            )
+        sig = neardup.signature(article.text)
     except StageError as exc:
         return dead_letter(exc, "dedup_content", probe.source, probe.payload, clock, article.url)
-    return _published("dedup_content", article, check.verdict, probe.source, clock, pipeline_version, check.writes)
+    gather_key = _source_id(probe.source)
+    by_partition: dict[int, list[str]] = {}
+    for band_key in neardup.band_keys(sig):
+        by_partition.setdefault(band_partition(band_key), []).append(band_key)
+    scatter = tuple(
+        Emission(
+            "bands",
+            keys[0].encode(),
+            BandProbe(gather_key, article.id, article.fetched_at, sig, tuple(keys), probe.source).to_bytes(),
+            partition,
+        )
+        for partition, keys in sorted(by_partition.items())
+    )
+    pending = gather_pending(probe, check.verdict, sig, neardup.DEFAULT_OPTIONS.bands)
+    return StepResult(
+        "dedup_content",
+        "gather",
+        gather_key.encode(),
+        pending,
+        check.writes,
+        url=article.url,
+        source=probe.source,
+        more=scatter,
+    )
+
+
+def dedup_bands_step(value: bytes, lookup: Lookup, options: StageOptions, clock: Clock) -> StepResult:
+    """Check each band key of the probe against its stored entries; reply to the gather step."""
+    probe = BandProbe.from_bytes(value)
+    source = _source_id(probe.source)
+    try:
+        day = dedup.day_of(probe.fetched_at)
+        writes: dict[str, Mapping[str, Any]] = {}
+        replies = []
+        for band_key in probe.band_keys:
+            found = {k: lookup(k) for k in neardup.lookup_keys(band_key, day, options.dedup_horizon_days)}
+            check = neardup.check_band(probe.article_id, probe.fetched_at, band_key, probe.signature, found, source)
+            writes.update(check.writes)
+            replies.append(neardup.BandReply(band_key, check.candidates).to_dict())
+    except StageError as exc:
+        return dead_letter(exc, "dedup_bands", probe.source, None, clock, None)
+    reply = gather_replies(replies, probe.source, probe.fetched_at)
+    return StepResult("dedup_bands", "gather", probe.gather_key.encode(), reply, writes, source=probe.source)
+
+
+def dedup_gather_step(
+    value: bytes, lookup: Lookup, options: StageOptions, clock: Clock, pipeline_version: str
+) -> StepResult:
+    """Collect the article and its band replies; decide once all bands have answered."""
+    part = orjson.loads(value)
+    source = SourceRef.from_dict(part["source"])
+    gather_key = _source_id(source)
+    fetched_at = part["article"]["fetched_at"] if part["kind"] == "pending" else part["fetched_at"]
+    state_key = dedup.state_key(gather_key, dedup.day_of(fetched_at))
+    entry = dict(lookup(state_key) or {"pending": None, "replies": {}})
+    if part["kind"] == "pending":
+        entry["pending"] = {k: part[k] for k in ("payload", "article", "candidate", "signature", "bands")}
+    else:
+        entry["replies"] = {**entry["replies"], **{r["band_key"]: r for r in part["replies"]}}
+    pending = entry["pending"]
+    if pending is None or len(entry["replies"]) < pending["bands"]:
+        return StepResult("dedup_gather", "none", None, b"", {state_key: entry}, source=source)
+    article = ExtractedArticle.from_dict(pending["article"])
+    payload = pending["payload"].encode("utf-8")
+    try:
+        verdict = neardup.decide(
+            article.id,
+            pending["signature"],
+            [neardup.BandReply.from_dict(r) for r in entry["replies"].values()],
+            DedupVerdict.from_dict(pending["candidate"]),
+            threshold=options.near_duplicate_threshold,
+        )
+    except (StageError, ValueError) as exc:
+        return dead_letter(exc, "dedup_gather", source, payload, clock, article.url)
+    return _published(
+        "dedup_gather",
+        article,
+        verdict,
+        source,
+        clock,
+        pipeline_version,
+        {state_key: None},
+        payload,
+        options.max_record_bytes,
+    )
 
 
 def dead_letter(
@@ -152,15 +286,21 @@ def _published(
     source: SourceRef,
     clock: Clock,
     pipeline_version: str,
-    writes: Mapping[str, Mapping[str, Any]],
+    writes: Mapping[str, Mapping[str, Any] | None],
+    payload: bytes,
+    max_record_bytes: int,
 ) -> StepResult:
     record = article_record(article, verdict, source, clock.now, pipeline_version)
+    value = orjson.dumps(record)
+    if len(value) > max_record_bytes:
+        error = StageError("record_too_large", f"the record is {len(value)} bytes, over {max_record_bytes}")
+        return dead_letter(error, stage, source, payload, clock, article.url)
     role: Role = "duplicates" if verdict.is_copy else "enriched"
     return StepResult(
         stage,
         role,
         article.id.encode(),
-        orjson.dumps(record),
+        value,
         writes,
         verdict=verdict.status,
         url=article.url,

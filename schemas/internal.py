@@ -81,3 +81,58 @@ def peek_origin(data: bytes) -> tuple[SourceRef, bytes] | None:
         return SourceRef.from_dict(d["source"]), d["payload"].encode("utf-8")
     except Exception:  # noqa: BLE001 - used only on the way to a dead letter
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class BandProbe:
+    """An article's band keys that one partition owns, on their way to that partition."""
+
+    gather_key: str
+    article_id: str
+    fetched_at: str
+    signature: tuple[int, ...]
+    band_keys: tuple[str, ...]
+    source: SourceRef
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(
+            {
+                "gather_key": self.gather_key,
+                "article_id": self.article_id,
+                "fetched_at": self.fetched_at,
+                "signature": list(self.signature),
+                "band_keys": list(self.band_keys),
+                "source": self.source.to_dict(),
+            }
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> BandProbe:
+        d = orjson.loads(data)
+        return cls(
+            d["gather_key"],
+            d["article_id"],
+            d["fetched_at"],
+            tuple(d["signature"]),
+            tuple(d["band_keys"]),
+            SourceRef.from_dict(d["source"]),
+        )
+
+
+def gather_pending(probe: ContentProbe, candidate: DedupVerdict, signature: tuple[int, ...], bands: int) -> bytes:
+    """The article itself, sent to the gather partition to wait for its band replies."""
+    return orjson.dumps(
+        {
+            "kind": "pending",
+            "source": probe.source.to_dict(),
+            "payload": probe.payload.decode("utf-8"),
+            "article": probe.article.to_dict(),
+            "candidate": candidate.to_dict(),
+            "signature": list(signature),
+            "bands": bands,
+        }
+    )
+
+
+def gather_replies(replies: list[dict[str, Any]], source: SourceRef, fetched_at: str) -> bytes:
+    return orjson.dumps({"kind": "replies", "replies": replies, "source": source.to_dict(), "fetched_at": fetched_at})

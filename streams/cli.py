@@ -4,6 +4,9 @@
     copydesk process INPUT --out-dir D   the same stages in-process over a JSONL file (- = stdin)
     copydesk produce FILE                publish a JSONL file of raw messages to the input topic
     copydesk outputs --expect N          print what is on the output topics (a summary per record)
+    copydesk replay-dead-letters --kind K [--kind K2] [--stage S] [--dry-run]
+                                         send the original bytes of those dead letters to the
+                                         input topic again (e.g. after a fix), each letter once
 """
 
 from __future__ import annotations
@@ -36,6 +39,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--expect", type=int, required=True, help="stop after this many records")
     p.add_argument("--timeout", type=float, default=60.0, help="give up after this many seconds")
     p.add_argument("--json", action="store_true", help="print whole records as JSON lines")
+    p = sub.add_parser(
+        "replay-dead-letters",
+        help="re-publish the original inputs of dead letters of some kinds to the input topic",
+        description="Reads the dead-letter topic up to its current end and sends the original bytes of "
+        "each dead letter of the given kinds (and stage) to the input topic, keyed by url. Progress is "
+        "kept in a consumer group per filter (<app id>.replay-dead-letters.<kinds>[.<stage>]), committed "
+        "once the broker acknowledged every re-sent message: running the same command again sends only "
+        "letters that came since. A replayed input is a new input offset with its own outcome.",
+    )
+    p.add_argument("--kind", action="append", required=True, help="error kind to replay (repeatable), e.g. empty_body")
+    p.add_argument("--stage", choices=["cleaning", "extraction", "dedup_url", "dedup_content"], help="only letters of this stage")
+    p.add_argument("--dry-run", action="store_true", help="print what would be sent and how many; send and commit nothing")
+    p.add_argument("--from-beginning", action="store_true", help="ignore the group's progress: every letter of the topic")
+    p.add_argument("--group", help="consumer group that keeps the progress (default: one per --kind/--stage filter)")
+    p.add_argument("--timeout", type=float, default=60.0, help="give up reading after this many seconds")
     args = parser.parse_args(argv)
 
     try:
@@ -60,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "outputs":
         return run_outputs(settings, args.expect, args.timeout, args.json)
+    if args.command == "replay-dead-letters":
+        return run_replay(settings, args)
     return 2
 
 
@@ -91,6 +111,7 @@ def run_worker(settings: Settings) -> int:
         quiet=True,
         override_logging=False,
     )
+    worker.spinner = None  # faust's spinner writes terminal escapes to stdout, even into a log file
     worker.execute_from_commandline()
     return 0
 
@@ -121,6 +142,42 @@ def run_outputs(settings: Settings, expect: int, timeout: float, as_json: bool) 
     for topic in settings.topics.outputs().values():
         print(f"{per_topic.get(topic, 0):6d} records on {topic}")
     return 0 if len(records) >= expect else 1
+
+
+def run_replay(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.kafka_io import replay_dead_letters
+
+    verb = "would send" if args.dry_run else "sending"
+
+    def show(chosen: tuple) -> None:
+        partition, offset, kind, stage, key, payload = chosen
+        url = key.decode("utf-8", "replace") if key else "-"
+        print(f"{verb} {settings.topics.dead_letter}[{partition}]@{offset} {stage}/{kind} {url} ({len(payload)} bytes)")
+
+    try:
+        replay = asyncio.run(
+            replay_dead_letters(
+                settings,
+                args.kind,
+                args.stage,
+                dry_run=args.dry_run,
+                group=args.group,
+                from_beginning=args.from_beginning,
+                timeout_s=args.timeout,
+                on_chosen=show,
+            )
+        )
+    except TimeoutError as exc:
+        print(f"copydesk: {exc}", file=sys.stderr)
+        return 1
+    chosen = len(replay.chosen)
+    done = f"would send {chosen}" if args.dry_run else f"sent {replay.sent}"
+    print(
+        f"{done} of {replay.read} dead letters read to {settings.topics.raw} "
+        f"({replay.other_kinds} of other kinds or stages, {replay.without_payload} without a payload; "
+        f"group {replay.group}{', not committed' if args.dry_run else ''})"
+    )
+    return 0
 
 
 def summarise(record: dict) -> str:

@@ -26,6 +26,8 @@ class OfflineRun:
     settings: Settings
     urls: dict[str, dict] = field(default_factory=dict)
     contents: dict[str, dict] = field(default_factory=dict)
+    bands: dict[str, dict] = field(default_factory=dict)
+    gather: dict[str, dict] = field(default_factory=dict)
     version: str = field(default_factory=pipeline_version)
 
     def run_one(self, payload: bytes, offset: int) -> StepResult:
@@ -41,17 +43,43 @@ class OfflineRun:
             result = run_guarded(
                 "dedup_url", lambda: pipeline.dedup_url_step(value, self.urls.get, opts, now, version), value, here, now
             )
-            self.urls.update(result.writes)
+            _apply(self.urls, result.writes)
         if result.role == "content":
             value = result.value
             result = run_guarded(
                 "dedup_content",
-                lambda: pipeline.dedup_content_step(value, self.contents.get, opts, now, version),
+                lambda: pipeline.dedup_content_step(value, self.contents.get, opts, now, version, lambda key: 0),
                 value,
                 here,
                 now,
             )
-            self.contents.update(result.writes)
+            _apply(self.contents, result.writes)
+        if result.role == "gather":
+            # The scatter-gather in order: every band step, then the gather step for the
+            # article and for each reply; the last of them publishes the verdict.
+            parts = [result.value]
+            for emission in result.more:
+                band_value = emission.value
+                reply = run_guarded(
+                    "dedup_bands",
+                    lambda: pipeline.dedup_bands_step(band_value, self.bands.get, opts, now),
+                    band_value,
+                    here,
+                    now,
+                )
+                _apply(self.bands, reply.writes)
+                if reply.role != "gather":
+                    return reply
+                parts.append(reply.value)
+            for part in parts:
+                result = run_guarded(
+                    "dedup_gather",
+                    lambda: pipeline.dedup_gather_step(part, self.gather.get, opts, now, version),
+                    part,
+                    here,
+                    now,
+                )
+                _apply(self.gather, result.writes)
         return result
 
 
@@ -77,3 +105,11 @@ def process(messages: Iterable[bytes], settings: Settings, out_dir: Path) -> Cou
         for f in files.values():
             f.close()
     return counts
+
+
+def _apply(table: dict[str, dict], writes: dict) -> None:
+    for key, value in writes.items():
+        if value is None:
+            table.pop(key, None)
+        else:
+            table[key] = value

@@ -42,11 +42,15 @@ class Topics:
     cleaned: str
     extracted: str
     content: str
+    bands: str
+    gather: str
     enriched: str
     duplicates: str
     dead_letter: str
     url_table: str
     content_table: str
+    band_table: str
+    gather_table: str
 
     @classmethod
     def from_prefix(cls, prefix: str, overrides: Mapping[str, str]) -> Topics:
@@ -55,14 +59,28 @@ class Topics:
             "cleaned": f"{prefix}.cleaned",
             "extracted": f"{prefix}.extracted",
             "content": f"{prefix}.by-content",
+            "bands": f"{prefix}.by-band",
+            "gather": f"{prefix}.gather",
             "enriched": f"{prefix}.enriched",
             "duplicates": f"{prefix}.duplicates",
             "dead_letter": f"{prefix}.dead-letter",
             "url_table": f"{prefix}.dedup-urls",
             "content_table": f"{prefix}.dedup-contents",
+            "band_table": f"{prefix}.dedup-bands",
+            "gather_table": f"{prefix}.dedup-gather",
         }
         names.update({k: v for k, v in overrides.items() if v})
         return cls(**names)
+
+    def internal(self) -> list[str]:
+        """The topics between the agents."""
+        return [self.cleaned, self.extracted, self.content, self.bands, self.gather]
+
+    def tables(self) -> list[str]:
+        return [self.url_table, self.content_table, self.band_table, self.gather_table]
+
+    def changelogs(self) -> list[str]:
+        return [f"{name}.changelog" for name in self.tables()]
 
     def outputs(self) -> dict[str, str]:
         """Role -> name of the topics every input ends on."""
@@ -109,13 +127,18 @@ class Settings:
         base = cls()
         prefix = env.get("COPYDESK_TOPIC_PREFIX", base.topic_prefix)
         overrides = {f.name: env.get(f"COPYDESK_TOPIC_{f.name.upper()}", "") for f in fields(Topics)}
+        max_payload = _int(env, "COPYDESK_MAX_PAYLOAD_BYTES", base.stage.max_payload_bytes)
         stage = StageOptions(
-            max_payload_bytes=_int(env, "COPYDESK_MAX_PAYLOAD_BYTES", base.stage.max_payload_bytes),
+            max_payload_bytes=max_payload,
+            max_record_bytes=4 * max_payload + 1024 * 1024,
             min_body_chars=_int(env, "COPYDESK_MIN_BODY_CHARS", base.stage.min_body_chars),
             assume_timezone=env.get("COPYDESK_ASSUME_TIMEZONE", base.stage.assume_timezone),
             lead_max_chars=_int(env, "COPYDESK_LEAD_MAX_CHARS", base.stage.lead_max_chars),
             max_keywords=_int(env, "COPYDESK_MAX_KEYWORDS", base.stage.max_keywords),
             dedup_horizon_days=_int(env, "COPYDESK_DEDUP_HORIZON_DAYS", base.stage.dedup_horizon_days),
+            near_duplicate_threshold=_float(
+                env, "COPYDESK_NEAR_DUPLICATE_THRESHOLD", base.stage.near_duplicate_threshold
+            ),
         )
         password = env.get("KAFKA_SASL_PASSWORD")
         security = KafkaSecurity(

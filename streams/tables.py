@@ -40,6 +40,11 @@ class DayKeyedTable(faust.Table):
 class TableSet:
     urls: DayKeyedTable
     contents: DayKeyedTable
+    bands: DayKeyedTable
+    gather: DayKeyedTable
+
+    def named(self) -> dict[str, DayKeyedTable]:
+        return {"urls": self.urls, "contents": self.contents, "bands": self.bands, "gather": self.gather}
 
 
 def declare(app: faust.App, settings: Settings) -> TableSet:
@@ -72,4 +77,6 @@ def declare(app: faust.App, settings: Settings) -> TableSet:
     return TableSet(
         urls=app.tables.add(table(settings.topics.url_table, "article id@day -> body fingerprint")),
         contents=app.tables.add(table(settings.topics.content_table, "body fingerprint@day -> first article")),
+        bands=app.tables.add(table(settings.topics.band_table, "LSH band key@day -> articles with that band")),
+        gather=app.tables.add(table(settings.topics.gather_table, "input@day -> article and band replies so far")),
     )

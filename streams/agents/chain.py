@@ -1,5 +1,5 @@
-"""The four chained agents: raw -> cleaned -> extracted -> by-content -> enriched | duplicates,
-with dead letters from any of them.
+"""The chained agents: raw -> cleaned -> extracted -> by-content -> (by-band -> gather) ->
+enriched | duplicates, with dead letters from any of them.
 
 Each agent body is the same few lines: read the message's coordinates, run its step from
 `processors.pipeline` (guarded), and route the result. Decisions live in `processors/`; here
@@ -18,6 +18,7 @@ from processors import pipeline
 from processors.pipeline import Stage, StepResult
 from schemas.models import SourceRef
 from streams.steps import clock, run_guarded
+from streams.tables import partition_of
 
 if TYPE_CHECKING:
     import faust
@@ -48,11 +49,15 @@ class Router:
     async def emit(self, result: StepResult, here: SourceRef, table: faust.Table | None = None) -> None:
         for key, value in result.writes.items():
             assert table is not None, f"stage {result.stage} returned writes but has no table"
-            table[key] = value
-        topic = self.bundle.topics.for_role(result.role)
-        await topic.send(key=result.key, value=result.value)
+            if value is not None:
+                table[key] = value
+            elif key in table:
+                del table[key]
         m = self.metrics
-        m.produced.labels(topic=topic.get_topic_name()).inc()
+        if result.role != "none":
+            await self._send(result.role, result.key, result.value)
+        for extra in result.more:
+            await self._send(extra.role, extra.key, extra.value, extra.partition)
         if result.role == "dead_letter":
             outcome = "internal_error" if result.error_kind == "internal_error" else "dead_letter"
             m.stage_messages.labels(stage=result.stage, outcome=outcome).inc()
@@ -78,6 +83,11 @@ class Router:
             self._observe_latency(result)
         m.in_flight.labels(stage=result.stage).dec()
 
+    async def _send(self, role: str, key: bytes | None, value: bytes, partition: int | None = None) -> None:
+        topic = self.bundle.topics.for_role(role)
+        await topic.send(key=key, value=value, partition=partition)
+        self.metrics.produced.labels(topic=topic.get_topic_name()).inc()
+
     def _observe_latency(self, result: StepResult) -> None:
         now = time.time()
         source = result.source
@@ -98,44 +108,48 @@ def register(bundle: Copydesk) -> None:
     version = bundle.version
     router = Router(bundle)
     prefix = bundle.settings.app_id
+    partitions = bundle.settings.partitions
 
-    @app.agent(topics.raw, name=f"{prefix}.clean", concurrency=1)
-    async def clean(stream: Any) -> None:
-        async for event in stream.events():
-            here = coordinates(event)
-            value = event.value
-            result = router.run("cleaning", here, value, lambda: pipeline.clean_step(value, here, options, clock()))
-            await router.emit(result, here)
+    def band_partition(band_key: str) -> int:
+        return partition_of(band_key, partitions)
 
-    @app.agent(topics.cleaned, name=f"{prefix}.extract", concurrency=1)
-    async def extract(stream: Any) -> None:
-        async for event in stream.events():
-            here = coordinates(event)
-            value = event.value
-            result = router.run("extraction", here, value, lambda: pipeline.extract_step(value, options, clock()))
-            await router.emit(result, here)
+    def chained(topic: Any, name: str, stage: Stage, step: Callable[[bytes, SourceRef], StepResult], table: Any = None) -> None:
+        @app.agent(topic, name=f"{prefix}.{name}", concurrency=1)
+        async def agent(stream: Any) -> None:
+            async for event in stream.events():
+                here = coordinates(event)
+                value = event.value
+                result = router.run(stage, here, value, lambda: step(value, here))
+                await router.emit(result, here, table)
 
-    @app.agent(topics.extracted, name=f"{prefix}.dedup-url", concurrency=1)
-    async def dedup_url(stream: Any) -> None:
-        table = tables.urls
-        async for event in stream.events():
-            here = coordinates(event)
-            value = event.value
-            result = router.run(
-                "dedup_url", here, value, lambda: pipeline.dedup_url_step(value, table.get, options, clock(), version)
-            )
-            await router.emit(result, here, table)
-
-    @app.agent(topics.content, name=f"{prefix}.dedup-content", concurrency=1)
-    async def dedup_content(stream: Any) -> None:
-        table = tables.contents
-        async for event in stream.events():
-            here = coordinates(event)
-            value = event.value
-            result = router.run(
-                "dedup_content",
-                here,
-                value,
-                lambda: pipeline.dedup_content_step(value, table.get, options, clock(), version),
-            )
-            await router.emit(result, here, table)
+    urls, contents, bands, gather = tables.urls, tables.contents, tables.bands, tables.gather
+    chained(topics.raw, "clean", "cleaning", lambda v, here: pipeline.clean_step(v, here, options, clock()))
+    chained(topics.cleaned, "extract", "extraction", lambda v, _: pipeline.extract_step(v, options, clock()))
+    chained(
+        topics.extracted,
+        "dedup-url",
+        "dedup_url",
+        lambda v, _: pipeline.dedup_url_step(v, urls.get, options, clock(), version),
+        urls,
+    )
+    chained(
+        topics.content,
+        "dedup-content",
+        "dedup_content",
+        lambda v, _: pipeline.dedup_content_step(v, contents.get, options, clock(), version, band_partition),
+        contents,
+    )
+    chained(
+        topics.bands,
+        "dedup-bands",
+        "dedup_bands",
+        lambda v, _: pipeline.dedup_bands_step(v, bands.get, options, clock()),
+        bands,
+    )
+    chained(
+        topics.gather,
+        "dedup-gather",
+        "dedup_gather",
+        lambda v, _: pipeline.dedup_gather_step(v, gather.get, options, clock(), version),
+        gather,
+    )

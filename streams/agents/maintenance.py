@@ -3,6 +3,10 @@
 Expiry reads only the keys (their day, see `processors.dedup`); the decision which keys are old
 is `processors.dedup.expired_keys`, the deletes are here. The sweep yields to the event loop
 between batches so that a large table never stalls the agents.
+
+`copydesk_table_keys` is an exact count, taken on every `_KEY_COUNT_EVERY`th consumer-lag sample
+(once a minute at the default `COPYDESK_LAG_SAMPLE_SECONDS` of 5) and by the sweep, which lists
+every key anyway: counting is O(keys), see `count_keys`, so it is not done on every sample.
 """
 
 from __future__ import annotations
@@ -19,38 +23,43 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("copydesk.maintenance")
 _SWEEP_BATCH = 5_000
+_KEY_COUNT_EVERY = 12  # lag samples between two counts of the tables' keys (the first sample counts)
 
 
 def register(bundle: Copydesk) -> None:
     app, settings, metrics = bundle.app, bundle.settings, bundle.metrics
     horizon = bundle.options.dedup_horizon_days
-    named_tables = {"urls": bundle.tables.urls, "contents": bundle.tables.contents}
+    named_tables = bundle.tables.named()
+    for label in named_tables:  # a series from the start, not only after the first sweep
+        metrics.table_expired.labels(table=label)
 
     @app.timer(interval=settings.dedup_sweep_seconds, name=f"{settings.app_id}.expire")
     async def expire() -> None:
         today = int(time.time()) // 86_400
         for label, table in named_tables.items():
             keys = list(table.keys())
-            metrics.table_keys.labels(table=label).set(len(keys))
             removed = 0
             for start in range(0, len(keys), _SWEEP_BATCH):
                 for key in dedup.expired_keys(keys[start : start + _SWEEP_BATCH], today, horizon):
                     del table[key]
                     removed += 1
                 await asyncio.sleep(0)
+            metrics.table_keys.labels(table=label).set(len(keys) - removed)
             metrics.table_expired.labels(table=label).inc(removed)
             if removed:
                 log.info("expired %d keys of table %s", removed, label)
 
-    source_topics = {
-        settings.topics.raw,
-        settings.topics.cleaned,
-        settings.topics.extracted,
-        settings.topics.content,
-    }
+    source_topics = {settings.topics.raw, *settings.topics.internal()}
+
+    samples = 0
 
     @app.timer(interval=settings.lag_sample_seconds, name=f"{settings.app_id}.lag")
     async def sample_lag() -> None:
+        nonlocal samples
+        if samples % _KEY_COUNT_EVERY == 0:
+            for label, table in named_tables.items():
+                metrics.table_keys.labels(table=label).set(await count_keys(table))
+        samples += 1
         consumer = app.consumer
         tps = [tp for tp in consumer.assignment() if tp.topic in source_topics]
         if not tps:
@@ -67,6 +76,8 @@ def register(bundle: Copydesk) -> None:
 
     @app.on_partitions_assigned.connect
     async def on_assigned(app_: Any, assigned: Any, **kwargs: Any) -> None:
+        nonlocal samples
+        samples = 0  # other partitions, other keys: count them on the next lag sample
         metrics.rebalances.inc()
         metrics.assigned_partitions.clear()
         metrics.consumer_lag.clear()
@@ -87,3 +98,19 @@ def register(bundle: Copydesk) -> None:
         ready = assigned and recovered
         body = {"ready": ready, "partitions_assigned": assigned, "tables_recovered": recovered}
         return web.json(body, status=200 if ready else 503)
+
+
+async def count_keys(table: Any) -> int:
+    """Keys of `table` on this worker's active partitions. A memory store is a dict (len is
+    O(1)); a RocksDB store has one database per partition, counted by iterating its keys (O(n),
+    about two million keys a second) one partition at a time, yielding to the loop in between.
+    RocksDB's `estimate-num-keys` would be O(1) but counts every overwrite still in the memtable,
+    and faust rewrites its offset key on every table write: it read twice the true count."""
+    store = table.data
+    if not hasattr(store, "_dbs_for_actives"):
+        return len(store)
+    total = 0
+    for db in list(store._dbs_for_actives()):
+        total += store._size1(db)  # faust's count of one partition, its offset key left out
+        await asyncio.sleep(0)
+    return total

@@ -22,7 +22,7 @@ class FakeTopic:
     name: str
     sent: list = field(default_factory=list)
 
-    async def send(self, key=None, value=None):
+    async def send(self, key=None, value=None, partition=None):
         self.sent.append((key, value))
 
     def get_topic_name(self) -> str:
@@ -44,55 +44,76 @@ class FakeBundle:
 
 
 def bundle() -> FakeBundle:
-    roles = ["cleaned", "extracted", "content", "enriched", "duplicates", "dead_letter"]
+    roles = ["cleaned", "extracted", "content", "bands", "gather", "enriched", "duplicates", "dead_letter"]
     return FakeBundle(FakeTopics({r: FakeTopic(f"t.{r}") for r in roles}), Metrics("test", registry=None))
 
 
-async def run_chain(b: FakeBundle, payload: bytes, offset: int, urls: dict, contents: dict) -> None:
-    """What the four agents do for one raw message, with the fakes."""
+async def run_chain(b: FakeBundle, payload: bytes, offset: int, tables: dict[str, dict]) -> None:
+    """What the agents do for one raw message, with the fakes, each message in turn."""
     router, opts, now = Router(b), StageOptions(), clock()
     here = SourceRef("t.raw", 0, offset, 1_700_000_000_000)
+    steps = {
+        "cleaned": ("extraction", lambda v: pipeline.extract_step(v, opts, now), None),
+        "extracted": ("dedup_url", lambda v: pipeline.dedup_url_step(v, tables["urls"].get, opts, now, "t"), "urls"),
+        "content": (
+            "dedup_content",
+            lambda v: pipeline.dedup_content_step(v, tables["contents"].get, opts, now, "t", lambda key: 0),
+            "contents",
+        ),
+        "bands": ("dedup_bands", lambda v: pipeline.dedup_bands_step(v, tables["bands"].get, opts, now), "bands"),
+        "gather": (
+            "dedup_gather",
+            lambda v: pipeline.dedup_gather_step(v, tables["gather"].get, opts, now, "t"),
+            "gather",
+        ),
+    }
     result = router.run("cleaning", here, payload, lambda: pipeline.clean_step(payload, here, opts, now))
     await router.emit(result, here)
-    if result.role != "cleaned":
-        return
-    steps = [
-        ("extraction", lambda v: pipeline.extract_step(v, opts, now), None),
-        ("dedup_url", lambda v: pipeline.dedup_url_step(v, urls.get, opts, now, "t"), urls),
-        ("dedup_content", lambda v: pipeline.dedup_content_step(v, contents.get, opts, now, "t"), contents),
-    ]
-    for stage, step, table in steps:
-        value = result.value
+    queue = [(result.role, result.value)] + [(e.role, e.value) for e in result.more]
+    while queue:
+        role, value = queue.pop(0)
+        if role not in steps:
+            continue
+        stage, step, table = steps[role]
         result = router.run(stage, here, value, lambda: step(value))
-        await router.emit(result, here, table)
-        if result.role in ("enriched", "duplicates", "dead_letter"):
-            return
+        await router.emit(result, here, tables[table] if table else None)
+        queue += [(result.role, result.value)] + [(e.role, e.value) for e in result.more]
 
 
 async def test_routes_each_outcome_to_its_topic_and_applies_table_writes():
     b = bundle()
-    urls: dict = {}
-    contents: dict = {}
+    tables: dict[str, dict] = {"urls": {}, "contents": {}, "bands": {}, "gather": {}}
     message = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
-    await run_chain(b, message, 0, urls, contents)
-    await run_chain(b, message, 1, urls, contents)
-    await run_chain(b, b"{oops", 2, urls, contents)
+    near_copy = orjson.dumps(
+        {"url": "https://copy.example.org/x", "fetched_at": "2016-02-24T15:00:00Z", "text": SEED.replace("43 people", "forty-three people")}
+    )
+    await run_chain(b, message, 0, tables)
+    await run_chain(b, message, 1, tables)
+    await run_chain(b, b"{oops", 2, tables)
+    await run_chain(b, near_copy, 3, tables)
 
     t = b.topics.topics
     assert [orjson.loads(v)["dedup"]["status"] for _, v in t["enriched"].sent] == ["unique"]
-    assert [orjson.loads(v)["dedup"]["status"] for _, v in t["duplicates"].sent] == ["duplicate"]
+    copies = [orjson.loads(v) for _, v in t["duplicates"].sent]
+    assert [c["dedup"]["status"] for c in copies] == ["duplicate", "near_duplicate"]
+    original = orjson.loads(t["enriched"].sent[0][1])["id"]
+    assert copies[1]["dedup"]["duplicate_of"] == original and 0.8 <= copies[1]["dedup"]["similarity"] <= 1.0
     dead = [orjson.loads(v) for _, v in t["dead_letter"].sent]
     assert [(d["error"]["kind"], d["offset"], d["payload"]) for d in dead] == [("invalid_json", 2, "{oops")]
-    assert len(urls) == 1 and len(contents) == 1  # day-keyed: one key each for the one article
+    assert len(tables["urls"]) == 2 and len(tables["contents"]) == 2  # day-keyed: one key per article
+    assert tables["gather"] == {}  # each gathered article is deleted once published
+    # 21 band entries for each of the two stored articles; near copies share band keys
+    assert sum(len(v["entries"]) for v in tables["bands"].values()) == 42
     assert t["enriched"].sent[0][0] == orjson.loads(t["enriched"].sent[0][1])["id"].encode()
 
     text = generate_latest(b.metrics.registry).decode()
     assert 'copydesk_dedup_verdicts_total{status="unique"} 1.0' in text
     assert 'copydesk_dead_letters_total{reason="invalid_json",stage="cleaning"} 1.0' in text
-    assert 'copydesk_messages_produced_total{topic="t.duplicates"} 1.0' in text
-    for stage in ("cleaning", "extraction", "dedup_url", "dedup_content"):
+    assert 'copydesk_messages_produced_total{topic="t.duplicates"} 2.0' in text
+    for stage in ("cleaning", "extraction", "dedup_url", "dedup_content", "dedup_bands", "dedup_gather"):
         assert f'copydesk_in_flight_messages{{stage="{stage}"}} 0.0' in text
-    assert 'copydesk_stage_duration_seconds_count{stage="cleaning"} 3.0' in text
+    assert 'copydesk_stage_duration_seconds_count{stage="cleaning"} 4.0' in text
+    assert 'copydesk_dedup_verdicts_total{status="near_duplicate"} 1.0' in text
     assert "process_resident_memory_bytes" in text
 
 

@@ -50,6 +50,9 @@ INVALID = [
     (orjson.dumps(with_(fetched_at="2024-05-03")), "invalid_time"),
     (orjson.dumps(with_(fetched_at="2024-05-03T18:19:08")), "invalid_time"),
     (orjson.dumps(with_(fetched_at="yesterday at noon")), "invalid_time"),
+    # Found by hypothesis: a valid RFC 3339 string whose UTC time is before year 1. The schema
+    # cannot say so (it is a range, not a form), hence not in the schema agreement test below.
+    (orjson.dumps(with_(fetched_at="0001-01-01T00:00:00+01:00")), "invalid_time"),
     (orjson.dumps(with_(text=...)), "missing_field"),
     (orjson.dumps(with_(text=" \n ")), "empty_body"),
     (orjson.dumps(with_(text=["a"])), "wrong_type"),
@@ -76,7 +79,14 @@ def test_invalid_messages_raise_a_reason(payload, kind):
     assert info.value.message  # an operator reads this
 
 
-@pytest.mark.parametrize(("payload", "kind"), [c for c in INVALID if c[1] not in ("empty_message", "invalid_utf8", "invalid_json", "payload_too_large")])
+@pytest.mark.parametrize(
+    ("payload", "kind"),
+    [
+        c
+        for c in INVALID
+        if c[1] not in ("empty_message", "invalid_utf8", "invalid_json", "payload_too_large") and b"0001-01-01" not in c[0]
+    ],
+)
 def test_the_schema_file_rejects_what_intake_rejects(payload, kind):
     obj = orjson.loads(payload)
     assert contracts.errors("raw", obj), f"schema accepts a message intake rejects as {kind}: {obj}"

@@ -1,0 +1,313 @@
+"""Near-duplicate detection: MinHash signatures, LSH bands, and a verdict from gathered replies.
+
+An article that exact dedup did not settle (a candidate `unique` or `update`) goes through
+three steps, which the shell runs as a scatter-gather through Kafka:
+
+1. **Scatter** (anywhere): `signature` of the body, then `band_keys`: one key per band. The shell
+   sends one message per band, keyed by its band key, so that every article with the same band
+   lands on the same partition and meets the others there.
+2. **Band** (on the partition that owns the band key): `check_band` reads the band key's stored
+   entries (`lookup_keys`), replies with the articles already there (`BandReply`) and returns
+   the write that adds this one. Each partition handles its messages one at a time, and a
+   message's table write is visible to the next: that order is what the concurrency rule rests on.
+3. **Gather** (keyed by the article id, once all `bands` replies are in): `decide` turns the
+   replies into a verdict.
+
+Signature. Words are the body's words as `dedup.fingerprint` sees them (NFKC, case folded,
+punctuation and spacing ignored); scripts written without spaces (Chinese, Japanese kana,
+Thai, Lao, Khmer, Myanmar) count one character as a word, or a Japanese article would be a dozen
+"words". Shingles are runs of `shingle_words` (5) words: long enough that two different stories
+on one topic share almost none (their stock phrases are shorter), short enough that an edit
+costs few shingles (a changed word touches 5). A body of fewer than 5 words is one shingle. The
+size is otherwise fixed, never shrunk for short bodies: a copy with furniture added would cross
+the length limit and be shingled differently from its original, and the two would never match.
+MinHash is rensa's `RMinHash(num_perm, seed)` (Rust; about 3x datasketch's speed, see
+bench/README.md), whose digest depends only on the tokens and the fixed seed, so every worker
+computes the same signature.
+
+Sketch. Entries store, per permutation, only the lowest byte of the MinHash value (b-bit
+minwise hashing, Li and König 2010): 128 bytes instead of 512. Two articles agree on a byte with
+probability J + (1 - J)/256, which `estimate_similarity` corrects for; the estimate is as
+precise as with full values (its spread is that of 128 samples either way). The band keys are
+made of the same bytes, so anyone holding a sketch can recompute an article's band keys: that
+is what lets `decide` apply the concurrency rule to a candidate it only knows from its entry.
+
+Bands. `bands` = 21 bands of `rows` = 6 bytes (126 of the 128 permutations). Two articles of
+Jaccard similarity s share at least one band with probability 1 - (1 - s^6)^21:
+
+    s       0.5     0.7     0.8     0.9
+    P     0.282   0.928   0.998   1.000   (0.9: 1 - 1.2e-7)
+
+so at the default threshold 0.8 a true copy becomes a candidate 99.8% of the time (16 bands of
+8 rows would give 0.947; 32 of 4 would make 87% of 0.5-similar pairs candidates). Unrelated
+bodies (s near 0) meet with probability 21 / 256^6, about 1e-13. A band key is
+`"<band>:<its 6 bytes in hex>"` (14 characters): the bytes themselves, exact and shorter than a
+hash of them.
+
+State. Per band key, day-keyed like dedup (`<band key>@<day>`, `dedup.is_expired` expires it):
+`{"entries": [...]}`, each entry an article's id, fetch time, sketch (base64), the input that
+wrote it, and `seq`, one more than the largest `seq` it found under that band key. No cluster
+id: at the band step an article's cluster is its own id (exact dedup gives every `unique` and
+`update` its own), and its final verdict is known only after the gather; so a near-duplicate's
+cluster is its original's id.
+A day's list holds at most `max_entries` (32) entries; later ones are not stored (they still get
+the reply). Bounded, because each band message reads and rewrites the whole value: a story
+republished a thousand times would otherwise cost O(n) per message, O(n^2) in all, and a
+changelog record beyond Kafka's message size. The first 32 are kept rather than the last
+because the first are the originals: every later copy still finds the article it copies, and
+its cluster. `lookup_keys` reads `horizon` days on **both** sides of the article's day, so that
+"A can see B's entry" holds exactly when "B can see A's" (|day A - day B| <= horizon), whatever
+order the articles come in.
+
+Concurrency rule. For a candidate C in the replies, let i* be the lowest band index at which C's
+band key (recomputed from C's sketch) equals this article's. This article may be judged a copy
+of C only if C is in the reply of band i*; then, among the candidates that pass, the earliest
+(by fetch time, then id) with similarity >= threshold is the original.
+
+Why exactly one of two copies A and B is the original, however their 2 x 21 band messages
+interleave: i* depends only on the two sketches, so A and B compute the same i* and both of
+their messages for band i* carry the same key and go to the same partition. That partition
+handles one of them first, say A's; A's reply cannot contain B (B writes its entry to that band
+key only when its own message for band i* is handled), and B's reply contains A (A's entry was
+written, is within B's window by the symmetry of `lookup_keys`, and is never dropped while
+fewer than 32 entries precede it). So B is the copy of A (if their similarity, the same number
+seen from either side, reaches the threshold) and A is not the copy of B: exactly one. Orders in
+other bands do not matter, since the rule looks only at band i*. It does not hold when A's day
+list at band i* was already full (neither is stored there; both then have 32 earlier articles
+of the same band to be copies of), and it is pairwise: three copies arriving at the same moment
+can form a cycle (A saw B at one band, B saw C at another, C saw A at a third), each then a
+copy of another.
+
+Replays. An entry that the same input wrote means the input is being processed again after a
+restart: `check_band` returns the entries of lower `seq` than its own, which are exactly those
+it found the first time (a later writer that could have been seen has a higher `seq`, since it
+saw this entry; entries are never dropped, only expired), and writes nothing. An input that
+was not stored (full list) gets the entries that are there now.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+import rensa
+
+from processors import dedup
+from processors.errors import DedupError
+from schemas.models import DedupVerdict
+
+DEFAULT_THRESHOLD = 0.8
+_SKETCH_MASK = 0xFF
+_CHANCE = 1 / 256  # two unrelated values share their low byte this often
+_UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAS_UNSPACED = re.compile(f"[{_UNSPACED}]")
+_WORD = re.compile(r"[^\W_]+")
+_WORD_OR_UNSPACED_CHAR = re.compile(f"[{_UNSPACED}]|[^\\W_{_UNSPACED}]+")
+
+#: Value stored per `<band key>@<day>`: `{"entries": [entry, ...]}`, oldest first.
+BandValue = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NearDupOptions:
+    num_perm: int = 128
+    #: Fixed, so that every process computes the same signatures: changing it orphans the state.
+    seed: int = 1_729
+    shingle_words: int = 5
+    bands: int = 21
+    rows: int = 6
+    max_entries: int = 32
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(f"{self.bands} bands of {self.rows} rows need more than {self.num_perm} permutations")
+
+
+DEFAULT_OPTIONS = NearDupOptions()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An article stored under a band key, as a reply carries it."""
+
+    id: str
+    fetched_at: str
+    sketch: str  # base64 of the signature's low bytes
+    seq: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "fetched_at": self.fetched_at, "sketch": self.sketch, "seq": self.seq}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Candidate:
+        return cls(d["id"], d["fetched_at"], d["sketch"], int(d["seq"]))
+
+
+@dataclass(frozen=True, slots=True)
+class BandReply:
+    """What one band step sends back to the gather step."""
+
+    band_key: str
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def band(self) -> int:
+        return int(self.band_key.partition(":")[0])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"band_key": self.band_key, "candidates": [c.to_dict() for c in self.candidates]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> BandReply:
+        return cls(d["band_key"], tuple(Candidate.from_dict(c) for c in d["candidates"]))
+
+
+@dataclass(frozen=True, slots=True)
+class BandCheck:
+    candidates: tuple[Candidate, ...]
+    writes: dict[str, dict[str, Any]]
+
+
+def shingles(text: str, size: int) -> list[str]:
+    normal = unicodedata.normalize("NFKC", text).casefold()
+    # The simpler pattern is twice as fast, and most bodies need no more.
+    words = (_WORD_OR_UNSPACED_CHAR if _HAS_UNSPACED.search(normal) else _WORD).findall(normal)
+    if not words:
+        raise DedupError("empty_fingerprint", "the body has no words to fingerprint")
+    size = min(size, len(words))
+    return list(map(" ".join, zip(*(words[i:] for i in range(size)))))
+
+
+def signature(text: str, options: NearDupOptions = DEFAULT_OPTIONS) -> tuple[int, ...]:
+    minhash = rensa.RMinHash(options.num_perm, options.seed)
+    minhash.update(shingles(text, options.shingle_words))
+    return tuple(minhash.digest())
+
+
+def sketch(sig: Sequence[int]) -> str:
+    """The compact form stored in entries: each value's low byte, base64."""
+    return base64.b64encode(_low_bytes(sig)).decode("ascii")
+
+
+def band_keys(sig: Sequence[int], options: NearDupOptions = DEFAULT_OPTIONS) -> list[str]:
+    return _band_keys(_low_bytes(sig), options)
+
+
+def estimate_similarity(sig_a: Sequence[int], sig_b: Sequence[int]) -> float:
+    """Estimated Jaccard similarity of the two shingle sets, from signatures or their low bytes."""
+    return _similarity(_low_bytes(sig_a), _low_bytes(sig_b))
+
+
+def lookup_keys(band_key: str, day: int, horizon_days: int) -> list[str]:
+    """Keys to read for `band_key` on `day`: `horizon_days` on both sides, newest first."""
+    return dedup.lookup_keys(band_key, day + horizon_days, 2 * horizon_days)
+
+
+def check_band(
+    article_id: str,
+    fetched_at: str,
+    band_key: str,
+    sig: Sequence[int],
+    found: Mapping[str, BandValue | None],
+    source: str,
+    options: NearDupOptions = DEFAULT_OPTIONS,
+) -> BandCheck:
+    """The articles stored under `band_key` and the write that adds this one.
+
+    `found` maps each key of `lookup_keys(band_key, day, horizon)` to its stored value (or None).
+    Candidates are other articles (another version of the same URL is an update, not a copy),
+    oldest first.
+    """
+    own_key = dedup.state_key(band_key, dedup.day_of(fetched_at))
+    stored = [entry for value in found.values() if value for entry in value["entries"]]
+    mine = next((e for e in stored if e["src"] == source and e["id"] == article_id), None)
+    if mine is not None:
+        return BandCheck(_candidates(e for e in stored if e["seq"] < mine["seq"] and e["id"] != article_id), {})
+    candidates = _candidates(e for e in stored if e["id"] != article_id)
+    today = list((found.get(own_key) or {}).get("entries") or ())
+    if len(today) >= options.max_entries:
+        return BandCheck(candidates, {})
+    entry = {
+        "id": article_id,
+        "fetched_at": fetched_at,
+        "sketch": sketch(sig),
+        "seq": 1 + max((e["seq"] for e in stored), default=0),
+        "src": source,
+    }
+    return BandCheck(candidates, {own_key: {"entries": today + [entry]}})
+
+
+def decide(
+    article_id: str,
+    sig: Sequence[int],
+    band_replies: Iterable[BandReply],
+    candidate_verdict: DedupVerdict,
+    threshold: float = DEFAULT_THRESHOLD,
+    options: NearDupOptions = DEFAULT_OPTIONS,
+) -> DedupVerdict:
+    """The verdict from the replies of all bands (see the concurrency rule in the module doc).
+
+    `candidate_verdict` is exact dedup's (`unique` or `update`); it stands unless an earlier
+    article with similarity >= `threshold` passes the rule, which makes this a `near_duplicate`
+    of the earliest such article (its id is the cluster id).
+    """
+    own = _low_bytes(sig)
+    keys = _band_keys(own, options)
+    seen = _seen_per_band(band_replies, keys)
+    best: tuple[Candidate, float] | None = None
+    for candidate in {c for band in seen for c in band}:
+        if candidate.id == article_id:
+            continue
+        theirs = base64.b64decode(candidate.sketch)
+        shared = (i for i, key in enumerate(_band_keys(theirs, options)) if key == keys[i])
+        first_shared = next(shared, None)
+        if first_shared is None or candidate not in seen[first_shared]:
+            continue  # it reached our first common band after us: it is the copy, if anyone is
+        similarity = _similarity(own, theirs)
+        if similarity >= threshold and (best is None or _age(candidate) < _age(best[0])):
+            best = (candidate, similarity)
+    if best is None:
+        return candidate_verdict
+    original, similarity = best
+    return DedupVerdict("near_duplicate", original.id, original.id, round(similarity, 4))
+
+
+def _candidates(entries: Iterable[Mapping[str, Any]]) -> tuple[Candidate, ...]:
+    ordered = sorted(entries, key=lambda e: e["seq"])
+    return tuple(Candidate(e["id"], e["fetched_at"], e["sketch"], e["seq"]) for e in ordered)
+
+
+def _seen_per_band(replies: Iterable[BandReply], keys: list[str]) -> list[frozenset[Candidate]]:
+    seen: list[frozenset[Candidate] | None] = [None] * len(keys)
+    for reply in replies:
+        band = reply.band
+        if not 0 <= band < len(keys) or reply.band_key != keys[band] or seen[band] is not None:
+            raise ValueError(f"reply for {reply.band_key!r} does not belong to this article's bands, or came twice")
+        seen[band] = frozenset(reply.candidates)
+    missing = [i for i, s in enumerate(seen) if s is None]
+    if missing:
+        raise ValueError(f"no reply for bands {missing}: the gather step must wait for all of them")
+    return seen  # type: ignore[return-value]
+
+
+def _age(candidate: Candidate) -> tuple[str, str]:
+    return (candidate.fetched_at, candidate.id)
+
+
+def _low_bytes(sig: Sequence[int] | bytes) -> bytes:
+    return sig if isinstance(sig, bytes) else bytes(v & _SKETCH_MASK for v in sig)
+
+
+def _band_keys(low: bytes, options: NearDupOptions) -> list[str]:
+    r = options.rows
+    return [f"{i}:{low[i * r : (i + 1) * r].hex()}" for i in range(options.bands)]
+
+
+def _similarity(a: bytes, b: bytes) -> float:
+    if len(a) != len(b):
+        raise ValueError(f"signatures of {len(a)} and {len(b)} permutations cannot be compared")
+    agree = sum(x == y for x, y in zip(a, b)) / len(a)
+    return min(1.0, max(0.0, (agree - _CHANCE) / (1 - _CHANCE)))

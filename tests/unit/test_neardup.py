@@ -1,0 +1,303 @@
+"""Near-duplicate detection: the bands and the gather step driven as the shell will drive them."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import subprocess
+import sys
+
+import pytest
+
+from processors import dedup, neardup
+from processors.errors import DedupError
+from schemas.models import DedupVerdict
+
+HORIZON = 7
+T1, T2 = "2024-05-03T10:00:00Z", "2024-05-03T10:00:05Z"
+
+QUAKE_WIRE = """\
+A magnitude 6.4 earthquake struck off the southern coast of Kyushu on Monday night, the Japan \
+Meteorological Agency said, shaking buildings as far away as Fukuoka and briefly halting bullet trains.
+
+The quake hit at 9:19 p.m. at a depth of about 30 kilometres in the Hyuga Sea. No tsunami warning was \
+issued, and the agency said sea levels might change slightly but posed no danger.
+
+Local officials in Miyazaki reported broken windows at a school gymnasium and a landslide that blocked a \
+mountain road near Nichinan. Two elderly residents were taken to hospital with minor injuries after falling \
+at home, according to the prefecture's disaster office.
+
+Kyushu Electric Power said its Sendai nuclear plant in neighbouring Kagoshima was operating normally and no \
+abnormalities had been detected. About 2,300 households lost power for roughly an hour.
+
+Chief Cabinet Secretary Yoshimasa Hayashi told reporters the government had set up a liaison office and \
+urged residents to stay away from steep slopes, as aftershocks of similar strength could follow over the \
+coming week. Seismologists said the area lies near the Nankai Trough, where the government has long warned \
+that a far larger quake is likely within decades."""
+
+QUAKE_OTHER_PAPER = """\
+Residents of Miyazaki spent a restless night after a strong earthquake rattled southern Japan, toppling \
+shelves in shops and sending people running into the streets in their pyjamas.
+
+"The whole house swayed for almost a minute," said a 64-year-old fisherman in Nichinan, where a slope \
+collapsed onto a road used by school buses. Crews worked through the morning to clear the debris.
+
+The Meteorological Agency put the magnitude at 6.4 and warned that aftershocks were likely. Trains on the \
+Kyushu Shinkansen line resumed after safety checks, and the regional utility said power had been restored \
+to every home by midnight.
+
+Experts cautioned that the tremor was not a sign that the long-feared Nankai Trough quake was imminent, but \
+said households should keep water, food and a radio ready."""
+
+FURNITURE_TOP = ["Share this article", "Advertisement"]
+FURNITURE_BOTTOM = [
+    "Related: Aftershocks rattle Kyushu again",
+    "Related: What the Nankai Trough warning means",
+    "Advertisement",
+    "© 2024 Example Media Group. All rights reserved.",
+]
+
+
+def paragraphs(text: str) -> list[str]:
+    return text.split("\n\n")
+
+
+def with_paragraph(text: str, index: int, new: str) -> str:
+    ps = paragraphs(text)
+    ps[index] = new
+    return "\n\n".join(ps)
+
+
+def long_article(seed: int, n_paragraphs: int = 12) -> str:
+    """A long body of words no other article shares in runs (seeded, so the tests are stable)."""
+    rng = random.Random(seed)
+    vocabulary = [f"w{n}" for n in range(5000)]
+    return "\n\n".join(
+        " ".join(rng.choice(vocabulary) for _ in range(rng.randint(40, 80))) + "." for _ in range(n_paragraphs)
+    )
+
+
+class Bands:
+    """The band table as a dict, and the scatter-gather run in the order given."""
+
+    def __init__(self, horizon: int = HORIZON, options: neardup.NearDupOptions = neardup.DEFAULT_OPTIONS) -> None:
+        self.table: dict = {}
+        self.horizon = horizon
+        self.options = options
+        self.replies: dict[str, list[neardup.BandReply]] = {}
+
+    def band_message(self, article_id: str, fetched_at: str, sig: tuple[int, ...], band: int, source: str):
+        key = neardup.band_keys(sig, self.options)[band]
+        day = dedup.day_of(fetched_at)
+        found = {k: self.table.get(k) for k in neardup.lookup_keys(key, day, self.horizon)}
+        check = neardup.check_band(article_id, fetched_at, key, sig, found, source, self.options)
+        self.table.update(check.writes)
+        return neardup.BandReply(key, check.candidates), check.writes
+
+    def run(self, messages, articles) -> dict[str, DedupVerdict]:
+        """`messages`: (name, band) in processing order; `articles`: name -> (id, fetched_at, sig)."""
+        replies: dict[str, list] = {name: [] for name in articles}
+        for name, band in messages:
+            article_id, fetched_at, sig = articles[name]
+            replies[name].append(self.band_message(article_id, fetched_at, sig, band, f"raw/0/{name}")[0])
+        return {
+            name: neardup.decide(article_id, sig, replies[name], unique(article_id), options=self.options)
+            for name, (article_id, _, sig) in articles.items()
+        }
+
+    def add(self, article_id: str, text: str, fetched_at: str = T1, source: str | None = None,
+            candidate: DedupVerdict | None = None) -> DedupVerdict:
+        sig = neardup.signature(text, self.options)
+        source = source or f"raw/0/{article_id}"
+        replies = [self.band_message(article_id, fetched_at, sig, b, source)[0] for b in range(self.options.bands)]
+        return neardup.decide(article_id, sig, replies, candidate or unique(article_id), options=self.options)
+
+
+def unique(article_id: str) -> DedupVerdict:
+    return DedupVerdict("unique", None, article_id, 0.0)
+
+
+BASE = long_article(1)
+COPIES = [
+    ("furniture added around the body", QUAKE_WIRE,
+     "\n\n".join(FURNITURE_TOP + [QUAKE_WIRE] + FURNITURE_BOTTOM), "near_duplicate"),
+    ("one sentence of one paragraph corrected", QUAKE_WIRE,
+     with_paragraph(QUAKE_WIRE, 1, paragraphs(QUAKE_WIRE)[1].replace("about 30 kilometres", "about 36 km")
+                    + " An earlier version gave the wrong depth."), "near_duplicate"),
+    ("one paragraph of twelve rewritten", BASE, with_paragraph(BASE, 3, long_article(2, 1)), "near_duplicate"),
+    ("truncated: the last of twelve paragraphs cut", BASE, "\n\n".join(paragraphs(BASE)[:-1]), "near_duplicate"),
+    ("case, quotes and spacing differ", QUAKE_WIRE, QUAKE_WIRE.upper().replace("'", "’").replace(" ", "  "),
+     "near_duplicate"),
+    ("half the paragraphs replaced", BASE, "\n\n".join(paragraphs(BASE)[:6] + paragraphs(long_article(3, 6))),
+     "unique"),
+    ("another paper's story of the same quake", QUAKE_WIRE, QUAKE_OTHER_PAPER, "unique"),
+    ("distinct articles", BASE, long_article(4), "unique"),
+]
+
+
+@pytest.mark.parametrize(("name", "original", "copy", "status"), COPIES, ids=[c[0] for c in COPIES])
+def test_copies_and_distinct_articles(name, original, copy, status):
+    bands = Bands()
+    assert bands.add("a", original) == unique("a")
+    verdict = bands.add("b", copy, T2)
+    assert verdict.status == status
+    if status == "near_duplicate":
+        assert (verdict.duplicate_of, verdict.cluster_id) == ("a", "a")
+        assert verdict.similarity >= neardup.DEFAULT_THRESHOLD
+    else:
+        assert verdict == unique("b")
+
+
+def test_an_update_of_the_same_url_is_not_a_copy_of_its_earlier_version():
+    bands = Bands()
+    bands.add("a", QUAKE_WIRE)
+    update = DedupVerdict("update", None, "a", 0.0)
+    assert bands.add("a", QUAKE_WIRE + "\n\nUpdated with the power figures.", T2, candidate=update) == update
+
+
+def test_a_copy_of_a_copy_names_the_earliest_original():
+    bands = Bands()
+    bands.add("a", QUAKE_WIRE, "2024-05-03T09:00:00Z")
+    bands.add("b", QUAKE_WIRE + "\n\nAdvertisement", "2024-05-03T09:30:00Z")
+    verdict = bands.add("c", "Share this article\n\n" + QUAKE_WIRE, "2024-05-03T10:00:00Z")
+    assert (verdict.status, verdict.duplicate_of, verdict.cluster_id) == ("near_duplicate", "a", "a")
+
+
+PAIRS = [
+    ("furniture copy", QUAKE_WIRE, "\n\n".join(FURNITURE_TOP + [QUAKE_WIRE] + FURNITURE_BOTTOM)),
+    ("truncated copy", BASE, "\n\n".join(paragraphs(BASE)[:-1])),
+    ("corrected copy", BASE, with_paragraph(BASE, 3, long_article(2, 1))),
+]
+
+
+def _pair(original: str, copy: str):
+    articles = {"A": ("a", T1, neardup.signature(original)), "B": ("b", T1, neardup.signature(copy))}
+    keys_a, keys_b = (neardup.band_keys(articles[n][2]) for n in "AB")
+    shared = [i for i in range(neardup.DEFAULT_OPTIONS.bands) if keys_a[i] == keys_b[i]]
+    return articles, shared
+
+
+def _exactly_one_original(verdicts: dict[str, DedupVerdict]) -> None:
+    copies = {name: v for name, v in verdicts.items() if v.status == "near_duplicate"}
+    assert len(copies) == 1, verdicts
+    ((name, verdict),) = copies.items()
+    assert verdict.duplicate_of == ("a" if name == "B" else "b")
+
+
+@pytest.mark.parametrize(("name", "original", "copy"), PAIRS, ids=[p[0] for p in PAIRS])
+def test_two_copies_at_the_same_moment_every_order_of_the_shared_bands(name, original, copy):
+    """Bands are separate partitions, so an interleaving is fixed by who comes first in each
+    shared band; all 2^|shared| of them are tried (a sample of 512 when there are more)."""
+    articles, shared = _pair(original, copy)
+    assert shared
+    orders = list(itertools.product("AB", repeat=len(shared)))
+    if len(orders) > 512:
+        orders = random.Random(7).sample(orders, 512)
+    outcomes = set()
+    for order in orders:
+        first = dict(zip(shared, order))
+        messages = [(n, b) for b in range(neardup.DEFAULT_OPTIONS.bands)
+                    for n in (("A", "B") if first.get(b, "A") == "A" else ("B", "A"))]
+        verdicts = Bands().run(messages, articles)
+        _exactly_one_original(verdicts)
+        outcomes.add(first[shared[0]])
+        copy_name = next(n for n, v in verdicts.items() if v.status == "near_duplicate")
+        assert copy_name != first[shared[0]]  # whoever came second in the lowest shared band is the copy
+    assert outcomes == {"A", "B"}
+
+
+@pytest.mark.parametrize(("name", "original", "copy"), PAIRS, ids=[p[0] for p in PAIRS])
+def test_two_copies_at_the_same_moment_random_full_interleavings(name, original, copy):
+    articles, _ = _pair(original, copy)
+    rng = random.Random(11)
+    for _ in range(300):
+        messages = [(n, b) for n in "AB" for b in range(neardup.DEFAULT_OPTIONS.bands)]
+        rng.shuffle(messages)
+        _exactly_one_original(Bands().run(messages, articles))
+
+
+def test_one_after_the_other_the_later_is_the_copy_in_either_order():
+    for first, second in (("A", "B"), ("B", "A")):
+        articles, _ = _pair(*PAIRS[0][1:])
+        messages = [(n, b) for n in (first, second) for b in range(neardup.DEFAULT_OPTIONS.bands)]
+        verdicts = Bands().run(messages, articles)
+        assert verdicts[first].status == "unique" and verdicts[second].status == "near_duplicate"
+
+
+def test_replayed_band_messages_reply_as_the_first_time_and_write_nothing():
+    bands = Bands()
+    sig_a = neardup.signature(QUAKE_WIRE)
+    sig_b = neardup.signature(QUAKE_WIRE + "\n\nAdvertisement")
+    first_a = [bands.band_message("a", T1, sig_a, b, "raw/0/1") for b in range(21)]
+    first_b = [bands.band_message("b", T2, sig_b, b, "raw/0/2") for b in range(21)]
+    again_a = [bands.band_message("a", T1, sig_a, b, "raw/0/1") for b in range(21)]
+    again_b = [bands.band_message("b", T2, sig_b, b, "raw/0/2") for b in range(21)]
+    assert [r for r, _ in again_a] == [r for r, _ in first_a]  # b, stored since, is not seen
+    assert [r for r, _ in again_b] == [r for r, _ in first_b]
+    assert all(not w for _, w in again_a + again_b)
+    assert neardup.decide("a", sig_a, [r for r, _ in again_a], unique("a")) == unique("a")
+    assert neardup.decide("b", sig_b, [r for r, _ in again_b], unique("b")).duplicate_of == "a"
+
+
+def test_a_day_list_keeps_its_first_entries_and_later_articles_still_see_them():
+    options = neardup.NearDupOptions(max_entries=4)
+    bands = Bands(options=options)
+    sig = neardup.signature(BASE)
+    key = neardup.band_keys(sig, options)[0]
+    for n in range(6):
+        reply, writes = bands.band_message(f"id{n}", T1, sig, 0, f"raw/0/{n}")
+        assert [c.id for c in reply.candidates] == [f"id{k}" for k in range(min(n, 4))]
+        assert bool(writes) == (n < 4)
+    (value,) = bands.table.values()
+    assert [e["id"] for e in value["entries"]] == ["id0", "id1", "id2", "id3"]
+    assert list(bands.table) == [dedup.state_key(key, dedup.day_of(T1))]
+
+
+def test_the_window_is_symmetric_and_keys_expire_like_dedup():
+    assert neardup.lookup_keys("0:ab", 100, 2) == ["0:ab@102", "0:ab@101", "0:ab@100", "0:ab@99", "0:ab@98"]
+    bands = Bands(horizon=7)
+    bands.add("a", QUAKE_WIRE, "2024-05-10T10:00:00Z")
+    earlier = bands.add("b", QUAKE_WIRE + "\n\nAdvertisement", "2024-05-03T10:00:00Z")  # 7 days before
+    assert earlier.status == "near_duplicate"  # a, fetched later but stored first, is seen
+    assert bands.add("c", QUAKE_WIRE + "\n\nShare", "2024-05-18T10:00:00Z").status == "unique"  # 8 days
+    today = dedup.day_of("2024-05-18T10:00:00Z")
+    old = dedup.expired_keys(bands.table, today, 7)
+    assert old and sorted(old) == sorted(k for k in bands.table if not k.endswith(f"@{today}"))
+
+
+def test_decide_refuses_an_incomplete_or_foreign_gather():
+    sig = neardup.signature(QUAKE_WIRE)
+    replies = [neardup.BandReply(k, ()) for k in neardup.band_keys(sig)]
+    with pytest.raises(ValueError, match="no reply"):
+        neardup.decide("a", sig, replies[:-1], unique("a"))
+    with pytest.raises(ValueError, match="does not belong"):
+        neardup.decide("a", sig, replies + [neardup.BandReply("3:000000000000", ())], unique("a"))
+
+
+def test_replies_cross_a_topic_as_dicts():
+    bands = Bands()
+    bands.add("a", QUAKE_WIRE)
+    reply, _ = bands.band_message("b", T2, neardup.signature(QUAKE_WIRE), 0, "raw/0/9")
+    assert reply.candidates and neardup.BandReply.from_dict(reply.to_dict()) == reply
+
+
+def test_signature_normalises_like_the_fingerprint_and_is_the_same_in_another_process():
+    assert neardup.signature("A “quote”, here and there.") == neardup.signature('a "QUOTE" here  and there')
+    assert neardup.shingles("新华社北京电", 5) == ["新 华 社 北 京", "华 社 北 京 电"]
+    assert neardup.shingles("Too short", 5) == ["too short"]
+    code = "from processors import neardup; print(list(neardup.signature(open(0).read())))"
+    out = subprocess.run([sys.executable, "-c", code], input=QUAKE_WIRE, capture_output=True, text=True, check=True)
+    assert tuple(eval(out.stdout)) == neardup.signature(QUAKE_WIRE)
+    with pytest.raises(DedupError):
+        neardup.signature(" … — ")
+
+
+def test_similarity_estimate_and_band_keys():
+    a, b = neardup.signature(BASE), neardup.signature(long_article(5))
+    assert neardup.estimate_similarity(a, a) == 1.0
+    assert neardup.estimate_similarity(a, b) < 0.05
+    assert neardup.estimate_similarity(a, b) == neardup.estimate_similarity(b, a)
+    keys = neardup.band_keys(a)
+    assert len(keys) == 21 and all(k.startswith(f"{i}:") and len(k) == len(f"{i}:") + 12 for i, k in enumerate(keys))
+    with pytest.raises(ValueError):
+        neardup.NearDupOptions(bands=30, rows=6)
