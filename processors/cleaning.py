@@ -465,8 +465,10 @@ def _clean_html(raw: RawArticle, options: StageOptions) -> tuple[tuple[str, ...]
     site_name = _SPACES.sub(" ", document.sitename).strip() if document.sitename else None
     authors = split_authors(document.author or "")
     if site_name:
-        # trafilatura falls back to the publisher for pages that credit nobody
-        authors = tuple(a for a in authors if a.casefold() != site_name.casefold())
+        # The publisher goes when a person is named beside it; a page that credits only its
+        # publisher (trafilatura falls back to it too) keeps it as the author it names.
+        people = tuple(a for a in authors if a.casefold() != site_name.casefold())
+        authors = people or authors
     hints = PageHints(
         title=_SPACES.sub(" ", document.title).strip() if document.title else None,
         authors=authors,

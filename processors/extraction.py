@@ -114,11 +114,24 @@ def site_of(url: str) -> str:
 # --- titles ------------------------------------------------------------------------------------
 
 
+def _keys(text: str) -> set[str]:
+    """Comparable forms of a name: letters and digits only, case folded, with diacritics dropped
+    and with German umlauts spelt out ("Börsen-Zeitung" is boersen-zeitung.de)."""
+    folded = text.casefold()
+    spelt = folded.translate(_UMLAUTS)
+    forms = {folded, spelt}
+    forms |= {"".join(c for c in unicodedata.normalize("NFKD", f) if not unicodedata.combining(c)) for f in (folded, spelt)}
+    return {_NON_ALNUM.sub("", f) for f in forms} - {""}
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_DATE_SEGMENT = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+
+
 def _site_names(site_name: str | None, site: str) -> frozenset[str]:
-    names = {_NON_ALNUM.sub("", site.casefold()), _NON_ALNUM.sub("", site.split(".")[0].casefold())}
+    names = _keys(site) | _keys(site.split(".")[0])
     if site_name:
-        names.add(_NON_ALNUM.sub("", site_name.casefold()))
-    names.discard("")
+        names |= _keys(site_name)
     return frozenset(names)
 
 
@@ -126,32 +139,55 @@ def _is_site_segment(segment: str, names: frozenset[str], label: str) -> bool:
     words = segment.split()
     if not words or len(words) > vocab.SITE_NAME_MAX_WORDS:
         return False
-    key = _NON_ALNUM.sub("", segment.casefold())
-    if key in names:
+    keys = _keys(segment)
+    if keys & names:
+        return True
+    # "news.ORF.at" on orf.at: a host name of the site
+    if " " not in segment and any(key.endswith(name) for key in keys for name in names if "." not in name and len(name) >= 5):
+        return True
+    # "Die Neue Südtiroler Tageszeitung" on tageszeitung.it: the site's label ends the name
+    if len(label) >= 5 and any(key.endswith(label) or key.startswith(label) for key in keys):
         return True
     # "RT World News" on rt.com: the site's label opens a short segment.
-    return len(words) <= 4 and _NON_ALNUM.sub("", words[0].casefold()) == label
+    return len(words) <= 4 and bool(_keys(words[0]) & {label})
 
 
 def clean_title(title: str | None, site_name: str | None, site: str) -> str | None:
-    """A headline without the site name a <title> carries ("Headline | Site", "Site: Headline"),
-    whitespace collapsed; None when nothing is left."""
+    """A headline without the site name a <title> carries ("Headline | Site", "Headline – DW –
+    28.04.2023", "Site: Headline"), whitespace collapsed; None when nothing is left.
+
+    From the right, trailing segments that are dates or short names are dropped up to and
+    including the first that names the site; nothing is dropped when none names it."""
     if not title:
         return None
     title = _SPACES.sub(" ", unicodedata.normalize("NFC", title)).strip()
     names = _site_names(site_name, site)
     label = _NON_ALNUM.sub("", site.split(".")[0].casefold())
-    for separator in vocab.TITLE_SEPARATORS:
-        head, found, tail = title.rpartition(separator)
-        if found and head.strip() and _is_site_segment(tail, names, label):
-            title = head.strip()
-            break
+    title = _strip_site_suffix(title, names, label)
     for separator in vocab.TITLE_PREFIX_SEPARATORS:
         head, found, rest = title.partition(separator)
         if found and rest.strip() and _is_site_segment(head, names, label):
             title = rest.strip()
             break
     return title or None
+
+
+def _strip_site_suffix(title: str, names: frozenset[str], label: str) -> str:
+    cut = None
+    rest = title
+    for _ in range(vocab.TITLE_MAX_SUFFIXES):
+        best = max((rest.rfind(sep), sep) for sep in vocab.TITLE_SEPARATORS)
+        position, separator = best
+        if position <= 0:
+            break
+        tail = rest[position + len(separator) :].strip()
+        rest = rest[:position].rstrip()
+        if _is_site_segment(tail, names, label):
+            cut = rest
+            break
+        if not (_DATE_SEGMENT.match(tail) or len(tail.split()) <= vocab.SITE_NAME_MAX_WORDS):
+            break
+    return cut if cut else title
 
 
 # --- language, text, lead, words ---------------------------------------------------------------

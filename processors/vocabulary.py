@@ -192,7 +192,9 @@ TRACKING_PARAM_PREFIXES: Final = ("utm_", "pk_", "mtm_", "hsa_", "oly_", "vero_"
 
 #: Separators between a headline and a site name, as the <title> of many pages reads.
 TITLE_SEPARATORS: Final = (" | ", " || ", " - ", " – ", " — ", " :: ", " » ", " « ", " · ",
-                           " • ", " / ")
+                           " • ", " / ", "：", "｜", " ｜ ")
+#: How many trailing segments (dates, sections, names) may stand after the site's name.
+TITLE_MAX_SUFFIXES: Final = 3
 #: Separators that follow a site name at the start of a title ("RT: Headline").
 TITLE_PREFIX_SEPARATORS: Final = (": ", " | ", " - ", " – ", " — ", " :: ", " » ")
 #: At most this many words in a segment that is taken for a site name.

@@ -235,7 +235,7 @@ def _page(name: str, url: str, fetched_at: str) -> RawArticle:
             "https://apnews.com/article/mexico-economy-growth-3cc842471fb9df42315d658d88c8403a",
             "2023-04-28T20:32:23Z",
             "Mexico's economy grew 1.1% in 1st quarter, 3.8% year on year",
-            (),
+            ("Associated Press",),  # credits only its publisher: kept, as annotated
             "2023-04-28T17:40:08+00:00",
             "en",
             "MEXICO CITY (AP) — Mexico’s economy grew by 1.1% in the first quarter of 2023",

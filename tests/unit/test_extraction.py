@@ -110,6 +110,20 @@ def test_site_of(url, expected):
         ("RT", "RT", "rt.com", "RT"),
         (None, None, "rt.com", None),
         ("   ", None, "rt.com", None),
+        # a date and a name after the headline; the name spelt with an umlaut or diacritics
+        ("Ukrainische Gegenoffensive: Ziele | DW | 28.04.2023", None, "dw.com", "Ukrainische Gegenoffensive: Ziele"),
+        ("Post-Vac-Syndrom: Was wissen wir? – DW – 13.06.2023", None, "dw.com", "Post-Vac-Syndrom: Was wissen wir?"),
+        ("Steigende US-Zinsen setzen Dax zu | Börsen-Zeitung", None, "boersen-zeitung.de", "Steigende US-Zinsen setzen Dax zu"),
+        ("Fialova vláda podá demisi - Seznam Zprávy", None, "seznamzpravy.cz", "Fialova vláda podá demisi"),
+        ("„Unermüdlicher Einsatz“ - Die Neue Südtiroler Tageszeitung", None, "tageszeitung.it", "„Unermüdlicher Einsatz“"),
+        ("Bennett: „Ich bin nicht“ - Israel Nachrichten - Chadashoth Israel - חדשות ישראל", None,
+         "israel-nachrichten.org", "Bennett: „Ich bin nicht“"),
+        ("Nach Gaetz-Rückzug: Trump-Anwältin - news.ORF.at", None, "orf.at", "Nach Gaetz-Rückzug: Trump-Anwältin"),
+        ("南海トラフ、一時調査 巨大地震、基準達せず：中日新聞Web", "中日新聞Web", "chunichi.co.jp", "南海トラフ、一時調査 巨大地震、基準達せず"),
+        # short trailing segments that do not name the site stay
+        ("Russia hits Kyiv with ballistic missile - National", "Global News", "globalnews.ca",
+         "Russia hits Kyiv with ballistic missile - National"),
+        ("Ceasefire talks - what we know - live", None, "example.com", "Ceasefire talks - what we know - live"),
     ],
 )
 def test_clean_title(title, site_name, site, expected):

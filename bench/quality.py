@@ -1,0 +1,208 @@
+"""`make quality`: copydesk's cleaning and extraction against annotated news pages, beside bare
+trafilatura on the same pages in the same run.
+
+Data: ../shared/data/fundus-news (258 pages, 40 countries; `cases.jsonl` gives each page's
+annotated title, authors, publication date and body). Metrics:
+- body F1: word 4-gram shingles of the body (text NFKC-normalised, whitespace collapsed, case
+  folded); per page precision and recall, each averaged over pages, then F1 of the two averages;
+- titles: exact match after normalisation (NFKC, format characters dropped, quotes made
+  straight, whitespace collapsed: the dataset's README warns of such differences);
+- dates: the publication date equals the annotated one, to the day (as written on the page, or
+  in UTC: either counts);
+- authors: F1 of the normalised name sets per page (both empty counts 1), averaged.
+
+    python bench/quality.py [--data DIR] [--limit N] [--json bench/results/quality.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import platform
+import re
+import sys
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import trafilatura  # noqa: E402
+
+from processors.cleaning import clean  # noqa: E402
+from processors.errors import StageError  # noqa: E402
+from processors.extraction import extract  # noqa: E402
+from processors.options import StageOptions  # noqa: E402
+from schemas.models import RawArticle  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "fundus-news"
+_SPACES = re.compile(r"\s+")
+_WORDS = re.compile(r"\w+")
+GOALS = {"body_f1": 0.96, "title_exact": 0.90, "date_day": 0.97, "authors_f1": 0.88}
+
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'})
+
+
+def normal(text: str | None) -> str:
+    """NFKC, invisible format characters (soft hyphens, zero-width spaces) dropped, curly quotes
+    made straight, whitespace collapsed: the annotations differ from pages in just these."""
+    text = unicodedata.normalize("NFKC", text or "").translate(_QUOTES)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return _SPACES.sub(" ", text).strip()
+
+
+def shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
+    words = _WORDS.findall(normal(text).casefold())
+    if len(words) < n:
+        return {tuple(words)} if words else set()
+    return set(zip(*(words[i:] for i in range(n))))
+
+
+def day_matches(predicted: str | None, expected: str | None) -> bool:
+    if not predicted or not expected:
+        return False
+    if predicted[:10] == expected[:10]:
+        return True
+    try:
+        p = datetime.fromisoformat(predicted.replace("Z", "+00:00"))
+        e = datetime.fromisoformat(expected.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if p.tzinfo is None or e.tzinfo is None:
+        return False
+    return p.astimezone(timezone.utc).date() == e.astimezone(timezone.utc).date()
+
+
+def set_f1(predicted: list[str], expected: list[str]) -> float:
+    p = {normal(a).casefold() for a in predicted if normal(a)}
+    e = {normal(a).casefold() for a in expected if normal(a)}
+    if not p and not e:
+        return 1.0
+    if not p or not e:
+        return 0.0
+    hit = len(p & e)
+    return 0.0 if hit == 0 else 2 * hit / (len(p) + len(e))
+
+
+@dataclass
+class Scores:
+    precision: list[float]
+    recall: list[float]
+    titles: list[bool]
+    dates: list[bool]
+    authors: list[float]
+    seconds: float = 0.0
+    failures: int = 0
+
+    @classmethod
+    def empty(cls) -> Scores:
+        return cls([], [], [], [], [])
+
+    def add(self, expected: dict, body: str, title: str | None, date: str | None, authors: list[str]) -> None:
+        gold, got = shingles(expected["body"]), shingles(body)
+        hit = len(gold & got)
+        self.precision.append(hit / len(got) if got else 0.0)
+        self.recall.append(hit / len(gold) if gold else 0.0)
+        self.titles.append(normal(title) == normal(expected["title"]))
+        self.dates.append(day_matches(date, expected.get("published_at")))
+        self.authors.append(set_f1(authors, expected.get("authors") or []))
+
+    def summary(self, pages: int) -> dict[str, float]:
+        p = sum(self.precision) / len(self.precision)
+        r = sum(self.recall) / len(self.recall)
+        return {
+            "body_precision": round(p, 4),
+            "body_recall": round(r, 4),
+            "body_f1": round(2 * p * r / (p + r) if p + r else 0.0, 4),
+            "title_exact": round(sum(self.titles) / len(self.titles), 4),
+            "date_day": round(sum(self.dates) / len(self.dates), 4),
+            "authors_f1": round(sum(self.authors) / len(self.authors), 4),
+            "pages_per_s": round(pages / self.seconds, 1) if self.seconds else 0.0,
+            "failures": self.failures,
+        }
+
+
+def load_cases(data: Path, limit: int | None) -> list[tuple[dict, str]]:
+    cases = [json.loads(line) for line in (data / "cases.jsonl").open(encoding="utf-8")]
+    if limit:
+        cases = cases[:limit]
+    return [(c, gzip.decompress((data / c["file"]).read_bytes()).decode("utf-8", "replace")) for c in cases]
+
+
+def fetched_at(case: dict) -> str:
+    return case["crawl_date"].replace(" ", "T")[:19] + "Z"
+
+
+def run_copydesk(cases: list[tuple[dict, str]], options: StageOptions) -> Scores:
+    scores = Scores.empty()
+    started = time.perf_counter()
+    for case, html in cases:
+        raw = RawArticle(url=case["url"], fetched_at=fetched_at(case), html=html)
+        try:
+            article = extract(clean(raw, options), options)
+        except StageError:
+            scores.failures += 1
+            scores.add(case["expected"], "", None, None, [])
+            continue
+        scores.add(case["expected"], article.text, article.title, article.published_at, list(article.authors))
+    scores.seconds = time.perf_counter() - started
+    return scores
+
+
+def run_trafilatura(cases: list[tuple[dict, str]]) -> Scores:
+    scores = Scores.empty()
+    started = time.perf_counter()
+    for case, html in cases:
+        doc = trafilatura.bare_extraction(html, url=case["url"], with_metadata=True)
+        if doc is None:
+            scores.failures += 1
+            scores.add(case["expected"], "", None, None, [])
+            continue
+        authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+        scores.add(case["expected"], doc.text or "", doc.title, doc.date, authors)
+    scores.seconds = time.perf_counter() - started
+    return scores
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "quality.json")
+    args = parser.parse_args()
+    if not (args.data / "cases.jsonl").exists():
+        print(f"quality: no annotated pages at {args.data}", file=sys.stderr)
+        return 2
+    cases = load_cases(args.data, args.limit)
+    ours = run_copydesk(cases, StageOptions()).summary(len(cases))
+    bare = run_trafilatura(cases).summary(len(cases))
+    print(f"{len(cases)} annotated pages from {args.data}")
+    print(f"{'metric':<16}{'copydesk':>10}{'trafilatura':>13}{'goal':>8}")
+    for key in ("body_precision", "body_recall", "body_f1", "title_exact", "date_day", "authors_f1", "pages_per_s", "failures"):
+        goal = GOALS.get(key)
+        print(f"{key:<16}{ours[key]:>10}{bare[key]:>13}{goal if goal is not None else '':>8}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(
+        json.dumps(
+            {
+                "pages": len(cases),
+                "copydesk": ours,
+                "trafilatura_bare": bare,
+                "goals": GOALS,
+                "machine": {"python": platform.python_version(), "platform": platform.platform()},
+                "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
