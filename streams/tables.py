@@ -10,18 +10,84 @@ plain tables do: the sweep that deletes expired keys runs from a timer, outside 
 table is fed from: Kafka's default partitioner (murmur2) over the key without its day. Writes
 made while processing an event therefore land on the event's own partition, and deletes from
 the sweep land on the partition that owns the key.
+
+A partition's RocksDB database that cannot be opened because it is corrupt (a torn disk, a
+copy of the data dir gone wrong) would stop the worker on every start: faust's store raises
+`Exception("Corruption: ...")` from the assignment and the worker exits 1. The state is only a
+cache of the table's changelog, so `RecoveringRocksDBStore` moves the damaged folder aside
+(`<name>.corrupt-<unix time>`, kept for a post-mortem), logs an error with both paths, and opens
+an empty database in its place: with no persisted offset in it, faust restores the partition
+from the changelog, as after a lost data dir.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import faust
 from aiokafka.partitioner import DefaultPartitioner
+from faust.stores import rocksdb as faust_rocksdb
+from yarl import URL
 
 from streams.settings import Settings
 
+log = logging.getLogger("copydesk.tables")
 _partitioner = DefaultPartitioner()
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """Whether opening a RocksDB database failed because its files are damaged.
+
+    rocksdict raises a bare `Exception` whose text is RocksDB's status ("Corruption: CURRENT file
+    does not end with newline", "Corruption: CURRENT file corrupted", ...). A lock held by another
+    process is an "IO error", which faust retries, and must not be mistaken for damage.
+    """
+    return str(exc).startswith("Corruption:")
+
+
+def move_aside(path: Path, now: float | None = None) -> Path:
+    """Rename the folder `path` to `<name>.corrupt-<unix time>` (a free name) and return that."""
+    stamp = int(time.time() if now is None else now)
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+        n += 1
+    path.rename(target)
+    return target
+
+
+class RecoveringRocksDBStore(faust_rocksdb.Store):
+    """faust's RocksDB store, except that a corrupt partition database is replaced by an empty one.
+
+    The hook is `_open_for_partition`, the one place where faust opens a partition's database
+    (`_db_for_partition` calls it on first use, from the assignment, the standby check, the
+    recovery and reads alike), so every path gets the same treatment.
+    """
+
+    def _open_for_partition(self, partition: int) -> Any:
+        try:
+            return super()._open_for_partition(partition)
+        except Exception as exc:
+            if not is_corruption(exc):
+                raise
+            path = self.partition_path(partition)
+            aside = move_aside(path)
+            log.error(
+                "table %s partition %d: RocksDB database %s is corrupt (%s); moved it to %s and "
+                "opened an empty one, to be restored from the changelog",
+                self.table_name,
+                partition,
+                path,
+                exc,
+                aside,
+                extra={"partition": partition},
+            )
+            return super()._open_for_partition(partition)
 
 
 def partition_of(base_key: str, partitions: int) -> int:
@@ -31,6 +97,24 @@ def partition_of(base_key: str, partitions: int) -> int:
 
 
 class DayKeyedTable(faust.Table):
+    def _new_store_by_url(self, url: str | URL) -> Any:
+        # The one factory faust uses for a table's store (its data, and the store of a
+        # ChangeloggedObjectManager): our RocksDB store for rocksdb://, faust's for the rest.
+        if URL(url).scheme != "rocksdb":
+            return super()._new_store_by_url(url)
+        return RecoveringRocksDBStore(
+            url,
+            self.app,
+            self,
+            table_name=self.name,
+            key_type=self.key_type,
+            key_serializer=self.key_serializer,
+            value_serializer=self.value_serializer,
+            value_type=self.value_type,
+            loop=self.loop,
+            options=self.options,
+        )
+
     def partition_for_key(self, key: str) -> int:
         base, _, _ = key.rpartition("@")
         return partition_of(base or key, self.changelog_topic.partitions or self.app.conf.topic_partitions)

@@ -104,15 +104,7 @@ def _corrupt(state: Path) -> int:
     return hit
 
 
-CORRUPT_STATE_CRASHES = pytest.mark.xfail(
-    strict=True,
-    reason="faust's RocksDB store raises Exception('Corruption: CURRENT file does not end with newline') when "
-    "it opens a damaged partition DB and the worker exits 1 on every start; the store must move the damaged "
-    "DB aside and recover the partition from its changelog",
-)
-
-
-@pytest.mark.parametrize("damage", ["deleted", pytest.param("corrupted", marks=CORRUPT_STATE_CRASHES)])
+@pytest.mark.parametrize("damage", ["deleted", "corrupted"])
 async def test_lost_or_corrupt_local_state_recovers_from_the_changelog(kafka_bootstrap, tmp_path, damage):
     state = tmp_path / "state"
     env = unique_env(kafka_bootstrap, state)
