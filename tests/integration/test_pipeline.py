@@ -88,9 +88,12 @@ def without_times(record: dict) -> dict:
     return {k: v for k, v in record.items() if k not in TIME_FIELDS}
 
 
-async def test_samples_through_the_worker_equal_the_offline_mode(kafka_bootstrap, tmp_path):
+@pytest.mark.parametrize("guarantee", ["at_least_once", "exactly_once"])
+async def test_samples_through_the_worker_equal_the_offline_mode(kafka_bootstrap, tmp_path, guarantee):
     # One partition everywhere, so that the workers see the file's order, as the offline mode does.
-    env = unique_env(kafka_bootstrap, tmp_path / "state", COPYDESK_PARTITIONS="1")
+    env = unique_env(
+        kafka_bootstrap, tmp_path / "state", COPYDESK_PARTITIONS="1", COPYDESK_PROCESSING_GUARANTEE=guarantee
+    )
     settings = Settings.from_env(env)
     messages = sample_messages()
     worker = WorkerProcess(env, tmp_path / "worker.log").start()
