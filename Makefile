@@ -53,3 +53,10 @@ broker-stop:
 
 clean:
 	rm -rf var .pytest_cache
+
+# Throughput, latency, framework tax, scaling, dedup cost and memory, as ratios measured side by side;
+# one table, JSON under bench/results/ (see bench/README.md). About 20 minutes; BENCH_QUICK=1 about 3.
+# Starts and stops its own Kafka broker (port BENCH_KAFKA_PORT, default 59092). Profiles with py-spy when installed.
+.PHONY: bench
+bench: venv
+	env -u KAFKA_BOOTSTRAP_SERVERS $(PY) bench/run.py

@@ -1,0 +1,822 @@
+"""`make bench`: throughput, latency, framework tax, scaling, dedup cost and memory, as ratios
+measured side by side in one run (the machine is shared and noisy: absolute figures move 2x
+between runs, ratios much less). Prints one table and writes bench/results/bench-<date>.json
+(and bench/results/latest.json) with a description of the machine.
+
+    .venv/bin/python bench/run.py             # about 20 minutes
+    BENCH_QUICK=1 .venv/bin/python bench/run.py   # about 3 minutes, smaller counts
+
+Starts its own Kafka broker (deploy/kafka/broker.sh, port BENCH_KAFKA_PORT=59092, data in
+BENCH_KAFKA_DIR=/tmp/bench-kafka, wiped first) and stops it at the end; BENCH_ONLY=stages,tax,...
+runs a subset. bench/README.md describes each measurement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from processors import pipeline  # noqa: E402
+from schemas.models import SourceRef  # noqa: E402
+from streams import offline as offline_module  # noqa: E402
+from streams.settings import Settings  # noqa: E402
+from streams.steps import clock  # noqa: E402
+from tests.integration.workers import WorkerProcess  # noqa: E402 - the tests' worker process
+
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+ONLY = {s for s in os.environ.get("BENCH_ONLY", "").split(",") if s}
+DATA = Path(os.environ.get("BENCH_FUNDUS", "/work/shared/data/fundus-news"))
+SEED = ROOT / "tests" / "data" / "seed.txt"
+RESULTS = ROOT / "bench" / "results"
+PORT = int(os.environ.get("BENCH_KAFKA_PORT", "59092"))
+KAFKA_DIR = Path(os.environ.get("BENCH_KAFKA_DIR", "/tmp/bench-kafka"))
+BOOTSTRAP = f"127.0.0.1:{PORT}"
+PY = sys.executable
+MAX_RECORD_BYTES = 4 * 8 * 1024 * 1024 + 1024 * 1024
+
+# Sizes: (quick, full)
+SIZES = {
+    "html_pages": (60, 258),
+    "stage_rounds": (1, 2),
+    "synthetic_texts": (200, 1000),
+    "tax_messages": (2000, 6000),
+    "e2e_messages": (300, 3000),
+    "scale_messages": (300, 2000),
+    "memory_seconds": (30, 240),
+}
+
+
+def size(name: str) -> int:
+    return SIZES[name][0 if QUICK else 1]
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def wanted(section: str) -> bool:
+    return not ONLY or section in ONLY
+
+
+# ------------------------------------------------------------------------------------ inputs
+
+
+def fundus_cases() -> list[dict]:
+    return [json.loads(line) for line in (DATA / "cases.jsonl").open(encoding="utf-8")]
+
+
+def rfc3339(crawl_date: str) -> str:
+    return datetime.fromisoformat(crawl_date).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def html_messages(cases: list[dict]) -> list[tuple[bytes, str]]:
+    """(raw message, html) for each annotated page."""
+    out = []
+    for case in cases:
+        html = gzip.decompress((DATA / case["file"]).read_bytes()).decode("utf-8", errors="replace")
+        raw = {"url": case["url"], "fetched_at": rfc3339(case["crawl_date"]), "html": html}
+        out.append((orjson.dumps(raw), html))
+    return out
+
+
+def fundus_texts(cases: list[dict]) -> list[bytes]:
+    """Page-text messages made from the annotated bodies (title line, blank line, body)."""
+    out = []
+    for case in cases:
+        title = case["expected"].get("title") or ""
+        out.append(orjson.dumps({"url": case["url"], "fetched_at": rfc3339(case["crawl_date"]),
+                                 "text": f"{title}\n\n{case['expected']['body']}", "title": title or None}))
+    return out
+
+
+def seed_message() -> bytes:
+    return orjson.dumps({"url": "https://www.rt.com/news/333423-isis-libya-recruitment/",
+                         "fetched_at": "2016-02-24T13:00:00Z", "text": SEED.read_text(encoding="utf-8")})
+
+
+_WORDS: list[str] | None = None
+
+
+def distinct_articles(start: int, n: int, tag: str = "") -> list[bytes]:
+    """Page-text messages with distinct bodies, the recipe of tests/integration/test_pipeline.py's
+    `distinct_articles` (sentences drawn at random from the seed's words, about 1.7 KB each)."""
+    global _WORDS
+    if _WORDS is None:
+        _WORDS = sorted(set(SEED.read_text(encoding="utf-8").split()))
+    words = _WORDS
+    out = []
+    for i in range(start, start + n):
+        rng = random.Random(i)
+        paragraphs = [" ".join(rng.choice(words) for _ in range(45)).capitalize() + "." for _ in range(4)]
+        out.append(orjson.dumps({
+            "url": f"https://news{i % 3}.example.com/story{tag}/{i}",
+            "fetched_at": "2024-05-03T10:00:00Z",
+            "text": f"Headline of story number {i}\n\n" + "\n\n".join(paragraphs),
+        }))
+    return out
+
+
+# -------------------------------------------------------------------------------- 1. stages
+
+
+def clean_extract(payloads: list[bytes]) -> tuple[float, float, int]:
+    """Seconds in clean_step and extract_step over the payloads, and how many were extracted."""
+    opts = Settings().stage
+    t_clean = t_extract = 0.0
+    ok = 0
+    for offset, payload in enumerate(payloads):
+        here = SourceRef("raw", 0, offset, None)
+        now = clock()
+        t0 = time.perf_counter()
+        result = pipeline.clean_step(payload, here, opts, now)
+        t1 = time.perf_counter()
+        t_clean += t1 - t0
+        if result.role == "cleaned":
+            extracted = pipeline.extract_step(result.value, opts, now)
+            t_extract += time.perf_counter() - t1
+            ok += extracted.role == "extracted"
+    return t_clean, t_extract, ok
+
+
+def bare_trafilatura(pages: list[str]) -> float:
+    import trafilatura
+
+    t0 = time.perf_counter()
+    for html in pages:
+        trafilatura.bare_extraction(html, with_metadata=True)
+    return time.perf_counter() - t0
+
+
+def offline_chain(payloads: list[bytes]) -> tuple[float, dict[str, float], Counter]:
+    """The whole chain in-process (streams.offline.OfflineRun), seconds in total and per stage."""
+    per_stage: dict[str, float] = defaultdict(float)
+    original = offline_module.run_guarded
+
+    def timed(stage, call, *args):  # noqa: ANN001
+        t0 = time.perf_counter()
+        try:
+            return original(stage, call, *args)
+        finally:
+            per_stage[stage] += time.perf_counter() - t0
+
+    offline_module.run_guarded = timed
+    roles: Counter = Counter()
+    try:
+        run = offline_module.OfflineRun(Settings())
+        t0 = time.perf_counter()
+        for offset, payload in enumerate(payloads):
+            roles[run.run_one(payload, offset).role] += 1
+        total = time.perf_counter() - t0
+    finally:
+        offline_module.run_guarded = original
+    return total, dict(per_stage), roles
+
+
+def cprofile_chain(payloads: list[bytes]) -> list[tuple[str, float]]:
+    """Share of the offline chain's time by function (own time), page text, under cProfile."""
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    offline_chain(payloads)
+    prof.disable()
+    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    total = sum(v[2] for v in stats.values()) or 1.0
+    top = sorted(stats.items(), key=lambda kv: kv[1][2], reverse=True)[:12]
+    return [(f"{Path(f).name}:{line}({fn})", round(v[2] / total, 3)) for (f, line, fn), v in top]
+
+
+def bench_stages(rows: list, out: dict) -> None:
+    cases = fundus_cases()
+    pages = html_messages(cases)[: size("html_pages")]
+    texts = [seed_message(), *fundus_texts(cases), *distinct_articles(0, size("synthetic_texts"), "-inproc")]
+    rounds = size("stage_rounds")
+    log(f"stages: {len(pages)} html pages, {len(texts)} text articles, {rounds} round(s) each, alternating")
+    # warm up imports and caches outside the timing
+    clean_extract([p for p, _ in pages[:3]])
+    bare_trafilatura([h for _, h in pages[:3]])
+    cd, bare, text_ce, chain_text, chain_html = [], [], [], [], []
+    for _ in range(rounds):  # alternate, so both see the same machine
+        c, e, ok_html = clean_extract([p for p, _ in pages])
+        cd.append((c, e))
+        bare.append(bare_trafilatura([h for _, h in pages]))
+        c2, e2, ok_text = clean_extract(texts)
+        text_ce.append((c2, e2))
+        chain_text.append(offline_chain(texts))
+        chain_html.append(offline_chain([p for p, _ in pages]))
+    n_html, n_text = len(pages), len(texts)
+    best_cd = min(cd, key=sum)
+    best_bare = min(bare)
+    best_text = min(text_ce, key=sum)
+    best_chain_text = min(chain_text, key=lambda r: r[0])
+    best_chain_html = min(chain_html, key=lambda r: r[0])
+    res = {
+        "html_pages": n_html,
+        "html_extracted_ok": ok_html,
+        "copydesk_clean_extract_html_pages_per_s": n_html / sum(best_cd),
+        "copydesk_clean_html_pages_per_s": n_html / best_cd[0],
+        "bare_trafilatura_pages_per_s": n_html / best_bare,
+        "ratio_copydesk_over_bare_trafilatura": (n_html / sum(best_cd)) / (n_html / best_bare),
+        "text_articles": n_text,
+        "text_extracted_ok": ok_text,
+        "copydesk_clean_extract_text_articles_per_s": n_text / sum(best_text),
+        "text_clean_articles_per_s": n_text / best_text[0],
+        "text_extract_articles_per_s": n_text / best_text[1],
+        "offline_chain_text_articles_per_s": n_text / best_chain_text[0],
+        "offline_chain_text_ms_per_stage": {k: 1e3 * v / n_text for k, v in best_chain_text[1].items()},
+        "offline_chain_text_roles": dict(best_chain_text[2]),
+        "offline_chain_html_pages_per_s": n_html / best_chain_html[0],
+        "offline_chain_html_ms_per_stage": {k: 1e3 * v / n_html for k, v in best_chain_html[1].items()},
+        "all_rounds_seconds": {"copydesk_html": [sum(x) for x in cd], "bare_trafilatura": bare},
+    }
+    res["cprofile_text_chain"] = cprofile_chain(texts)
+    out["stages"] = res
+    rows += [
+        ("1 stages", "copydesk clean+extract, HTML (fundus)", f"{res['copydesk_clean_extract_html_pages_per_s']:.1f} pages/s"),
+        ("1 stages", "bare trafilatura.bare_extraction(with_metadata), same pages", f"{res['bare_trafilatura_pages_per_s']:.1f} pages/s"),
+        ("1 stages", "  ratio copydesk / bare trafilatura", f"{res['ratio_copydesk_over_bare_trafilatura']:.2f}x"),
+        ("1 stages", "copydesk clean+extract, page text", f"{res['copydesk_clean_extract_text_articles_per_s']:.0f} articles/s"),
+        ("1 stages", "  clean / extract alone, page text", f"{res['text_clean_articles_per_s']:.0f} / {res['text_extract_articles_per_s']:.0f} articles/s"),
+        ("1 stages", "offline chain (OfflineRun), page text", f"{res['offline_chain_text_articles_per_s']:.0f} articles/s"),
+        ("1 stages", "  ms/article by stage, page text",
+         ", ".join(f"{k} {v:.2f}" for k, v in res["offline_chain_text_ms_per_stage"].items())),
+        ("1 stages", "offline chain (OfflineRun), HTML", f"{res['offline_chain_html_pages_per_s']:.1f} pages/s"),
+        ("profile", "offline chain, page text, cProfile own time (top 5)",
+         ", ".join(f"{k} {v:.0%}" for k, v in res["cprofile_text_chain"][:5])),
+    ]
+
+
+# ---------------------------------------------------------------------------------- broker
+
+
+class Broker:
+    def __init__(self) -> None:
+        self.script = ROOT / "deploy" / "kafka" / "broker.sh"
+        self.version = "?"
+
+    def start(self) -> None:
+        subprocess.run([str(self.script), "stop", "--data-dir", str(KAFKA_DIR)], capture_output=True)
+        shutil.rmtree(KAFKA_DIR, ignore_errors=True)
+        p = subprocess.run([str(self.script), "start", "--port", str(PORT), "--data-dir", str(KAFKA_DIR)],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError(f"broker did not start: {p.stderr}")
+        for word in p.stderr.split():
+            if word[:1].isdigit() and word.count(".") == 2:
+                self.version = word
+                break
+        log(f"broker: {p.stderr.strip()}")
+
+    def stop(self) -> None:
+        subprocess.run([str(self.script), "stop", "--data-dir", str(KAFKA_DIR)], capture_output=True)
+        log("broker stopped")
+
+
+async def create_topics(names: list[str], partitions: int = 4) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(n, partitions, 1, topic_configs={"max.message.bytes": str(MAX_RECORD_BYTES)})
+                                   for n in names])
+    finally:
+        await admin.close()
+
+
+async def produce(topic: str, values: list[bytes], rate: float | None = None, keyed: bool = True) -> tuple[float, float]:
+    """Send values (keyed by their url, as `copydesk produce` does), paced at `rate` per second
+    when given; returns (first send time, time the last was acknowledged)."""
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all", linger_ms=5, max_request_size=MAX_RECORD_BYTES)
+    await producer.start()
+    try:
+        futures = []
+        t0 = time.time()
+        for i, value in enumerate(values):
+            if rate:
+                delay = t0 + i / rate - time.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            key = None
+            if keyed:
+                key = orjson.loads(value).get("url", "").encode() or None
+            futures.append(await producer.send(topic, value, key=key))
+        await producer.flush()
+        for f in futures:
+            await f
+        return t0, time.time()
+    finally:
+        await producer.stop()
+
+
+async def read_topics(topics: list[str], expect: int, timeout_s: float, on_progress=None) -> list:  # noqa: ANN001
+    """Every record of the topics from the beginning until `expect` or the timeout:
+    (topic, partition, offset, timestamp_ms, key, value)."""
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=BOOTSTRAP, auto_offset_reset="earliest",
+                                enable_auto_commit=False, fetch_max_bytes=64 * 1024 * 1024,
+                                max_partition_fetch_bytes=MAX_RECORD_BYTES)
+    await consumer.start()
+    records: list = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(records) < expect and time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=300, max_records=5000)
+            for tp, messages in batches.items():
+                records.extend((tp.topic, tp.partition, m.offset, m.timestamp, m.key, m.value) for m in messages)
+            if on_progress:
+                on_progress(len(records))
+    finally:
+        await consumer.stop()
+    return records
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (and its reaped children), from /proc/<pid>/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def broker_pid() -> int | None:
+    try:
+        return int((KAFKA_DIR / "broker.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def pipeline_env(tag: str, workdir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": BOOTSTRAP,
+        "COPYDESK_APP_ID": f"bench-{tag}",
+        "COPYDESK_TOPIC_PREFIX": f"bench-{tag}.articles",
+        "COPYDESK_PARTITIONS": "4",
+        "COPYDESK_DATA_DIR": str(workdir / tag),
+        "COPYDESK_SESSION_TIMEOUT_SECONDS": "10",
+        **(extra or {}),
+    }
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+
+
+# ---------------------------------------------------------------------------- 2. framework tax
+
+LINGER = {"PRODUCER_LINGER": "0.005"}
+BATCH = {"PRODUCER_MAX_BATCH_SIZE": "262144"}
+TAX_CONFIGS = [
+    # (name, mode, env, in quick mode too)
+    ("aiokafka loop (defaults: linger 0, 16 KB batches)", "aiokafka", {}, True),
+    ("aiokafka loop, linger 5 ms + 256 KB batches", "aiokafka",
+     {"BENCH_AIOKAFKA_LINGER_MS": "5", "BENCH_AIOKAFKA_BATCH_BYTES": "262144"}, False),
+    ("faust baseline (copydesk's App arguments)", "faust", {}, True),
+    ("faust producer_max_batch_size 256 KB", "faust", BATCH, False),
+    ("faust producer_linger 5 ms", "faust", LINGER, False),
+    ("faust producer_linger 5 ms + max_batch_size 256 KB", "faust", {**LINGER, **BATCH}, True),
+    ("faust stream.take_events(100, within=50 ms)", "faust", {"BENCH_TAKE": "100"}, True),
+    ("faust stream_buffer_maxsize 16384 (default 4096)", "faust", {"STREAM_BUFFER_MAXSIZE": "16384"}, False),
+    ("faust broker_commit_every 100000 (default 10000)", "faust", {"BROKER_COMMIT_EVERY": "100000"}, False),
+    ("faust consumer_max_fetch_size 1 MiB (copydesk: 33 MiB)", "faust", {"CONSUMER_MAX_FETCH_SIZE": "1048576"}, False),
+    ("faust broker_max_poll_records 500 (default unlimited)", "faust", {"BROKER_MAX_POLL_RECORDS": "500"}, False),
+    ("faust linger 5 ms + 256 KB batches + take_events(100)", "faust", {**LINGER, **BATCH, "BENCH_TAKE": "100"}, True),
+    ("faust baseline, again", "faust", {}, True),
+    ("aiokafka loop (defaults), again", "aiokafka", {}, False),
+]
+
+
+async def passthrough_run(name: str, mode: str, env: dict[str, str], n: int, workdir: Path) -> dict:
+    tag = uuid.uuid4().hex[:8]
+    raw, a, b = f"tax-{tag}.raw", f"tax-{tag}.a", f"tax-{tag}.b"
+    await create_topics([raw, a, b])
+    await asyncio.sleep(1.0)  # leaders
+    body = (b"x" * 4096)
+    values = [orjson.dumps({"i": i}) + body[: 4096 - 12] for i in range(n)]
+    await produce(raw, values, keyed=False)
+    logf = workdir / f"tax-{tag}.log"
+    proc = subprocess.Popen([PY, str(ROOT / "bench" / "passthrough.py"), mode, BOOTSTRAP, f"tax-{tag}", raw, a, b],
+                            cwd=workdir, env={**os.environ, **env}, stdout=logf.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        got = await read_topics([b], n, timeout_s=max(120, n / 100))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    first_hop = await read_topics([a], n, timeout_s=60)
+    if len(got) < n or not first_hop:
+        return {"name": name, "error": f"{len(got)}/{n} on b; log {logf}"}
+    start = min(r[3] for r in first_hop)
+    end = max(r[3] for r in got)
+    rate = n / max((end - start) / 1000, 1e-3)
+    log(f"tax: {name}: {rate:.0f} msg/s")
+    return {"name": name, "mode": mode, "env": env, "messages": n, "seconds": (end - start) / 1000, "msg_per_s": rate}
+
+
+def bench_tax(rows: list, out: dict, workdir: Path) -> None:
+    n = size("tax_messages")
+    log(f"tax: {n} messages of 4 KB through raw -> a -> b")
+    configs = [c for c in TAX_CONFIGS if c[3] or not QUICK]
+    runs = [asyncio.run(passthrough_run(name, mode, env, n, workdir)) for name, mode, env, _ in configs]
+    ok = [r for r in runs if "msg_per_s" in r]
+    aio = statistics.mean(r["msg_per_s"] for r in ok if r["mode"] == "aiokafka" and not r["env"])
+    base = statistics.mean(r["msg_per_s"] for r in ok if r["mode"] == "faust" and r["name"].startswith("faust baseline"))
+    for r in runs:
+        if "msg_per_s" in r:
+            r["ratio_to_faust_baseline"] = r["msg_per_s"] / base
+            r["ratio_to_aiokafka"] = r["msg_per_s"] / aio
+    out["tax"] = {"messages": n, "runs": runs, "aiokafka_mean": aio, "faust_baseline_mean": base,
+                  "faust_over_aiokafka": base / aio}
+    rows.append(("2 tax", f"pass-through raw->a->b, {n} x 4 KB: aiokafka loop, defaults (mean)", f"{aio:.0f} msg/s"))
+    rows.append(("2 tax", "faust agents, copydesk's App arguments (mean)", f"{base:.0f} msg/s"))
+    rows.append(("2 tax", "  ratio faust / aiokafka", f"{base / aio:.2f}x"))
+    for r in runs:
+        if r["mode"] == "faust" and not r["name"].startswith("faust baseline"):
+            value = f"{r['ratio_to_faust_baseline']:.2f}x baseline ({r['msg_per_s']:.0f} msg/s)" if "msg_per_s" in r else r["error"]
+            rows.append(("2 tax", "  " + r["name"][6:], value))
+    for r in runs:
+        if r["mode"] == "aiokafka" and r["env"] and "msg_per_s" in r:
+            rows.append(("2 tax", "  " + r["name"], f"{r['ratio_to_faust_baseline']:.2f}x faust baseline ({r['msg_per_s']:.0f} msg/s)"))
+    for r in runs:
+        if r["mode"] == "faust" and r["name"].startswith("faust baseline") or r["mode"] == "aiokafka" and not r["env"]:
+            if "msg_per_s" in r:
+                rows.append(("2 tax", f"  (run: {r['name']})", f"{r['msg_per_s']:.0f} msg/s"))
+
+
+# ------------------------------------------------------------------------ 3, 4, 6: the chain
+
+TUNED_ENV = {"PRODUCER_LINGER": "0.005", "PRODUCER_MAX_BATCH_SIZE": "262144"}
+
+
+async def chain_run(label: str, workdir: Path, values: list[bytes], workers: int = 1, rate: float | None = None,
+                    extra_env: dict[str, str] | None = None, memory_step: int = 0, profile_s: float = 0) -> dict:
+    """Fresh topics and group; `workers` copydesk workers; a warm-up of 20 inputs (outcomes
+    awaited), then `values` produced (at `rate`/s when given) and every outcome read back.
+    Throughput = inputs / (last outcome's Kafka timestamp - first input's); latency = each
+    outcome's timestamp - its input's (matched by the record's source partition and offset)."""
+    tag = uuid.uuid4().hex[:8]
+    env = pipeline_env(tag, workdir, extra_env)
+    settings = Settings.from_env(env)
+    from streams.kafka_io import ensure_topics
+
+    await ensure_topics(settings)
+    procs = []
+    try:
+        for i in range(workers):
+            own = {**env, "COPYDESK_DATA_DIR": f"{env['COPYDESK_DATA_DIR']}/worker-{i}"}  # RocksDB locks its dir
+            Path(own["COPYDESK_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+            procs.append(WorkerProcess(own, workdir / f"worker-{label.replace(' ', '_')}-{tag}-{i}.log").start())
+        rss_start = [rss_kb(p.proc.pid) for p in procs]
+        if workers > 1:
+            await asyncio.sleep(8)  # let the group settle before the warm-up
+        outputs = list(settings.topics.outputs().values())
+        warm = distinct_articles(10_000_000, 20, f"-warm{tag}")
+        await produce(settings.topics.raw, warm)
+        got = await read_topics(outputs, len(warm), timeout_s=180)
+        if len(got) < len(warm):
+            raise RuntimeError(f"{label}: warm-up got {len(got)}/{len(warm)} outcomes")
+        rss_warm = [rss_kb(p.proc.pid) for p in procs]
+        samples: list[tuple[int, list[int]]] = []
+        next_sample = [memory_step]
+
+        def progress(count: int) -> None:
+            if memory_step and count - len(warm) >= next_sample[0]:
+                samples.append((count - len(warm), [rss_kb(p.proc.pid) for p in procs]))
+                next_sample[0] += memory_step
+
+        spy = None
+        if profile_s and shutil.which("py-spy", path=str(Path(PY).parent)):
+            spy_out = workdir / f"profile-{tag}.txt"
+            spy = (subprocess.Popen([str(Path(PY).parent / "py-spy"), "record", "--pid", str(procs[0].proc.pid),
+                                     "--duration", str(int(profile_s)), "--rate", "50", "--format", "raw",
+                                     "--idle", "--nonblocking", "-o", str(spy_out)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), spy_out)
+        t_produce = time.time()
+        bpid = broker_pid()
+        cpu0 = [cpu_seconds(p.proc.pid) for p in procs], cpu_seconds(bpid) if bpid else float("nan")
+        producer = asyncio.create_task(produce(settings.topics.raw, values, rate=rate))
+        total = len(warm) + len(values)
+        records = await read_topics(outputs, total, timeout_s=max(600, 4 * len(values) / 10), on_progress=progress)
+        sent_from, sent_until = await producer
+        wall = time.time() - t_produce
+        cpu1 = [cpu_seconds(p.proc.pid) for p in procs], cpu_seconds(bpid) if bpid else float("nan")
+        rss_end = [rss_kb(p.proc.pid) for p in procs]
+        raw = await read_topics([settings.topics.raw], total, timeout_s=120)
+        profile = None
+        if spy:
+            try:
+                spy[0].wait(profile_s + 60)
+                profile = summarize_profile(spy[1])
+            except Exception as exc:  # noqa: BLE001
+                profile = {"error": str(exc)}
+    finally:
+        for p in procs:
+            p.stop()
+    raw_ts = {(r[1], r[2]): r[3] for r in raw}
+    warm_offsets = {(r[1], r[2]) for r in raw if orjson.loads(r[5])["url"].find(f"-warm{tag}") >= 0}
+    latencies, ends, roles = [], [], Counter()
+    seen = set()
+    for topic, _, _, ts, _, value in records:
+        rec = orjson.loads(value)
+        src = rec.get("source") or rec
+        coord = (src.get("partition"), src.get("offset"))
+        if coord in warm_offsets or coord in seen or coord not in raw_ts:
+            continue
+        seen.add(coord)
+        roles[topic.rsplit(".", 1)[-1]] += 1
+        latencies.append((ts - raw_ts[coord]) / 1000)
+        ends.append(ts)
+    starts = [ts for c, ts in raw_ts.items() if c not in warm_offsets]
+    n = len(values)
+    span = (max(ends) - min(starts)) / 1000 if ends else float("nan")
+    res = {
+        "label": label, "workers": workers, "inputs": n, "outcomes": len(seen), "roles": dict(roles),
+        "offered_rate": rate, "produce_seconds": sent_until - sent_from,
+        "seconds": span, "articles_per_s": len(seen) / span if ends else 0.0,
+        "latency_s": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
+                      "p99": percentile(latencies, 99), "max": max(latencies) if latencies else None},
+        "rss_kb_start": rss_start, "rss_kb_after_warmup": rss_warm, "rss_kb_end": rss_end,
+        "rss_samples": samples, "env": extra_env or {},
+        # CPU used while the inputs were produced and read back, as a share of one core
+        "worker_cpu_share": [round((b - a) / wall, 3) for a, b in zip(cpu0[0], cpu1[0])],
+        "broker_cpu_share": round((cpu1[1] - cpu0[1]) / wall, 3),
+    }
+    if profile:
+        res["profile"] = profile
+    log(f"chain {label}: {res['outcomes']}/{n} outcomes in {span:.1f}s = {res['articles_per_s']:.1f} articles/s, "
+        f"latency p50 {res['latency_s']['p50']:.2f}s p99 {res['latency_s']['p99']:.2f}s, "
+        f"CPU worker {res['worker_cpu_share']} broker {res['broker_cpu_share']} of a core")
+    return res
+
+
+PROFILE_BUCKETS = [
+    # (bucket, substrings of a frame; the first match from the leaf up wins)
+    ("trafilatura/lxml", ("trafilatura", "lxml", "htmldate", "justext")),
+    ("near-dup (shingles, MinHash, bands)", ("neardup.py",)),
+    ("cleaning (page text)", ("cleaning.py",)),
+    ("extraction (language, keywords, url)", ("extraction.py", "py3langid", "courlan", "tldextract")),
+    ("dedup (url, content)", ("dedup.py",)),
+    ("JSON (orjson, schemas)", ("orjson", "schemas/internal.py", "schemas/models.py", "records.py")),
+    ("tables (faust Table, RocksDB)", ("rocksdict", "faust/stores", "faust/tables")),
+    ("metrics, logging", ("prometheus_client", "logging/", "streams/logs.py", "streams/metrics.py")),
+    ("aiokafka (client, protocol)", ("aiokafka",)),
+    ("faust/mode (streams, agents, transport)", ("faust/", "mode/")),
+    ("asyncio", ("asyncio/",)),
+]
+
+
+def summarize_profile(path: Path) -> dict:
+    """py-spy's raw (collapsed) stacks of the worker's main thread (the event loop that runs every
+    agent; faust's consumer thread and the metrics server thread are counted apart) -> the share
+    of its samples that wait in select, and of the busy ones by bucket (leaf first) and leaf."""
+    buckets: Counter = Counter()
+    leaves: Counter = Counter()
+    main = idle = other_threads = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        c = int(count)
+        frames = stack.split(";")
+        if "Thread._bootstrap" in frames[0]:
+            other_threads += c
+            continue
+        main += c
+        if "select (selectors.py" in frames[-1]:
+            idle += c
+            continue
+        leaves[frames[-1][:110]] += c
+        for frame in reversed(frames):
+            hit = next((b for b, keys in PROFILE_BUCKETS if any(k in frame for k in keys)), None)
+            if hit:
+                buckets[hit] += c
+                break
+        else:
+            buckets["other"] += c
+    busy = max(main - idle, 1)
+    return {"main_thread_samples": main, "other_thread_samples": other_threads,
+            "main_thread_idle_share": round(idle / max(main, 1), 3),
+            "busy_buckets": {k: round(v / busy, 3) for k, v in buckets.most_common()},
+            "busy_top_leaves": [(k, round(v / busy, 3)) for k, v in leaves.most_common(15)]}
+
+
+def bench_chain(rows: list, out: dict, workdir: Path) -> None:
+    n = size("e2e_messages")
+    values = distinct_articles(0, n, "-e2e")
+    log(f"e2e: {n} page-text inputs, one worker, full load, then tuned faust, then half load")
+    full = asyncio.run(chain_run("full load", workdir, values))
+    tuned = asyncio.run(chain_run("full load, tuned", workdir, values, extra_env=TUNED_ENV))
+    half = asyncio.run(chain_run("half load", workdir, values, rate=full["articles_per_s"] / 2))
+    out["e2e"] = {"full": full, "tuned": tuned, "half": half}
+
+    def lat(r: dict) -> str:
+        q = r["latency_s"]
+        return f"p50 {q['p50']:.2f} s, p95 {q['p95']:.2f} s, p99 {q['p99']:.2f} s"
+
+    rows += [
+        ("3 e2e", f"full load: {n} inputs at once, 1 worker, 4 partitions", f"{full['articles_per_s']:.1f} articles/s"),
+        ("3 e2e", "  latency produce -> outcome, full load (queueing)", lat(full)),
+        ("3 e2e", f"half load: offered {half['offered_rate']:.1f}/s", f"{half['articles_per_s']:.1f} articles/s"),
+        ("3 e2e", "  latency, half load", lat(half)),
+        ("3 e2e", "  ratio of pipeline rate to offline chain (page text)",
+         f"{full['articles_per_s'] / out['stages']['offline_chain_text_articles_per_s']:.3f}x" if "stages" in out else "n/a"),
+        ("3 e2e", "full load, faust PRODUCER_LINGER=0.005 + PRODUCER_MAX_BATCH_SIZE=262144",
+         f"{tuned['articles_per_s']:.1f} articles/s = {tuned['articles_per_s'] / full['articles_per_s']:.2f}x default"),
+        ("3 e2e", "  latency, tuned full load", lat(tuned)),
+        ("3 e2e", "CPU share of one core during full load: worker / broker",
+         f"{full['worker_cpu_share'][0]:.2f} / {full['broker_cpu_share']:.2f}"),
+    ]
+
+
+def bench_scaling(rows: list, out: dict, workdir: Path) -> None:
+    n = size("scale_messages")
+    values = distinct_articles(100_000, n, "-scale")
+    log(f"scaling: {n} inputs, 1 worker then 2 workers (4 partitions)")
+    one = asyncio.run(chain_run("scale 1 worker", workdir, values, workers=1))
+    two = asyncio.run(chain_run("scale 2 workers", workdir, values, workers=2))
+    out["scaling"] = {"one": one, "two": two, "ratio": two["articles_per_s"] / one["articles_per_s"]}
+    rows += [
+        ("4 scaling", f"1 worker, {n} inputs", f"{one['articles_per_s']:.1f} articles/s"),
+        ("4 scaling", "2 workers, same inputs", f"{two['articles_per_s']:.1f} articles/s"),
+        ("4 scaling", "  ratio 2 / 1 (2 cores, broker on the same cores)", f"{out['scaling']['ratio']:.2f}x"),
+        ("4 scaling", "  CPU share of one core: workers / broker",
+         f"1 worker {one['worker_cpu_share']} / {one['broker_cpu_share']}; 2 workers {two['worker_cpu_share']} / {two['broker_cpu_share']}"),
+    ]
+
+
+def bench_dedup(rows: list, out: dict) -> None:
+    args = [PY, str(ROOT / "bench" / "dedup_quality.py")] + (["--skip-million"] if QUICK else [])
+    log(f"dedup: {' '.join(args[1:])}")
+    p = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+    if p.returncode != 0:
+        out["dedup"] = {"error": p.stderr[-2000:]}
+        rows.append(("5 dedup", "bench/dedup_quality.py", "failed: see JSON"))
+        return
+    d = json.loads((RESULTS / "dedup_quality.json").read_text())
+    out["dedup"] = d
+    for row in d["decision"]:
+        rows.append(("5 dedup", f"near-dup path of one article, {row['stored_articles']:,} stored ({row['table_keys']:,} keys)",
+                     f"{row['decision_ms']:.3f} ms"))
+    if "decision_ratio_1m_over_10k" in d:
+        rows.append(("5 dedup", "  ratio 1M / 10k", f"{d['decision_ratio_1m_over_10k']:.2f}x"))
+    s = d["speed"]
+    rows.append(("5 dedup", "signature + band keys", f"{s['signature_and_bands_per_s']} articles/s"))
+    recalls = ", ".join(f"{k} {v['recall']:.3f}" for k, v in d["quality"]["kinds"].items() if k != "original")
+    rows.append(("5 dedup", "recall by kind; false merges", f"{recalls}; {d['quality']['false_merges']}"))
+
+
+def bench_memory(rows: list, out: dict, workdir: Path) -> None:
+    rate = out.get("e2e", {}).get("full", {}).get("articles_per_s") or 60.0
+    seconds = size("memory_seconds")
+    n = int(min(100_000, max(1000, rate * seconds)))
+    n = max(1000, n - n % 1000)
+    step = max(100, n // 10)
+    values = distinct_articles(200_000, n, "-mem")
+    log(f"memory: {n} inputs (~{seconds}s at {rate:.0f}/s; 100k would take ~{100_000 / rate / 60:.0f} min), "
+        f"RSS every {step}, py-spy for 30 s")
+    r = asyncio.run(chain_run("memory", workdir, values, memory_step=step, profile_s=30))
+    start, warm, end = r["rss_kb_start"][0], r["rss_kb_after_warmup"][0], r["rss_kb_end"][0]
+    growth_per_10k = (end - warm) / max(n, 1) * 10_000
+    first_half = None
+    samples = r["rss_samples"]
+    if len(samples) >= 3:  # caches and RocksDB memtables fill first: the second half is the steady state
+        mid = len(samples) // 2
+
+        def slope(a: tuple, b: tuple) -> float:
+            return (b[1][0] - a[1][0]) / max(b[0] - a[0], 1) * 10_000
+
+        first_half, growth_per_10k = slope(samples[0], samples[mid]), slope(samples[mid], samples[-1])
+    out["memory"] = {**r, "growth_kb_per_10k": growth_per_10k, "growth_kb_per_10k_first_half": first_half,
+                     "target_100k_fits": n >= 100_000}
+    rows += [
+        ("6 memory", "worker RSS at start (ready) / after 20 warm-up inputs", f"{start / 1024:.0f} MB / {warm / 1024:.0f} MB"),
+        ("6 memory", f"worker RSS after {n:,} inputs ({r['articles_per_s']:.0f}/s; 100k would need "
+                     f"~{100_000 / max(r['articles_per_s'], 1) / 60:.0f} min)", f"{end / 1024:.0f} MB"),
+        ("6 memory", "  growth per 10k inputs: second half of the run (first half)",
+         f"{growth_per_10k / 1024:.1f} MB ({first_half / 1024:.1f} MB)" if first_half is not None
+         else f"{growth_per_10k / 1024:.1f} MB (whole run)"),
+        ("6 memory", "  samples (inputs: MB)", ", ".join(f"{k // 1000}k: {v[0] / 1024:.0f}" for k, v in r["rss_samples"])),
+    ]
+    prof = r.get("profile")
+    if prof and prof.get("busy_buckets"):
+        rows.append(("profile", f"worker main thread (py-spy 30 s, {prof['main_thread_samples']} samples): waiting in select",
+                     f"{prof['main_thread_idle_share']:.0%}"))
+        rows.append(("profile", "  its busy samples by bucket",
+                     ", ".join(f"{k} {v:.0%}" for k, v in list(prof["busy_buckets"].items())[:8])))
+
+
+# ------------------------------------------------------------------------------------ main
+
+
+def machine(broker: Broker | None) -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), 0)
+
+    def v(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "-"
+
+    return {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu_model": cpu,
+        "memory_gb": round(mem / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "kafka": broker.version if broker else None,
+        "packages": {n: v(n) for n in ("faust-streaming", "aiokafka", "trafilatura", "rensa", "rocksdict", "orjson")},
+        "loadavg_start": os.getloadavg(),
+        "quick": QUICK,
+    }
+
+
+def main() -> int:
+    t0 = time.monotonic()
+    rows: list[tuple[str, str, str]] = []
+    out: dict = {}
+    broker = None
+    needs_broker = any(wanted(s) for s in ("tax", "e2e", "scaling", "memory"))
+    workdir = Path(tempfile.mkdtemp(prefix="copydesk-bench-"))
+    try:
+        if wanted("stages"):
+            bench_stages(rows, out)
+        if needs_broker:
+            broker = Broker()
+            broker.start()
+        if wanted("tax"):
+            bench_tax(rows, out, workdir)
+        if wanted("e2e"):
+            bench_chain(rows, out, workdir)
+        if wanted("scaling"):
+            bench_scaling(rows, out, workdir)
+        if wanted("memory"):
+            bench_memory(rows, out, workdir)
+    finally:
+        if broker:
+            broker.stop()
+    if wanted("dedup"):  # after the broker is gone: the 1M table needs 2.4 GB
+        bench_dedup(rows, out)
+    info = machine(broker)
+    info["loadavg_end"] = os.getloadavg()
+    info["minutes"] = round((time.monotonic() - t0) / 60, 1)
+    result = {"machine": info, "table": rows, **out}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS / f"bench-{stamp}{'-quick' if QUICK else ''}.json"
+    text = json.dumps(result, indent=2, default=str) + "\n"
+    path.write_text(text, encoding="utf-8")
+    (RESULTS / ("latest-quick.json" if QUICK else "latest.json")).write_text(text, encoding="utf-8")
+
+    print(f"copydesk bench{' (BENCH_QUICK)' if QUICK else ''}: {info['nproc']} CPUs ({info['cpu_model']}), "
+          f"{info['memory_gb']} GB, Python {info['python']}, Kafka {info['kafka']}, {info['date']}, "
+          f"load {info['loadavg_start'][0]:.1f} -> {info['loadavg_end'][0]:.1f}, {info['minutes']} min")
+    width = max(len(r[1]) for r in rows) if rows else 10
+    for section, what, value in rows:
+        print(f"{section:10} {what:{width}}  {value}")
+    print(f"wrote {path.relative_to(ROOT)}; worker and pass-through logs in {workdir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
