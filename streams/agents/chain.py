@@ -116,11 +116,16 @@ def register(bundle: Copydesk) -> None:
     def chained(topic: Any, name: str, stage: Stage, step: Callable[[bytes, SourceRef], StepResult], table: Any = None) -> None:
         @app.agent(topic, name=f"{prefix}.{name}", concurrency=1)
         async def agent(stream: Any) -> None:
-            async for event in stream.events():
+            # Acks are ours, after the result is sent: faust acks an event when its iterator
+            # moves on or is closed, so an agent cancelled mid-message (a rebalance, a recovery,
+            # a shutdown) would have its message acked unprocessed, and that input lost.
+            manual = stream.noack()
+            async for event in manual.events():
                 here = coordinates(event)
                 value = event.value
                 result = router.run(stage, here, value, lambda: step(value, here))
                 await router.emit(result, here, table)
+                await manual.ack(event)
 
     urls, contents, bands, gather = tables.urls, tables.contents, tables.bands, tables.gather
     chained(topics.raw, "clean", "cleaning", lambda v, here: pipeline.clean_step(v, here, options, clock()))
