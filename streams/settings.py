@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from importlib import metadata
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 from processors.options import StageOptions
 
@@ -79,8 +79,12 @@ class Topics:
     def tables(self) -> list[str]:
         return [self.url_table, self.content_table, self.band_table, self.gather_table]
 
+    @staticmethod
+    def changelog(table: str) -> str:
+        return f"{table}.changelog"
+
     def changelogs(self) -> list[str]:
-        return [f"{name}.changelog" for name in self.tables()]
+        return [self.changelog(name) for name in self.tables()]
 
     def outputs(self) -> dict[str, str]:
         """Role -> name of the topics every input ends on."""
@@ -197,20 +201,18 @@ class Settings:
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    value = env.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise SettingsError(f"{name} must be an integer, not {value!r}") from None
+    return _parsed(env, name, default, int, "an integer")
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    return _parsed(env, name, default, float, "a number")
+
+
+def _parsed(env: Mapping[str, str], name: str, default: Any, kind: Callable[[str], Any], what: str) -> Any:
     value = env.get(name)
     if value is None or value == "":
         return default
     try:
-        return float(value)
+        return kind(value)
     except ValueError:
-        raise SettingsError(f"{name} must be a number, not {value!r}") from None
+        raise SettingsError(f"{name} must be {what}, not {value!r}") from None

@@ -134,7 +134,7 @@ class TableSet:
 def declare(app: faust.App, settings: Settings) -> TableSet:
     def table(name: str, help_: str) -> DayKeyedTable:
         changelog = app.topic(
-            f"{name}.changelog",
+            settings.topics.changelog(name),
             key_type=str,
             value_type=None,
             key_serializer="json",

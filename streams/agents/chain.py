@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 from processors import pipeline
-from processors.pipeline import Stage, StepResult
+from processors.pipeline import Clock, Stage, StepResult
 from schemas.models import SourceRef
 from streams.steps import clock, run_guarded
 from streams.tables import partition_of
@@ -35,14 +35,18 @@ class Router:
         self.bundle = bundle
         self.metrics = bundle.metrics
 
-    def run(self, stage: Stage, here: SourceRef, value: bytes | None, call: Callable[[], StepResult]) -> StepResult:
-        """Run one step on the consumed message `here`; `emit` must follow with its result."""
+    def run(
+        self, stage: Stage, here: SourceRef, value: bytes | None, call: Callable[[Clock], StepResult]
+    ) -> StepResult:
+        """Run one step on the consumed message `here` with one reading of the clock; `emit`
+        must follow with its result."""
         m = self.metrics
         m.consumed.labels(topic=here.topic).inc()
         m.payload_bytes.labels(topic=here.topic).observe(len(value or b""))
         m.in_flight.labels(stage=stage).inc()
         started = time.perf_counter()
-        result = run_guarded(stage, call, value, here, clock())
+        now = clock()
+        result = run_guarded(stage, lambda: call(now), value, here, now)
         m.stage_duration.labels(stage=stage).observe(time.perf_counter() - started)
         return result
 
@@ -113,7 +117,7 @@ def register(bundle: Copydesk) -> None:
     def band_partition(band_key: str) -> int:
         return partition_of(band_key, partitions)
 
-    def chained(topic: Any, name: str, stage: Stage, step: Callable[[bytes, SourceRef], StepResult], table: Any = None) -> None:
+    def chained(topic: Any, name: str, stage: Stage, step: Callable[[bytes, SourceRef, Clock], StepResult], table: Any = None) -> None:
         @app.agent(topic, name=f"{prefix}.{name}", concurrency=1)
         async def agent(stream: Any) -> None:
             # Acks are ours, after the result is sent: faust acks an event when its iterator
@@ -123,38 +127,38 @@ def register(bundle: Copydesk) -> None:
             async for event in manual.events():
                 here = coordinates(event)
                 value = event.value
-                result = router.run(stage, here, value, lambda: step(value, here))
+                result = router.run(stage, here, value, lambda now: step(value, here, now))
                 await router.emit(result, here, table)
                 await manual.ack(event)
 
     urls, contents, bands, gather = tables.urls, tables.contents, tables.bands, tables.gather
-    chained(topics.raw, "clean", "cleaning", lambda v, here: pipeline.clean_step(v, here, options, clock()))
-    chained(topics.cleaned, "extract", "extraction", lambda v, _: pipeline.extract_step(v, options, clock()))
+    chained(topics.raw, "clean", "cleaning", lambda v, here, now: pipeline.clean_step(v, here, options, now))
+    chained(topics.cleaned, "extract", "extraction", lambda v, _, now: pipeline.extract_step(v, options, now))
     chained(
         topics.extracted,
         "dedup-url",
         "dedup_url",
-        lambda v, _: pipeline.dedup_url_step(v, urls.get, options, clock(), version),
+        lambda v, _, now: pipeline.dedup_url_step(v, urls.get, options, now, version),
         urls,
     )
     chained(
         topics.content,
         "dedup-content",
         "dedup_content",
-        lambda v, _: pipeline.dedup_content_step(v, contents.get, options, clock(), version, band_partition),
+        lambda v, _, now: pipeline.dedup_content_step(v, contents.get, options, now, version, band_partition),
         contents,
     )
     chained(
         topics.bands,
         "dedup-bands",
         "dedup_bands",
-        lambda v, _: pipeline.dedup_bands_step(v, bands.get, options, clock()),
+        lambda v, _, now: pipeline.dedup_bands_step(v, bands.get, options, now),
         bands,
     )
     chained(
         topics.gather,
         "dedup-gather",
         "dedup_gather",
-        lambda v, _: pipeline.dedup_gather_step(v, gather.get, options, clock(), version),
+        lambda v, _, now: pipeline.dedup_gather_step(v, gather.get, options, now, version),
         gather,
     )

@@ -67,7 +67,7 @@ async def run_chain(b: FakeBundle, payload: bytes, offset: int, tables: dict[str
             "gather",
         ),
     }
-    result = router.run("cleaning", here, payload, lambda: pipeline.clean_step(payload, here, opts, now))
+    result = router.run("cleaning", here, payload, lambda clock_: pipeline.clean_step(payload, here, opts, clock_))
     await router.emit(result, here)
     queue = [(result.role, result.value)] + [(e.role, e.value) for e in result.more]
     while queue:
@@ -75,7 +75,7 @@ async def run_chain(b: FakeBundle, payload: bytes, offset: int, tables: dict[str
         if role not in steps:
             continue
         stage, step, table = steps[role]
-        result = router.run(stage, here, value, lambda: step(value))
+        result = router.run(stage, here, value, lambda _clock: step(value))
         await router.emit(result, here, tables[table] if table else None)
         queue += [(result.role, result.value)] + [(e.role, e.value) for e in result.more]
 
