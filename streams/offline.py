@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
@@ -34,19 +35,20 @@ class OfflineRun:
         opts, version = self.settings.stage, self.version
         here = SourceRef(self.settings.topics.raw, 0, offset, None)
         now = clock()
-        result = run_guarded("cleaning", lambda: pipeline.clean_step(payload, here, opts, now), payload, here, now)
+        guarded = partial(run_guarded, budget_s=self.settings.stage_time_budget_s)
+        result = guarded("cleaning", lambda: pipeline.clean_step(payload, here, opts, now), payload, here, now)
         if result.role == "cleaned":
             value = result.value
-            result = run_guarded("extraction", lambda: pipeline.extract_step(value, opts, now), value, here, now)
+            result = guarded("extraction", lambda: pipeline.extract_step(value, opts, now), value, here, now)
         if result.role == "extracted":
             value = result.value
-            result = run_guarded(
+            result = guarded(
                 "dedup_url", lambda: pipeline.dedup_url_step(value, self.urls.get, opts, now, version), value, here, now
             )
             _apply(self.urls, result.writes)
         if result.role == "content":
             value = result.value
-            result = run_guarded(
+            result = guarded(
                 "dedup_content",
                 lambda: pipeline.dedup_content_step(value, self.contents.get, opts, now, version, lambda key: 0),
                 value,
@@ -60,7 +62,7 @@ class OfflineRun:
             parts = [result.value]
             for emission in result.more:
                 band_value = emission.value
-                reply = run_guarded(
+                reply = guarded(
                     "dedup_bands",
                     lambda: pipeline.dedup_bands_step(band_value, self.bands.get, opts, now),
                     band_value,
@@ -72,7 +74,7 @@ class OfflineRun:
                     return reply
                 parts.append(reply.value)
             for part in parts:
-                result = run_guarded(
+                result = guarded(
                     "dedup_gather",
                     lambda: pipeline.dedup_gather_step(part, self.gather.get, opts, now, version),
                     part,

@@ -122,6 +122,9 @@ class Settings:
     dedup_sweep_seconds: float = 3600.0
     lag_sample_seconds: float = 5.0
     consumer_session_timeout_s: float = 30.0
+    #: Longest one step may run on one message before it is a `time_budget_exceeded` dead letter
+    #: (0: no limit); see streams/steps.py for how and within which limits it is enforced.
+    stage_time_budget_s: float = 10.0
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
     stage: StageOptions = field(default_factory=StageOptions)
 
@@ -175,6 +178,7 @@ class Settings:
             consumer_session_timeout_s=_float(
                 env, "COPYDESK_SESSION_TIMEOUT_SECONDS", base.consumer_session_timeout_s
             ),
+            stage_time_budget_s=_float(env, "COPYDESK_STAGE_TIME_BUDGET_SECONDS", base.stage_time_budget_s),
             security=security,
             stage=stage,
         )
@@ -190,6 +194,8 @@ class Settings:
             )
         if not self.store.startswith(("rocksdb://", "memory://")):
             raise SettingsError(f"COPYDESK_STORE must be rocksdb:// or memory://, not {self.store!r}")
+        if self.stage_time_budget_s < 0:
+            raise SettingsError("COPYDESK_STAGE_TIME_BUDGET_SECONDS must be 0 (no limit) or more")
         if self.partitions < 1:
             raise SettingsError("COPYDESK_PARTITIONS must be at least 1")
         if self.security.protocol not in ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"):

@@ -31,9 +31,10 @@ log = logging.getLogger("copydesk.agents")
 class Router:
     """Runs a step and applies its result: table writes, the send, metrics, a log line for dead letters."""
 
-    def __init__(self, bundle: Copydesk) -> None:
+    def __init__(self, bundle: Copydesk, budget_s: float = 0.0) -> None:
         self.bundle = bundle
         self.metrics = bundle.metrics
+        self.budget_s = budget_s  # each step's time budget (0: none), see streams.steps
 
     def run(
         self, stage: Stage, here: SourceRef, value: bytes | None, call: Callable[[Clock], StepResult]
@@ -46,7 +47,7 @@ class Router:
         m.in_flight.labels(stage=stage).inc()
         started = time.perf_counter()
         now = clock()
-        result = run_guarded(stage, lambda: call(now), value, here, now)
+        result = run_guarded(stage, lambda: call(now), value, here, now, self.budget_s)
         m.stage_duration.labels(stage=stage).observe(time.perf_counter() - started)
         return result
 
@@ -110,7 +111,7 @@ def coordinates(event: Any) -> SourceRef:
 def register(bundle: Copydesk) -> None:
     app, topics, tables, options = bundle.app, bundle.topics, bundle.tables, bundle.options
     version = bundle.version
-    router = Router(bundle)
+    router = Router(bundle, bundle.settings.stage_time_budget_s)
     prefix = bundle.settings.app_id
     partitions = bundle.settings.partitions
 
