@@ -30,10 +30,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import NamedTuple
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import courlan
 import trafilatura
 
+from processors import metadata
 from processors import vocabulary as vocab
 from processors.errors import CleaningError
 from processors.options import StageOptions
@@ -179,22 +182,13 @@ _BYLINE_RE = re.compile(
     + r")\s+(?P<names>.+)$",
     re.IGNORECASE,
 )
-_AUTHOR_SPLIT = re.compile("|".join(re.escape(j) for j in vocab.AUTHOR_JOINERS) + r"|;")
 _NAME_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "del", "la", "le",
                              "al", "el", "bin", "ibn", "du", "dos", "y"})
 _BYLINE_MAX_CHARS = 120
 
 
-def split_authors(names: str) -> tuple[str, ...]:
-    """Names from an author string ("A; B", "A, B and C"), spacing collapsed, first seen kept."""
-    result: list[str] = []
-    seen: set[str] = set()
-    for part in _AUTHOR_SPLIT.split(names):
-        name = _SPACES.sub(" ", part).strip(" .,;:|-–")
-        if name and name.casefold() not in seen:
-            seen.add(name.casefold())
-            result.append(name)
-    return tuple(result)
+#: Names from an author string ("A; B", "A, B and C"), see `processors.metadata`.
+split_authors = metadata.split_author_names
 
 
 def _byline_authors(line: str) -> tuple[str, ...] | None:
@@ -401,6 +395,11 @@ def _html_published_at(value: str | None, assume_timezone: str) -> str | None:
     return None
 
 
+def _host(url: str) -> str:
+    """The registered domain of the page ("orf.at" for news.orf.at), else its host name."""
+    return (courlan.extract_domain(url) or urlsplit(url).hostname or "").lower()
+
+
 def _latest_publication_date(fetched_at: str) -> str | None:
     """htmldate's upper bound, from the fetch time (a day of slack for zones), not the clock."""
     try:
@@ -463,15 +462,10 @@ def _clean_html(raw: RawArticle, options: StageOptions) -> tuple[tuple[str, ...]
         return (), PageHints(language=_html_language(tree))
 
     site_name = _SPACES.sub(" ", document.sitename).strip() if document.sitename else None
-    authors = split_authors(document.author or "")
-    if site_name:
-        # The publisher goes when a person is named beside it; a page that credits only its
-        # publisher (trafilatura falls back to it too) keeps it as the author it names.
-        people = tuple(a for a in authors if a.casefold() != site_name.casefold())
-        authors = people or authors
+    page = metadata.read_page(tree)
     hints = PageHints(
-        title=_SPACES.sub(" ", document.title).strip() if document.title else None,
-        authors=authors,
+        title=metadata.choose_title(document.title, page),
+        authors=metadata.page_authors(page, document.author, site_name, _host(raw.url)),
         published_at=_html_published_at(document.date, options.assume_timezone),
         canonical_url=document.url or None,
         site_name=site_name,

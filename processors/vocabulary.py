@@ -111,8 +111,47 @@ PLAYER_LINES: Final = frozenset({"podcasts", "podcast", "live", "audio", "mute",
 
 #: Openings of a byline; what follows is one name or several joined by AUTHOR_JOINERS.
 BYLINE_PREFIXES: Final = ("by", "written by", "words by", "reporting by", "von", "par", "por",
-                          "di", "door", "author:", "authors:", "autor:", "text:")
-AUTHOR_JOINERS: Final = (",", " and ", " & ", " und ", " et ", " y ", " e ", " en ")
+                          "di", "door", "author:", "authors:", "autor:", "autorin:", "autor",
+                          "autorin", "text:", "texto:", "auteur:")
+AUTHOR_JOINERS: Final = (",", " and ", " & ", " und ", " et ", " y ", " e ", " en ", " og ",
+                         " och ")
+
+#: Credits that name a role, not a person ("Mathias Hagen / Journalist"): such a part of a
+#: credit is dropped (compared case-folded).
+AUTHOR_ROLES: Final = frozenset(
+    {
+        "journalist", "journalistin", "reporter", "reporterin", "correspondent", "korrespondent",
+        "korrespondentin", "editor", "redakteur", "redakteurin", "staff writer", "contributor",
+        "columnist", "photographer", "fotograf", "journaliste", "periodista", "redactor",
+        "redactora", "giornalista", "기자", "특파원", "記者", "特派員",
+    }
+)
+#: Role words written after a name in Korean, Japanese and Chinese bylines ("신현주 기자"):
+#: dropped from the end of a name.
+AUTHOR_ROLE_SUFFIXES: Final = frozenset({"기자", "특파원", "記者", "特派員", "编辑", "記"})
+
+#: Credits that name a desk or a source, not a person ("Red", short for Redaktion; "Agenturen"):
+#: like the publisher's name, they are the author only when no person is named.
+AUTHOR_DESKS: Final = frozenset(
+    {
+        "red", "redaktion", "agenturen", "agentur", "agencies", "agency", "agences", "agencias",
+        "agenzie", "newsroom", "news desk", "staff", "admin", "editorial", "redacción",
+        "rédaction", "redazione", "redactie",
+    }
+)
+
+#: A credit opening with one of these words and a colon is a picture's ("(Image: Getty Images)").
+PICTURE_CREDIT_WORDS: Final = ("image", "photo", "picture", "foto", "bild", "credit", "illustration")
+
+#: Meta tags whose content credits the article's author (names compared lower-case).
+#: `article:author` is often a profile URL: URLs are dropped from every credit.
+AUTHOR_META_NAMES: Final = ("author", "article:author", "og:article:author", "byl",
+                            "dc.creator", "dcterms.creator", "sailthru.author",
+                            "cxenseparse:author", "articleauthor", "article:byline")
+#: Meta tags whose content names the publisher (a credit equal to one is no person).
+PUBLISHER_META_NAMES: Final = ("og:site_name", "publisher", "article:publisher",
+                               "og:article:publisher", "dc.publisher", "application-name",
+                               "twitter:site", "smartbanner:author")
 
 #: Prefixes of a dateline ("Published: 24 Feb, 2016 12:18", "Updated on 3 May 2024").
 DATELINE_PUBLISHED_PREFIXES: Final = (
@@ -199,6 +238,8 @@ TITLE_MAX_SUFFIXES: Final = 3
 TITLE_PREFIX_SEPARATORS: Final = (": ", " | ", " - ", " – ", " — ", " :: ", " » ")
 #: At most this many words in a segment that is taken for a site name.
 SITE_NAME_MAX_WORDS: Final = 6
+#: A page's other headline shorter than this is not trusted to show what a title adds.
+TITLE_MIN_CHARS: Final = 12
 
 # --- extraction: languages and stopwords -------------------------------------------------------
 

@@ -246,7 +246,7 @@ def _page(name: str, url: str, fetched_at: str) -> RawArticle:
             "https://orf.at/stories/3376705/",
             "2024-11-22T09:47:48Z",
             "Nach Gaetz-Rückzug: Trump-Anwältin soll Justizministerin werden",
-            ("Red", "ORF at", "Agenturen"),
+            ("ORF.at",),  # JSON-LD credits the site; "Red" and "Agenturen" are desks, no person
             "2024-11-22T00:00:00+00:00",
             "de",
             "Trump hatte ursprünglich den umstrittenen Kongressabgeordneten Gaetz",

@@ -1,0 +1,365 @@
+"""What a parsed HTML page says about itself: its JSON-LD article, meta tags, headlines, and
+the authors all of these credit. Used by the cleaning stage, which holds the parsed tree.
+
+trafilatura reads metadata too, and the cleaning stage still takes its title, date and body;
+but its author string is the union of every source it found, title-cased and with dots dropped
+("Miguel A Herguedas", "Condé Nast; Philipp Wehsack", "Brazil; Rachel"), so the sources are
+read here instead, each for what it is worth:
+
+1. the page's JSON-LD article (the shallowest object of an Article, BlogPosting or Report
+   type): its `author` Persons, `@id` references resolved through the page's graph;
+2. meta tags naming an author (`vocabulary.AUTHOR_META_NAMES`), URLs skipped;
+3. trafilatura's author string (which adds byline heuristics on the markup).
+
+The first source that names a person wins. A name that is the publisher's own (its site name,
+domain, or a publisher named in JSON-LD or meta tags) counts as no person; when no source names
+a person, the publisher or organisation credited is the author, as the page says.
+
+Names are written by hand into shape, because no installed library does it for bylines:
+prefixes ("By", "Von", "Autor:"), roles ("Journalist", "기자") and e-mails, URLs and handles go;
+"A and B", "A, B & C", "A / Journalist" are split; ALL-CAPS names get a title case.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from processors import vocabulary as vocab
+
+__all__ = [
+    "PageMeta",
+    "choose_title",
+    "page_authors",
+    "read_page",
+    "split_author_names",
+]
+
+_SPACES = re.compile(r"\s+")
+_NON_ALNUM = re.compile(r"[\W_]+")
+_URL = re.compile(r"\(?(?:https?://|www\.)\S+\)?", re.IGNORECASE)
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_HANDLE = re.compile(r"(?<!\S)@\w+")
+_ARTICLE_TYPE = re.compile(r"(?:Article|BlogPosting|Report)$")
+_ORGANISATION_TYPE = re.compile(r"Organi[sz]ation$|^(?:Corporation|NewsMediaOrganization)$")
+_AUTHOR_SPLIT = re.compile(
+    "|".join(re.escape(j) for j in vocab.AUTHOR_JOINERS) + r"|;|\s+[/|]\s+|(?<=[^\W\d_])/(?=[^\W\d_])",
+    re.IGNORECASE,
+)
+_PREFIX = re.compile(
+    r"^(?:" + "|".join(re.escape(p) for p in sorted(vocab.BYLINE_PREFIXES, key=len, reverse=True))
+    + r")(?:\s+|(?<=:))",
+    re.IGNORECASE,
+)
+_PARENTHESIS = re.compile(r"\s*\([^()]*\)")
+_SLUG = re.compile(r"^[a-z]+(?:-[a-z]+)+$")
+_PICTURE_CREDIT = re.compile(
+    r"^\W*(?:" + "|".join(re.escape(w) for w in vocab.PICTURE_CREDIT_WORDS) + r")s?\s*:", re.IGNORECASE
+)
+_INNER_PREFIX_WORDS = frozenset({"by", "von", "par", "por", "door"})
+_NAME_PARTICLES = frozenset({"van", "von", "de", "der", "den", "dem", "da", "di", "del", "la", "le",
+                             "al", "el", "bin", "ibn", "du", "dos", "y"})
+_MAX_NAME_WORDS = 5
+
+
+# --- JSON-LD and meta tags ---------------------------------------------------------------------
+
+
+class PageMeta:
+    """The facts read off one page's head: its JSON-LD article, meta tags and headline."""
+
+    __slots__ = ("article", "graph", "meta", "h1", "title")
+
+    def __init__(self, article: dict[str, Any] | None, graph: dict[str, dict[str, Any]],
+                 meta: dict[str, list[str]], h1: str | None, title: str | None) -> None:
+        self.article = article
+        self.graph = graph
+        self.meta = meta
+        self.h1 = h1
+        self.title = title
+
+    def first(self, *names: str) -> str | None:
+        for name in names:
+            for value in self.meta.get(name, ()):
+                if value:
+                    return value
+        return None
+
+    def headline(self) -> str | None:
+        value = self.article.get("headline") if self.article else None
+        return _text(value) if isinstance(value, str) else None
+
+    def publishers(self) -> list[str]:
+        """Names the page gives its publisher: site name, JSON-LD publisher, meta publishers."""
+        names = [v for name in vocab.PUBLISHER_META_NAMES for v in self.meta.get(name, ())]
+        if self.article:
+            for node in _nodes(self.article.get("publisher"), self.graph):
+                if isinstance(node, dict) and isinstance(node.get("name"), str):
+                    names.append(node["name"])
+        return [n for n in names if n and not _URL.fullmatch(n.strip())]
+
+
+def _text(value: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", html.unescape(value))).strip()
+
+
+def _types(node: dict[str, Any]) -> list[str]:
+    kind = node.get("@type")
+    if isinstance(kind, str):
+        return [kind]
+    return [k for k in kind if isinstance(k, str)] if isinstance(kind, list) else []
+
+
+def _json_ld(tree) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    for script in tree.iterfind(".//script"):
+        if "ld+json" not in (script.get("type") or "").lower() or not script.text:
+            continue
+        try:
+            yield json.loads(script.text, strict=False)
+        except ValueError:
+            continue  # a page's broken JSON-LD only loses that script's facts
+
+
+def _walk(document: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Every object of a JSON-LD document with its depth, breadth first."""
+    level, depth = [document], 0
+    while level and depth < 12:
+        following: list[Any] = []
+        for item in level:
+            if isinstance(item, dict):
+                yield depth, item
+                following.extend(item.values())
+            elif isinstance(item, list):
+                following.extend(item)
+        level, depth = following, depth + 1
+
+
+def read_page(tree) -> PageMeta:  # type: ignore[no-untyped-def]
+    """The JSON-LD article (the shallowest article-typed object, first in page order), the
+    `@id` index of every JSON-LD object, the meta tags by lower-cased name, the first <h1>."""
+    article: tuple[int, dict[str, Any]] | None = None
+    graph: dict[str, dict[str, Any]] = {}
+    for document in _json_ld(tree):
+        for depth, node in _walk(document):
+            if isinstance(node.get("@id"), str) and len(node) > 1:
+                graph.setdefault(node["@id"], node)
+            if (article is None or depth < article[0]) and any(_ARTICLE_TYPE.search(t) for t in _types(node)):
+                article = (depth, node)
+    meta: dict[str, list[str]] = {}
+    for tag in tree.iterfind(".//meta"):
+        name = (tag.get("name") or tag.get("property") or tag.get("itemprop") or "").strip().lower()
+        content = tag.get("content")
+        if name and content and content.strip():
+            meta.setdefault(name, []).append(_text(content))
+    h1 = tree.find(".//h1")
+    title = tree.find(".//title")
+    return PageMeta(
+        article[1] if article else None,
+        graph,
+        meta,
+        _text(h1.text_content()) if h1 is not None else None,
+        _text(title.text_content()) if title is not None else None,
+    )
+
+
+def _nodes(value: Any, graph: dict[str, dict[str, Any]]) -> Iterator[Any]:
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict) and set(item) <= {"@id", "@type"} and isinstance(item.get("@id"), str):
+            item = graph.get(item["@id"], item)
+        yield item
+
+
+# --- names -------------------------------------------------------------------------------------
+
+
+def _keys(text: str) -> str:
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
+    )
+    return _NON_ALNUM.sub("", folded)
+
+
+class _Publisher:
+    """Tells whether a credited name is the publisher's own."""
+
+    def __init__(self, names: Iterable[str], site: str) -> None:
+        host = site.lower().removeprefix("www.")
+        label = host.split(".")[0]
+        self.label = _keys(label)
+        self.keys = {_keys(n) for n in names} | {_keys(host), self.label}
+        self.keys = {k for k in self.keys if len(k) >= 2}
+
+    def exactly(self, name: str) -> bool:
+        key = _keys(name)
+        return not key or key in self.keys
+
+    def __call__(self, name: str) -> bool:
+        key = _keys(name)
+        if self.exactly(name) or name.casefold() in vocab.AUTHOR_DESKS:
+            return True
+        # "Mdr De", "mediaindonesia.com developer", "BR24 Redaktion": the site's label opens the
+        # credit or the credit names the host.
+        return len(self.label) >= 3 and (key.startswith(self.label) or any(
+            len(k) >= 5 and (key.startswith(k) or key.endswith(k)) for k in self.keys))
+
+
+def _title_case(name: str) -> str:
+    words = name.split()
+    if len(words) >= 2 and all(w.isupper() and sum(c.isalpha() for c in w) >= 2 for w in words if any(c.isalpha() for c in w)):
+        return " ".join(w.capitalize() if not w.endswith(".") else w for w in words)
+    return name
+
+
+def _clean_name(part: str) -> str | None:
+    name = _SPACES.sub(" ", _PARENTHESIS.sub(" ", part)).strip(" .,;:|-–—·•*()[]\"'")
+    if _SLUG.match(name):
+        name = name.replace("-", " ").title()  # "chuck-ross", a profile's slug
+    while True:
+        match = _PREFIX.match(name)
+        rest = name[match.end():].strip(" .,;:|-–—") if match else ""
+        # "Di Maria" is a name, "di Mario Rossi" and "Autor: Rossi" are bylines.
+        if not match or not (match.group().rstrip().endswith(":") or len(rest.split()) >= 2):
+            break
+        name = rest
+    words = name.split()
+    # "Capital von Jemima Kelly": a section or brand before the byline word.
+    for i, word in enumerate(words[1:-1], start=1):
+        after = words[i + 1:]
+        if word.casefold() in _INNER_PREFIX_WORDS and len(after) >= 2 and after[0].casefold() not in _NAME_PARTICLES:
+            words = after
+            break
+    while len(words) > 1 and words[-1] in vocab.AUTHOR_ROLE_SUFFIXES:
+        words.pop()
+    if " ".join(words).casefold() in vocab.AUTHOR_ROLES:
+        return None
+    name = " ".join(words).strip(" .,;:|-–—")
+    if not name or not any(c.isalpha() for c in name) or name.startswith("@"):
+        return None
+    if len(name.split()) > _MAX_NAME_WORDS:
+        return None  # an affiliation or a sentence, not a name
+    return _title_case(name)
+
+
+def split_author_names(credit: str) -> tuple[str, ...]:
+    """Person or organisation names from one credit string ("By A and B", "A, B & C",
+    "A / Journalist", "Autor: A"), without e-mails, URLs, handles and roles; first seen kept."""
+    credit = _HANDLE.sub(" ", _EMAIL.sub(" ", _URL.sub(" ", _text(credit))))
+    if _PICTURE_CREDIT.match(credit):
+        return ()  # "(Image: Getty Images)": a picture's credit, not the article's
+    result: list[str] = []
+    seen: set[str] = set()
+    for part in _AUTHOR_SPLIT.split(credit):
+        name = _clean_name(part)
+        if name is None:
+            continue
+        key = _keys(name)
+        if key and key not in seen:
+            seen.add(key)
+            result.append(name)
+    return tuple(result)
+
+
+def _credits(values: Iterable[str], is_publisher: _Publisher, addresses: bool = False) -> list[str]:
+    names: list[str] = []
+    for value in values:
+        parts = split_author_names(value)
+        # "hessenschau.de, Frankfurt, Germany" (a meta tag): a publisher and its address.
+        if addresses and len(parts) > 1 and is_publisher(parts[0]) and all(len(p.split()) == 1 for p in parts[1:]):
+            parts = parts[:1]
+        names.extend(parts)
+    return names
+
+
+def _ld_credits(page: PageMeta) -> tuple[list[str], list[str]]:
+    """The JSON-LD article's author names: (persons, organisations)."""
+    people: list[str] = []
+    organisations: list[str] = []
+    if not page.article:
+        return people, organisations
+    for node in _nodes(page.article.get("author"), page.graph):
+        if isinstance(node, str):
+            people.append(node)
+        elif isinstance(node, dict) and isinstance(node.get("name"), str):
+            kinds = _types(node)
+            target = organisations if any(_ORGANISATION_TYPE.search(k) for k in kinds) else people
+            target.append(node["name"])
+    return people, organisations
+
+
+def page_authors(page: PageMeta, fallback: str | None, site_name: str | None, site: str) -> tuple[str, ...]:
+    """The article's authors, from the first source naming a person (JSON-LD, meta tags,
+    `fallback`: trafilatura's author string); else the organisation or publisher credited.
+
+    JSON-LD types its credits: a Person there is a person unless named exactly as the
+    publisher ("Der Postillon"), and an Organization other than the publisher (an agency: "SDA",
+    "dpa") is kept beside the people. Untyped credits (meta tags, trafilatura) that open with
+    or name the site ("mediaindonesia.com developer", "Condé Nast") count as the publisher.
+    """
+    is_publisher = _Publisher([*(page.publishers()), *([site_name] if site_name else [])], site)
+    ld_people, ld_organisations = _ld_credits(page)
+    people = [n for n in _credits(ld_people, is_publisher) if not is_publisher.exactly(n)]
+    organisations = _credits(ld_organisations, is_publisher)
+    if people:
+        return _unique(people + [n for n in organisations if not is_publisher(n)])
+    meta_values = [v for name in vocab.AUTHOR_META_NAMES for v in page.meta.get(name, ())]
+    # trafilatura reads the same meta tags: what it adds is what they do not say.
+    in_meta = {_keys(n) for n in _credits(meta_values, is_publisher)}
+    untyped = [
+        _credits(meta_values, is_publisher, addresses=True),
+        [n for n in _credits([fallback] if fallback else [], is_publisher) if _keys(n) not in in_meta],
+    ]
+    for names in untyped:
+        people = [n for n in names if not is_publisher(n)]
+        if people:
+            return _unique(people)
+    for names in (_credits(ld_people, is_publisher), organisations, *untyped):
+        if names:
+            return _unique(names)
+    return ()
+
+
+def _unique(names: list[str]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    result = []
+    for name in names:
+        key = _keys(name)
+        if key not in seen:
+            seen.add(key)
+            result.append(name)
+    return tuple(result)
+
+
+# --- titles ------------------------------------------------------------------------------------
+
+_LEFT_SEPARATORS = frozenset("|｜*")
+_RIGHT_SEPARATORS = frozenset("|｜*-–—·•/»«")
+
+
+def choose_title(title: str | None, page: PageMeta) -> str | None:
+    """`title` (the page's headline as trafilatura reads it), without a section or site name
+    that another of the page's headlines (JSON-LD headline, og:title, <h1>, <title>) shows to
+    be an addition: "Headline - National" beside a JSON-LD "Headline", "Section | Headline"
+    beside an <h1> "Headline". A kicker before a colon is part of a headline and stays."""
+    if not title:
+        return title
+    title = _text(title)
+    candidates = [page.headline(), page.first("og:title"), page.first("twitter:title"), page.h1, page.title]
+    best: str | None = None
+    for candidate in candidates:
+        if not candidate or candidate == title or len(candidate) < vocab.TITLE_MIN_CHARS:
+            continue
+        at = title.find(candidate)
+        if at < 0:
+            continue
+        left, right = title[:at].rstrip(), title[at + len(candidate):].lstrip()
+        if left and left[-1] not in _LEFT_SEPARATORS:
+            continue
+        if right and right[0] not in _RIGHT_SEPARATORS:
+            continue
+        if best is None or len(candidate) > len(best):
+            best = candidate
+    return best or title

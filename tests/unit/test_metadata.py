@@ -1,0 +1,129 @@
+"""Page metadata: authors from JSON-LD, meta tags and trafilatura; a headline without additions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import trafilatura
+
+from processors.metadata import choose_title, page_authors, read_page, split_author_names
+
+BODY = "<p>" + "The council closed the old bridge for repairs on Tuesday. " * 5 + "</p>"
+
+
+def page(ld: object | list | None = None, meta: dict[str, str | list[str]] | None = None, h1: str | None = None,
+         title: str | None = None):
+    head = []
+    for document in ld if isinstance(ld, list) else ([ld] if ld is not None else []):
+        head.append(f'<script type="application/ld+json">{json.dumps(document)}</script>')
+    for name, values in (meta or {}).items():
+        for value in values if isinstance(values, list) else [values]:
+            attribute = "property" if ":" in name else "name"
+            head.append(f'<meta {attribute}="{name}" content="{value}">')
+    if title:
+        head.append(f"<title>{title}</title>")
+    heading = f"<h1>{h1}</h1>" if h1 else ""
+    return read_page(trafilatura.load_html(f"<html><head>{''.join(head)}</head><body>{heading}{BODY}</body></html>"))
+
+
+def article(author: object, **more: object) -> dict:
+    return {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "H", "author": author, **more}
+
+
+@pytest.mark.parametrize(
+    ("credit", "expected"),
+    [
+        ("By Jane Doe and John Smith", ("Jane Doe", "John Smith")),
+        ("Jane Doe, John Smith & Ann Lee", ("Jane Doe", "John Smith", "Ann Lee")),
+        ("Trine Juncher Jørgensen og Tôrtia Reimer-Johansen", ("Trine Juncher Jørgensen", "Tôrtia Reimer-Johansen")),
+        ("Autor: Monika Bolliger", ("Monika Bolliger",)),
+        ("Mathias Hagen / Journalist", ("Mathias Hagen",)),
+        ("신현주 기자", ("신현주",)),
+        ("Elena Oberholzer (obe)", ("Elena Oberholzer",)),
+        ("Jane Doe jane.doe@example.com @janedoe https://example.com/jane", ("Jane Doe",)),
+        ("MTHOBISI SITHOLE", ("Mthobisi Sithole",)),
+        ("chuck-ross", ("Chuck Ross",)),
+        ("Capital von Jemima Kelly", ("Jemima Kelly",)),
+        ("Ursula von der Leyen", ("Ursula von der Leyen",)),
+        ("Di Maria", ("Di Maria",)),
+        ("Miguel A. Herguedas", ("Miguel A. Herguedas",)),
+        ("(Image: Getty Images/iStockphoto)", ()),
+        ("Povilas Aleksandravičius, Mykolo Romerio universiteto Žmogaus ir visuomenės studijų fakulteto profesorius",
+         ("Povilas Aleksandravičius",)),
+        ("", ()),
+    ],
+)
+def test_split_author_names(credit, expected):
+    assert split_author_names(credit) == expected
+
+
+def test_json_ld_people_win_over_meta_and_trafilatura():
+    meta = page(article([{"@type": "Person", "name": "Ralf Euler"}]), {"author": "Frankfurter Allgemeine Zeitung GmbH"})
+    assert page_authors(meta, "Frankfurter Allgemeine Zeitung GmbH; Ralf Euler", "FAZ.NET", "faz.net") == ("Ralf Euler",)
+
+
+def test_json_ld_person_references_are_resolved_through_the_graph():
+    graph = {"@graph": [
+        {"@type": "NewsArticle", "headline": "H", "author": {"@id": "https://x.com/#/person/1"}},
+        {"@type": "Person", "@id": "https://x.com/#/person/1", "name": "Nikita Mazurov"},
+    ]}
+    assert page_authors(page(graph), None, None, "x.com") == ("Nikita Mazurov",)
+
+
+def test_an_agency_stays_beside_the_people_and_the_publisher_goes():
+    ld = article([{"@type": "Person", "name": "Paula Steiger"}, {"@type": "Organization", "name": "SDA"},
+                  {"@type": "Organization", "name": "Tages-Anzeiger"}])
+    meta = page(ld, {"og:site_name": "Tages-Anzeiger"})
+    assert page_authors(meta, None, "Tages-Anzeiger", "tagesanzeiger.ch") == ("Paula Steiger", "SDA")
+
+
+def test_nested_objects_do_not_lend_their_authors():
+    ld = article([{"@type": "Person", "name": "Nina Magoley"}],
+                 image={"@type": "ImageObject", "author": "WDR / picture alliance/dpa"})
+    assert page_authors(page(ld), None, None, "wdr.de") == ("Nina Magoley",)
+
+
+def test_meta_person_wins_over_the_publisher_and_a_url():
+    meta = page(None, {"author": ["The Washington Times https://www.washingtontimes.com", "Tom Davies"],
+                       "article:author": "https://www.facebook.com/x", "og:site_name": "The Washington Times"})
+    assert page_authors(meta, None, "The Washington Times", "washingtontimes.com") == ("Tom Davies",)
+
+
+def test_publisher_only_is_kept_as_the_author():
+    ld = article({"@type": "Organization", "name": "ORF.at"})
+    assert page_authors(page(ld, {"og:site_name": "news.ORF.at"}), "Red; ORF at; Agenturen", "news.ORF.at", "orf.at") == ("ORF.at",)
+    assert page_authors(page(None, {"author": "Associated Press"}), None, None, "apnews.com") == ("Associated Press",)
+
+
+def test_a_publisher_address_is_not_three_people():
+    ld = article([{"@type": "NewsMediaOrganization", "name": "Redaktion hessenschau.de"}])
+    meta = page(ld, {"author": "hessenschau.de, Frankfurt, Germany", "og:site_name": "hessenschau.de"})
+    assert page_authors(meta, "Hessenschau De; Frankfurt; Germany", "hessenschau.de", "hessenschau.de") == (
+        "Redaktion hessenschau.de",
+    )
+
+
+def test_trafilatura_byline_when_nothing_else_names_a_person():
+    assert page_authors(page(), "Jane Doe; John Smith", None, "example.com") == ("Jane Doe", "John Smith")
+    assert page_authors(page(), None, None, "example.com") == ()
+
+
+@pytest.mark.parametrize(
+    ("title", "ld", "meta", "h1", "expected"),
+    [
+        ("Russia hits Kyiv - National", "Russia hits Kyiv", {}, None, "Russia hits Kyiv"),
+        ("Vierschanzentournee | Skisprung-Zoff ums Material", None, {}, "Skisprung-Zoff ums Material",
+         "Skisprung-Zoff ums Material"),
+        # A kicker before a colon belongs to the headline.
+        ("Nationaler Veteranentag: Orden fürs Morden", "Orden fürs Morden", {}, None,
+         "Nationaler Veteranentag: Orden fürs Morden"),
+        # Nothing shows the addition: the title stays.
+        ("Bridge closes for repairs - National", None, {"og:title": "Something else entirely"}, None,
+         "Bridge closes for repairs - National"),
+        (None, "Headline", {}, None, None),
+    ],
+)
+def test_choose_title(title, ld, meta, h1, expected):
+    document = {"@type": "NewsArticle", "headline": ld} if ld else None
+    assert choose_title(title, page(document, meta, h1)) == expected
