@@ -21,6 +21,14 @@ class StageOptions:
     #: IANA zone assumed for a publication time that the page gives without one (a dateline
     #: such as "24 Feb, 2016 12:18"); records always carry RFC 3339 times with an offset.
     assume_timezone: str = "UTC"
+    #: Site-repeated lines (`processors.sitelines`): a line seen in at least this many other
+    #: articles of the same site within the horizon is the site's furniture.
+    sitelines_min_articles: int = 3
+    #: Longer lines are body text, never counted or dropped.
+    sitelines_max_line_chars: int = 200
+    #: Fingerprints kept per site and day (bounds a state value's size).
+    sitelines_max_lines_per_day: int = 2000
+    sitelines_horizon_days: int = 7
     # extraction
     lead_max_chars: int = 400
     max_keywords: int = 8

@@ -1,0 +1,166 @@
+"""Site-repeated lines: learnt per site from its articles, dropped from the next ones."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from processors import sitelines
+from processors.options import StageOptions
+
+OPTIONS = StageOptions()
+DAY = 20_000
+SUBSCRIBE = "Subscribe to our newsletter for daily updates"
+MOST_READ = "Most read this week"
+SHARED_SENTENCE = "The minister said on Tuesday that the budget would be presented to parliament in May."
+
+
+def aid(n: int) -> str:
+    """An article id as the pipeline makes them: 32 hex digits, distinct from the start."""
+    return f"{n:04x}" * 8
+
+
+WORDS = ("harbour", "orchard", "museum", "glacier", "stadium", "library", "vineyard", "canal",
+         "tramway", "airport", "quarry", "market")
+
+
+def body(n: int) -> list[str]:
+    """Two paragraphs of their own (digits are folded in fingerprints: words make them differ)."""
+    a, b = WORDS[n % len(WORDS)], WORDS[(n // len(WORDS) + 5) % len(WORDS)]
+    return [
+        f"The {a} opened its doors again on Monday after a long winter of repairs by the {b} crew.",
+        f"Visitors to the {b} said the {a} looked better than ever, and queues reached the square.",
+    ]
+
+
+class Table(dict):
+    """A dict standing for the shell's table: `lookup` reads, `apply` writes."""
+
+    def lookup(self, key: str):
+        return self.get(key)
+
+    def apply(self, check: sitelines.SiteLinesCheck) -> None:
+        self.update(check.writes)
+
+
+def run(table: Table, site: str, lines: list[str], article_id: str, day: int = DAY, options: StageOptions = OPTIONS):
+    check = sitelines.check_lines(site, lines, article_id, day, table.lookup, options)
+    table.apply(check)
+    return check
+
+
+def article(n: int) -> list[str]:
+    return [body(n)[0], SUBSCRIBE, body(n)[1], MOST_READ]
+
+
+def test_lines_repeated_in_three_articles_are_dropped_from_the_fourth():
+    table = Table()
+    for n in range(3):
+        check = run(table, "example.com", article(n), aid(n))
+        assert check.drop == ()
+    fourth = article(3)
+    check = run(table, "example.com", fourth, aid(3))
+    assert check.kept(fourth) == tuple(body(3))
+    assert check.drop == (1, 3)
+
+
+def test_digits_case_and_spacing_are_folded():
+    table = Table()
+    for n in range(3):
+        run(table, "example.com", [*body(n), f"Updated {n + 2} hours ago"], aid(n))
+    lines = [*body(9), "UPDATED  11   hours ago"]
+    assert run(table, "example.com", lines, aid(9)).kept(lines) == tuple(body(9))
+
+
+def test_a_sentence_repeated_in_two_articles_stays():
+    table = Table()
+    for n in range(2):
+        run(table, "example.com", [*body(n), SHARED_SENTENCE], aid(n))
+    lines = [*body(5), SHARED_SENTENCE]
+    assert run(table, "example.com", lines, aid(5)).drop == ()
+
+
+def test_long_lines_are_never_counted_or_dropped():
+    long_line = "A long paragraph of the body. " * 10  # 300 characters
+    table = Table()
+    for n in range(5):
+        run(table, "example.com", [body(n)[0], long_line], aid(n))
+    assert run(table, "example.com", [body(9)[0], long_line], aid(9)).drop == ()
+    # Only the six short first paragraphs were recorded, the long line never.
+    assert len(table[f"example.com@{DAY}"]["lines"]) == 6
+
+
+def test_another_site_is_unaffected():
+    table = Table()
+    for n in range(3):
+        run(table, "example.com", article(n), aid(n))
+    other = article(7)
+    assert run(table, "other.org", other, aid(7)).drop == ()
+    assert run(table, "example.com", article(8), aid(8)).drop == (1, 3)
+
+
+def test_an_only_line_or_all_lines_are_never_dropped():
+    table = Table()
+    for n in range(3):
+        run(table, "example.com", article(n), aid(n))
+    assert run(table, "example.com", [SUBSCRIBE], "f" * 32).drop == ()
+    assert run(table, "example.com", [SUBSCRIBE, MOST_READ], "e" * 32).drop == ()
+
+
+def test_lines_expire_after_the_horizon():
+    options = replace(OPTIONS, sitelines_horizon_days=2)
+    table = Table()
+    for n in range(3):
+        run(table, "example.com", article(n), aid(n), day=DAY, options=options)
+    assert set(table) == {f"example.com@{DAY}"}
+    # Within the horizon the lines are still known; past it they are not.
+    assert run(Table(table), "example.com", article(4), aid(4), day=DAY + 2, options=options).drop == (1, 3)
+    assert run(Table(table), "example.com", article(5), aid(5), day=DAY + 3, options=options).drop == ()
+    assert sitelines.expired_keys(table, DAY + 3, 2) == [f"example.com@{DAY}"]
+    assert sitelines.expired_keys(table, DAY + 2, 2) == []
+
+
+def test_counts_add_up_across_days():
+    table = Table()
+    for n in range(3):
+        run(table, "example.com", article(n), aid(n), day=DAY + n)
+    assert len(table) == 3
+    assert run(table, "example.com", article(3), aid(3), day=DAY + 3).drop == (1, 3)
+
+
+def test_a_replay_counts_once_and_decides_the_same():
+    table = Table()
+    run(table, "example.com", article(0), aid(0))
+    before = dict(table)
+    again = run(table, "example.com", article(0), aid(0))
+    assert again.writes == {} and table == before
+    # Replays do not make a line look repeated: one article three times is still one article.
+    for _ in range(3):
+        run(table, "example.com", article(1), aid(1))
+    assert run(table, "example.com", article(2), aid(2)).drop == ()
+    # The fourth article, replayed after a restart, loses the same lines both times.
+    first = run(table, "example.com", article(3), aid(3))
+    assert first.drop == (1, 3)
+    assert run(table, "example.com", article(3), aid(3)).drop == first.drop
+
+
+def test_state_is_bounded():
+    options = replace(OPTIONS, sitelines_max_lines_per_day=10)
+    table = Table()
+    for n in range(40):
+        one_off = f"A one-off line about the {WORDS[n % 12]} and the {WORDS[(n // 12) % 12]}"
+        lines = [*article(n), one_off, one_off.replace("one-off", "single")]
+        run(table, "example.com", lines, aid(n), options=options)
+    stored = table[f"example.com@{DAY}"]["lines"]
+    assert len(stored) == 10
+    assert all(len(tags) <= options.sitelines_min_articles for tags in stored.values())
+    # The site's furniture, seen everywhere, survives the cap; one-off lines made way.
+    assert sitelines.line_fingerprint(SUBSCRIBE, 200) in stored
+    assert sitelines.line_fingerprint(MOST_READ, 200) in stored
+    assert run(table, "example.com", article(99), aid(99), options=options).drop == (1, 3)
+
+
+def test_fingerprint_skips_long_and_letterless_lines():
+    assert sitelines.line_fingerprint("12:45", 200) is None
+    assert sitelines.line_fingerprint("x" * 201, 200) is None
+    assert sitelines.line_fingerprint("Most read", 200) == sitelines.line_fingerprint("most  READ!", 200)
+    assert sitelines.line_fingerprint("Most read", 200) != sitelines.line_fingerprint("Most liked", 200)
