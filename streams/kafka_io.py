@@ -10,9 +10,30 @@ from typing import Any, Callable, Collection, Iterable
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaConnectionError
 
 from processors.records import decode_payload, url_hint
 from streams.settings import Settings
+
+
+class KafkaUnreachable(RuntimeError):
+    """No connection to the brokers with these settings: a wrong address, protocol or credentials."""
+
+
+async def start(client: Any, settings: Settings) -> None:
+    """`client.start()`, with an error that names the settings to check when it cannot connect
+    (aiokafka's own says only "Unable to bootstrap"; the broker's reason, such as
+    "SaslAuthenticationFailed: Authentication failed: Invalid username or password", is in
+    aiokafka's error log line just before)."""
+    try:
+        await client.start()
+    except KafkaConnectionError as exc:
+        sec = settings.security
+        who = f" as {sec.sasl_username!r} ({sec.sasl_mechanism or 'PLAIN'})" if sec.protocol.startswith("SASL") else ""
+        raise KafkaUnreachable(
+            f"cannot connect to the Kafka brokers {settings.bootstrap_servers} over {sec.protocol}{who}: {exc}. "
+            "Check KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL and the SASL/TLS settings"
+        ) from exc
 
 
 def client_options(settings: Settings) -> dict[str, Any]:
@@ -42,7 +63,7 @@ async def produce(settings: Settings, values: Iterable[bytes], topic: str | None
 async def send_keyed(settings: Settings, topic: str, messages: Iterable[tuple[bytes | None, bytes]]) -> int:
     """Publish (key, value) pairs to `topic` and wait until the broker acknowledged every one."""
     producer = AIOKafkaProducer(acks="all", linger_ms=5, max_request_size=settings.stage.max_record_bytes, **client_options(settings))
-    await producer.start()
+    await start(producer, settings)
     sent = 0
     try:
         futures = []
@@ -62,12 +83,16 @@ def _url_key(url: str | None) -> bytes | None:
 
 
 def reader(settings: Settings, *topics: str, group_id: str | None = None) -> AIOKafkaConsumer:
-    """A consumer from the earliest offset that commits only when told, for records up to 32 MiB."""
+    """A consumer from the earliest offset that commits only when told, for records up to 32 MiB.
+
+    It reads committed records only: in exactly_once mode the workers write in transactions,
+    and an aborted one's records (a worker killed mid-transaction) are not outcomes."""
     return AIOKafkaConsumer(
         *topics,
         group_id=group_id,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        isolation_level="read_committed",
         fetch_max_bytes=64 * 1024 * 1024,
         max_partition_fetch_bytes=32 * 1024 * 1024,
         **client_options(settings),
@@ -80,7 +105,7 @@ async def read_outputs(
     """Read the output topics from the beginning until `expect` records came or `timeout_s` passed."""
     names = list(topics or settings.topics.outputs().values())
     consumer = reader(settings, *names)
-    await consumer.start()
+    await start(consumer, settings)
     records: list[tuple[str, int, int, bytes | None, bytes]] = []
     deadline = time.monotonic() + timeout_s
     try:
@@ -111,7 +136,7 @@ async def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str
     # records that carry them: the broker's default limit (1 MiB) is far below.
     size = {"max.message.bytes": str(settings.stage.max_record_bytes)}
     admin = AIOKafkaAdminClient(**client_options(settings))
-    await admin.start()
+    await start(admin, settings)
     try:
         existing = set(await admin.list_topics())
         new = [
@@ -189,7 +214,7 @@ async def replay_dead_letters(
     name = settings.topics.dead_letter
     group = group or replay_group(settings, kinds, stage)
     consumer = reader(settings, group_id=group)
-    await consumer.start()
+    await start(consumer, settings)
     replay = Replay(group=group)
     try:
         partitions = await _partitions(settings, name, timeout_s)
@@ -248,7 +273,7 @@ async def _partitions(settings: Settings, topic: str, timeout_s: float) -> list[
     from aiokafka.admin import AIOKafkaAdminClient
 
     admin = AIOKafkaAdminClient(**client_options(settings))
-    await admin.start()
+    await start(admin, settings)
     try:
         await _wait_for_leaders(admin, [topic], timeout_s)
         (described,) = await admin.describe_topics([topic])

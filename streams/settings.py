@@ -150,7 +150,7 @@ class Settings:
         password = env.get("KAFKA_SASL_PASSWORD")
         security = KafkaSecurity(
             protocol=env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper(),
-            sasl_mechanism=env.get("KAFKA_SASL_MECHANISM") or None,
+            sasl_mechanism=(env.get("KAFKA_SASL_MECHANISM") or "").upper() or None,
             sasl_username=env.get("KAFKA_SASL_USERNAME") or None,
             sasl_password=Secret(password) if password else None,
             ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
@@ -198,8 +198,16 @@ class Settings:
             raise SettingsError("COPYDESK_STAGE_TIME_BUDGET_SECONDS must be 0 (no limit) or more")
         if self.partitions < 1:
             raise SettingsError("COPYDESK_PARTITIONS must be at least 1")
-        if self.security.protocol not in ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"):
-            raise SettingsError(f"KAFKA_SECURITY_PROTOCOL {self.security.protocol!r} is not one Kafka knows")
+        sec = self.security
+        if sec.protocol not in ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"):
+            raise SettingsError(f"KAFKA_SECURITY_PROTOCOL {sec.protocol!r} is not one Kafka knows")
+        if sec.protocol.startswith("SASL"):
+            if (sec.sasl_mechanism or "PLAIN") not in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"):
+                raise SettingsError(
+                    f"KAFKA_SASL_MECHANISM must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, not {sec.sasl_mechanism!r}"
+                )
+            if not sec.sasl_username or not sec.sasl_password:
+                raise SettingsError(f"{sec.protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD")
 
     @property
     def broker_url(self) -> str:

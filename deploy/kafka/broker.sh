@@ -5,6 +5,7 @@
 #   deploy/kafka/broker.sh fetch  [--version V]
 #   deploy/kafka/broker.sh start  [--version V] [--data-dir DIR] [--port P]
 #                                 [--controller-port P] [--timeout S] [--owner-pid PID]
+#                                 [--sasl-port P --sasl-user U --sasl-password PW]
 #   deploy/kafka/broker.sh stop   [--data-dir DIR]
 #   deploy/kafka/broker.sh status [--data-dir DIR]
 #
@@ -22,6 +23,12 @@ CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-}"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 OWNER_PID="${KAFKA_OWNER_PID:-}"
+# A second client listener, SASL_PLAINTEXT with the PLAIN mechanism and one user, beside the
+# PLAINTEXT one (which stays the inter-broker listener). No authorizer: any user who
+# authenticates may do anything; it is there to test clients' SASL settings.
+SASL_PORT="${KAFKA_SASL_PORT:-}"
+SASL_USER="${KAFKA_SASL_USER:-}"
+SASL_PASSWORD="${KAFKA_SASL_BROKER_PASSWORD:-}"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}"
 JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}"
 HOST=127.0.0.1
@@ -34,7 +41,7 @@ die() { # die CODE MESSAGE...
 log() { echo "broker.sh: $*" >&2; }
 
 usage() {
-    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # ---------------------------------------------------------------- arguments
@@ -54,6 +61,12 @@ while [[ $# -gt 0 ]]; do
         --timeout=*) START_TIMEOUT="${1#*=}" ;;
         --owner-pid) OWNER_PID="${2:?--owner-pid needs a value}"; shift ;;
         --owner-pid=*) OWNER_PID="${1#*=}" ;;
+        --sasl-port) SASL_PORT="${2:?--sasl-port needs a value}"; shift ;;
+        --sasl-port=*) SASL_PORT="${1#*=}" ;;
+        --sasl-user) SASL_USER="${2:?--sasl-user needs a value}"; shift ;;
+        --sasl-user=*) SASL_USER="${1#*=}" ;;
+        --sasl-password) SASL_PASSWORD="${2:?--sasl-password needs a value}"; shift ;;
+        --sasl-password=*) SASL_PASSWORD="${1#*=}" ;;
         -h|--help|help) usage; exit 0 ;;
         *) usage >&2; die 2 "unknown argument: $1" ;;
     esac
@@ -68,6 +81,13 @@ CONTROLLER_PORT="${CONTROLLER_PORT:-$((PORT + 1))}"
 [[ "$START_TIMEOUT" =~ ^[0-9]+$ ]] || die 2 "bad timeout: $START_TIMEOUT"
 [[ "$KAFKA_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die 2 "bad Kafka version: $KAFKA_VERSION"
 KAFKA_MAJOR="${KAFKA_VERSION%%.*}"
+if [[ -n "$SASL_PORT" ]]; then
+    [[ "$SASL_PORT" =~ ^[0-9]+$ ]] || die 2 "bad SASL port: $SASL_PORT"
+    [[ "$SASL_PORT" != "$PORT" && "$SASL_PORT" != "$CONTROLLER_PORT" ]] || die 2 "the SASL port must differ from the others"
+    # They go into a JAAS line between double quotes: keep them to characters that need no escaping.
+    [[ "$SASL_USER" =~ ^[A-Za-z0-9._-]+$ ]] || die 2 "--sasl-port needs --sasl-user (letters, digits, . _ -)"
+    [[ "$SASL_PASSWORD" =~ ^[A-Za-z0-9._-]+$ ]] || die 2 "--sasl-port needs --sasl-password (letters, digits, . _ -)"
+fi
 
 CACHE_ROOT="${COPYDESK_CACHE:-$REPO_ROOT/.cache}"
 KAFKA_HOME="$CACHE_ROOT/kafka-$KAFKA_VERSION"
@@ -191,16 +211,26 @@ config_value() { # config_value KEY -> value from the written server.properties
 
 write_config() {
     mkdir -p "$LOG_DIRS" "$APP_LOG_DIR"
+    local listeners="PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT"
+    local advertised="PLAINTEXT://$HOST:$PORT"
+    local protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+    if [[ -n "$SASL_PORT" ]]; then
+        listeners+=",SASL_PLAINTEXT://$HOST:$SASL_PORT"
+        advertised+=",SASL_PLAINTEXT://$HOST:$SASL_PORT"
+        protocols+=",SASL_PLAINTEXT:SASL_PLAINTEXT"
+    fi
+    # Holds the SASL password when there is one: readable by its owner only.
+    (umask 077; : >"$CONFIG")
     cat >"$CONFIG" <<EOF
 # Written by deploy/kafka/broker.sh (Kafka $KAFKA_VERSION) -- regenerated on every start.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT
+listeners=$listeners
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=$protocols
 log.dirs=$LOG_DIRS
 
 # one node: replication 1 everywhere
@@ -232,6 +262,15 @@ EOF
         cat >>"$CONFIG" <<EOF
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
+EOF
+    fi
+    if [[ -n "$SASL_PORT" ]]; then
+        cat >>"$CONFIG" <<EOF
+
+# SASL_PLAINTEXT listener: PLAIN mechanism, one user
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$SASL_USER" password="$SASL_PASSWORD" user_$SASL_USER="$SASL_PASSWORD";
 EOF
     fi
     if [[ -n "${KAFKA_EXTRA_CONFIG:-}" ]]; then
@@ -347,7 +386,7 @@ start() {
     local pid
     if pid="$(running_pid)"; then
         local running_port
-        running_port="$(config_value listeners | sed -n 's/.*PLAINTEXT:\/\/[^,]*:\([0-9]*\).*/\1/p')"
+        running_port="$(config_value listeners | sed -n 's/^PLAINTEXT:\/\/[^,]*:\([0-9]*\).*/\1/p')"
         if [[ -n "$running_port" && "$running_port" != "$PORT" ]]; then
             log "already running (pid $pid) on port $running_port, not $PORT"
         fi
@@ -359,7 +398,7 @@ start() {
     fetch
     mkdir -p "$DATA_DIR" || die 1 "cannot create data dir $DATA_DIR"
 
-    for p in "$PORT" "$CONTROLLER_PORT"; do
+    for p in "$PORT" "$CONTROLLER_PORT" $SASL_PORT; do
         port_open "$p" && die 1 "port $HOST:$p is already in use (another broker? try --port)"
     done
 
@@ -408,6 +447,7 @@ start() {
         sleep 0.3
     done
     log "Kafka $KAFKA_VERSION up in $((SECONDS - started)) s (pid $pid, data $DATA_DIR, log $APP_LOG_DIR/server.log)"
+    [[ -z "$SASL_PORT" ]] || log "SASL_PLAINTEXT (PLAIN, user $SASL_USER) on $HOST:$SASL_PORT"
     echo "$HOST:$PORT"
 }
 

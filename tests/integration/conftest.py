@@ -5,7 +5,12 @@ on a free loopback port pair, in a fresh temporary data dir, and stops it when t
 session ends (also when tests fail or the run is interrupted; if pytest itself is
 killed, the script's ``--owner-pid`` watchdog stops the broker).
 
-Set ``KAFKA_BOOTSTRAP_SERVERS`` to use an already running broker instead.
+The broker also has a SASL_PLAINTEXT listener (PLAIN, one user with a random password), which
+``kafka_sasl`` gives to the security tests; the same JVM carries both, so it costs no start.
+
+Set ``KAFKA_BOOTSTRAP_SERVERS`` to use an already running broker instead (and
+``KAFKA_TEST_SASL_BOOTSTRAP``, ``KAFKA_TEST_SASL_USERNAME``, ``KAFKA_TEST_SASL_PASSWORD`` for its
+SASL listener, or the security tests skip).
 Every test under ``tests/integration`` is marked ``integration`` automatically,
 so ``pytest -m "not integration"`` skips them (and never starts the broker).
 """
@@ -16,6 +21,8 @@ import os
 import socket
 import subprocess
 import sys
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -59,6 +66,23 @@ def _free_port_pair() -> tuple[int, int]:
     raise RuntimeError("no free loopback port pair found")
 
 
+def _free_port_other_than(*taken: int) -> int:
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in taken:
+            return port
+    raise RuntimeError("no free loopback port found")
+
+
+@dataclass(frozen=True)
+class SaslListener:
+    bootstrap: str
+    username: str
+    password: str
+
+
 def _broker(*args: str, timeout: float, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", str(BROKER_SH), *args],
@@ -71,11 +95,28 @@ def _broker(*args: str, timeout: float, env: dict[str, str]) -> subprocess.Compl
     )
 
 
+SASL_KEY = pytest.StashKey["SaslListener | None"]()
+
+
 @pytest.fixture(scope="session")
-def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def kafka_sasl(kafka_bootstrap: str, pytestconfig: pytest.Config) -> SaslListener:
+    """The session broker's SASL_PLAINTEXT listener (PLAIN) and its one user."""
+    sasl = pytestconfig.stash.get(SASL_KEY, None)
+    if sasl is None:
+        pytest.skip("the external broker has no SASL listener given (KAFKA_TEST_SASL_BOOTSTRAP)")
+    return sasl
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[str]:
     """Bootstrap address ``127.0.0.1:<port>`` of a broker running for the whole session."""
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "").strip()
     if external:
+        sasl = os.environ.get("KAFKA_TEST_SASL_BOOTSTRAP", "").strip()
+        if sasl:
+            pytestconfig.stash[SASL_KEY] = SaslListener(
+                sasl, os.environ["KAFKA_TEST_SASL_USERNAME"], os.environ["KAFKA_TEST_SASL_PASSWORD"]
+            )
         yield external
         return
 
@@ -86,14 +127,19 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     bootstrap = None
     failure = ""
+    user, password = "copydesk-test", uuid.uuid4().hex
     try:
         for _ in range(START_ATTEMPTS):
             port, controller_port = _free_port_pair()
+            sasl_port = _free_port_other_than(port, controller_port)
             proc = _broker(
                 "start",
                 "--data-dir", str(data_dir),
                 "--port", str(port),
                 "--controller-port", str(controller_port),
+                "--sasl-port", str(sasl_port),
+                "--sasl-user", user,
+                "--sasl-password", password,
                 "--timeout", str(START_TIMEOUT),
                 "--owner-pid", str(os.getpid()),
                 timeout=START_CALL_TIMEOUT,
@@ -101,6 +147,7 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             )
             if proc.returncode == 0:
                 bootstrap = proc.stdout.strip().splitlines()[-1]
+                pytestconfig.stash[SASL_KEY] = SaslListener(f"127.0.0.1:{sasl_port}", user, password)
                 break
             failure = f"broker.sh start exited {proc.returncode}:\n{proc.stderr[-4000:]}"
             if proc.returncode == 3:  # java / mvn missing: retrying will not help
