@@ -400,6 +400,24 @@ def _host(url: str) -> str:
     return (courlan.extract_domain(url) or urlsplit(url).hostname or "").lower()
 
 
+def _iso_published_at(value: str | None, assume_timezone: str, fetched_at: str) -> str | None:
+    """A JSON-LD `datePublished` (ISO 8601) as RFC 3339; None when unreadable or later than a
+    day after the fetch (a page cannot be published after it was fetched; htmldate then
+    decides)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(assume_timezone))
+    latest = _latest_publication_date(fetched_at)
+    if latest is not None and moment.date().isoformat() > latest:
+        return None
+    return moment.isoformat(timespec="seconds")
+
+
 def _latest_publication_date(fetched_at: str) -> str | None:
     """htmldate's upper bound, from the fetch time (a day of slack for zones), not the clock."""
     try:
@@ -466,7 +484,10 @@ def _clean_html(raw: RawArticle, options: StageOptions) -> tuple[tuple[str, ...]
     hints = PageHints(
         title=metadata.choose_title(document.title, page),
         authors=metadata.page_authors(page, document.author, site_name, _host(raw.url)),
-        published_at=_html_published_at(document.date, options.assume_timezone),
+        published_at=(
+            _iso_published_at(page.published(), options.assume_timezone, raw.fetched_at)
+            or _html_published_at(document.date, options.assume_timezone)
+        ),
         canonical_url=document.url or None,
         site_name=site_name,
         language=_html_language(tree),

@@ -93,6 +93,13 @@ class PageMeta:
         value = self.article.get("headline") if self.article else None
         return _text(value) if isinstance(value, str) else None
 
+    def published(self) -> str | None:
+        """The JSON-LD article's `datePublished`, as the page writes it."""
+        value = self.article.get("datePublished") if self.article else None
+        if isinstance(value, list) and value:
+            value = value[0]
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
     def publishers(self) -> list[str]:
         """Names the page gives its publisher: site name, JSON-LD publisher, meta publishers."""
         names = [v for name in vocab.PUBLISHER_META_NAMES for v in self.meta.get(name, ())]
@@ -337,29 +344,53 @@ def _unique(names: list[str]) -> tuple[str, ...]:
 
 _LEFT_SEPARATORS = frozenset("|｜*")
 _RIGHT_SEPARATORS = frozenset("|｜*-–—·•/»«")
+_ANY_SEPARATOR = _RIGHT_SEPARATORS | frozenset(":：")
+
+
+def _extends(longer: str, shorter: str, left: frozenset[str], right: frozenset[str]) -> bool:
+    """`longer` is `shorter` with segments added before (after a `left` separator) or after
+    (before a `right` separator): "Section | Headline - Site" extends "Headline"."""
+    at = longer.find(shorter)
+    if at < 0:
+        return False
+    before, after = longer[:at].rstrip(), longer[at + len(shorter):].lstrip()
+    return (not before or before[-1] in left) and (not after or after[0] in right)
+
+
+def _same_headline(a: str | None, b: str | None) -> bool:
+    """The same words (punctuation and case aside), or one the other plus a site or section."""
+    if not a or not b:
+        return False
+    return _keys(a) == _keys(b) or _extends(a, b, _ANY_SEPARATOR, _ANY_SEPARATOR) or _extends(b, a, _ANY_SEPARATOR, _ANY_SEPARATOR)
 
 
 def choose_title(title: str | None, page: PageMeta) -> str | None:
-    """`title` (the page's headline as trafilatura reads it), without a section or site name
-    that another of the page's headlines (JSON-LD headline, og:title, <h1>, <title>) shows to
-    be an addition: "Headline - National" beside a JSON-LD "Headline", "Section | Headline"
-    beside an <h1> "Headline". A kicker before a colon is part of a headline and stays."""
+    """The headline, from `title` (the page's title as trafilatura reads it) and the page's
+    other headlines (JSON-LD `headline`, og:title, twitter:title, <h1>, <title>).
+
+    The <title> is written for search engines, og:title for link previews. When og:title merely
+    repeats the <title> and the JSON-LD headline says something else, that headline is the
+    editor's and is taken (on the annotated pages the <h1> is no guide here: it sides with
+    og:title as often as with the JSON-LD headline). Otherwise `title` stays, without a section or site name that another
+    headline shows to be an addition ("Headline - National" beside a JSON-LD "Headline",
+    "Section | Headline" beside an <h1> "Headline"); a kicker before a colon is part of a
+    headline and stays.
+    """
+    headline, social = page.headline(), page.first("og:title")
+    if (
+        headline and social
+        and not _same_headline(headline, social)
+        and _same_headline(page.title, social)
+        and not _same_headline(page.title, headline)
+    ):
+        return headline
     if not title:
         return title
     title = _text(title)
-    candidates = [page.headline(), page.first("og:title"), page.first("twitter:title"), page.h1, page.title]
     best: str | None = None
-    for candidate in candidates:
+    for candidate in (headline, social, page.first("twitter:title"), page.h1, page.title):
         if not candidate or candidate == title or len(candidate) < vocab.TITLE_MIN_CHARS:
             continue
-        at = title.find(candidate)
-        if at < 0:
-            continue
-        left, right = title[:at].rstrip(), title[at + len(candidate):].lstrip()
-        if left and left[-1] not in _LEFT_SEPARATORS:
-            continue
-        if right and right[0] not in _RIGHT_SEPARATORS:
-            continue
-        if best is None or len(candidate) > len(best):
+        if _extends(title, candidate, _LEFT_SEPARATORS, _RIGHT_SEPARATORS) and (best is None or len(candidate) > len(best)):
             best = candidate
     return best or title

@@ -247,7 +247,7 @@ def _page(name: str, url: str, fetched_at: str) -> RawArticle:
             "2024-11-22T09:47:48Z",
             "Nach Gaetz-Rückzug: Trump-Anwältin soll Justizministerin werden",
             ("ORF.at",),  # JSON-LD credits the site; "Red" and "Agenturen" are desks, no person
-            "2024-11-22T00:00:00+00:00",
+            "2024-11-22T06:57:50+00:00",  # JSON-LD datePublished, with its time
             "de",
             "Trump hatte ursprünglich den umstrittenen Kongressabgeordneten Gaetz",
             "kämpft, begrüßt.",
@@ -309,3 +309,23 @@ def test_html_without_body_is_a_cleaning_error():
     with pytest.raises(CleaningError) as caught:
         clean(raw, OPTIONS)
     assert caught.value.kind == "empty_body"
+
+
+def _ld_page(date_published: str) -> RawArticle:
+    ld = '{"@type": "NewsArticle", "headline": "Bridge closes", "datePublished": "%s"}' % date_published
+    html = (
+        f'<html><head><script type="application/ld+json">{ld}</script>'
+        '<meta property="article:published_time" content="2024-04-20T08:00:00+00:00"></head>'
+        f"<body><h1>Bridge closes</h1><p>{BODY_1}</p><p>{BODY_2}</p></body></html>"
+    )
+    return RawArticle(url="https://example.com/news/bridge", fetched_at="2024-04-26T12:00:00Z", html=html)
+
+
+def test_json_ld_date_published_is_the_publication_time():
+    hints = clean(_ld_page("2024-04-25T19:30:04+02:00"), OPTIONS).hints
+    assert hints.published_at == "2024-04-25T19:30:04+02:00"
+
+
+def test_a_json_ld_date_after_the_fetch_is_not_believed():
+    hints = clean(_ld_page("2031-01-01T00:00:00Z"), OPTIONS).hints
+    assert hints.published_at is not None and not hints.published_at.startswith("2031")

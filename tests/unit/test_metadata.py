@@ -127,3 +127,19 @@ def test_trafilatura_byline_when_nothing_else_names_a_person():
 def test_choose_title(title, ld, meta, h1, expected):
     document = {"@type": "NewsArticle", "headline": ld} if ld else None
     assert choose_title(title, page(document, meta, h1)) == expected
+
+
+def test_json_ld_headline_wins_when_og_title_only_repeats_the_title():
+    meta = page({"@type": "NewsArticle", "headline": "Kinder-Marathon: Eltern unerwünscht"},
+                {"og:title": "Hamburg Marathon 2024: Sieger und Besuch"},
+                title="Hamburg Marathon 2024: Sieger und Besuch | Hamburger Abendblatt")
+    assert choose_title("Hamburg Marathon 2024: Sieger und Besuch", meta) == "Kinder-Marathon: Eltern unerwünscht"
+    # The same words in other punctuation are one headline: nothing to choose.
+    same = page({"@type": "NewsArticle", "headline": "R&uuml;ckbau - K&uuml;hlt&uuml;rme gesprengt"},
+                {"og:title": "Rückbau: Kühltürme gesprengt"}, title="Rückbau: Kühltürme gesprengt")
+    assert choose_title("Rückbau: Kühltürme gesprengt", same) == "Rückbau: Kühltürme gesprengt"
+
+
+def test_published_reads_the_json_ld_article():
+    assert page(article("A", datePublished="2024-08-08T08:00Z")).published() == "2024-08-08T08:00Z"
+    assert page(None).published() is None
