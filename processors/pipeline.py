@@ -14,6 +14,9 @@ article to the gather partition of its input (`gather_key`, the input's coordina
 band keys, grouped by the partition that owns them, to the band step; each band step replies to
 the gather step, which publishes the verdict once every band has answered. A gather step that
 is still waiting emits nothing (role "none").
+
+Cleaning hands its result on to extraction in the same agent (role `HANDED_ON`, no topic): the
+two are stateless and keyed alike, so a hop between them would buy nothing.
 """
 
 from __future__ import annotations
@@ -44,11 +47,14 @@ from schemas.internal import (
 )
 from schemas.models import DedupVerdict, ExtractedArticle, SourceRef
 
+#: Where a step's result goes: a topic's role, `HANDED_ON` to the next step in the same agent
+#: (cleaning's result, to extraction), or nowhere ("none").
 Role = Literal["cleaned", "extracted", "content", "bands", "gather", "enriched", "duplicates", "dead_letter", "none"]
 Stage = Literal["cleaning", "extraction", "dedup_url", "dedup_content", "dedup_bands", "dedup_gather"]
 Lookup = Callable[[str], Mapping[str, Any] | None]
 #: The partition that owns a band key on the bands topic (Kafka's default partitioner).
 BandPartition = Callable[[str], int]
+HANDED_ON: Role = "cleaned"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +97,7 @@ def clean_step(payload: bytes | None, source: SourceRef, options: StageOptions, 
     except StageError as exc:
         return dead_letter(exc, "cleaning", source, payload, clock, url_hint(payload))
     message = Cleaned(source, payload or b"", cleaned)
-    return StepResult("cleaning", "cleaned", _key(cleaned.url), dumps(message), url=cleaned.url, source=source)
+    return StepResult("cleaning", HANDED_ON, _key(cleaned.url), dumps(message), url=cleaned.url, source=source)
 
 
 def extract_step(value: bytes, options: StageOptions, clock: Clock) -> StepResult:

@@ -18,6 +18,8 @@ from schemas.models import CleanedArticle, DedupVerdict, ExtractedArticle, Sourc
 
 @dataclass(frozen=True, slots=True)
 class Cleaned:
+    """Cleaning's result, handed to extraction in the same agent (no topic carries it)."""
+
     source: SourceRef
     payload: bytes
     article: CleanedArticle

@@ -37,7 +37,7 @@ class OfflineRun:
         now = clock()
         guarded = partial(run_guarded, budget_s=self.settings.stage_time_budget_s)
         result = guarded("cleaning", lambda: pipeline.clean_step(payload, here, opts, now), payload, here, now)
-        if result.role == "cleaned":
+        if result.role == pipeline.HANDED_ON:  # in one agent, as `prepare` runs them
             value = result.value
             result = guarded("extraction", lambda: pipeline.extract_step(value, opts, now), value, here, now)
         if result.role == "extracted":

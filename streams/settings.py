@@ -39,7 +39,6 @@ def pipeline_version() -> str:
 @dataclass(frozen=True, slots=True)
 class Topics:
     raw: str
-    cleaned: str
     extracted: str
     content: str
     bands: str
@@ -56,7 +55,6 @@ class Topics:
     def from_prefix(cls, prefix: str, overrides: Mapping[str, str]) -> Topics:
         names = {
             "raw": f"{prefix}.raw",
-            "cleaned": f"{prefix}.cleaned",
             "extracted": f"{prefix}.extracted",
             "content": f"{prefix}.by-content",
             "bands": f"{prefix}.by-band",
@@ -74,7 +72,7 @@ class Topics:
 
     def internal(self) -> list[str]:
         """The topics between the agents."""
-        return [self.cleaned, self.extracted, self.content, self.bands, self.gather]
+        return [self.extracted, self.content, self.bands, self.gather]
 
     def tables(self) -> list[str]:
         return [self.url_table, self.content_table, self.band_table, self.gather_table]

@@ -17,7 +17,6 @@ from streams.settings import Settings
 @dataclass(frozen=True, slots=True)
 class TopicSet:
     raw: faust.TopicT
-    cleaned: faust.TopicT
     extracted: faust.TopicT
     content: faust.TopicT
     bands: faust.TopicT
@@ -47,7 +46,6 @@ def declare(app: faust.App, settings: Settings) -> TopicSet:
 
     return TopicSet(
         raw=topic(names.raw),
-        cleaned=topic(names.cleaned, internal=True),
         extracted=topic(names.extracted, internal=True),
         content=topic(names.content, internal=True),
         bands=topic(names.bands, internal=True),

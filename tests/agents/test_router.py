@@ -52,8 +52,11 @@ async def run_chain(b: FakeBundle, payload: bytes, offset: int, tables: dict[str
     """What the agents do for one raw message, with the fakes, each message in turn."""
     router, opts, now = Router(b), StageOptions(), clock()
     here = SourceRef("t.raw", 0, offset, 1_700_000_000_000)
+    prepare = [
+        ("cleaning", lambda v, here, now: pipeline.clean_step(v, here, opts, now)),
+        ("extraction", lambda v, _, now: pipeline.extract_step(v, opts, now)),
+    ]
     steps = {
-        "cleaned": ("extraction", lambda v: pipeline.extract_step(v, opts, now), None),
         "extracted": ("dedup_url", lambda v: pipeline.dedup_url_step(v, tables["urls"].get, opts, now, "t"), "urls"),
         "content": (
             "dedup_content",
@@ -67,7 +70,7 @@ async def run_chain(b: FakeBundle, payload: bytes, offset: int, tables: dict[str
             "gather",
         ),
     }
-    result = router.run("cleaning", here, payload, lambda clock_: pipeline.clean_step(payload, here, opts, clock_))
+    result = router.run_steps(prepare, here, payload)
     await router.emit(result, here)
     queue = [(result.role, result.value)] + [(e.role, e.value) for e in result.more]
     while queue:
@@ -105,6 +108,8 @@ async def test_routes_each_outcome_to_its_topic_and_applies_table_writes():
     # 21 band entries for each of the two stored articles; near copies share band keys
     assert sum(len(v["entries"]) for v in tables["bands"].values()) == 42
     assert t["enriched"].sent[0][0] == orjson.loads(t["enriched"].sent[0][1])["id"].encode()
+    # cleaning hands on to extraction in the same agent: nothing travels between them
+    assert t["cleaned"].sent == [] and len(t["extracted"].sent) == 3
 
     text = generate_latest(b.metrics.registry).decode()
     assert 'copydesk_dedup_verdicts_total{status="unique"} 1.0' in text
@@ -113,8 +118,38 @@ async def test_routes_each_outcome_to_its_topic_and_applies_table_writes():
     for stage in ("cleaning", "extraction", "dedup_url", "dedup_content", "dedup_bands", "dedup_gather"):
         assert f'copydesk_in_flight_messages{{stage="{stage}"}} 0.0' in text
     assert 'copydesk_stage_duration_seconds_count{stage="cleaning"} 4.0' in text
+    # both steps of `prepare` are observed apart
+    assert 'copydesk_stage_duration_seconds_count{stage="extraction"} 3.0' in text
+    assert 'copydesk_stage_messages_total{outcome="ok",stage="cleaning"} 3.0' in text
+    assert 'copydesk_stage_messages_total{outcome="ok",stage="extraction"} 3.0' in text
     assert 'copydesk_dedup_verdicts_total{status="near_duplicate"} 1.0' in text
     assert "process_resident_memory_bytes" in text
+
+
+async def test_steps_in_one_agent_count_the_message_once_and_a_later_step_dead_letters_under_its_stage():
+    b, opts = bundle(), StageOptions()
+    here = SourceRef("t.raw", 1, 5, None)
+    message = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
+
+    def broken(value, here, now):
+        raise ZeroDivisionError("a bug")
+
+    steps = [("cleaning", lambda v, here, now: pipeline.clean_step(v, here, opts, now)), ("extraction", broken)]
+    result = Router(b).run_steps(steps, here, message)
+    await Router(b).emit(result, here)
+
+    record = orjson.loads(result.value)
+    assert record["error"]["stage"] == "extraction" and record["error"]["kind"] == "internal_error"
+    # the dead letter names the raw input and carries its bytes, not the handed-on value
+    assert (record["topic"], record["partition"], record["offset"]) == ("t.raw", 1, 5)
+    assert record["payload"] == message.decode()
+    text = generate_latest(b.metrics.registry).decode()
+    assert 'copydesk_messages_consumed_total{topic="t.raw"} 1.0' in text
+    assert 'copydesk_stage_messages_total{outcome="ok",stage="cleaning"} 1.0' in text
+    assert 'copydesk_stage_messages_total{outcome="internal_error",stage="extraction"} 1.0' in text
+    for stage in ("cleaning", "extraction"):
+        assert f'copydesk_stage_duration_seconds_count{{stage="{stage}"}} 1.0' in text
+        assert f'copydesk_in_flight_messages{{stage="{stage}"}} 0.0' in text
 
 
 def test_an_unexpected_error_becomes_an_internal_dead_letter_with_the_original_bytes():
