@@ -11,7 +11,10 @@ annotated title, authors, publication date and body). Metrics:
   in UTC: either counts);
 - authors: F1 of the normalised name sets per page (both empty counts 1), averaged.
 
-    python bench/quality.py [--data DIR] [--limit N] [--json bench/results/quality.json]
+    python bench/quality.py [--data DIR] [--limit N] [--json bench/results/quality.json] [--misses]
+
+`--misses` also prints, per page, copydesk's wrong titles and dates and its authors when they
+differ from the annotation (expected, then what copydesk gave).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import re
 import sys
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -98,12 +101,16 @@ class Scores:
     authors: list[float]
     seconds: float = 0.0
     failures: int = 0
+    #: (page, field, expected, got) for each title, date and author set that is not right.
+    misses: list[tuple[str, str, object, object]] = field(default_factory=list)
 
     @classmethod
     def empty(cls) -> Scores:
         return cls([], [], [], [], [])
 
-    def add(self, expected: dict, body: str, title: str | None, date: str | None, authors: list[str]) -> None:
+    def add(
+        self, expected: dict, body: str, title: str | None, date: str | None, authors: list[str], page: str = ""
+    ) -> None:
         gold, got = shingles(expected["body"]), shingles(body)
         hit = len(gold & got)
         self.precision.append(hit / len(got) if got else 0.0)
@@ -111,6 +118,13 @@ class Scores:
         self.titles.append(normal(title) == normal(expected["title"]))
         self.dates.append(day_matches(date, expected.get("published_at")))
         self.authors.append(set_f1(authors, expected.get("authors") or []))
+        for name, right, want, have in (
+            ("title", self.titles[-1], expected["title"], title),
+            ("date", self.dates[-1], expected.get("published_at"), date),
+            ("authors", self.authors[-1] == 1.0, expected.get("authors") or [], authors),
+        ):
+            if not right:
+                self.misses.append((page, name, want, have))
 
     def summary(self, pages: int) -> dict[str, float]:
         p = sum(self.precision) / len(self.precision)
@@ -147,9 +161,11 @@ def run_copydesk(cases: list[tuple[dict, str]], options: StageOptions) -> Scores
             article = extract(clean(raw, options), options)
         except StageError:
             scores.failures += 1
-            scores.add(case["expected"], "", None, None, [])
+            scores.add(case["expected"], "", None, None, [], case["file"])
             continue
-        scores.add(case["expected"], article.text, article.title, article.published_at, list(article.authors))
+        scores.add(
+            case["expected"], article.text, article.title, article.published_at, list(article.authors), case["file"]
+        )
     scores.seconds = time.perf_counter() - started
     return scores
 
@@ -174,12 +190,17 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "quality.json")
+    parser.add_argument("--misses", action="store_true", help="print copydesk's misses per page")
     args = parser.parse_args()
     if not (args.data / "cases.jsonl").exists():
         print(f"quality: no annotated pages at {args.data}", file=sys.stderr)
         return 2
     cases = load_cases(args.data, args.limit)
-    ours = run_copydesk(cases, StageOptions()).summary(len(cases))
+    copydesk = run_copydesk(cases, StageOptions())
+    ours = copydesk.summary(len(cases))
+    if args.misses:
+        for page, name, want, have in copydesk.misses:
+            print(f"{page}  {name}\n    expected {want!r}\n    got      {have!r}")
     bare = run_trafilatura(cases).summary(len(cases))
     print(f"{len(cases)} annotated pages from {args.data}")
     print(f"{'metric':<16}{'copydesk':>10}{'trafilatura':>13}{'goal':>8}")

@@ -445,7 +445,26 @@ def _text_paragraphs(text: str | None, title: str | None) -> tuple[str, ...]:
         if not paragraphs and title_key and _repeats_title(key, title_key):
             continue
         paragraphs.append(line)
-    return tuple(paragraphs)
+    return _without_repeats(paragraphs)
+
+
+def _without_repeats(paragraphs: list[str]) -> tuple[str, ...]:
+    """An article does not say the same thing twice: a short line that comes back
+    `vocab.REPEATED_LINE_TIMES` times or more is page furniture ("Externer Inhalt nicht
+    verfügbar" under every embed) and goes, every time; a paragraph said twice is kept once."""
+    counts: dict[str, int] = {}
+    for paragraph in paragraphs:
+        counts[paragraph] = counts.get(paragraph, 0) + 1
+    kept: list[str] = []
+    seen: set[str] = set()
+    for paragraph in paragraphs:
+        if paragraph in seen:
+            continue
+        seen.add(paragraph)
+        if counts[paragraph] >= vocab.REPEATED_LINE_TIMES and len(paragraph) <= vocab.REPEATED_LINE_MAX_CHARS:
+            continue
+        kept.append(paragraph)
+    return tuple(kept)
 
 
 def _clean_html(raw: RawArticle, options: StageOptions) -> tuple[tuple[str, ...], PageHints]:

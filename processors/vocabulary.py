@@ -97,6 +97,11 @@ FURNITURE_PREFIXES: Final = (
 )
 FURNITURE_PREFIX_MAX_CHARS: Final = 160
 
+#: A line of at most REPEATED_LINE_MAX_CHARS that comes back this many times in one article is
+#: furniture (an embed's placeholder, a consent notice), dropped every time.
+REPEATED_LINE_TIMES: Final = 3
+REPEATED_LINE_MAX_CHARS: Final = 300
+
 #: Words that, found in a short line, mark a cookie or consent banner.
 COOKIE_WORDS: Final = ("cookie", "cookies", "consent", "gdpr")
 COOKIE_LINE_MAX_CHARS: Final = 400

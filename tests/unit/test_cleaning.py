@@ -329,3 +329,12 @@ def test_json_ld_date_published_is_the_publication_time():
 def test_a_json_ld_date_after_the_fetch_is_not_believed():
     hints = clean(_ld_page("2031-01-01T00:00:00Z"), OPTIONS).hints
     assert hints.published_at is not None and not hints.published_at.startswith("2031")
+
+
+def test_a_line_repeated_three_times_in_an_article_is_furniture():
+    placeholder = "Externer Inhalt nicht verfügbar"
+    paragraphs = [BODY_1, placeholder, BODY_2, placeholder, BODY_1, placeholder]
+    html = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article></body></html>"
+    raw = RawArticle(url="https://example.com/news/embeds", fetched_at="2024-04-26T12:00:00Z", html=html)
+    # The placeholder goes every time; a paragraph said twice is kept once.
+    assert clean(raw, OPTIONS).paragraphs == (BODY_1, BODY_2)
