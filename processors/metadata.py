@@ -357,6 +357,14 @@ def _extends(longer: str, shorter: str, left: frozenset[str], right: frozenset[s
     return (not before or before[-1] in left) and (not after or after[0] in right)
 
 
+def _wrapped(title: str, headline: str) -> bool:
+    """"Topic: Headline | Section": a title that adds a site or section after the headline may
+    add a search topic before it too, even before a colon."""
+    at = title.find(headline)
+    after = title[at + len(headline):].lstrip() if at > 0 else ""
+    return bool(after) and after[0] in _RIGHT_SEPARATORS and _extends(title, headline, _ANY_SEPARATOR, _RIGHT_SEPARATORS)
+
+
 def _same_headline(a: str | None, b: str | None) -> bool:
     """The same words (punctuation and case aside), or one the other plus a site or section."""
     if not a or not b:
@@ -391,6 +399,7 @@ def choose_title(title: str | None, page: PageMeta) -> str | None:
     for candidate in (headline, social, page.first("twitter:title"), page.h1, page.title):
         if not candidate or candidate == title or len(candidate) < vocab.TITLE_MIN_CHARS:
             continue
-        if _extends(title, candidate, _LEFT_SEPARATORS, _RIGHT_SEPARATORS) and (best is None or len(candidate) > len(best)):
-            best = candidate
+        if _extends(title, candidate, _LEFT_SEPARATORS, _RIGHT_SEPARATORS) or _wrapped(title, candidate):
+            if best is None or len(candidate) > len(best):
+                best = candidate
     return best or title

@@ -115,6 +115,9 @@ def test_trafilatura_byline_when_nothing_else_names_a_person():
         ("Russia hits Kyiv - National", "Russia hits Kyiv", {}, None, "Russia hits Kyiv"),
         ("Vierschanzentournee | Skisprung-Zoff ums Material", None, {}, "Skisprung-Zoff ums Material",
          "Skisprung-Zoff ums Material"),
+        # A search topic before a colon goes when a section follows the headline too.
+        ("Infant Abandonment Cases In India: Newborns left in dustbins | Bhopal News", "Newborns left in dustbins",
+         {}, None, "Newborns left in dustbins"),
         # A kicker before a colon belongs to the headline.
         ("Nationaler Veteranentag: Orden fürs Morden", "Orden fürs Morden", {}, None,
          "Nationaler Veteranentag: Orden fürs Morden"),
