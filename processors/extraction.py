@@ -16,7 +16,8 @@ meaning. Written here by hand, because no installed library does it for news rec
   libraries (YAKE, RAKE, KeyBERT) are not installed, and a frequency score with title and lead
   weights is what a news record needs, deterministic and in microseconds.
 
-Entities are left empty: a later stage brings a model for them.
+Entities come from the model the shell passes in (`processors.entities`), quotes from
+`processors.quotes`.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ import py3langid
 import xxhash
 
 from processors import vocabulary as vocab
+from processors.entities import find_entities
 from processors.options import StageOptions
-from schemas.models import CleanedArticle, Entities, ExtractedArticle
+from processors.quotes import find_quotes
+from schemas.models import CleanedArticle, ExtractedArticle
 
 __all__ = [
     "article_id",
@@ -377,6 +380,7 @@ def extract(cleaned: CleanedArticle, options: StageOptions) -> ExtractedArticle:
     text = "\n\n".join(paragraphs)
     title = clean_title(hints.title or cleaned.crawler_title, hints.site_name, site)
     language = detect_language(text, hints.language)
+    entities = find_entities(title, paragraphs, language, options.entities, options.entities_max_chars)
     return ExtractedArticle(
         id=article_id(canonical),
         url=cleaned.url,
@@ -389,7 +393,8 @@ def extract(cleaned: CleanedArticle, options: StageOptions) -> ExtractedArticle:
         text=text,
         lead=make_lead(paragraphs[0], options.lead_max_chars) if paragraphs else "",
         word_count=count_words(text),
-        entities=Entities(),
+        entities=entities,
         keywords=extract_keywords(title, paragraphs, language, options.max_keywords),
         fetched_at=cleaned.fetched_at,
+        quotes=find_quotes(paragraphs, entities.people),
     )

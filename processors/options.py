@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from processors.entities import EntityRecogniser
+
 
 @dataclass(frozen=True, slots=True)
 class StageOptions:
@@ -32,6 +34,10 @@ class StageOptions:
     # extraction
     lead_max_chars: int = 400
     max_keywords: int = 8
+    #: The named-entity model, loaded by the shell (`streams.entities_model`); None: no entities.
+    entities: EntityRecogniser | None = None
+    #: Characters of title and body the entity model sees per article, which bounds its cost.
+    entities_max_chars: int = 10_000
     # dedup
     dedup_horizon_days: int = 7
     #: Estimated Jaccard similarity of word 5-shingles at or above which a body is a near copy.

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: records carry `quotes`
 
 DedupStatus = Literal["unique", "update", "duplicate", "near_duplicate"]
 SourceFormat = Literal["html", "text"]
@@ -148,6 +148,21 @@ class Entities:
 
 
 @dataclass(frozen=True, slots=True)
+class Quote:
+    """A quoted statement, and who made it when the article names them."""
+
+    text: str
+    speaker: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "speaker": self.speaker}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Quote:
+        return cls(d["text"], d.get("speaker"))
+
+
+@dataclass(frozen=True, slots=True)
 class ExtractedArticle:
     """Output of extraction: everything an enriched record has except the dedup verdict."""
 
@@ -165,6 +180,7 @@ class ExtractedArticle:
     entities: Entities
     keywords: tuple[str, ...]
     fetched_at: str
+    quotes: tuple[Quote, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -180,6 +196,7 @@ class ExtractedArticle:
             "lead": self.lead,
             "word_count": self.word_count,
             "entities": self.entities.to_dict(),
+            "quotes": [q.to_dict() for q in self.quotes],
             "keywords": list(self.keywords),
             "fetched_at": self.fetched_at,
         }
@@ -201,6 +218,7 @@ class ExtractedArticle:
             entities=Entities.from_dict(d.get("entities") or {}),
             keywords=tuple(d.get("keywords") or ()),
             fetched_at=d["fetched_at"],
+            quotes=tuple(Quote.from_dict(q) for q in d.get("quotes") or ()),
         )
 
 

