@@ -22,7 +22,7 @@ from typing import IO, Iterator
 
 import orjson
 
-from streams import logs
+from streams import entities_model, logs
 from streams.settings import Settings, SettingsError
 
 
@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"copydesk: {exc}", file=sys.stderr)
         return 2
 
+    if args.command in ("worker", "process"):
+        entities_model.warm(settings.stage.entities)  # at start, not in the first message's time budget
     if args.command == "worker":
         return run_worker(settings)
     if args.command == "process":

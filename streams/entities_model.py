@@ -6,9 +6,12 @@ at run time. Only the `ner` component is loaded: in this pipeline it has its own
 layer, so the tagger, parser, lemmatizer and the shared tok2vec are dead weight (the same
 entities on the seed, in about 40% of the time).
 
-The pipeline is loaded on the first article, not when settings are read: `copydesk produce` and
-the other commands that never extract pay nothing, and a process loads it at most once, however
-many `Settings` it builds (tests build many).
+The pipeline is loaded by `warm`, which `copydesk worker` and `copydesk process` call at start
+(the load takes seconds on a busy machine, which must not count against the first message's time
+budget), or else on the first English article; not when settings are read, so that `copydesk
+produce` and the other commands that never extract pay nothing. A process loads it at most once,
+however many `Settings` it builds (tests build many): the cache below is that one load, not
+state that would need a reset.
 """
 
 from __future__ import annotations
@@ -67,3 +70,9 @@ def recogniser(setting: str) -> SpacyRecogniser | None:
     if enabled is None:
         raise ValueError(setting)
     return SpacyRecogniser() if enabled else None
+
+
+def warm(entities: object) -> None:
+    """Load the model now if `entities` (a `StageOptions.entities`) is this module's recogniser."""
+    if isinstance(entities, SpacyRecogniser):
+        entities.load()
