@@ -22,14 +22,17 @@ A quote inside another ('“He said ‘no’ twice,” she said') counts once, a
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Sequence
 
 from processors.entities import name_forms, strip_title
 from schemas.models import Quote
 
-__all__ = ["MIN_WORDS", "REPORTING_VERBS", "find_quotes", "speaker_of"]
+__all__ = ["MAX_QUOTES", "MIN_WORDS", "REPORTING_VERBS", "find_quotes", "speaker_of"]
 
 MIN_WORDS = 3
+#: Quotes kept per article (a record's size and an article's cost stay bounded).
+MAX_QUOTES = 100
 
 #: Verbs that attribute a quote to the name next to them.
 REPORTING_VERBS = frozenset(
@@ -61,7 +64,9 @@ _CLAUSE_MAX = 160
 
 def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[Quote, ...]:
     """Each quoted statement in the paragraphs, in order, with its speaker or None; `people`
-    are the article's people (full names) to pick speakers from."""
+    are the article's people (full names) to pick speakers from. At most `MAX_QUOTES`: each
+    costs a look at 2 x 160 characters around it, so an article's cost stays linear in its size."""
+    known = _People.of(people)
     quotes: list[Quote] = []
     for paragraph in paragraphs:
         for match in _QUOTE.finditer(paragraph):
@@ -76,13 +81,46 @@ def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[
             before = paragraph[max(0, match.start() - _CLAUSE_MAX):match.start()]
             starts = [m.end() for m in _SENTENCE_END.finditer(before)]
             before = before[starts[-1]:] if starts else before
-            speaker = speaker_of(after, people) or speaker_of(before, people)
-            quotes.append(Quote(text, speaker))
+            quotes.append(Quote(text, _speaker(after, known) or _speaker(before, known)))
+            if len(quotes) == MAX_QUOTES:
+                return tuple(quotes)
     return tuple(quotes)
 
 
 def speaker_of(clause: str, people: Sequence[str] = ()) -> str | None:
     """The speaker a clause next to a quote names, if it attributes the quote at all."""
+    return _speaker(clause, _People.of(people))
+
+
+@dataclass(frozen=True, slots=True)
+class _People:
+    """The article's people, as one pattern of the forms that name exactly one of them."""
+
+    pattern: re.Pattern[str] | None
+    owner: dict[str, str]
+
+    @classmethod
+    def of(cls, people: Sequence[str]) -> _People:
+        owners: dict[str, set[str]] = {}
+        for person in people:
+            for form in name_forms(person):
+                owners.setdefault(form, set()).add(person)
+        owner = {form: next(iter(persons)) for form, persons in owners.items() if len(persons) == 1}
+        if not owner:
+            return cls(None, {})
+        forms = "|".join(re.escape(form) for form in sorted(owner, key=len, reverse=True))
+        return cls(re.compile(rf"(?<!\w)(?:{forms})(?!\w)"), owner)
+
+    def named(self, clause: str, anchor: int) -> str | None:
+        """The person the clause names, the nearest to `anchor` if several (a surname shared
+        by two people names neither)."""
+        if self.pattern is None:
+            return None
+        found = [(abs(m.start() - anchor), self.owner[m.group()]) for m in self.pattern.finditer(clause)]
+        return min(found)[1] if found else None
+
+
+def _speaker(clause: str, people: _People) -> str | None:
     words = [(m.group().rstrip(".’'"), m.start()) for m in _WORD.finditer(clause)]
     verbs = [
         i for i, (w, _) in enumerate(words)
@@ -92,7 +130,7 @@ def speaker_of(clause: str, people: Sequence[str] = ()) -> str | None:
     if not verbs and not according:
         return None
     anchor = words[verbs[0]][1] if verbs else according.end()  # type: ignore[union-attr]
-    named = _named_person(clause, anchor, people)
+    named = people.named(clause, anchor)
     if named:
         return named
     name = None
@@ -109,23 +147,7 @@ def speaker_of(clause: str, people: Sequence[str] = ()) -> str | None:
     if not name:
         return None
     name = strip_title(name)
-    return _named_person(name, 0, people) or name
-
-
-def _named_person(clause: str, anchor: int, people: Sequence[str]) -> str | None:
-    """The one person of `people` that the clause names (the nearest to `anchor` if several),
-    by full name or surname; a surname shared by two people names neither."""
-    owners: dict[str, set[str]] = {}
-    for person in people:
-        for form in name_forms(person):
-            owners.setdefault(form, set()).add(person)
-    found: list[tuple[int, str]] = []
-    for form, persons in owners.items():
-        if len(persons) != 1:
-            continue
-        for m in re.finditer(rf"(?<!\w){re.escape(form)}(?!\w)", clause):
-            found.append((abs(m.start() - anchor), next(iter(persons))))
-    return min(found)[1] if found else None
+    return people.named(name, 0) or name
 
 
 def _capitalised_run(clause: str, words: list[tuple[str, int]], start: int, step: int) -> str | None:

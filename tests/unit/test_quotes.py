@@ -86,3 +86,12 @@ def test_seed_quotes():
     assert [q.speaker for q in quotes] == [None, "Steve Warren", "Vladimir Putin"]
     assert quotes[0].text.startswith("The United States estimates that the number of militants")
     assert quotes[0].text.endswith("or less than 5,000")
+
+
+def test_quotes_per_article_are_capped():
+    from processors.quotes import MAX_QUOTES
+
+    paragraphs = [f"“Statement number {i} is here,” Putin said." for i in range(MAX_QUOTES + 50)]
+    quotes = find_quotes(paragraphs, WARREN)
+    assert len(quotes) == MAX_QUOTES
+    assert quotes[-1] == Quote(f"Statement number {MAX_QUOTES - 1} is here", "Vladimir Putin")
