@@ -192,6 +192,11 @@ def sketch(sig: Sequence[int]) -> str:
     return base64.b64encode(_low_bytes(sig)).decode("ascii")
 
 
+def from_sketch(sketch_: str) -> bytes:
+    """A sketch's low bytes, which every function here takes in place of the signature."""
+    return base64.b64decode(sketch_)
+
+
 def band_keys(sig: Sequence[int], options: NearDupOptions = DEFAULT_OPTIONS) -> list[str]:
     return _band_keys(_low_bytes(sig), options)
 
@@ -261,7 +266,7 @@ def decide(
     for candidate in {c for band in seen for c in band}:
         if candidate.id == article_id:
             continue
-        theirs = base64.b64decode(candidate.sketch)
+        theirs = from_sketch(candidate.sketch)
         shared = (i for i, key in enumerate(_band_keys(theirs, options)) if key == keys[i])
         first_shared = next(shared, None)
         if first_shared is None or candidate not in seen[first_shared]:

@@ -92,7 +92,7 @@ class BandProbe:
     gather_key: str
     article_id: str
     fetched_at: str
-    signature: tuple[int, ...]
+    sketch: str  # `processors.neardup.sketch` of the signature
     band_keys: tuple[str, ...]
     source: SourceRef
 
@@ -102,7 +102,7 @@ class BandProbe:
                 "gather_key": self.gather_key,
                 "article_id": self.article_id,
                 "fetched_at": self.fetched_at,
-                "signature": list(self.signature),
+                "sketch": self.sketch,
                 "band_keys": list(self.band_keys),
                 "source": self.source.to_dict(),
             }
@@ -115,14 +115,15 @@ class BandProbe:
             d["gather_key"],
             d["article_id"],
             d["fetched_at"],
-            tuple(d["signature"]),
+            d["sketch"],
             tuple(d["band_keys"]),
             SourceRef.from_dict(d["source"]),
         )
 
 
-def gather_pending(probe: ContentProbe, candidate: DedupVerdict, signature: tuple[int, ...], bands: int) -> bytes:
-    """The article itself, sent to the gather partition to wait for its band replies."""
+def gather_pending(probe: ContentProbe, candidate: DedupVerdict, sketch: str, parts: list[str]) -> bytes:
+    """The article itself, sent to the gather partition to wait for one reply per `parts` (the
+    first band key of each band partition's probe)."""
     return orjson.dumps(
         {
             "kind": "pending",
@@ -130,11 +131,14 @@ def gather_pending(probe: ContentProbe, candidate: DedupVerdict, signature: tupl
             "payload": probe.payload.decode("utf-8"),
             "article": probe.article.to_dict(),
             "candidate": candidate.to_dict(),
-            "signature": list(signature),
-            "bands": bands,
+            "sketch": sketch,
+            "parts": parts,
         }
     )
 
 
-def gather_replies(replies: list[dict[str, Any]], source: SourceRef, fetched_at: str) -> bytes:
-    return orjson.dumps({"kind": "replies", "replies": replies, "source": source.to_dict(), "fetched_at": fetched_at})
+def gather_replies(part: str, replies: list[dict[str, Any]], source: SourceRef, fetched_at: str) -> bytes:
+    """One band partition's replies (`part`: the first band key of its probe)."""
+    return orjson.dumps(
+        {"kind": "replies", "part": part, "replies": replies, "source": source.to_dict(), "fetched_at": fetched_at}
+    )

@@ -162,5 +162,5 @@ def declare(app: faust.App, settings: Settings) -> TableSet:
         urls=app.tables.add(table(settings.topics.url_table, "article id@day -> body fingerprint")),
         contents=app.tables.add(table(settings.topics.content_table, "body fingerprint@day -> first article")),
         bands=app.tables.add(table(settings.topics.band_table, "LSH band key@day -> articles with that band")),
-        gather=app.tables.add(table(settings.topics.gather_table, "input@day -> article and band replies so far")),
+        gather=app.tables.add(table(settings.topics.gather_table, "input@day -> article; input#part@day -> a partition's band replies")),
     )

@@ -13,6 +13,7 @@ from schemas.models import SourceRef
 from streams.agents.chain import Router
 from streams.metrics import Metrics
 from streams.steps import clock, run_guarded
+from streams.tables import partition_of
 
 SEED = open("tests/data/seed.txt", encoding="utf-8").read()
 
@@ -166,3 +167,49 @@ def test_an_unexpected_error_becomes_an_internal_dead_letter_with_the_original_b
     assert record["error"] == {"kind": "internal_error", "message": "ZeroDivisionError: a bug", "stage": "extraction"}
     # accounted to the raw input, not to the intermediate message
     assert (record["topic"], record["partition"], record["offset"], record["payload"]) == ("t.raw", 1, 9, "ORIGINAL")
+
+
+def gather_parts(opts: StageOptions, tables: dict[str, dict], payload: bytes, offset: int) -> list[bytes]:
+    """An article's messages to the gather step: the article itself, then one reply per band
+    partition (four partitions), as the content and band steps make them."""
+    now, here = clock(), SourceRef("t.raw", 0, offset, None)
+    extracted = pipeline.extract_step(pipeline.clean_step(payload, here, opts, now).value, opts, now)
+    probe = pipeline.dedup_url_step(extracted.value, tables["urls"].get, opts, now, "t")
+    content = pipeline.dedup_content_step(probe.value, tables["contents"].get, opts, now, "t", lambda key: partition_of(key, 4))
+    replies = []
+    for emission in content.more:
+        reply = pipeline.dedup_bands_step(emission.value, tables["bands"].get, opts, now)
+        tables["bands"].update(reply.writes)
+        replies.append(reply.value)
+    assert len(replies) == 4
+    return [content.value, *replies]
+
+
+class RecordingTable(dict):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sets: list[tuple[str, dict]] = []
+
+    def __setitem__(self, key, value) -> None:
+        self.sets.append((key, value))
+        super().__setitem__(key, value)
+
+
+async def test_the_gather_stores_the_article_once_in_any_order_and_leaves_nothing_behind():
+    opts = StageOptions()
+    message = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
+    for order in ([0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [1, 2, 0, 4, 3]):
+        b, gather = bundle(), RecordingTable()
+        router = Router(b)
+        parts = gather_parts(opts, {"urls": {}, "contents": {}, "bands": {}}, message, 0)
+        for i in order:
+            value = parts[i]
+            result = router.run("dedup_gather", SourceRef("t.gather", 0, i, None), value,
+                                lambda now: pipeline.dedup_gather_step(value, gather.get, opts, now, "t"))
+            await router.emit(result, SourceRef("t.gather", 0, i, None), gather)
+        (record,) = [orjson.loads(v) for _, v in b.topics.topics["enriched"].sent]
+        assert record["dedup"]["status"] == "unique" and record["source"]["offset"] == 0
+        assert gather == {}
+        # the article is written once, the replies each at most once, and the last part not at all
+        assert sum("payload" in value for _, value in gather.sets) == (0 if order[-1] == 0 else 1)
+        assert len(gather.sets) == 4 and len({key for key, _ in gather.sets}) == 4
