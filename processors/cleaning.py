@@ -334,7 +334,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
         if following == len(kept) or kept[following].block_start:
             title = kept[headline_at].text
             title_key = furniture_key(title)
-    paragraphs = _assemble(kept, title, title_key)
+    paragraphs = _without_repeats(list(_assemble(kept, title, title_key)))
     return paragraphs, PageHints(title=title, authors=authors, published_at=published)
 
 

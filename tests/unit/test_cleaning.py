@@ -338,3 +338,9 @@ def test_a_line_repeated_three_times_in_an_article_is_furniture():
     raw = RawArticle(url="https://example.com/news/embeds", fetched_at="2024-04-26T12:00:00Z", html=html)
     # The placeholder goes every time; a paragraph said twice is kept once.
     assert clean(raw, OPTIONS).paragraphs == (BODY_1, BODY_2)
+
+
+def test_page_text_loses_a_line_repeated_three_times():
+    notice = "Externer Inhalt nicht verfügbar, bitte Einstellungen prüfen."
+    paragraphs, _ = _text("\n\n".join([BODY_1, notice, BODY_2, notice, notice]))
+    assert paragraphs == (BODY_1, BODY_2)
