@@ -19,8 +19,8 @@ installed library merges them (spaCy's entity linker needs a knowledge base we d
 * one name, one kind: a name the model labelled differently in places gets the kind it got
   most; an organisation or place whose name is a person's name or surname is that person;
 * short forms are merged into the fullest form when exactly one fuller name fits: "Colonel
-  Warren" and "Warren" into "Steve Warren", "State" into "Islamic State", and initials such as
-  "US" into "United States";
+  Warren" and "Warren" into "Steve Warren" (a lone given name too: "Tessa" into "Tessa
+  Bishop"), "State" into "Islamic State", and initials such as "US" into "United States";
 * an organisation span "the Bardo Museum in Tunis" gives the organisation and the place.
 
 Names are ordered by how often the article mentions them (then by first mention).
@@ -73,7 +73,7 @@ PERSON_TITLES = frozenset(
     spokesperson chairman chairwoman chair ceo director judge justice king queen prince princess
     pope cardinal bishop archbishop sheikh emir general gen colonel col lieutenant lt major maj
     captain capt commander cmdr admiral adm sergeant sgt corporal cpl private pvt officer
-    inspector detective chief deputy coach
+    inspector detective chief deputy coach adv hon honourable mp datuk dato datin seri tun
     """.split()
 )
 
@@ -125,6 +125,8 @@ def find_entities(
 def _clean_name(name: str) -> str:
     name = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip(_EDGE_JUNK + " ")
     name = _LEADING_ARTICLE.sub("", name)
+    if name.count("(") > name.count(")"):  # the span stopped inside a parenthesis
+        name = name[: name.rindex("(")].strip()
     name = _POSSESSIVE.sub("", name) if re.search(r"\w[’']s?$", name) else name
     return name.strip(_EDGE_JUNK + " ")
 
@@ -155,6 +157,8 @@ def _split_mention(kind: str, text: str) -> list[tuple[Kind, str]]:
         name = _clean_name(piece)
         if kind == "person":
             name = strip_title(name)
+            if name.rstrip(".").casefold() in PERSON_TITLES:
+                continue  # titles alone ("Datuk Seri"): no name
         elif kind == "organization" and (m := _IN_PLACE.match(name)) and m["place"][0].isupper():
             out += [("organization", _clean_name(m["org"])), ("place", _clean_name(m["place"]))]
             continue
@@ -209,6 +213,8 @@ def _fuller(short: _Name, kind: Kind, candidates: list[_Name]) -> _Name | None:
             [w.casefold() for w in theirs[-len(words):]] == [w.casefold() for w in words]
         ):
             found.append(other)
+        elif len(words) == 1 and kind == "person" and theirs[0].casefold() == words[0].casefold():
+            found.append(other)  # a given name ("Tessa" of "Tessa Bishop"), or a surname put first
         elif len(words) == 1 and short.form.isupper() and 2 <= len(short.form) <= 6 and (
             _initials(other.form) == short.form.replace(".", "")
         ) and kind in ("organization", "place"):

@@ -98,6 +98,9 @@ class _People:
 
     pattern: re.Pattern[str] | None
     owner: dict[str, str]
+    #: given names that name one person: only compared with a name the attribution gives
+    #: whole ("Tessa said"), since a given name may be a word that starts a sentence ("Will")
+    given: dict[str, str]
 
     @classmethod
     def of(cls, people: Sequence[str]) -> _People:
@@ -106,10 +109,15 @@ class _People:
             for form in name_forms(person):
                 owners.setdefault(form, set()).add(person)
         owner = {form: next(iter(persons)) for form, persons in owners.items() if len(persons) == 1}
+        givens: dict[str, set[str]] = {}
+        for person in people:
+            if len(person.split()) > 1:
+                givens.setdefault(person.split()[0], set()).add(person)
+        given = {name: next(iter(p)) for name, p in givens.items() if len(p) == 1 and name not in owners}
         if not owner:
-            return cls(None, {})
+            return cls(None, {}, given)
         forms = "|".join(re.escape(form) for form in sorted(owner, key=len, reverse=True))
-        return cls(re.compile(rf"(?<!\w)(?:{forms})(?!\w)"), owner)
+        return cls(re.compile(rf"(?<!\w)(?:{forms})(?!\w)"), owner, given)
 
     def named(self, clause: str, anchor: int) -> str | None:
         """The person the clause names, the nearest to `anchor` if several (a surname shared
@@ -147,7 +155,7 @@ def _speaker(clause: str, people: _People) -> str | None:
     if not name:
         return None
     name = strip_title(name)
-    return people.named(name, 0) or name
+    return people.named(name, 0) or people.given.get(name) or name
 
 
 def _capitalised_run(clause: str, words: list[tuple[str, int]], start: int, step: int) -> str | None:

@@ -43,6 +43,16 @@ class FakeRecogniser:
          Entities(people=("Steve Warren",))),
         # the short form may come first; the fullest form is kept all the same
         ([("person", "Warren"), ("person", "Steve Warren")], Entities(people=("Steve Warren",))),
+        # a lone given name is the one person who has it; a surname put first too
+        ([("person", "Tessa"), ("person", "Tessa Bishop"), ("person", "Abby Dunn")],
+         Entities(people=("Tessa Bishop", "Abby Dunn"))),
+        ([("person", "Lin Jian"), ("person", "Lin")], Entities(people=("Lin Jian",))),
+        # a title that is not the name, and a span that stopped inside a parenthesis
+        ([("person", "Adv Mokitimi Tšosane"), ("person", "Datuk Seri Anwar Ibrahim")],
+         Entities(people=("Mokitimi Tšosane", "Anwar Ibrahim"))),
+        ([("person", "Datuk Seri"), ("person", "the President")], Entities()),
+        ([("organization", "National University of Lesotho (NUL")],
+         Entities(organizations=("National University of Lesotho",))),
         # a surname shared by two people is neither's
         ([("person", "Steve Warren"), ("person", "Elizabeth Warren"), ("person", "Warren")],
          Entities(people=("Steve Warren", "Elizabeth Warren", "Warren"))),

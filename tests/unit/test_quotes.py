@@ -49,6 +49,9 @@ WARREN = ("Steve Warren", "Brett McGurk", "Vladimir Putin")
         ("During the session, Putin was asked, “Do you feel any guilt?”", WARREN,
          [Quote("Do you feel any guilt?", None)]),
         ("“Do you feel any guilt?” Putin asked.", WARREN, [Quote("Do you feel any guilt?", "Vladimir Putin")]),
+        # a given name the attribution uses alone is the one person who has it
+        ("“Always book on a Tuesday, it is cheaper,” Tessa said.", ("Tessa Bishop", "Abby Dunn"),
+         [Quote("Always book on a Tuesday, it is cheaper", "Tessa Bishop")]),
         # a surname two people share names neither of them
         ("“Both of us said it,” Warren said.", ("Steve Warren", "Elizabeth Warren"),
          [Quote("Both of us said it", "Warren")]),
