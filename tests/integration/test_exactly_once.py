@@ -1,0 +1,177 @@
+"""exactly_once mode under restarts on the real broker: a SIGTERM and a SIGKILL while messages
+flow, then every input's outcomes counted by a read_committed reader (`streams.kafka_io.reader`).
+
+What exactly-once should give: every input has exactly one committed outcome, repeats included
+(none), whatever stopped the worker. What at-least-once gives for comparison is in
+tests/integration/test_shutdown.py (identical repeats allowed).
+
+Each scenario runs once (a module fixture) and its checks are separate tests, so that the
+result of each claim shows on its own: no input lost, every outcome conforms and repeats agree,
+and no repeats at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import pytest
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from streams.kafka_io import client_options, produce, read_outputs
+from streams.settings import Settings
+from tests.integration.test_pipeline import (
+    assert_conforms,
+    assert_each_input_accounted,
+    by_role,
+    distinct_articles,
+    input_coordinates,
+    read_accounted,
+)
+from tests.integration.workers import WorkerProcess, unique_env
+
+TOTAL = 240
+BAD = [b"{not json", b'{"url": "ftp://x.example/a", "fetched_at": "2024-05-03T10:00:00Z", "text": "x"}']
+
+
+@dataclass
+class Run:
+    signal: signal.Signals
+    settings: Settings
+    total: int
+    outputs: dict[str, list[dict]]
+    seen_before_stop: int
+    exit_code: int
+    log: Path
+    #: Per topic: offsets that hold no record (transaction markers), out of all offsets.
+    markers: dict[str, tuple[int, int]]
+
+    def outcomes_per_input(self) -> dict[tuple, int]:
+        counts: dict[tuple, int] = {}
+        for records in self.outputs.values():
+            for r in records:
+                counts[input_coordinates(r)] = counts.get(input_coordinates(r), 0) + 1
+        return counts
+
+    def repeated_by_role(self) -> dict[str, int]:
+        counts = self.outcomes_per_input()
+        return {
+            role: sum(1 for r in records if counts[input_coordinates(r)] > 1)
+            for role, records in self.outputs.items()
+        }
+
+
+async def stop_mid_stream(bootstrap: str, tmp: Path, sig: signal.Signals) -> Run:
+    """N inputs, `sig` to the worker once 30 outcomes are out while the first half is still
+    being produced, the second half, a restart, and every committed outcome read back."""
+    env = unique_env(bootstrap, tmp / "state", COPYDESK_PROCESSING_GUARANTEE="exactly_once")
+    settings = Settings.from_env(env)
+    messages = [orjson.dumps(m) for m in distinct_articles(TOTAL - len(BAD))] + BAD
+    half = len(messages) // 2
+    log = tmp / "worker.log"
+    worker = WorkerProcess(env, log).start()
+    producing = asyncio.create_task(produce(settings, messages[:half]))
+    seen = await read_outputs(settings, expect=30, timeout_s=180)
+    assert len(seen) >= 30, worker.tail()
+    exit_code = await asyncio.to_thread(worker.stop, sig, 120.0)
+    await producing
+    await produce(settings, messages[half:])
+    worker = WorkerProcess(env, log)
+    await asyncio.to_thread(worker.start, 240.0)
+    try:
+        records = await read_accounted(settings, TOTAL, timeout_s=300)
+        # Outcomes of a repeat would come after the first ones: give them time to show.
+        await asyncio.sleep(10)
+        records = await read_outputs(settings, expect=len(records) + 1_000, timeout_s=15)
+    finally:
+        assert worker.stop() == 0, worker.tail()
+    t = settings.topics
+    markers = {name: await transaction_markers(settings, name) for name in [t.raw, *t.internal(), *t.outputs().values()]}
+    return Run(sig, settings, TOTAL, by_role(settings, records), len(seen), exit_code, log, markers)
+
+
+async def transaction_markers(settings: Settings, topic: str) -> tuple[int, int]:
+    """(offsets without a record, all offsets) of a topic: a transaction's commit or abort
+    marker takes an offset that no consumer sees, a plain send does not."""
+    consumer = AIOKafkaConsumer(enable_auto_commit=False, isolation_level="read_uncommitted", **client_options(settings))
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(settings.partitions)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        seen = 0
+        deadline = time.monotonic() + 60
+        while [tp for tp in partitions if await consumer.position(tp) < end[tp]] and time.monotonic() < deadline:
+            for messages in (await consumer.getmany(timeout_ms=500, max_records=1000)).values():
+                seen += len(messages)
+        total = sum(end.values())
+        return total - seen, total
+    finally:
+        await consumer.stop()
+
+
+@pytest.fixture(scope="module", params=[signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+def run(request, kafka_bootstrap, tmp_path_factory) -> Run:
+    tmp = tmp_path_factory.mktemp(f"eos-{request.param.name.lower()}")
+    started = time.monotonic()
+    result = asyncio.run(stop_mid_stream(kafka_bootstrap, tmp, request.param))
+    counts = result.outcomes_per_input()
+    repeats = sum(n - 1 for n in counts.values() if n > 1)
+    print(
+        f"\nexactly_once, {request.param.name} mid-stream: {result.seen_before_stop} outcomes before the signal, "
+        f"exit code {result.exit_code}; {len(counts)} of {result.total} inputs with an outcome, "
+        f"{repeats} repeated outcomes ({sum(1 for n in counts.values() if n > 1)} inputs; records of repeated "
+        f"inputs per topic: {result.repeated_by_role()}); offsets without a record (transaction markers) "
+        f"of all offsets, per topic: { {name.rsplit('.', 1)[-1]: m for name, m in result.markers.items()} }; "
+        f"{time.monotonic() - started:.0f} s; worker log {result.log}"
+    )
+    return result
+
+
+def test_every_input_has_an_outcome_and_repeats_agree(run: Run):
+    assert_conforms(run.outputs)
+    assert_each_input_accounted(run.outputs, run.settings.topics.raw, run.total, repeats_allowed=True)
+    kinds = {input_coordinates(r): r["error"]["kind"] for r in run.outputs["dead_letter"]}
+    assert sorted(kinds.values()) == ["invalid_json", "invalid_url"]
+    # Distinct articles: a re-processed input is never "a duplicate of itself".
+    assert not run.outputs["duplicates"]
+
+
+# KNOWN FAILURES of faust-streaming 0.15.3's exactly_once (see README, "Delivery guarantees").
+# Outputs to topics the worker does not consume itself (enriched, duplicates, dead-letter) are
+# sent without a transaction: faust picks the transactional producer by the destination's
+# partition in the worker's consumer metadata, which has no such topics, and falls back to its
+# plain producer (the offsets are always committed in transactions). Measured in two runs of
+# this module: 0 transaction markers on the output topics, 13-30 on each internal one (whose
+# records are never repeated); 15 and 10 inputs of 240 repeated after a SIGTERM, 19 and 25
+# after a SIGKILL, always with identical outcomes, none lost.
+OUTPUTS_NOT_TRANSACTIONAL = pytest.mark.xfail(
+    strict=False,
+    reason="faust-streaming 0.15.3 sends to topics it does not consume outside its transactions: "
+    "the final outcomes are at-least-once even in exactly_once mode",
+)
+# On SIGTERM the worker's last commit fails ("Not in the middle of a transaction" /
+# "Can't send messages while not in transaction" in faust's transaction manager) and it exits 1.
+SIGTERM_CRASHES = pytest.mark.xfail(
+    strict=False,
+    reason="faust-streaming 0.15.3 exactly_once: the commit on shutdown raises IllegalOperation, exit code 1",
+)
+
+
+@SIGTERM_CRASHES
+def test_a_sigterm_stops_the_worker_with_exit_code_0(run: Run):
+    if run.signal is not signal.SIGTERM:
+        pytest.skip("a SIGKILL has no exit code of its own")
+    assert run.exit_code == 0
+
+
+@OUTPUTS_NOT_TRANSACTIONAL
+def test_no_input_has_more_than_one_committed_outcome(run: Run):
+    repeated = {k: n for k, n in run.outcomes_per_input().items() if n > 1}
+    assert not repeated, f"{len(repeated)} inputs with more than one committed outcome: {sorted(repeated)[:10]}"
