@@ -202,11 +202,14 @@ _LANG_CODE = re.compile(r"^([a-z]{2})(?:[-_].*)?$", re.IGNORECASE)
 
 def detect_language(text: str, hint: str | None = None) -> str | None:
     """ISO 639-1 code of the text's language (py3langid on its first 2,000 characters); when the
-    text is too short to tell, the page's own declaration, else None."""
+    text is too short to tell, or py3langid's answer has no two-letter code (its model also
+    names languages such as "bcl" or "zxx", no linguistic content), the page's own
+    declaration, else None."""
     sample = text[:_LANGUAGE_SAMPLE_CHARS]
     if len(sample.strip()) >= _LANGUAGE_MIN_CHARS:
         language, _score = py3langid.classify(sample)
-        return str(language)
+        if len(language) == 2:
+            return str(language)
     match = _LANG_CODE.match((hint or "").strip())
     return match.group(1).lower() if match else None
 

@@ -142,6 +142,10 @@ def test_clean_title(title, site_name, site, expected):
         ("Short.", "de-AT", "de"),
         ("Short.", None, None),
         ("", "en_US", "en"),
+        # py3langid also names languages without an ISO 639-1 code ("bcl", "zxx"): the page's
+        # declaration then, else None, never a three-letter code the contract refuses.
+        ("An mga tawo digdi sa banwaan nin Naga nagtaram sa Bikol", None, None),
+        ("xxxxxx yyyyyy zzzzzz qqqqqq", "en", "en"),
     ],
 )
 def test_detect_language(text, hint, expected):
