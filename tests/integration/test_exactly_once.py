@@ -20,7 +20,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from streams.kafka_io import client_options, produce, read_outputs
