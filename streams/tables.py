@@ -116,8 +116,12 @@ class DayKeyedTable(faust.Table):
         )
 
     def partition_for_key(self, key: str) -> int:
+        # faust's RocksDB store reads and writes the consumed event's partition, so an entry's
+        # changelog partition must be that one too, or a recovery restores it where no lookup
+        # goes. A gather reply's key (`<input>#<part>@<day>`) lives on its input's partition.
         base, _, _ = key.rpartition("@")
-        return partition_of(base or key, self.changelog_topic.partitions or self.app.conf.topic_partitions)
+        base, _, _ = (base or key).partition("#")
+        return partition_of(base, self.changelog_topic.partitions or self.app.conf.topic_partitions)
 
 
 @dataclass(frozen=True, slots=True)
