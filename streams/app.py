@@ -14,6 +14,7 @@ import faust
 from faust.auth import SASLCredentials, SSLCredentials
 
 from processors.options import StageOptions
+from streams import faust_fixes
 from streams import tables as tables_module
 from streams import topics as topics_module
 from streams.metrics import Metrics
@@ -33,7 +34,7 @@ class Copydesk:
 
 def create_app(settings: Settings, metrics: Metrics | None = None) -> Copydesk:
     version = pipeline_version()
-    app = faust.App(
+    app = faust_fixes.App(
         settings.app_id,
         broker=settings.broker_url,
         broker_credentials=_credentials(settings),
@@ -59,6 +60,7 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Copydesk:
         web_port=settings.web_port,
         web_in_thread=False,
         version=1,
+        TableManager=faust_fixes.SeekBeforeResumeTableManager,
     )
     bundle = Copydesk(
         settings=settings,
