@@ -4,12 +4,14 @@
     passthrough.py aiokafka BOOTSTRAP APP_ID RAW A B   # the same two hops as plain aiokafka loops
 
 The faust app is built with the arguments `streams.app.create_app` gives faust (acks=-1, the
-33 MiB request and fetch sizes, auto offset reset earliest, one agent per hop, concurrency 1,
-`stream.events()` and one `await topic.send()` per event, as in `streams/agents/chain.py`),
-with a memory store and no web server. Faust's own settings can be changed from the
+33 MiB request and fetch sizes, producer linger 5 ms and 256 KB batches, auto offset reset
+earliest, one agent per hop, concurrency 1) and its agents read as `streams/agents/chain.py`'s
+do (`stream.noack()`, one `await topic.send()` per event, then `await stream.ack(event)`), with
+a memory store and no web server. Faust's own settings can be changed from the
 environment (faust reads PRODUCER_LINGER, PRODUCER_MAX_BATCH_SIZE, STREAM_BUFFER_MAXSIZE,
 BROKER_COMMIT_EVERY, CONSUMER_MAX_FETCH_SIZE, BROKER_MAX_POLL_RECORDS, ... and they win over
-the App's arguments). BENCH_TAKE=N makes each agent read `stream.take(N, within=0.05)` batches.
+the App's arguments). BENCH_TAKE=N makes each agent read `noack_take(N, within=BENCH_WITHIN)` batches of events
+(BENCH_WITHIN seconds, default 0.05), still acking each event after its send.
 The aiokafka loop reads BENCH_AIOKAFKA_LINGER_MS and BENCH_AIOKAFKA_BATCH_BYTES.
 Both run until killed; bench/run.py measures what arrives on B.
 """
@@ -36,12 +38,15 @@ def run_faust(bootstrap: str, app_id: str, raw: str, a: str, b: str) -> None:
         topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        producer_linger=0.005,
+        producer_max_batch_size=256 * 1024,
         producer_max_request_size=MAX_RECORD_BYTES,
         consumer_max_fetch_size=MAX_RECORD_BYTES,
         web_enabled=False,
         version=1,
     )
     take = int(os.environ.get("BENCH_TAKE", "0") or 0)
+    within = float(os.environ.get("BENCH_WITHIN", "0.05"))
     topics = {name: app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
               for name in (raw, a, b)}
 
@@ -51,14 +56,18 @@ def run_faust(bootstrap: str, app_id: str, raw: str, a: str, b: str) -> None:
         if take > 1:
             @app.agent(topics[src], name=f"{app_id}.{src}", concurrency=1)
             async def batched(stream):  # noqa: ANN001
-                async for events in stream.take_events(take, within=0.05):
+                manual = stream.noack()
+                async for events in manual.noack_take(take, within=within):
                     for event in events:
                         await out.send(key=event.key, value=event.value)
+                        await manual.ack(event)
         else:
             @app.agent(topics[src], name=f"{app_id}.{src}", concurrency=1)
             async def forward(stream):  # noqa: ANN001
-                async for event in stream.events():
+                manual = stream.noack()
+                async for event in manual.events():
                     await out.send(key=event.key, value=event.value)
+                    await manual.ack(event)
 
     hop(raw, a)
     hop(a, b)

@@ -400,25 +400,24 @@ def percentile(values: list[float], q: float) -> float:
 
 # ---------------------------------------------------------------------------- 2. framework tax
 
-LINGER = {"PRODUCER_LINGER": "0.005"}
-BATCH = {"PRODUCER_MAX_BATCH_SIZE": "262144"}
+NO_LINGER = {"PRODUCER_LINGER": "0", "PRODUCER_MAX_BATCH_SIZE": "16384"}
 TAX_CONFIGS = [
-    # (name, mode, env, in quick mode too)
+    # (name, mode, env, in quick mode too). The faust baseline is what streams/app.py and
+    # streams/agents/chain.py do: linger 5 ms, 256 KB batches, manual acks after each send.
     ("aiokafka loop (defaults: linger 0, 16 KB batches)", "aiokafka", {}, True),
-    ("aiokafka loop, linger 5 ms + 256 KB batches", "aiokafka",
-     {"BENCH_AIOKAFKA_LINGER_MS": "5", "BENCH_AIOKAFKA_BATCH_BYTES": "262144"}, False),
-    ("faust baseline (copydesk's App arguments)", "faust", {}, True),
-    ("faust producer_max_batch_size 256 KB", "faust", BATCH, False),
-    ("faust producer_linger 5 ms", "faust", LINGER, False),
-    ("faust producer_linger 5 ms + max_batch_size 256 KB", "faust", {**LINGER, **BATCH}, True),
-    ("faust stream.take_events(100, within=50 ms)", "faust", {"BENCH_TAKE": "100"}, True),
+    ("faust baseline (copydesk's App arguments and agent loop)", "faust", {}, True),
+    ("faust without linger and 256 KB batches (faust's defaults)", "faust", NO_LINGER, False),
+    ("faust noack_take(100, within=50 ms), ack after each send", "faust", {"BENCH_TAKE": "100"}, True),
+    ("faust noack_take(100, within=10 ms), ack after each send", "faust", {"BENCH_TAKE": "100", "BENCH_WITHIN": "0.01"}, True),
+    ("faust producer_linger 20 ms", "faust", {"PRODUCER_LINGER": "0.02"}, False),
     ("faust stream_buffer_maxsize 16384 (default 4096)", "faust", {"STREAM_BUFFER_MAXSIZE": "16384"}, False),
     ("faust broker_commit_every 100000 (default 10000)", "faust", {"BROKER_COMMIT_EVERY": "100000"}, False),
     ("faust consumer_max_fetch_size 1 MiB (copydesk: 33 MiB)", "faust", {"CONSUMER_MAX_FETCH_SIZE": "1048576"}, False),
     ("faust broker_max_poll_records 500 (default unlimited)", "faust", {"BROKER_MAX_POLL_RECORDS": "500"}, False),
-    ("faust linger 5 ms + 256 KB batches + take_events(100)", "faust", {**LINGER, **BATCH, "BENCH_TAKE": "100"}, True),
+    ("aiokafka loop, linger 5 ms + 256 KB batches", "aiokafka",
+     {"BENCH_AIOKAFKA_LINGER_MS": "5", "BENCH_AIOKAFKA_BATCH_BYTES": "262144"}, False),
     ("faust baseline, again", "faust", {}, True),
-    ("aiokafka loop (defaults), again", "aiokafka", {}, False),
+    ("aiokafka loop (defaults), again", "aiokafka", {}, True),
 ]
 
 
@@ -434,7 +433,14 @@ async def passthrough_run(name: str, mode: str, env: dict[str, str], n: int, wor
     proc = subprocess.Popen([PY, str(ROOT / "bench" / "passthrough.py"), mode, BOOTSTRAP, f"tax-{tag}", raw, a, b],
                             cwd=workdir, env={**os.environ, **env}, stdout=logf.open("wb"), stderr=subprocess.STDOUT)
     try:
-        got = await read_topics([b], n, timeout_s=max(120, n / 100))
+        first: list[tuple[int, float]] = []
+
+        def progress(count: int) -> None:  # the pass-through's CPU from its first output on
+            if count and not first:
+                first.append((count, cpu_seconds(proc.pid)))
+
+        got = await read_topics([b], n, timeout_s=max(120, n / 100), on_progress=progress)
+        cpu_end = cpu_seconds(proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -447,8 +453,10 @@ async def passthrough_run(name: str, mode: str, env: dict[str, str], n: int, wor
     start = min(r[3] for r in first_hop)
     end = max(r[3] for r in got)
     rate = n / max((end - start) / 1000, 1e-3)
-    log(f"tax: {name}: {rate:.0f} msg/s")
-    return {"name": name, "mode": mode, "env": env, "messages": n, "seconds": (end - start) / 1000, "msg_per_s": rate}
+    cpu_us = (cpu_end - first[0][1]) / max(len(got) - first[0][0], 1) * 1e6 if first else float("nan")
+    log(f"tax: {name}: {rate:.0f} msg/s, {cpu_us:.0f} µs CPU per message")
+    return {"name": name, "mode": mode, "env": env, "messages": n, "seconds": (end - start) / 1000, "msg_per_s": rate,
+            "cpu_us_per_message": cpu_us}
 
 
 def bench_tax(rows: list, out: dict, workdir: Path) -> None:
@@ -463,14 +471,20 @@ def bench_tax(rows: list, out: dict, workdir: Path) -> None:
         if "msg_per_s" in r:
             r["ratio_to_faust_baseline"] = r["msg_per_s"] / base
             r["ratio_to_aiokafka"] = r["msg_per_s"] / aio
+    aio_cpu = statistics.mean(r["cpu_us_per_message"] for r in ok if r["mode"] == "aiokafka" and not r["env"])
+    base_cpu = statistics.mean(r["cpu_us_per_message"] for r in ok if r["mode"] == "faust" and r["name"].startswith("faust baseline"))
     out["tax"] = {"messages": n, "runs": runs, "aiokafka_mean": aio, "faust_baseline_mean": base,
-                  "faust_over_aiokafka": base / aio}
-    rows.append(("2 tax", f"pass-through raw->a->b, {n} x 4 KB: aiokafka loop, defaults (mean)", f"{aio:.0f} msg/s"))
-    rows.append(("2 tax", "faust agents, copydesk's App arguments (mean)", f"{base:.0f} msg/s"))
-    rows.append(("2 tax", "  ratio faust / aiokafka", f"{base / aio:.2f}x"))
+                  "faust_over_aiokafka": base / aio, "aiokafka_cpu_us_mean": aio_cpu, "faust_baseline_cpu_us_mean": base_cpu,
+                  "aiokafka_cpu_over_faust_cpu": aio_cpu / base_cpu}
+    rows.append(("2 tax", f"pass-through raw->a->b, {n} x 4 KB: aiokafka loop, defaults (mean)",
+                 f"{aio:.0f} msg/s, {aio_cpu:.0f} µs CPU per message"))
+    rows.append(("2 tax", "faust agents, copydesk's App arguments and agent loop (mean)",
+                 f"{base:.0f} msg/s, {base_cpu:.0f} µs CPU per message"))
+    rows.append(("2 tax", "  ratio faust / aiokafka: rate; CPU cost (aiokafka's / faust's)", f"{base / aio:.2f}x; {aio_cpu / base_cpu:.2f}x"))
     for r in runs:
         if r["mode"] == "faust" and not r["name"].startswith("faust baseline"):
-            value = f"{r['ratio_to_faust_baseline']:.2f}x baseline ({r['msg_per_s']:.0f} msg/s)" if "msg_per_s" in r else r["error"]
+            value = (f"{r['ratio_to_faust_baseline']:.2f}x baseline ({r['msg_per_s']:.0f} msg/s; CPU "
+                     f"{r['cpu_us_per_message'] / base_cpu:.2f}x)" if "msg_per_s" in r else r["error"])
             rows.append(("2 tax", "  " + r["name"][6:], value))
     for r in runs:
         if r["mode"] == "aiokafka" and r["env"] and "msg_per_s" in r:
@@ -478,13 +492,10 @@ def bench_tax(rows: list, out: dict, workdir: Path) -> None:
     for r in runs:
         if r["mode"] == "faust" and r["name"].startswith("faust baseline") or r["mode"] == "aiokafka" and not r["env"]:
             if "msg_per_s" in r:
-                rows.append(("2 tax", f"  (run: {r['name']})", f"{r['msg_per_s']:.0f} msg/s"))
+                rows.append(("2 tax", f"  (run: {r['name']})", f"{r['msg_per_s']:.0f} msg/s, {r['cpu_us_per_message']:.0f} µs CPU"))
 
 
 # ------------------------------------------------------------------------ 3, 4, 6: the chain
-
-TUNED_ENV = {"PRODUCER_LINGER": "0.005", "PRODUCER_MAX_BATCH_SIZE": "262144"}
-
 
 async def chain_run(label: str, workdir: Path, values: list[bytes], workers: int = 1, rate: float | None = None,
                     extra_env: dict[str, str] | None = None, memory_step: int = 0, profile_s: float = 0) -> dict:
@@ -578,12 +589,17 @@ async def chain_run(label: str, workdir: Path, values: list[bytes], workers: int
         # CPU used while the inputs were produced and read back, as a share of one core
         "worker_cpu_share": [round((b - a) / wall, 3) for a, b in zip(cpu0[0], cpu1[0])],
         "broker_cpu_share": round((cpu1[1] - cpu0[1]) / wall, 3),
+        # CPU milliseconds per input, all workers together and the broker: much steadier than
+        # rates when other work shares the cores (a starved process is slow, not costlier)
+        "worker_cpu_ms_per_input": round(sum(b - a for a, b in zip(cpu0[0], cpu1[0])) / n * 1000, 2),
+        "broker_cpu_ms_per_input": round((cpu1[1] - cpu0[1]) / n * 1000, 2),
     }
     if profile:
         res["profile"] = profile
     log(f"chain {label}: {res['outcomes']}/{n} outcomes in {span:.1f}s = {res['articles_per_s']:.1f} articles/s, "
         f"latency p50 {res['latency_s']['p50']:.2f}s p99 {res['latency_s']['p99']:.2f}s, "
-        f"CPU worker {res['worker_cpu_share']} broker {res['broker_cpu_share']} of a core")
+        f"CPU worker {res['worker_cpu_share']} broker {res['broker_cpu_share']} of a core, "
+        f"{res['worker_cpu_ms_per_input']} + {res['broker_cpu_ms_per_input']} ms per input")
     return res
 
 
@@ -641,11 +657,10 @@ def summarize_profile(path: Path) -> dict:
 def bench_chain(rows: list, out: dict, workdir: Path) -> None:
     n = size("e2e_messages")
     values = distinct_articles(0, n, "-e2e")
-    log(f"e2e: {n} page-text inputs, one worker, full load, then tuned faust, then half load")
+    log(f"e2e: {n} page-text inputs, one worker, full load, then half load")
     full = asyncio.run(chain_run("full load", workdir, values))
-    tuned = asyncio.run(chain_run("full load, tuned", workdir, values, extra_env=TUNED_ENV))
     half = asyncio.run(chain_run("half load", workdir, values, rate=full["articles_per_s"] / 2))
-    out["e2e"] = {"full": full, "tuned": tuned, "half": half}
+    out["e2e"] = {"full": full, "half": half}
 
     def lat(r: dict) -> str:
         q = r["latency_s"]
@@ -658,11 +673,10 @@ def bench_chain(rows: list, out: dict, workdir: Path) -> None:
         ("3 e2e", "  latency, half load", lat(half)),
         ("3 e2e", "  ratio of pipeline rate to offline chain (page text)",
          f"{full['articles_per_s'] / out['stages']['offline_chain_text_articles_per_s']:.3f}x" if "stages" in out else "n/a"),
-        ("3 e2e", "full load, faust PRODUCER_LINGER=0.005 + PRODUCER_MAX_BATCH_SIZE=262144",
-         f"{tuned['articles_per_s']:.1f} articles/s = {tuned['articles_per_s'] / full['articles_per_s']:.2f}x default"),
-        ("3 e2e", "  latency, tuned full load", lat(tuned)),
         ("3 e2e", "CPU share of one core during full load: worker / broker",
          f"{full['worker_cpu_share'][0]:.2f} / {full['broker_cpu_share']:.2f}"),
+        ("3 e2e", "CPU per input, full load: worker / broker",
+         f"{full['worker_cpu_ms_per_input']:.1f} ms / {full['broker_cpu_ms_per_input']:.1f} ms"),
     ]
 
 
@@ -679,6 +693,9 @@ def bench_scaling(rows: list, out: dict, workdir: Path) -> None:
         ("4 scaling", "  ratio 2 / 1 (2 cores, broker on the same cores)", f"{out['scaling']['ratio']:.2f}x"),
         ("4 scaling", "  CPU share of one core: workers / broker",
          f"1 worker {one['worker_cpu_share']} / {one['broker_cpu_share']}; 2 workers {two['worker_cpu_share']} / {two['broker_cpu_share']}"),
+        ("4 scaling", "  CPU per input, workers together / broker",
+         f"1 worker {one['worker_cpu_ms_per_input']:.1f} / {one['broker_cpu_ms_per_input']:.1f} ms; "
+         f"2 workers {two['worker_cpu_ms_per_input']:.1f} / {two['broker_cpu_ms_per_input']:.1f} ms"),
     ]
 
 
