@@ -683,10 +683,15 @@ def bench_chain(rows: list, out: dict, workdir: Path) -> None:
 def bench_scaling(rows: list, out: dict, workdir: Path) -> None:
     n = size("scale_messages")
     values = distinct_articles(100_000, n, "-scale")
-    log(f"scaling: {n} inputs, 1 worker then 2 workers (4 partitions)")
+    log(f"scaling: {n} inputs, 1 worker, then 2 workers (4 partitions), then 2 without standby tables")
     one = asyncio.run(chain_run("scale 1 worker", workdir, values, workers=1))
     two = asyncio.run(chain_run("scale 2 workers", workdir, values, workers=2))
-    out["scaling"] = {"one": one, "two": two, "ratio": two["articles_per_s"] / one["articles_per_s"]}
+    # faust keeps a standby copy of every table partition a worker does not own (its default
+    # table_standby_replicas=1): each worker then also replays the other's changelogs
+    lone = asyncio.run(chain_run("scale 2 workers, no standby", workdir, values, workers=2,
+                                 extra_env={"TABLE_STANDBY_REPLICAS": "0"}))
+    out["scaling"] = {"one": one, "two": two, "two_no_standby": lone, "ratio": two["articles_per_s"] / one["articles_per_s"],
+                      "ratio_no_standby": lone["articles_per_s"] / one["articles_per_s"]}
     rows += [
         ("4 scaling", f"1 worker, {n} inputs", f"{one['articles_per_s']:.1f} articles/s"),
         ("4 scaling", "2 workers, same inputs", f"{two['articles_per_s']:.1f} articles/s"),
@@ -696,6 +701,9 @@ def bench_scaling(rows: list, out: dict, workdir: Path) -> None:
         ("4 scaling", "  CPU per input, workers together / broker",
          f"1 worker {one['worker_cpu_ms_per_input']:.1f} / {one['broker_cpu_ms_per_input']:.1f} ms; "
          f"2 workers {two['worker_cpu_ms_per_input']:.1f} / {two['broker_cpu_ms_per_input']:.1f} ms"),
+        ("4 scaling", "2 workers, TABLE_STANDBY_REPLICAS=0 (no standby tables)",
+         f"{lone['articles_per_s']:.1f} articles/s = {out['scaling']['ratio_no_standby']:.2f}x 1 worker; "
+         f"CPU per input {lone['worker_cpu_ms_per_input']:.1f} / {lone['broker_cpu_ms_per_input']:.1f} ms"),
     ]
 
 
