@@ -153,19 +153,9 @@ def distinct_articles(n: int) -> list[dict]:
     return messages
 
 
-# KNOWN LOSS (open, issue 6): after a restart whose local state was deleted, about one run in
-# ten ends with one re-sent input without an outcome (2 of ~25 runs so far; both times one input
-# on raw partition 1, once traced to a `.cleaned` record that no `.extracted` record followed).
-# Acking after the send did not cure it. Until the cause is found this variant may fail without
-# failing the suite; it still runs, and a pass or a failure shows in the report.
-RECOVERY_LOSS = pytest.mark.xfail(
-    strict=False, reason="known rare loss after recovery from a deleted local state (issue 6)"
-)
-
-
 @pytest.mark.parametrize(
     "wipe_local_state",
-    [False, pytest.param(True, marks=RECOVERY_LOSS)],
+    [False, True],
     ids=["restart", "restart-recover-from-changelog"],
 )
 async def test_restart_resumes_without_loss_and_remembers_articles(kafka_bootstrap, tmp_path, wipe_local_state):
