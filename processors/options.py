@@ -24,7 +24,7 @@ class StageOptions:
     #: such as "24 Feb, 2016 12:18"); records always carry RFC 3339 times with an offset.
     assume_timezone: str = "UTC"
     #: Site-repeated lines (`processors.sitelines`): a line seen in at least this many other
-    #: articles of the same site within the horizon is the site's furniture.
+    #: articles of the same site within the horizon is the site's furniture (0 turns it off).
     sitelines_min_articles: int = 3
     #: Longer lines are body text, never counted or dropped.
     sitelines_max_line_chars: int = 200

@@ -22,15 +22,15 @@ two are stateless and keyed alike, so a hop between them would buy nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Literal, Mapping
 
 import orjson
 
-from processors import dedup, neardup
+from processors import dedup, neardup, sitelines
 from processors.cleaning import clean
 from processors.errors import StageError
-from processors.extraction import extract
+from processors.extraction import article_id, canonical_url, extract, site_of
 from processors.intake import decode_raw
 from processors.options import StageOptions
 from processors.records import article_record, dead_letter_record, url_hint
@@ -46,7 +46,7 @@ from schemas.internal import (
     loads_extracted,
     loads_probe,
 )
-from schemas.models import DedupVerdict, ExtractedArticle, SourceRef
+from schemas.models import CleanedArticle, DedupVerdict, ExtractedArticle, SourceRef
 
 #: Where a step's result goes: a topic's role, `HANDED_ON` to the next step in the same agent
 #: (cleaning's result, to extraction), or nowhere ("none").
@@ -101,16 +101,54 @@ def clean_step(payload: bytes | None, source: SourceRef, options: StageOptions, 
     return StepResult("cleaning", HANDED_ON, _key(cleaned.url), dumps(message), url=cleaned.url, source=source)
 
 
-def extract_step(value: bytes, options: StageOptions, clock: Clock) -> StepResult:
+def extract_step(value: bytes, options: StageOptions, clock: Clock, site_lines: Lookup | None = None) -> StepResult:
+    """Extraction, after the lines the article's site repeats are dropped when `site_lines`
+    (a view of the site-lines table) is given; the result carries that table's writes."""
     message = loads_cleaned(value)
+    cleaned, writes = message.article, {}
     try:
-        article = extract(message.article, options)
+        if site_lines is not None:
+            cleaned, writes = drop_site_lines(cleaned, message.source, site_lines, options)
+        article = extract(cleaned, options)
     except StageError as exc:
         return dead_letter(exc, "extraction", message.source, message.payload, clock, message.article.url)
     out = Extracted(message.source, message.payload, article)
     return StepResult(
-        "extraction", "extracted", article.id.encode(), dumps(out), url=article.url, source=message.source
+        "extraction", "extracted", article.id.encode(), dumps(out), writes, url=article.url, source=message.source
     )
+
+
+def site_lines_scope(site: str, partition: int) -> str:
+    """The state key base of a site's lines as learnt on one input partition: `p<partition>/<site>`.
+
+    The site-lines table lives beside the raw topic, whose messages are keyed by URL, so a
+    site's articles spread over its partitions and each partition learns from its own share
+    (a line must be seen in `sitelines_min_articles` articles of one partition). The partition
+    in the key is what lets the table's changelog and its expiry follow the raw partition's
+    owner (`streams.tables.PartitionScopedTable`); keying the lines by site alone would need
+    one more hop, a topic keyed by site, for every article."""
+    return f"p{partition}/{site}"
+
+
+def drop_site_lines(
+    cleaned: CleanedArticle, source: SourceRef, lookup: Lookup, options: StageOptions
+) -> tuple[CleanedArticle, Mapping[str, Mapping[str, Any] | None]]:
+    """`cleaned` without the lines its site has repeated in other articles, and the writes that
+    record this article's lines (see `processors.sitelines`)."""
+    if options.sitelines_min_articles <= 0:
+        return cleaned, {}
+    canonical = canonical_url(cleaned.url, cleaned.hints.canonical_url)
+    check = sitelines.check_lines(
+        site_lines_scope(site_of(canonical), source.partition),
+        cleaned.paragraphs,
+        article_id(canonical),
+        dedup.day_of(cleaned.fetched_at),
+        lookup,
+        options,
+    )
+    if check.drop:
+        cleaned = replace(cleaned, paragraphs=check.kept(cleaned.paragraphs))
+    return cleaned, check.writes
 
 
 def dedup_url_step(

@@ -29,6 +29,7 @@ class OfflineRun:
     contents: dict[str, dict] = field(default_factory=dict)
     bands: dict[str, dict] = field(default_factory=dict)
     gather: dict[str, dict] = field(default_factory=dict)
+    sitelines: dict[str, dict] = field(default_factory=dict)
     version: str = field(default_factory=pipeline_version)
 
     def run_one(self, payload: bytes, offset: int) -> StepResult:
@@ -39,7 +40,14 @@ class OfflineRun:
         result = guarded("cleaning", lambda: pipeline.clean_step(payload, here, opts, now), payload, here, now)
         if result.role == pipeline.HANDED_ON:  # in one agent, as `prepare` runs them
             value = result.value
-            result = guarded("extraction", lambda: pipeline.extract_step(value, opts, now), value, here, now)
+            result = guarded(
+                "extraction",
+                lambda: pipeline.extract_step(value, opts, now, self.sitelines.get),
+                value,
+                here,
+                now,
+            )
+            _apply(self.sitelines, result.writes)
         if result.role == "extracted":
             value = result.value
             result = guarded(

@@ -51,6 +51,7 @@ class Topics:
     content_table: str
     band_table: str
     gather_table: str
+    sitelines_table: str
 
     @classmethod
     def from_prefix(cls, prefix: str, overrides: Mapping[str, str]) -> Topics:
@@ -67,6 +68,7 @@ class Topics:
             "content_table": f"{prefix}.dedup-contents",
             "band_table": f"{prefix}.dedup-bands",
             "gather_table": f"{prefix}.dedup-gather",
+            "sitelines_table": f"{prefix}.site-lines",
         }
         names.update({k: v for k, v in overrides.items() if v})
         return cls(**names)
@@ -76,7 +78,7 @@ class Topics:
         return [self.extracted, self.content, self.bands, self.gather]
 
     def tables(self) -> list[str]:
-        return [self.url_table, self.content_table, self.band_table, self.gather_table]
+        return [self.url_table, self.content_table, self.band_table, self.gather_table, self.sitelines_table]
 
     @staticmethod
     def changelog(table: str) -> str:
@@ -142,6 +144,8 @@ class Settings:
             lead_max_chars=_int(env, "COPYDESK_LEAD_MAX_CHARS", base.stage.lead_max_chars),
             max_keywords=_int(env, "COPYDESK_MAX_KEYWORDS", base.stage.max_keywords),
             entities=_parsed(env, "COPYDESK_ENTITIES", entities_model.recogniser("on"), entities_model.recogniser, "on or off"),
+            sitelines_min_articles=_int(env, "COPYDESK_SITELINES_MIN_ARTICLES", base.stage.sitelines_min_articles),
+            sitelines_horizon_days=_int(env, "COPYDESK_SITELINES_HORIZON_DAYS", base.stage.sitelines_horizon_days),
             dedup_horizon_days=_int(env, "COPYDESK_DEDUP_HORIZON_DAYS", base.stage.dedup_horizon_days),
             near_duplicate_threshold=_float(
                 env, "COPYDESK_NEAR_DUPLICATE_THRESHOLD", base.stage.near_duplicate_threshold

@@ -124,19 +124,36 @@ class DayKeyedTable(faust.Table):
         return partition_of(base, self.changelog_topic.partitions or self.app.conf.topic_partitions)
 
 
+class PartitionScopedTable(DayKeyedTable):
+    """A day-keyed table whose keys name their partition (`p<partition>/<base>@<day>`, see
+    `processors.pipeline.site_lines_scope`): state learnt on one raw partition, whatever the
+    base, so its changelog partition is the one in the key."""
+
+    def partition_for_key(self, key: str) -> int:
+        scope, _, _ = key.partition("/")
+        return int(scope[1:])
+
+
 @dataclass(frozen=True, slots=True)
 class TableSet:
     urls: DayKeyedTable
     contents: DayKeyedTable
     bands: DayKeyedTable
     gather: DayKeyedTable
+    sitelines: PartitionScopedTable
 
     def named(self) -> dict[str, DayKeyedTable]:
-        return {"urls": self.urls, "contents": self.contents, "bands": self.bands, "gather": self.gather}
+        return {
+            "urls": self.urls,
+            "contents": self.contents,
+            "bands": self.bands,
+            "gather": self.gather,
+            "sitelines": self.sitelines,
+        }
 
 
 def declare(app: faust.App, settings: Settings) -> TableSet:
-    def table(name: str, help_: str) -> DayKeyedTable:
+    def table(name: str, help_: str, kind: type[DayKeyedTable] = DayKeyedTable) -> Any:
         changelog = app.topic(
             settings.topics.changelog(name),
             key_type=str,
@@ -151,7 +168,7 @@ def declare(app: faust.App, settings: Settings) -> TableSet:
             internal=True,
         )
         # What app.Table() does, with our class: faust has no per-table class argument.
-        return DayKeyedTable(
+        return kind(
             app,
             name=name,
             default=None,
@@ -167,4 +184,7 @@ def declare(app: faust.App, settings: Settings) -> TableSet:
         contents=app.tables.add(table(settings.topics.content_table, "body fingerprint@day -> first article")),
         bands=app.tables.add(table(settings.topics.band_table, "LSH band key@day -> articles with that band")),
         gather=app.tables.add(table(settings.topics.gather_table, "input@day -> article; input#part@day -> a partition's band replies")),
+        sitelines=app.tables.add(
+            table(settings.topics.sitelines_table, "p<partition>/site@day -> lines seen in its articles", PartitionScopedTable)
+        ),
     )

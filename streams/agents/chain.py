@@ -175,8 +175,9 @@ def register(bundle: Copydesk) -> None:
         "prepare",
         [
             ("cleaning", lambda v, here, now: pipeline.clean_step(v, here, options, now)),
-            ("extraction", lambda v, _, now: pipeline.extract_step(v, options, now)),
+            ("extraction", lambda v, _, now: pipeline.extract_step(v, options, now, tables.sitelines.get)),
         ],
+        tables.sitelines,
     )
     chained(
         topics.extracted,

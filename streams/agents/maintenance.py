@@ -28,8 +28,10 @@ _KEY_COUNT_EVERY = 12  # lag samples between two counts of the tables' keys (the
 
 def register(bundle: Copydesk) -> None:
     app, settings, metrics = bundle.app, bundle.settings, bundle.metrics
-    horizon = bundle.options.dedup_horizon_days
+    options = bundle.options
     named_tables = bundle.tables.named()
+    horizons = {label: options.dedup_horizon_days for label in named_tables}
+    horizons["sitelines"] = options.sitelines_horizon_days
     for label in named_tables:  # a series from the start, not only after the first sweep
         metrics.table_expired.labels(table=label)
 
@@ -40,7 +42,7 @@ def register(bundle: Copydesk) -> None:
             keys = list(table.keys())
             removed = 0
             for start in range(0, len(keys), _SWEEP_BATCH):
-                for key in dedup.expired_keys(keys[start : start + _SWEEP_BATCH], today, horizon):
+                for key in dedup.expired_keys(keys[start : start + _SWEEP_BATCH], today, horizons[label]):
                     del table[key]
                     removed += 1
                 await asyncio.sleep(0)

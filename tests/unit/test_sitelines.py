@@ -164,3 +164,55 @@ def test_fingerprint_skips_long_and_letterless_lines():
     assert sitelines.line_fingerprint("x" * 201, 200) is None
     assert sitelines.line_fingerprint("Most read", 200) == sitelines.line_fingerprint("most  READ!", 200)
     assert sitelines.line_fingerprint("Most read", 200) != sitelines.line_fingerprint("Most liked", 200)
+
+
+# --- wired into extraction: the step a worker's `prepare` agent and the offline mode run -------
+
+
+def _page_text(n: int, furniture: str) -> bytes:
+    import orjson
+
+    text = "\n\n".join([body(n)[0], furniture, body(n)[1], f"{body(n + 1)[0]} Story {n}."])
+    return orjson.dumps(
+        {"url": f"https://www.harbour-gazette.example/local/story-{n}", "fetched_at": "2024-05-03T10:00:00Z", "text": text}
+    )
+
+
+def test_the_offline_chain_drops_a_line_the_site_printed_in_three_earlier_articles():
+    import orjson
+
+    from streams.offline import OfflineRun
+    from streams.settings import Settings
+
+    furniture = "Tips for the desk: write to the Harbour Gazette newsroom"
+    run = OfflineRun(Settings.from_env({"COPYDESK_ENTITIES": "off"}))
+    texts = []
+    for n in range(4):
+        result = run.run_one(_page_text(n, furniture), n)
+        assert result.role == "enriched", result.value[:300]
+        texts.append(orjson.loads(result.value)["text"])
+    assert all(furniture in text for text in texts[:3])
+    assert furniture not in texts[3]
+    assert body(3)[0] in texts[3] and body(3)[1] in texts[3]
+    # learnt on the raw partition the articles came from, under that partition's scope
+    assert all(key.startswith("p0/harbour-gazette.example@") for key in run.sitelines)
+
+
+def test_site_lines_off_keeps_every_line():
+    import orjson
+
+    from streams.offline import OfflineRun
+    from streams.settings import Settings
+
+    furniture = "Tips for the desk: write to the Harbour Gazette newsroom"
+    run = OfflineRun(Settings.from_env({"COPYDESK_ENTITIES": "off", "COPYDESK_SITELINES_MIN_ARTICLES": "0"}))
+    results = [run.run_one(_page_text(n, furniture), n) for n in range(4)]
+    assert all(furniture in orjson.loads(r.value)["text"] for r in results)
+    assert run.sitelines == {}
+
+
+def test_the_site_lines_table_changelogs_a_key_on_the_partition_it_names():
+    from streams.tables import PartitionScopedTable
+
+    assert PartitionScopedTable.partition_for_key(None, "p3/rt.com@20000") == 3  # type: ignore[arg-type]
+    assert PartitionScopedTable.partition_for_key(None, "p0/a.example@1") == 0  # type: ignore[arg-type]
