@@ -318,7 +318,9 @@ def dedup_gather_step(
 
 
 def _reply_key(gather_key: str, part: str, day: int) -> str:
-    """The gather table's key of one band partition's reply (`part`: its first band key)."""
+    """The gather table's key of one band partition's reply (`part`: its first band key). What
+    precedes `#` is the input, so that the shell keeps the entry on the input's partition beside
+    the article (`streams.tables.DayKeyedTable.partition_for_key`)."""
     return dedup.state_key(f"{gather_key}#{part}", day)
 
 
