@@ -689,7 +689,7 @@ def bench_scaling(rows: list, out: dict, workdir: Path) -> None:
     # faust keeps a standby copy of every table partition a worker does not own (its default
     # table_standby_replicas=1): each worker then also replays the other's changelogs
     lone = asyncio.run(chain_run("scale 2 workers, no standby", workdir, values, workers=2,
-                                 extra_env={"TABLE_STANDBY_REPLICAS": "0"}))
+                                 extra_env={"COPYDESK_TABLE_STANDBY_REPLICAS": "0"}))
     out["scaling"] = {"one": one, "two": two, "two_no_standby": lone, "ratio": two["articles_per_s"] / one["articles_per_s"],
                       "ratio_no_standby": lone["articles_per_s"] / one["articles_per_s"]}
     rows += [
@@ -701,7 +701,7 @@ def bench_scaling(rows: list, out: dict, workdir: Path) -> None:
         ("4 scaling", "  CPU per input, workers together / broker",
          f"1 worker {one['worker_cpu_ms_per_input']:.1f} / {one['broker_cpu_ms_per_input']:.1f} ms; "
          f"2 workers {two['worker_cpu_ms_per_input']:.1f} / {two['broker_cpu_ms_per_input']:.1f} ms"),
-        ("4 scaling", "2 workers, TABLE_STANDBY_REPLICAS=0 (no standby tables)",
+        ("4 scaling", "2 workers, COPYDESK_TABLE_STANDBY_REPLICAS=0 (no standby tables)",
          f"{lone['articles_per_s']:.1f} articles/s = {out['scaling']['ratio_no_standby']:.2f}x 1 worker; "
          f"CPU per input {lone['worker_cpu_ms_per_input']:.1f} / {lone['broker_cpu_ms_per_input']:.1f} ms"),
     ]

@@ -36,6 +36,10 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Copydesk:
     version = pipeline_version()
     app = faust_fixes.App(
         settings.app_id,
+        # faust would read upper-case variables of its own (BROKER_COMMIT_EVERY, PRODUCER_LINGER,
+        # TABLE_STANDBY_REPLICAS, ...) over these arguments: Settings is the only reader of the
+        # environment, so faust gets none.
+        env={},
         broker=settings.broker_url,
         broker_credentials=_credentials(settings),
         store=settings.store,
@@ -59,6 +63,7 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Copydesk:
         web_bind=settings.web_host,
         web_port=settings.web_port,
         web_in_thread=False,
+        table_standby_replicas=settings.table_standby_replicas,
         version=1,
         TableManager=faust_fixes.SeekBeforeResumeTableManager,
     )

@@ -126,6 +126,9 @@ class Settings:
     #: Longest one step may run on one message before it is a `time_budget_exceeded` dead letter
     #: (0: no limit); see streams/steps.py for how and within which limits it is enforced.
     stage_time_budget_s: float = 10.0
+    #: faust's standby copies of the table partitions a worker does not own (replayed from the
+    #: changelogs so that a takeover is quick); 0 saves CPU per input when workers share cores.
+    table_standby_replicas: int = 1
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
     stage: StageOptions = field(default_factory=StageOptions)
 
@@ -143,6 +146,7 @@ class Settings:
             assume_timezone=env.get("COPYDESK_ASSUME_TIMEZONE", base.stage.assume_timezone),
             lead_max_chars=_int(env, "COPYDESK_LEAD_MAX_CHARS", base.stage.lead_max_chars),
             max_keywords=_int(env, "COPYDESK_MAX_KEYWORDS", base.stage.max_keywords),
+            entities_max_chars=_int(env, "COPYDESK_ENTITIES_MAX_CHARS", base.stage.entities_max_chars),
             entities=_parsed(env, "COPYDESK_ENTITIES", entities_model.recogniser("on"), entities_model.recogniser, "on or off"),
             sitelines_min_articles=_int(env, "COPYDESK_SITELINES_MIN_ARTICLES", base.stage.sitelines_min_articles),
             sitelines_horizon_days=_int(env, "COPYDESK_SITELINES_HORIZON_DAYS", base.stage.sitelines_horizon_days),
@@ -183,6 +187,7 @@ class Settings:
                 env, "COPYDESK_SESSION_TIMEOUT_SECONDS", base.consumer_session_timeout_s
             ),
             stage_time_budget_s=_float(env, "COPYDESK_STAGE_TIME_BUDGET_SECONDS", base.stage_time_budget_s),
+            table_standby_replicas=_int(env, "COPYDESK_TABLE_STANDBY_REPLICAS", base.table_standby_replicas),
             security=security,
             stage=stage,
         )
