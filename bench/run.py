@@ -31,6 +31,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -140,9 +141,10 @@ def distinct_articles(start: int, n: int, tag: str = "") -> list[bytes]:
 # -------------------------------------------------------------------------------- 1. stages
 
 
-def clean_extract(payloads: list[bytes]) -> tuple[float, float, int]:
-    """Seconds in clean_step and extract_step over the payloads, and how many were extracted."""
-    opts = Settings().stage
+def clean_extract(payloads: list[bytes], opts: Any = None) -> tuple[float, float, int]:
+    """Seconds in clean_step and extract_step over the payloads, and how many were extracted.
+    `opts`: the stage options (default: `Settings().stage`, entities off)."""
+    opts = opts or Settings().stage
     t_clean = t_extract = 0.0
     ok = 0
     for offset, payload in enumerate(payloads):
@@ -173,10 +175,10 @@ def offline_chain(payloads: list[bytes]) -> tuple[float, dict[str, float], Count
     per_stage: dict[str, float] = defaultdict(float)
     original = offline_module.run_guarded
 
-    def timed(stage, call, *args):  # noqa: ANN001
+    def timed(stage, call, *args, **kwargs):  # noqa: ANN001
         t0 = time.perf_counter()
         try:
-            return original(stage, call, *args)
+            return original(stage, call, *args, **kwargs)
         finally:
             per_stage[stage] += time.perf_counter() - t0
 
@@ -251,13 +253,31 @@ def bench_stages(rows: list, out: dict) -> None:
         "offline_chain_html_ms_per_stage": {k: 1e3 * v / n_html for k, v in best_chain_html[1].items()},
         "all_rounds_seconds": {"copydesk_html": [sum(x) for x in cd], "bare_trafilatura": bare},
     }
+    # The same, once, with the entity model on (COPYDESK_ENTITIES=on, the workers' default):
+    # spaCy's NER reads up to COPYDESK_ENTITIES_MAX_CHARS of every English article.
+    with_entities = Settings.from_env({"COPYDESK_ENTITIES": "on"}).stage
+    clean_extract(texts[:3], with_entities)  # loads the model outside the timing
+    ce_on = clean_extract([p for p, _ in pages], with_entities)
+    te_on = clean_extract(texts, with_entities)
+    res["entities_on"] = {
+        "copydesk_clean_extract_html_pages_per_s": n_html / sum(ce_on[:2]),
+        "ratio_copydesk_over_bare_trafilatura": (n_html / sum(ce_on[:2])) / (n_html / best_bare),
+        "copydesk_clean_extract_text_articles_per_s": n_text / sum(te_on[:2]),
+        "text_extract_ms_per_article": 1e3 * te_on[1] / n_text,
+    }
     res["cprofile_text_chain"] = cprofile_chain(texts)
     out["stages"] = res
     rows += [
         ("1 stages", "copydesk clean+extract, HTML (fundus)", f"{res['copydesk_clean_extract_html_pages_per_s']:.1f} pages/s"),
         ("1 stages", "bare trafilatura.bare_extraction(with_metadata), same pages", f"{res['bare_trafilatura_pages_per_s']:.1f} pages/s"),
         ("1 stages", "  ratio copydesk / bare trafilatura", f"{res['ratio_copydesk_over_bare_trafilatura']:.2f}x"),
+        ("1 stages", "  with entities on (spaCy NER, the default), HTML",
+         f"{res['entities_on']['copydesk_clean_extract_html_pages_per_s']:.1f} pages/s = "
+         f"{res['entities_on']['ratio_copydesk_over_bare_trafilatura']:.2f}x bare trafilatura"),
         ("1 stages", "copydesk clean+extract, page text", f"{res['copydesk_clean_extract_text_articles_per_s']:.0f} articles/s"),
+        ("1 stages", "  with entities on (spaCy NER, the default), page text",
+         f"{res['entities_on']['copydesk_clean_extract_text_articles_per_s']:.0f} articles/s, "
+         f"extract {res['entities_on']['text_extract_ms_per_article']:.1f} ms/article"),
         ("1 stages", "  clean / extract alone, page text", f"{res['text_clean_articles_per_s']:.0f} / {res['text_extract_articles_per_s']:.0f} articles/s"),
         ("1 stages", "offline chain (OfflineRun), page text", f"{res['offline_chain_text_articles_per_s']:.0f} articles/s"),
         ("1 stages", "  ms/article by stage, page text",
