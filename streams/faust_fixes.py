@@ -1,6 +1,7 @@
-"""Two fixes to faust-streaming 0.15.3 (pinned below 0.16) that together lost an input after a
-recovery from the changelogs (issue 6). Hand-written because no faust release has them; drop
-this module when one does.
+"""Fixes to faust-streaming 0.15.3 (pinned below 0.16), all for issue 6. Hand-written because no
+faust release has them; drop this module when one does.
+
+A. Two fixes that together lost an input after a recovery from the changelogs.
 
 What happened (a worker whose local state was deleted, traced with per-offset logs; the lost
 input was the last band answer on `.gather` partition 0, offset 50, committed offset 43):
@@ -31,14 +32,52 @@ set (`AIOKafkaConsumerThread._fetch_records`), aiokafka's `Fetcher.fetched_recor
 again while it waits for data and takes an empty set as "every partition", and the set is empty
 exactly during that seek (changelogs done, stream partitions still paused): a fetch in flight would
 drain the paused stream partitions, and faust drops records of partitions that are not active.
+
+B. exactly_once: each output in the transaction that commits its input's offset.
+
+Kafka's exactly-once needs a record sent while processing an input and that input's offset commit
+in one transaction. faust keeps one transactional producer per partition number
+(`{app id}-{topic group}-{partition}`) and commits a source partition's offsets through the
+producer of that partition (`TransactionManager.commit`, faust/transport/consumer.py), but
+`TransactionManager.send` picks the producer by the *destination* partition, which it asks of
+its consumer's metadata (`Consumer.key_partition`, faust/transport/drivers/aiokafka.py). A topic
+the worker does not consume (enriched, duplicates, dead-letter) is not in that metadata, so the
+partition is None and faust sends with its plain producer, outside any transaction
+(faust-streaming issues 177 and 517: duplicates despite exactly_once). And an output to a consumed
+topic joined the transaction of its destination partition, not of its input's.
+
+`SourceTransactionManager.send` sends a record produced while an event is processed through the
+producer of that event's partition (faust's `current_event`, set for the agent's task by the stream
+iterator); sends outside an event (the table changelogs, sent from the producer buffer with the
+partition of the event that wrote them) keep faust's rule.
+
+That alone leaves a race: faust commits from its own task every `broker_commit_interval`, while
+agents run. An input whose output is already in its transaction but which is not yet acked would
+see the transaction commit with its output and without its offset: a repeat after a crash. So a
+commit (`ExactlyOnceConsumer.force_commit`) first stops inputs from starting to send, waits a
+little for the inputs that already sent to be acked, flushes the producer buffer (table changelog
+records of acked inputs join their transaction), and leaves out the partitions whose transaction
+still holds an unacked input's output: they commit next time.
+
+On a stop, faust 0.15.3 ends the transactions twice: `App._stop_consumer` waits for the streams,
+whose `Consumer.wait_empty` ends with `commit_and_end_transactions`, and `Consumer.on_stop` does
+it again, with the agents still running in between. The second commit's
+`send_offsets_to_transaction` raised `IllegalOperation: Not in the middle of a transaction` (exit
+code 1), and an agent's send after the first one `Can't send messages while not in transaction`. Here, once a transaction has ended, no input starts sending until faust begins
+the transactions again (`_start_transactions`, after a rebalance), and an ended transaction's
+partitions are left out of later commits: their inputs are read again by the next owner.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Optional, Set, cast
+import time
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Iterable, Mapping, Optional, Set, cast
 
 import faust
+from faust.streams import current_event
+from faust.transport.consumer import TransactionManager
 from faust.tables.manager import TableManager
 from faust.tables.recovery import Recovery
 from faust.transport.drivers import aiokafka as faust_aiokafka
@@ -55,8 +94,123 @@ class SnapshotFetchConsumer(faust_aiokafka.Consumer):
         return await super()._getmany(snapshot, timeout)
 
 
+class SourceTransactionManager(TransactionManager):
+    #: How long a commit waits for the inputs that already sent to be acked; those still unacked
+    #: then keep their partition's transaction open until the next commit (never a wrong commit).
+    drain_timeout_s = 5.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # id(message) -> (message, transactional id, task that processes it): inputs that sent.
+        self._sending: dict[int, tuple[Any, str, Optional[asyncio.Task]]] = {}
+        self._ended: Set[str] = set()
+        self._may_send = asyncio.Event()
+        self._may_send.set()
+
+    def transactional_id_for(self, tp: TP) -> str:
+        return f"{self.app.conf.id}-{self.app.assignor.group_for_topic(tp.topic)}-{tp.partition}"
+
+    async def send(
+        self,
+        topic: str,
+        key: Optional[bytes],
+        value: Optional[bytes],
+        partition: Optional[int],
+        timestamp: Optional[float],
+        headers: Any,
+        *,
+        transactional_id: Optional[str] = None,
+    ) -> Any:
+        event = current_event()
+        if event is None or topic in self.app.tables.changelog_topics:
+            return await super().send(topic, key, value, partition, timestamp, headers)
+        message = event.message
+        tid = self.transactional_id_for(message.tp)
+        if id(message) not in self._sending:
+            await self._may_send.wait()
+            self._sending[id(message)] = (message, tid, asyncio.current_task())
+        known = self.consumer.key_partition(topic, key, partition)
+        return await self.producer.send(
+            topic,
+            key,
+            value,
+            partition if known is None else known,
+            timestamp,
+            headers,
+            transactional_id=tid,
+        )
+
+    def _unacked(self) -> list[tuple[Any, str, Optional[asyncio.Task]]]:
+        """Inputs that sent and are not acked. One whose agent was cancelled stays: its partial
+        output is in its transaction, which must then never commit (the next owner aborts it)."""
+        for key, (message, _, _) in list(self._sending.items()):
+            if message.acked:
+                del self._sending[key]
+        return list(self._sending.values())
+
+    def _still_processing(self) -> bool:
+        return any(task is None or not task.done() for _, _, task in self._unacked())
+
+    @asynccontextmanager
+    async def between_inputs(self, end: bool) -> AsyncIterator[None]:
+        """No input starts sending meanwhile; those that already sent get a moment to be acked."""
+        self._may_send.clear()
+        try:
+            deadline = time.monotonic() + self.drain_timeout_s
+            while self._still_processing() and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            buffer = self.app.producer.buffer
+            if buffer.size:
+                await buffer.flush()
+            yield
+        finally:
+            if not end and not self._ended:
+                self._may_send.set()
+
+    def committable(self, offsets: Mapping[TP, int]) -> dict[TP, int]:
+        """The offsets whose transaction holds no unacked input's output and has not ended."""
+        held = {tid for _, tid, _ in self._unacked()} | self._ended
+        return {tp: offset for tp, offset in offsets.items() if self.transactional_id_for(tp) not in held}
+
+    async def commit(self, offsets: Mapping[TP, int], start_new_transaction: bool = True) -> bool:
+        committed = await super().commit(offsets, start_new_transaction=start_new_transaction)
+        if not start_new_transaction:
+            self._ended |= {self.transactional_id_for(tp) for tp in offsets}
+        return committed
+
+    async def _stop_transactions(self, tids: Iterable[str]) -> None:
+        tids = list(tids)
+        await super()._stop_transactions(tids)
+        self._ended -= set(tids)
+        self._sending = {k: v for k, v in self._sending.items() if v[1] not in tids}
+
+    async def _start_transactions(self, tids: Iterable[str]) -> None:
+        tids = list(tids)
+        await super()._start_transactions(tids)
+        self._ended -= set(tids)
+        if not self._ended:
+            self._may_send.set()
+
+
+class ExactlyOnceConsumer(SnapshotFetchConsumer):
+    async def force_commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
+        if not self.in_transaction:
+            return await super().force_commit(topics, start_new_transaction=start_new_transaction)
+        transactions = cast(SourceTransactionManager, self.transactions)
+        async with transactions.between_inputs(end=not start_new_transaction):
+            return await super().force_commit(topics, start_new_transaction=start_new_transaction)
+
+    async def _commit_offsets(self, offsets: Mapping[TP, int], start_new_transaction: bool = True) -> bool:
+        if self.in_transaction:
+            offsets = cast(SourceTransactionManager, self.transactions).committable(offsets)
+            if not offsets:
+                return False
+        return await super()._commit_offsets(offsets, start_new_transaction=start_new_transaction)
+
+
 class SnapshotFetchTransport(faust_aiokafka.Transport):
-    Consumer = SnapshotFetchConsumer
+    Consumer = ExactlyOnceConsumer
+    TransactionManager = SourceTransactionManager
 
 
 class SeekBeforeResumeRecovery(Recovery):
@@ -106,7 +260,7 @@ class SeekBeforeResumeTableManager(TableManager):
 
 
 class App(faust.App):
-    """faust.App with both fixes; `create_app` builds this one."""
+    """faust.App with these fixes; `create_app` builds this one."""
 
     def _new_transport(self) -> Any:
         return SnapshotFetchTransport(self.conf.broker_consumer, self)

@@ -142,35 +142,22 @@ def test_every_input_has_an_outcome_and_repeats_agree(run: Run):
     assert not run.outputs["duplicates"]
 
 
-# KNOWN FAILURES of faust-streaming 0.15.3's exactly_once (see README, "Delivery guarantees").
-# Outputs to topics the worker does not consume itself (enriched, duplicates, dead-letter) are
-# sent without a transaction: faust picks the transactional producer by the destination's
-# partition in the worker's consumer metadata, which has no such topics, and falls back to its
-# plain producer (the offsets are always committed in transactions). Measured in two runs of
-# this module: 0 transaction markers on the output topics, 13-30 on each internal one (whose
-# records are never repeated); 15 and 10 inputs of 240 repeated after a SIGTERM, 19 and 25
-# after a SIGKILL, always with identical outcomes, none lost.
-OUTPUTS_NOT_TRANSACTIONAL = pytest.mark.xfail(
-    strict=False,
-    reason="faust-streaming 0.15.3 sends to topics it does not consume outside its transactions: "
-    "the final outcomes are at-least-once even in exactly_once mode",
-)
-# On SIGTERM the worker's last commit fails ("Not in the middle of a transaction" /
-# "Can't send messages while not in transaction" in faust's transaction manager) and it exits 1.
-SIGTERM_CRASHES = pytest.mark.xfail(
-    strict=False,
-    reason="faust-streaming 0.15.3 exactly_once: the commit on shutdown raises IllegalOperation, exit code 1",
-)
+# Both held only with streams/faust_fixes.py's `SourceTransactionManager` (issue 6): faust-streaming
+# 0.15.3 alone sends the outcomes outside its transactions (0 transaction markers on the output
+# topics, 10 to 25 of 240 inputs repeated) and exits 1 on SIGTERM (`IllegalOperation`).
+def test_every_topic_written_by_the_worker_is_written_in_transactions(run: Run):
+    t = run.settings.topics
+    for name in [*t.internal(), *t.outputs().values()]:
+        markers, offsets = run.markers[name]
+        assert offsets == 0 or markers > 0, f"{name}: {offsets} offsets, no transaction marker"
 
 
-@SIGTERM_CRASHES
 def test_a_sigterm_stops_the_worker_with_exit_code_0(run: Run):
     if run.signal is not signal.SIGTERM:
         pytest.skip("a SIGKILL has no exit code of its own")
     assert run.exit_code == 0
 
 
-@OUTPUTS_NOT_TRANSACTIONAL
 def test_no_input_has_more_than_one_committed_outcome(run: Run):
     repeated = {k: n for k, n in run.outcomes_per_input().items() if n > 1}
     assert not repeated, f"{len(repeated)} inputs with more than one committed outcome: {sorted(repeated)[:10]}"
