@@ -73,7 +73,7 @@ def register(bundle: Copydesk) -> None:
         for tp in tps:
             done = committed.get(tp) or 0
             metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(
-                max(0, highwaters.get(tp, 0) - done)
+                max(0, (highwaters.get(tp) or 0) - done)  # None before its first fetch
             )
 
     @app.on_partitions_assigned.connect
