@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-unit test-integration test-faults quality demo demo-stop broker broker-stop tools clean
+.PHONY: venv test test-unit test-integration test-faults test-faults-short quality demo demo-stop broker broker-stop tools clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test-integration: venv
 # prints a line "FAULTS <test>: ..." with its figures. Minutes, not seconds: not part of `make test`.
 test-faults: venv
 	env -u KAFKA_BOOTSTRAP_SERVERS $(PY) -m pytest -q -s -p no:cacheprovider tests/faults
+
+# The shorter version CI runs after `make test` (about 70 s): three kill -9 rounds over 300 messages.
+test-faults-short: venv
+	env -u KAFKA_BOOTSTRAP_SERVERS COPYDESK_FAULT_ROUNDS=3 COPYDESK_FAULT_MESSAGES=300 \
+		$(PY) -m pytest -q -s -p no:cacheprovider tests/faults -k kill_9
 
 # Extraction quality on the annotated pages, beside bare trafilatura (see bench/quality.py).
 quality: venv
