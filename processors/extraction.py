@@ -22,6 +22,8 @@ Entities come from the model the shell passes in (`processors.entities`), quotes
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import re
 import unicodedata
 from collections import defaultdict
@@ -45,6 +47,7 @@ __all__ = [
     "detect_language",
     "extract",
     "extract_keywords",
+    "identify",
     "make_lead",
     "normalize_url",
     "site_of",
@@ -374,18 +377,33 @@ def _unique(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(result)
 
 
-def extract(cleaned: CleanedArticle, options: StageOptions) -> ExtractedArticle:
-    """The fields of an enriched record, from a cleaned article and its page hints."""
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who an article is: its canonical URL, its site (registered domain) and its id."""
+
+    canonical_url: str
+    site: str
+    id: str
+
+
+def identify(cleaned: CleanedArticle) -> Identity:
+    canonical = canonical_url(cleaned.url, cleaned.hints.canonical_url)
+    return Identity(canonical, site_of(canonical), article_id(canonical))
+
+
+def extract(cleaned: CleanedArticle, options: StageOptions, identity: Identity | None = None) -> ExtractedArticle:
+    """The fields of an enriched record, from a cleaned article and its page hints; `identity`
+    is `identify(cleaned)` when the caller has it already."""
     hints = cleaned.hints
-    canonical = canonical_url(cleaned.url, hints.canonical_url)
-    site = site_of(canonical)
+    identity = identity or identify(cleaned)
+    canonical, site = identity.canonical_url, identity.site
     paragraphs = tuple(p for p in map(_normal_paragraph, cleaned.paragraphs) if p)
     text = "\n\n".join(paragraphs)
     title = clean_title(hints.title or cleaned.crawler_title, hints.site_name, site)
     language = detect_language(text, hints.language)
     entities = find_entities(title, paragraphs, language, options.entities, options.entities_max_chars)
     return ExtractedArticle(
-        id=article_id(canonical),
+        id=identity.id,
         url=cleaned.url,
         canonical_url=canonical,
         site=site,

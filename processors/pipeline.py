@@ -30,7 +30,7 @@ import orjson
 from processors import dedup, neardup, sitelines
 from processors.cleaning import clean
 from processors.errors import StageError
-from processors.extraction import article_id, canonical_url, extract, site_of
+from processors.extraction import Identity, extract, identify
 from processors.intake import decode_raw
 from processors.options import StageOptions
 from processors.records import article_record, dead_letter_record, url_hint
@@ -107,9 +107,10 @@ def extract_step(value: bytes, options: StageOptions, clock: Clock, site_lines: 
     message = loads_cleaned(value)
     cleaned, writes = message.article, {}
     try:
+        identity = identify(cleaned)
         if site_lines is not None:
-            cleaned, writes = drop_site_lines(cleaned, message.source, site_lines, options)
-        article = extract(cleaned, options)
+            cleaned, writes = drop_site_lines(cleaned, identity, message.source, site_lines, options)
+        article = extract(cleaned, options, identity)
     except StageError as exc:
         return dead_letter(exc, "extraction", message.source, message.payload, clock, message.article.url)
     out = Extracted(message.source, message.payload, article)
@@ -131,17 +132,16 @@ def site_lines_scope(site: str, partition: int) -> str:
 
 
 def drop_site_lines(
-    cleaned: CleanedArticle, source: SourceRef, lookup: Lookup, options: StageOptions
+    cleaned: CleanedArticle, identity: Identity, source: SourceRef, lookup: Lookup, options: StageOptions
 ) -> tuple[CleanedArticle, Mapping[str, Mapping[str, Any] | None]]:
     """`cleaned` without the lines its site has repeated in other articles, and the writes that
     record this article's lines (see `processors.sitelines`)."""
     if options.sitelines_min_articles <= 0:
         return cleaned, {}
-    canonical = canonical_url(cleaned.url, cleaned.hints.canonical_url)
     check = sitelines.check_lines(
-        site_lines_scope(site_of(canonical), source.partition),
+        site_lines_scope(identity.site, source.partition),
         cleaned.paragraphs,
-        article_id(canonical),
+        identity.id,
         dedup.day_of(cleaned.fetched_at),
         lookup,
         options,
