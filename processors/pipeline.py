@@ -9,12 +9,14 @@ the tables and the topics.
 Dedup steps read state through `lookup` (a read-only view of the step's table) and return the
 writes to apply (a value of None deletes the key); they never keep state of their own.
 
-Near-duplicates are a scatter-gather (see `processors.neardup`): the content step sends the
-article and its MinHash sketch (the signature's low bytes, all that the later steps use: 172
-characters instead of 128 integers of up to 20 digits) to the gather partition of its input (`gather_key`, the input's coordinates) and its
-band keys, grouped by the partition that owns them, to the band step; each band step replies to
-the gather step, which publishes the verdict once every band has answered. A gather step that
-is still waiting emits nothing (role "none").
+Near-duplicates are a relay (see `processors.neardup`): the content step groups the article's
+band keys by the partition that owns them and sends the article, its MinHash sketch (the
+signature's low bytes, all that the later steps use) and that route to the first partition; each
+band step checks its own band keys, adds their replies and sends the whole on to the next
+partition of the route; the last one decides and publishes the verdict. An earlier design
+scattered the probes and gathered the replies on the input's partition: that cost five more
+messages and about eight more table writes per article, for latency the relay's few extra
+sequential hops do not need (bench/README.md, issue 7).
 
 Cleaning hands its result on to extraction in the same agent (role `HANDED_ON`, no topic): the
 two are stateless and keyed alike, so a hop between them would buy nothing.
@@ -35,13 +37,12 @@ from processors.intake import decode_raw
 from processors.options import StageOptions
 from processors.records import article_record, dead_letter_record, url_hint
 from schemas.internal import (
-    BandProbe,
+    BandRelay,
+    BandStop,
     Cleaned,
     ContentProbe,
     Extracted,
     dumps,
-    gather_pending,
-    gather_replies,
     loads_cleaned,
     loads_extracted,
     loads_probe,
@@ -50,8 +51,8 @@ from schemas.models import CleanedArticle, DedupVerdict, ExtractedArticle, Sourc
 
 #: Where a step's result goes: a topic's role, `HANDED_ON` to the next step in the same agent
 #: (cleaning's result, to extraction), or nowhere ("none").
-Role = Literal["cleaned", "extracted", "content", "bands", "gather", "enriched", "duplicates", "dead_letter", "none"]
-Stage = Literal["cleaning", "extraction", "dedup_url", "dedup_content", "dedup_bands", "dedup_gather"]
+Role = Literal["cleaned", "extracted", "content", "bands", "enriched", "duplicates", "dead_letter", "none"]
+Stage = Literal["cleaning", "extraction", "dedup_url", "dedup_content", "dedup_bands"]
 Lookup = Callable[[str], Mapping[str, Any] | None]
 #: The partition that owns a band key on the bands topic (Kafka's default partitioner).
 BandPartition = Callable[[str], int]
@@ -82,6 +83,8 @@ class StepResult:
     source: SourceRef | None = None
     fetched_at: str | None = None
     more: tuple[Emission, ...] = ()
+    #: The partition to send the result to (a band relay's next stop); None: by its key.
+    partition: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,110 +221,76 @@ def dedup_content_step(
         sketch = neardup.sketch(sig)
     except StageError as exc:
         return dead_letter(exc, "dedup_content", probe.source, probe.payload, clock, article.url)
-    gather_key = _source_id(probe.source)
     by_partition: dict[int, list[str]] = {}
     for band_key in neardup.band_keys(sig):
         by_partition.setdefault(band_partition(band_key), []).append(band_key)
-    scatter = tuple(
-        Emission(
-            "bands",
-            keys[0].encode(),
-            BandProbe(gather_key, article.id, article.fetched_at, sketch, tuple(keys), probe.source).to_bytes(),
-            partition,
-        )
-        for partition, keys in sorted(by_partition.items())
-    )
-    pending = gather_pending(probe, check.verdict, sketch, [keys[0] for _, keys in sorted(by_partition.items())])
+    route = tuple(BandStop(partition, tuple(keys)) for partition, keys in sorted(by_partition.items()))
+    relay = BandRelay(probe.source, probe.payload, article.to_dict(), check.verdict, sketch, route)
     return StepResult(
         "dedup_content",
-        "gather",
-        gather_key.encode(),
-        pending,
+        "bands",
+        route[0].band_keys[0].encode(),
+        relay.to_bytes(),
         check.writes,
         url=article.url,
         source=probe.source,
-        more=scatter,
+        partition=route[0].partition,
     )
 
 
-def dedup_bands_step(value: bytes, lookup: Lookup, options: StageOptions, clock: Clock) -> StepResult:
-    """Check each band key of the probe against its stored entries; reply to the gather step."""
-    probe = BandProbe.from_bytes(value)
-    source = _source_id(probe.source)
-    sig = neardup.from_sketch(probe.sketch)
-    try:
-        day = dedup.day_of(probe.fetched_at)
-        writes: dict[str, Mapping[str, Any]] = {}
-        replies = []
-        for band_key in probe.band_keys:
-            found = {k: lookup(k) for k in neardup.lookup_keys(band_key, day, options.dedup_horizon_days)}
-            check = neardup.check_band(probe.article_id, probe.fetched_at, band_key, sig, found, source)
-            writes.update(check.writes)
-            replies.append(neardup.BandReply(band_key, check.candidates).to_dict())
-    except StageError as exc:
-        return dead_letter(exc, "dedup_bands", probe.source, None, clock, None)
-    reply = gather_replies(probe.band_keys[0], replies, probe.source, probe.fetched_at)
-    return StepResult("dedup_bands", "gather", probe.gather_key.encode(), reply, writes, source=probe.source)
-
-
-def dedup_gather_step(
+def dedup_bands_step(
     value: bytes, lookup: Lookup, options: StageOptions, clock: Clock, pipeline_version: str
 ) -> StepResult:
-    """Collect the article and its band replies; decide once all bands have answered.
-
-    The article and each partition's reply are stored under keys of their own (`gather_keys`),
-    each written once: one entry rewritten with every reply cost about 4 times the article's
-    bytes in changelog writes (bench/README.md). A part that completes the gather is not stored
-    at all, and the stored ones are deleted with the verdict."""
-    part = orjson.loads(value)
-    source = SourceRef.from_dict(part["source"])
-    gather_key = _source_id(source)
-    fetched_at = part["article"]["fetched_at"] if part["kind"] == "pending" else part["fetched_at"]
-    day = dedup.day_of(fetched_at)
-    article_key = dedup.state_key(gather_key, day)
-    if part["kind"] == "pending":
-        pending = {k: part[k] for k in ("payload", "article", "candidate", "sketch", "parts")}
-        arrived = {article_key: pending}
-    else:
-        arrived = {_reply_key(gather_key, part["part"], day): {"replies": part["replies"]}}
-        pending = lookup(article_key)
-    if pending is None:
-        return StepResult("dedup_gather", "none", None, b"", arrived, source=source)
-    reply_keys = [_reply_key(gather_key, p, day) for p in pending["parts"]]
-    stored = [arrived.get(k) or lookup(k) for k in reply_keys]
-    if any(entry is None for entry in stored):
-        return StepResult("dedup_gather", "none", None, b"", arrived, source=source)
-    article = ExtractedArticle.from_dict(pending["article"])
-    payload = pending["payload"].encode("utf-8")
-    done = {k: None for k in (article_key, *reply_keys) if k not in arrived}
+    """Check the band keys of the relay's current stop against their stored entries; send the
+    relay on to its next stop with their replies, or, at the last stop, decide and publish."""
+    relay = BandRelay.from_bytes(value)
+    here, rest = relay.route[0], relay.route[1:]
+    article_id, fetched_at = relay.article["id"], relay.article["fetched_at"]
+    url = relay.article.get("url")
+    source = _source_id(relay.source)
+    sig = neardup.from_sketch(relay.sketch)
     try:
+        day = dedup.day_of(fetched_at)
+        writes: dict[str, Mapping[str, Any]] = {}
+        replies = list(relay.replies)
+        for band_key in here.band_keys:
+            found = {k: lookup(k) for k in neardup.lookup_keys(band_key, day, options.dedup_horizon_days)}
+            check = neardup.check_band(article_id, fetched_at, band_key, sig, found, source)
+            writes.update(check.writes)
+            replies.append(neardup.BandReply(band_key, check.candidates).to_dict())
+        if rest:
+            onward = replace(relay, route=rest, replies=tuple(replies))
+            return StepResult(
+                "dedup_bands",
+                "bands",
+                rest[0].band_keys[0].encode(),
+                onward.to_bytes(),
+                writes,
+                url=url,
+                source=relay.source,
+                partition=rest[0].partition,
+            )
+        article = ExtractedArticle.from_dict(relay.article)
         verdict = neardup.decide(
             article.id,
-            neardup.from_sketch(pending["sketch"]),
-            [neardup.BandReply.from_dict(r) for entry in stored for r in entry["replies"]],
-            DedupVerdict.from_dict(pending["candidate"]),
+            sig,
+            [neardup.BandReply.from_dict(r) for r in replies],
+            relay.candidate,
             threshold=options.near_duplicate_threshold,
         )
     except (StageError, ValueError) as exc:
-        return dead_letter(exc, "dedup_gather", source, payload, clock, article.url)
+        return dead_letter(exc, "dedup_bands", relay.source, relay.payload, clock, url)
     return _published(
-        "dedup_gather",
+        "dedup_bands",
         article,
         verdict,
-        source,
+        relay.source,
         clock,
         pipeline_version,
-        done,
-        payload,
+        writes,
+        relay.payload,
         options.max_record_bytes,
     )
-
-
-def _reply_key(gather_key: str, part: str, day: int) -> str:
-    """The gather table's key of one band partition's reply (`part`: its first band key). What
-    precedes `#` is the input, so that the shell keeps the entry on the input's partition beside
-    the article (`streams.tables.DayKeyedTable.partition_for_key`)."""
-    return dedup.state_key(f"{gather_key}#{part}", day)
 
 
 def dead_letter(

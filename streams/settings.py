@@ -43,14 +43,12 @@ class Topics:
     extracted: str
     content: str
     bands: str
-    gather: str
     enriched: str
     duplicates: str
     dead_letter: str
     url_table: str
     content_table: str
     band_table: str
-    gather_table: str
     sitelines_table: str
 
     @classmethod
@@ -60,14 +58,12 @@ class Topics:
             "extracted": f"{prefix}.extracted",
             "content": f"{prefix}.by-content",
             "bands": f"{prefix}.by-band",
-            "gather": f"{prefix}.gather",
             "enriched": f"{prefix}.enriched",
             "duplicates": f"{prefix}.duplicates",
             "dead_letter": f"{prefix}.dead-letter",
             "url_table": f"{prefix}.dedup-urls",
             "content_table": f"{prefix}.dedup-contents",
             "band_table": f"{prefix}.dedup-bands",
-            "gather_table": f"{prefix}.dedup-gather",
             "sitelines_table": f"{prefix}.site-lines",
         }
         names.update({k: v for k, v in overrides.items() if v})
@@ -75,10 +71,10 @@ class Topics:
 
     def internal(self) -> list[str]:
         """The topics between the agents."""
-        return [self.extracted, self.content, self.bands, self.gather]
+        return [self.extracted, self.content, self.bands]
 
     def tables(self) -> list[str]:
-        return [self.url_table, self.content_table, self.band_table, self.gather_table, self.sitelines_table]
+        return [self.url_table, self.content_table, self.band_table, self.sitelines_table]
 
     @staticmethod
     def changelog(table: str) -> str:
