@@ -198,13 +198,16 @@ def _strip_site_suffix(title: str, names: frozenset[str], label: str) -> str:
 
 # --- language, text, lead, words ---------------------------------------------------------------
 
-_LANGUAGE_SAMPLE_CHARS = 2000
+#: py3langid's cost grows with the text; on the 258 pages of the dev set (40 countries) its
+#: answer on the first 600, 800, 1,000 or 1,200 characters equals its answer on 2,000 for every
+#: page, at 0.53 ms instead of 0.86 for 1,000 (issue 7).
+_LANGUAGE_SAMPLE_CHARS = 1000
 _LANGUAGE_MIN_CHARS = 20
 _LANG_CODE = re.compile(r"^([a-z]{2})(?:[-_].*)?$", re.IGNORECASE)
 
 
 def detect_language(text: str, hint: str | None = None) -> str | None:
-    """ISO 639-1 code of the text's language (py3langid on its first 2,000 characters); when the
+    """ISO 639-1 code of the text's language (py3langid on its first 1,000 characters); when the
     text is too short to tell, or py3langid's answer has no two-letter code (its model also
     names languages such as "bcl" or "zxx", no linguistic content), the page's own
     declaration, else None."""

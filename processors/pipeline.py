@@ -25,7 +25,7 @@ two are stateless and keyed alike, so a hop between them would buy nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping, Sequence
 
 import orjson
 
@@ -54,6 +54,8 @@ from schemas.models import CleanedArticle, DedupVerdict, ExtractedArticle, Sourc
 Role = Literal["cleaned", "extracted", "content", "bands", "enriched", "duplicates", "dead_letter", "none"]
 Stage = Literal["cleaning", "extraction", "dedup_url", "dedup_content", "dedup_bands"]
 Lookup = Callable[[str], Mapping[str, Any] | None]
+#: Many keys read at once (None where absent), in their order: a band stop reads about 75.
+LookupMany = Callable[[Sequence[str]], Sequence[Mapping[str, Any] | None]]
 #: The partition that owns a band key on the bands topic (Kafka's default partitioner).
 BandPartition = Callable[[str], int]
 HANDED_ON: Role = "cleaned"
@@ -239,7 +241,7 @@ def dedup_content_step(
 
 
 def dedup_bands_step(
-    value: bytes, lookup: Lookup, options: StageOptions, clock: Clock, pipeline_version: str
+    value: bytes, lookup: LookupMany, options: StageOptions, clock: Clock, pipeline_version: str
 ) -> StepResult:
     """Check the band keys of the relay's current stop against their stored entries; send the
     relay on to its next stop with their replies, or, at the last stop, decide and publish."""
@@ -253,8 +255,10 @@ def dedup_bands_step(
         day = dedup.day_of(fetched_at)
         writes: dict[str, Mapping[str, Any]] = {}
         replies = list(relay.replies)
-        for band_key in here.band_keys:
-            found = {k: lookup(k) for k in neardup.lookup_keys(band_key, day, options.dedup_horizon_days)}
+        keys = {band_key: neardup.lookup_keys(band_key, day, options.dedup_horizon_days) for band_key in here.band_keys}
+        values = iter(lookup([k for band_keys in keys.values() for k in band_keys]))
+        for band_key, band_keys in keys.items():
+            found = {k: next(values) for k in band_keys}
             check = neardup.check_band(article_id, fetched_at, band_key, sig, found, source)
             writes.update(check.writes)
             replies.append(neardup.BandReply(band_key, check.candidates).to_dict())

@@ -67,7 +67,7 @@ class OfflineRun:
             value = result.value
             result = guarded(
                 "dedup_bands",
-                lambda: pipeline.dedup_bands_step(value, self.bands.get, opts, now, version),
+                lambda: pipeline.dedup_bands_step(value, lambda keys: [self.bands.get(k) for k in keys], opts, now, version),
                 value,
                 here,
                 now,

@@ -26,11 +26,12 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import faust
 from aiokafka.partitioner import DefaultPartitioner
 from faust.stores import rocksdb as faust_rocksdb
+from faust.streams import current_event
 from yarl import URL
 
 from streams.settings import Settings
@@ -114,6 +115,23 @@ class DayKeyedTable(faust.Table):
             loop=self.loop,
             options=self.options,
         )
+
+    def get_many(self, keys: Sequence[str]) -> list[Any]:
+        """The values of `keys` (None where absent) as `get` reads them, in one RocksDB multi-get.
+
+        A step reads many keys at once (a band relay stop: 15 days of each of its band keys,
+        about 75): faust's `get` costs a dozen Python calls per key (sensors, `__contains__` then
+        `__getitem__`, a KeyError for each absent key), about 9% of a worker's CPU. This reads
+        what faust's RocksDB store reads while an event is processed, the event's partition's
+        database, with the store's own key and value codecs; any other store, or a call outside
+        an event, goes through `get`."""
+        store = self.data
+        event = current_event()
+        if event is None or not isinstance(store, faust_rocksdb.Store) or not store.use_rocksdict:
+            return [self.get(key) for key in keys]
+        db = store._db_for_partition(event.message.partition)
+        found = db.get([store._encode_key(key) for key in keys])
+        return [None if value is None else store._decode_value(value) for value in found]
 
     def partition_for_key(self, key: str) -> int:
         # faust's RocksDB store reads and writes the consumed event's partition, so an entry's

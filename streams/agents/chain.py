@@ -199,6 +199,6 @@ def register(bundle: Copydesk) -> None:
     chained(
         topics.bands,
         "dedup-bands",
-        [("dedup_bands", lambda v, _, now: pipeline.dedup_bands_step(v, bands.get, options, now, version))],
+        [("dedup_bands", lambda v, _, now: pipeline.dedup_bands_step(v, bands.get_many, options, now, version))],
         bands,
     )

@@ -72,7 +72,7 @@ async def run_chain(b: FakeBundle, payload: bytes, offset: int, tables: dict[str
             lambda v: pipeline.dedup_content_step(v, tables["contents"].get, opts, now, "t", lambda key: 0),
             "contents",
         ),
-        "bands": ("dedup_bands", lambda v: pipeline.dedup_bands_step(v, tables["bands"].get, opts, now, "t"), "bands"),
+        "bands": ("dedup_bands", lambda v: pipeline.dedup_bands_step(v, lambda keys: [tables["bands"].get(k) for k in keys], opts, now, "t"), "bands"),
     }
     result = router.run_steps(prepare, here, payload)
     await router.emit(result, here)
@@ -199,7 +199,7 @@ async def test_the_band_relay_visits_each_partition_once_in_order_and_only_the_l
         assert {partition_of(k, 4) for k in relay["route"][0]["band_keys"]} == {partition}
         before = set(bands)
         here = SourceRef("t.by-band", partition, stops, None)
-        result = router.run("dedup_bands", here, value, lambda now: pipeline.dedup_bands_step(value, bands.get, opts, now, "t"))
+        result = router.run("dedup_bands", here, value, lambda now: pipeline.dedup_bands_step(value, lambda keys: [bands.get(k) for k in keys], opts, now, "t"))
         await router.emit(result, here, bands)
         assert {k.rpartition("@")[0] for k in set(bands) - before} == set(relay["route"][0]["band_keys"])
         assert len(relay["replies"]) == sum(len(s["band_keys"]) for s in orjson.loads(first.value)["route"][: stops - 1])
@@ -215,7 +215,7 @@ async def test_a_relay_that_cannot_be_decided_is_a_dead_letter_with_the_original
     message = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
     relay = orjson.loads(relay_start(opts, {"urls": {}, "contents": {}}, message, 7).value)
     relay["route"] = [{"partition": 0, "band_keys": relay["route"][0]["band_keys"]}]  # the other stops lost
-    result = pipeline.dedup_bands_step(orjson.dumps(relay), {}.get, opts, clock(), "t")
+    result = pipeline.dedup_bands_step(orjson.dumps(relay), lambda keys: [None] * len(keys), opts, clock(), "t")
     record = orjson.loads(result.value)
     assert result.role == "dead_letter" and record["error"]["stage"] == "dedup_bands"
     assert "no reply for bands" in record["error"]["message"]
