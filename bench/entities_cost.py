@@ -92,7 +92,7 @@ def clean_extract_seconds(payloads: list[bytes], options: StageOptions) -> float
         now = clock()
         result = pipeline.clean_step(payload, SourceRef("raw", 0, offset, None), options, now)
         if result.role == "cleaned":
-            pipeline.extract_step(result.value, options, now)
+            pipeline.extract_step(result.handed, options, now)
     return time.perf_counter() - t0
 
 

@@ -155,7 +155,7 @@ def clean_extract(payloads: list[bytes], opts: Any = None) -> tuple[float, float
         t1 = time.perf_counter()
         t_clean += t1 - t0
         if result.role == "cleaned":
-            extracted = pipeline.extract_step(result.value, opts, now)
+            extracted = pipeline.extract_step(result.handed, opts, now)
             t_extract += time.perf_counter() - t1
             ok += extracted.role == "extracted"
     return t_clean, t_extract, ok

@@ -7,6 +7,11 @@ Two inputs, two paths:
   description). The page is parsed once (`trafilatura.load_html`) and that tree is handed to
   `bare_extraction`, which copies it before pruning; the `<html lang>` hint is read off the same
   tree, and the recall-oriented second attempt, when the first finds no body, reuses it too.
+  Intake's two checks on large or odd bodies run here for HTML, right after that parse:
+  `html_too_deep` reads the parse's own error log (trafilatura parses with its module's
+  `HTML_PARSER`, whose log is that of its last parse; were it gone from a later trafilatura, the
+  check parses the page itself), then `repetitive_body`, both before trafilatura's extraction,
+  whose cost they bound.
   Library calls stay deterministic: trafilatura's cross-document deduplication (a module-level
   LRU cache) stays off, and htmldate's upper date bound is the fetch time, not the clock.
 * Text (`raw.text`, a page as a crawler saved it): written here by hand, because no library
@@ -36,7 +41,7 @@ from zoneinfo import ZoneInfo
 import courlan
 import trafilatura
 
-from processors import metadata
+from processors import intake, metadata
 from processors import vocabulary as vocab
 from processors.errors import CleaningError
 from processors.options import StageOptions
@@ -467,8 +472,21 @@ def _without_repeats(paragraphs: list[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
+def _parse_html(html: str) -> object | None:
+    """trafilatura's tree of the page, after intake's checks on it (`html_too_deep` from this
+    very parse, then `repetitive_body`)."""
+    tree = trafilatura.load_html(html)
+    parser = getattr(trafilatura.utils, "HTML_PARSER", None)
+    if parser is not None:
+        intake.check_parse_depth(parser.error_log)
+    else:  # pragma: no cover - a trafilatura without its module parser
+        intake.check_html_depth(html)
+    intake.check_repetition("html", html)
+    return tree
+
+
 def _clean_html(raw: RawArticle, options: StageOptions) -> tuple[tuple[str, ...], PageHints]:
-    tree = trafilatura.load_html(raw.html)
+    tree = _parse_html(raw.html)
     if tree is None:
         return (), PageHints()
     date_params: dict[str, object] = {

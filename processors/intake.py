@@ -7,14 +7,17 @@ not a validator's tree of sub-errors; `tests/unit/test_intake.py` checks that bo
 table of valid and invalid messages, so the two cannot drift apart.
 
 Two checks go beyond the contract, for bodies that would cost the cleaning stage much or lose
-text without saying why (figures from `tests/unit/test_bad_input.py`'s measurements):
+text without saying why (figures from `tests/unit/test_bad_input.py`'s measurements). Both are
+defined here; for page text intake runs them, for HTML cleaning runs them on its one parse of the
+page (`check_parse_depth` reads that parse's error log), depth first, before trafilatura works:
 
 - `html_too_deep`: libxml2 (under lxml and trafilatura) stops building the tree at depth 256 with
   a fatal "Excessive depth" error; the text below that depth, and everything after it in the
   page, is silently gone (100k nested `<div>` around an article became `empty_body`; an article
   before the deep part would be published cut short). The check is that very parse, with lxml's
-  own error log as the judge: exact, and it costs one parse (3.5 ms mean on the 258 fundus pages,
-  against 51 ms for trafilatura on them; their deepest tree is 33).
+  own error log as the judge: exact, and free since cleaning reads the log of the parse it needs
+  anyway (a parse of its own cost 3.5 ms mean on the 258 fundus pages, against 51 ms for
+  trafilatura on them; their deepest tree is 33).
 - `repetitive_body`: a large body that is mostly one passage repeated (a zip-bomb-like input)
   costs trafilatura superlinear time (one `<p>` repeated: 1 MiB 4.3 s, 2 MiB 11 s, 5 MiB 43 s,
   ending as `empty_body`) or makes a million-word "article" of one sentence (page text, 5 MiB,
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import zlib
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 import orjson
@@ -85,10 +88,8 @@ def raw_from_object(obj: dict[str, Any]) -> RawArticle:
             raise InvalidMessage("wrong_type", f"{name}: expected a string, got {_json_type(value)}")
     if not (html or "").strip() and not (text or "").strip():
         raise InvalidMessage("empty_body", "'html' and 'text' are both empty")
-    body_field, body = ("html", html) if html and html.strip() else ("text", text or "")
-    if body_field == "html":
-        check_html_depth(body)
-    check_repetition(body_field, body)
+    if not (html and html.strip()):
+        check_repetition("text", text or "")  # HTML: cleaning checks it after its parse
 
     for name in _OPTIONAL_STRINGS:
         value = obj.get(name)
@@ -147,13 +148,19 @@ def check_repetition(name: str, body: str) -> None:
 
 
 def check_html_depth(html: str) -> None:
-    """Raise `html_too_deep` when the page nests elements deeper than libxml2 parses (256)."""
+    """Raise `html_too_deep` when the page nests elements deeper than libxml2 parses (256), by
+    a parse of its own (`check_parse_depth` reads the log of a parse already made)."""
     parser = etree.HTMLParser(collect_ids=False, remove_comments=True, remove_pis=True, encoding="utf-8")
     try:
         etree.fromstring(html.encode("utf-8", "surrogatepass"), parser)
     except (etree.LxmlError, ValueError):
         return  # a page lxml cannot read at all is cleaning's to judge, with its own reason
-    for error in parser.error_log:
+    check_parse_depth(parser.error_log)
+
+
+def check_parse_depth(error_log: Iterable[Any]) -> None:
+    """Raise `html_too_deep` when a parse's error log (lxml's) says libxml2 stopped at its depth limit."""
+    for error in error_log:
         if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT and "depth" in error.message:
             raise InvalidMessage(
                 "html_too_deep",

@@ -43,7 +43,7 @@ class ContentProbe:
     candidate: DedupVerdict
 
 
-def dumps(message: Cleaned | Extracted | ContentProbe) -> bytes:
+def dumps(message: Extracted | ContentProbe) -> bytes:
     body: dict[str, Any] = {
         "source": message.source.to_dict(),
         "payload": message.payload.decode("utf-8"),
@@ -53,11 +53,6 @@ def dumps(message: Cleaned | Extracted | ContentProbe) -> bytes:
         body["fingerprint"] = message.fingerprint
         body["candidate"] = message.candidate.to_dict()
     return orjson.dumps(body)
-
-
-def loads_cleaned(data: bytes) -> Cleaned:
-    d = orjson.loads(data)
-    return Cleaned(SourceRef.from_dict(d["source"]), d["payload"].encode("utf-8"), CleanedArticle.from_dict(d["article"]))
 
 
 def loads_extracted(data: bytes) -> Extracted:

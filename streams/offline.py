@@ -38,11 +38,11 @@ class OfflineRun:
         guarded = partial(run_guarded, budget_s=self.settings.stage_time_budget_s)
         result = guarded("cleaning", lambda: pipeline.clean_step(payload, here, opts, now), payload, here, now)
         if result.role == pipeline.HANDED_ON:  # in one agent, as `prepare` runs them
-            value = result.value
+            handed = result.handed
             result = guarded(
                 "extraction",
-                lambda: pipeline.extract_step(value, opts, now, self.sitelines.get),
-                value,
+                lambda: pipeline.extract_step(handed, opts, now, self.sitelines.get),
+                handed,
                 here,
                 now,
             )

@@ -40,7 +40,7 @@ from processors.errors import StageError
 from processors.intake import format_utc
 from processors.pipeline import Clock, Stage, StepResult, dead_letter
 from processors.records import url_hint
-from schemas.internal import peek_origin
+from schemas.internal import Cleaned, peek_origin
 from schemas.models import SourceRef
 
 log = logging.getLogger("copydesk.steps")
@@ -60,7 +60,7 @@ def clock() -> Clock:
 def run_guarded(
     stage: Stage,
     call: Callable[[], StepResult],
-    value: bytes | None,
+    value: bytes | Cleaned | None,
     here: SourceRef,
     now: Clock,
     budget_s: float = 0.0,
@@ -82,8 +82,11 @@ def run_guarded(
         return dead_letter(exc, stage, source, payload, now, url=None)
 
 
-def _origin(stage: Stage, value: bytes | None, here: SourceRef) -> tuple[SourceRef, bytes | None]:
-    """The raw input a message accounts for: itself at intake, else the one inside it."""
+def _origin(stage: Stage, value: bytes | Cleaned | None, here: SourceRef) -> tuple[SourceRef, bytes | None]:
+    """The raw input a message accounts for: itself at intake, else the one inside it (a
+    message of an internal topic, or cleaning's result handed on in-process)."""
+    if isinstance(value, Cleaned):
+        return value.source, value.payload
     origin = None if stage == "cleaning" or value is None else peek_origin(value)
     return origin or (here, value)
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from processors import pipeline
 from processors.pipeline import Clock, Stage, StepResult
+from schemas.internal import Cleaned
 from schemas.models import SourceRef
 from streams.steps import clock, run_guarded
 from streams.tables import partition_of
@@ -61,8 +62,8 @@ class Router:
 
     def run_steps(self, steps: Sequence[tuple[Stage, Step]], here: SourceRef, value: bytes | None) -> StepResult:
         """Run `steps` in turn on one consumed message, with one reading of the clock: each next
-        step takes the previous result's value while that result is handed on in-process
-        (`pipeline.HANDED_ON`); the first other result is what `emit` must send."""
+        step takes what the previous result hands on in-process (`pipeline.HANDED_ON`, its
+        `handed` value); the first other result is what `emit` must send."""
         (stage, step), *rest = steps
         now = clock()
         result = self.run(stage, here, value, lambda now: step(value, here, now), now)
@@ -71,12 +72,12 @@ class Router:
                 break
             self.metrics.stage_messages.labels(stage=result.stage, outcome="ok").inc()
             self.metrics.in_flight.labels(stage=result.stage).dec()
-            handed = result.value
+            handed = result.handed
             result = self._step(stage, here, handed, lambda now: step(handed, here, now), now)
         return result
 
     def _step(
-        self, stage: Stage, here: SourceRef, value: bytes | None, call: Callable[[Clock], StepResult], now: Clock
+        self, stage: Stage, here: SourceRef, value: bytes | Cleaned | None, call: Callable[[Clock], StepResult], now: Clock
     ) -> StepResult:
         m = self.metrics
         m.in_flight.labels(stage=stage).inc()

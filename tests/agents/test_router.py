@@ -175,7 +175,7 @@ def test_an_unexpected_error_becomes_an_internal_dead_letter_with_the_original_b
 def relay_start(opts: StageOptions, tables: dict[str, dict], payload: bytes, offset: int):
     """What the content step sends for an article, with four band partitions."""
     now, here = clock(), SourceRef("t.raw", 0, offset, None)
-    extracted = pipeline.extract_step(pipeline.clean_step(payload, here, opts, now).value, opts, now)
+    extracted = pipeline.extract_step(pipeline.clean_step(payload, here, opts, now).handed, opts, now)
     probe = pipeline.dedup_url_step(extracted.value, tables["urls"].get, opts, now, "t")
     return pipeline.dedup_content_step(probe.value, tables["contents"].get, opts, now, "t", lambda key: partition_of(key, 4))
 
