@@ -344,3 +344,21 @@ def test_page_text_loses_a_line_repeated_three_times():
     notice = "Externer Inhalt nicht verfügbar, bitte Einstellungen prüfen."
     paragraphs, _ = _text("\n\n".join([BODY_1, notice, BODY_2, notice, notice]))
     assert paragraphs == (BODY_1, BODY_2)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PAGES.glob("*.html.gz")))
+def test_the_page_metadata_is_trafilaturas_less_categories_tags_and_licence(name):
+    """cleaning runs trafilatura's `extract_metadata` step by step (without what copydesk never
+    publishes); on an upgrade of trafilatura that changes the function, this says so."""
+    import trafilatura
+    from trafilatura.metadata import extract_metadata
+
+    from processors.cleaning import _trafilatura_metadata
+
+    html = gzip.decompress((PAGES / name).read_bytes()).decode()
+    params = {"original_date": True, "extensive_search": False, "outputformat": "%Y-%m-%dT%H:%M:%S%z", "max_date": "2026-01-01"}
+    ours = _trafilatura_metadata(trafilatura.load_html(html), "https://example.org/a", dict(params))
+    theirs = extract_metadata(trafilatura.load_html(html), "https://example.org/a", dict(params))
+    fields = ("title", "author", "url", "description", "sitename", "date", "filedate")
+    assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields]
+    assert ours.title and ours.date  # the pages have both: the comparison is not of two Nones
