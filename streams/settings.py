@@ -125,6 +125,11 @@ class Settings:
     #: faust's standby copies of the table partitions a worker does not own (replayed from the
     #: changelogs so that a takeover is quick); 0 saves CPU per input when workers share cores.
     table_standby_replicas: int = 1
+    #: RocksDB memory per table partition: each database's memtable (two at most, one being
+    #: flushed) and block cache. faust's defaults are 64 MiB x 3 and 2 GiB, per database: a
+    #: worker holds 4 tables x its partitions (and standbys), so they bound nothing.
+    rocksdb_write_buffer_bytes: int = 4 * 1024 * 1024
+    rocksdb_block_cache_bytes: int = 8 * 1024 * 1024
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
     stage: StageOptions = field(default_factory=StageOptions)
 
@@ -184,6 +189,8 @@ class Settings:
             ),
             stage_time_budget_s=_float(env, "COPYDESK_STAGE_TIME_BUDGET_SECONDS", base.stage_time_budget_s),
             table_standby_replicas=_int(env, "COPYDESK_TABLE_STANDBY_REPLICAS", base.table_standby_replicas),
+            rocksdb_write_buffer_bytes=_int(env, "COPYDESK_ROCKSDB_WRITE_BUFFER_BYTES", base.rocksdb_write_buffer_bytes),
+            rocksdb_block_cache_bytes=_int(env, "COPYDESK_ROCKSDB_BLOCK_CACHE_BYTES", base.rocksdb_block_cache_bytes),
             security=security,
             stage=stage,
         )
@@ -203,6 +210,10 @@ class Settings:
             raise SettingsError("COPYDESK_STAGE_TIME_BUDGET_SECONDS must be 0 (no limit) or more")
         if self.partitions < 1:
             raise SettingsError("COPYDESK_PARTITIONS must be at least 1")
+        if self.rocksdb_write_buffer_bytes < 64 * 1024 or self.rocksdb_block_cache_bytes < 0:
+            raise SettingsError(
+                "COPYDESK_ROCKSDB_WRITE_BUFFER_BYTES must be at least 65536, COPYDESK_ROCKSDB_BLOCK_CACHE_BYTES 0 or more"
+            )
         sec = self.security
         if sec.protocol not in ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"):
             raise SettingsError(f"KAFKA_SECURITY_PROTOCOL {sec.protocol!r} is not one Kafka knows")

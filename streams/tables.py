@@ -168,6 +168,17 @@ class TableSet:
         }
 
 
+def rocksdb_options(settings: Settings) -> dict[str, int]:
+    """faust's `RocksDBOptions` for each table partition's database: bounded memtables and
+    block cache (see `Settings.rocksdb_write_buffer_bytes`); a memory store ignores them."""
+    return {
+        "write_buffer_size": settings.rocksdb_write_buffer_bytes,
+        "max_write_buffer_number": 2,
+        "block_cache_size": settings.rocksdb_block_cache_bytes,
+        "block_cache_compressed_size": 0,
+    }
+
+
 def declare(app: faust.App, settings: Settings) -> TableSet:
     def table(name: str, help_: str, kind: type[DayKeyedTable] = DayKeyedTable) -> Any:
         changelog = app.topic(
@@ -193,6 +204,7 @@ def declare(app: faust.App, settings: Settings) -> TableSet:
             partitions=settings.partitions,
             changelog_topic=changelog,
             help=help_,
+            options=rocksdb_options(settings),
         )
 
     return TableSet(

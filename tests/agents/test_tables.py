@@ -56,3 +56,17 @@ def test_get_many_on_a_memory_store_falls_back_to_get():
     bands = copydesk.tables.bands
     bands.data["k@1"] = {"entries": []}
     assert bands.get_many(["k@1", "x@1"]) == [{"entries": []}, None]
+
+
+def test_every_table_database_gets_the_bounded_rocksdb_memory_from_settings(tmp_path):
+    env = {"COPYDESK_STORE": "rocksdb://", "COPYDESK_DATA_DIR": str(tmp_path), "COPYDESK_PARTITIONS": "4",
+           "COPYDESK_ROCKSDB_WRITE_BUFFER_BYTES": str(2 * 1024 * 1024)}
+    copydesk = create_app(Settings.from_env(env))
+    for name, table in copydesk.tables.named().items():
+        options = table.data.rocksdb_options  # what faust opens each partition's database with
+        assert (options.write_buffer_size, options.max_write_buffer_number) == (2 * 1024 * 1024, 2), name
+        assert options.block_cache_size == 8 * 1024 * 1024, name  # the default; faust's is 2 GiB
+    with During(0):
+        copydesk.tables.urls.data["k@1"] = {"v": 1}  # the database opens with them
+    with During(0):
+        assert copydesk.tables.urls.get_many(["k@1"]) == [{"v": 1}]
