@@ -1,4 +1,4 @@
-"""Near-duplicate detection: the bands and the gather step driven as the shell will drive them."""
+"""Near-duplicate detection: the band checks and the decision driven as the shell drives them (a relay)."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def long_article(seed: int, n_paragraphs: int = 12) -> str:
 
 
 class Bands:
-    """The band table as a dict, and the scatter-gather run in the order given."""
+    """The band table as a dict, and each band checked in the order given, then the decision."""
 
     def __init__(self, horizon: int = HORIZON, options: neardup.NearDupOptions = neardup.DEFAULT_OPTIONS) -> None:
         self.table: dict = {}
@@ -265,7 +265,7 @@ def test_the_window_is_symmetric_and_keys_expire_like_dedup():
     assert old and sorted(old) == sorted(k for k in bands.table if not k.endswith(f"@{today}"))
 
 
-def test_decide_refuses_an_incomplete_or_foreign_gather():
+def test_decide_refuses_incomplete_or_foreign_replies():
     sig = neardup.signature(QUAKE_WIRE)
     replies = [neardup.BandReply(k, ()) for k in neardup.band_keys(sig)]
     with pytest.raises(ValueError, match="no reply"):
