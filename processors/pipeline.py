@@ -16,7 +16,10 @@ band step checks its own band keys, adds their replies and sends the whole on to
 partition of the route; the last one decides and publishes the verdict. An earlier design
 scattered the probes and gathered the replies on the input's partition: that cost five more
 messages and about eight more table writes per article, for latency the relay's few extra
-sequential hops do not need (bench/README.md, issue 7).
+sequential hops do not need (bench/README.md, issue 7). The last stop records in the bands table
+that it decided (`_decided_key`, written with the verdict), so that a repeat of the relay's last
+message, which at-least-once delivery upstream can make, publishes nothing more: the relay ends
+idempotent, as the gather did.
 
 Cleaning hands its result on to extraction in the same agent (role `HANDED_ON`, no topic): the
 two are stateless and keyed alike, so a hop between them would buy nothing. The result goes as
@@ -258,7 +261,8 @@ def dedup_bands_step(
         writes: dict[str, Mapping[str, Any]] = {}
         replies = list(relay.replies)
         keys = {band_key: neardup.lookup_keys(band_key, day, options.dedup_horizon_days) for band_key in here.band_keys}
-        values = iter(lookup([k for band_keys in keys.values() for k in band_keys]))
+        done = None if rest else _decided_key(here.band_keys[-1], source, day)
+        values = iter(lookup([k for band_keys in keys.values() for k in band_keys] + ([done] if done else [])))
         for band_key, band_keys in keys.items():
             found = {k: next(values) for k in band_keys}
             check = neardup.check_band(article_id, fetched_at, band_key, sig, found, source)
@@ -276,6 +280,11 @@ def dedup_bands_step(
                 source=relay.source,
                 partition=rest[0].partition,
             )
+        if next(values) is not None:
+            # This input's relay was decided here already: a repeat of its message (an upstream
+            # stop processed twice, at-least-once) publishes nothing more.
+            return StepResult("dedup_bands", "none", None, b"", source=relay.source)
+        writes[done] = {"at": clock.now}
         article = ExtractedArticle.from_dict(relay.article)
         verdict = neardup.decide(
             article.id,
@@ -297,6 +306,14 @@ def dedup_bands_step(
         relay.payload,
         options.max_record_bytes,
     )
+
+
+def _decided_key(last_band_key: str, source: str, day: int) -> str:
+    """The bands-table key that records that the relay of input `source` was decided at its last
+    stop. Before `#` is the stop's band key, so that the shell keeps the entry on the stop's
+    partition (`streams.tables.DayKeyedTable.partition_for_key`), in the same transaction as the
+    verdict; day-keyed, it expires with the band entries."""
+    return dedup.state_key(f"{last_band_key}#decided:{source}", day)
 
 
 def dead_letter(

@@ -136,9 +136,10 @@ class DayKeyedTable(faust.Table):
     def partition_for_key(self, key: str) -> int:
         # faust's RocksDB store reads and writes the consumed event's partition, so an entry's
         # changelog partition must be that one too, or a recovery restores it where no lookup
-        # goes.
+        # goes. A relay's decided marker (`<band key>#decided:<input>@<day>`) lives on its band
+        # key's partition.
         base, _, _ = key.rpartition("@")
-        base = base or key
+        base, _, _ = (base or key).partition("#")
         return partition_of(base, self.changelog_topic.partitions or self.app.conf.topic_partitions)
 
 

@@ -49,6 +49,8 @@ def test_a_band_entry_is_changelogged_on_the_partition_its_relay_stop_runs_on():
         # the relay sends a band key's stop to partition_of(band key): its entries must be
         # changelogged there, or a recovery restores them where no lookup goes
         assert bands.partition_for_key(dedup.state_key(band_key, 19846)) == partition_of(band_key, 4)
+        decided = dedup.state_key(f"{band_key}#decided:news.articles.raw/{i % 4}/{i}", 19846)
+        assert bands.partition_for_key(decided) == partition_of(band_key, 4)  # with the verdict's stop
 
 
 @dataclass(eq=False)

@@ -109,7 +109,9 @@ async def test_routes_each_outcome_to_its_topic_and_applies_table_writes():
     assert [(d["error"]["kind"], d["offset"], d["payload"]) for d in dead] == [("invalid_json", 2, "{oops")]
     assert len(tables["urls"]) == 2 and len(tables["contents"]) == 2  # day-keyed: one key per article
     # 21 band entries for each of the two stored articles; near copies share band keys
-    assert sum(len(v["entries"]) for v in tables["bands"].values()) == 42
+    assert sum(len(v["entries"]) for k, v in tables["bands"].items() if "#decided:" not in k) == 42
+    # and one decided marker per relay: the original's and the near copy's (the exact copy had none)
+    assert sum("#decided:" in k for k in tables["bands"]) == 2
     assert t["enriched"].sent[0][0] == orjson.loads(t["enriched"].sent[0][1])["id"].encode()
     # cleaning hands on to extraction in the same agent: nothing travels between them
     assert t["cleaned"].sent == [] and len(t["extracted"].sent) == 3
@@ -201,13 +203,20 @@ async def test_the_band_relay_visits_each_partition_once_in_order_and_only_the_l
         here = SourceRef("t.by-band", partition, stops, None)
         result = router.run("dedup_bands", here, value, lambda now: pipeline.dedup_bands_step(value, lambda keys: [bands.get(k) for k in keys], opts, now, "t"))
         await router.emit(result, here, bands)
-        assert {k.rpartition("@")[0] for k in set(bands) - before} == set(relay["route"][0]["band_keys"])
+        new = {k.rpartition("@")[0] for k in set(bands) - before}
+        decided = {k for k in new if "#decided:" in k}
+        assert new - decided == set(relay["route"][0]["band_keys"])
+        assert len(decided) == (0 if relay["route"][1:] else 1)  # the last stop marks the input decided
         assert len(relay["replies"]) == sum(len(s["band_keys"]) for s in orjson.loads(first.value)["route"][: stops - 1])
         if result.role != "bands":
             assert relay["route"][1:] == [] and result.role == "enriched"
-    assert stops == 4 and len(bands) == 21
+    assert stops == 4 and len(bands) == 21 + 1
     (record,) = [orjson.loads(v) for _, v in t["enriched"].sent]
     assert record["dedup"]["status"] == "unique" and record["source"]["offset"] == 0
+    # the last stop's message again (an upstream repeat): nothing more is published or written
+    last = t["bands"].sent[-1][1]
+    again = pipeline.dedup_bands_step(last, lambda keys: [bands.get(k) for k in keys], opts, clock(), "t")
+    assert (again.role, again.value, dict(again.writes)) == ("none", b"", {})
 
 
 async def test_a_relay_that_cannot_be_decided_is_a_dead_letter_with_the_original_bytes():
