@@ -16,10 +16,11 @@ band step checks its own band keys, adds their replies and sends the whole on to
 partition of the route; the last one decides and publishes the verdict. An earlier design
 scattered the probes and gathered the replies on the input's partition: that cost five more
 messages and about eight more table writes per article, for latency the relay's few extra
-sequential hops do not need (bench/README.md, issue 7). The last stop records in the bands table
-that it decided (`_decided_key`, written with the verdict), so that a repeat of the relay's last
-message, which at-least-once delivery upstream can make, publishes nothing more: the relay ends
-idempotent, as the gather did.
+sequential hops do not need (bench/README.md, issue 7). In exactly_once mode
+(`options.decided_markers`) the last stop records in the bands table that it decided
+(`_decided_key`, committed with the verdict), so that a repeat of the relay's last message
+publishes nothing more; under at-least-once a repeat publishes the verdict again (a repeat,
+which downstream drops by `id` and `source`), never nothing.
 
 Cleaning hands its result on to extraction in the same agent (role `HANDED_ON`, no topic): the
 two are stateless and keyed alike, so a hop between them would buy nothing. The result goes as
@@ -261,7 +262,7 @@ def dedup_bands_step(
         writes: dict[str, Mapping[str, Any]] = {}
         replies = list(relay.replies)
         keys = {band_key: neardup.lookup_keys(band_key, day, options.dedup_horizon_days) for band_key in here.band_keys}
-        done = None if rest else _decided_key(here.band_keys[-1], source, day)
+        done = _decided_key(here.band_keys[-1], source, day) if options.decided_markers and not rest else None
         values = iter(lookup([k for band_keys in keys.values() for k in band_keys] + ([done] if done else [])))
         for band_key, band_keys in keys.items():
             found = {k: next(values) for k in band_keys}
@@ -280,11 +281,12 @@ def dedup_bands_step(
                 source=relay.source,
                 partition=rest[0].partition,
             )
-        if next(values) is not None:
-            # This input's relay was decided here already: a repeat of its message (an upstream
-            # stop processed twice, at-least-once) publishes nothing more.
-            return StepResult("dedup_bands", "none", None, b"", source=relay.source)
-        writes[done] = {"at": clock.now}
+        if done is not None:
+            if next(values) is not None:
+                # This input's relay was decided here already: a repeat of its message (an
+                # upstream stop processed twice) publishes nothing more.
+                return StepResult("dedup_bands", "none", None, b"", source=relay.source)
+            writes[done] = {"at": clock.now}
         article = ExtractedArticle.from_dict(relay.article)
         verdict = neardup.decide(
             article.id,

@@ -155,6 +155,7 @@ class Settings:
             near_duplicate_threshold=_float(
                 env, "COPYDESK_NEAR_DUPLICATE_THRESHOLD", base.stage.near_duplicate_threshold
             ),
+            decided_markers=env.get("COPYDESK_PROCESSING_GUARANTEE", base.processing_guarantee) == "exactly_once",
         )
         password = env.get("KAFKA_SASL_PASSWORD")
         security = KafkaSecurity(

@@ -109,9 +109,7 @@ async def test_routes_each_outcome_to_its_topic_and_applies_table_writes():
     assert [(d["error"]["kind"], d["offset"], d["payload"]) for d in dead] == [("invalid_json", 2, "{oops")]
     assert len(tables["urls"]) == 2 and len(tables["contents"]) == 2  # day-keyed: one key per article
     # 21 band entries for each of the two stored articles; near copies share band keys
-    assert sum(len(v["entries"]) for k, v in tables["bands"].items() if "#decided:" not in k) == 42
-    # and one decided marker per relay: the original's and the near copy's (the exact copy had none)
-    assert sum("#decided:" in k for k in tables["bands"]) == 2
+    assert sum(len(v["entries"]) for v in tables["bands"].values()) == 42  # at-least-once: no markers
     assert t["enriched"].sent[0][0] == orjson.loads(t["enriched"].sent[0][1])["id"].encode()
     # cleaning hands on to extraction in the same agent: nothing travels between them
     assert t["cleaned"].sent == [] and len(t["extracted"].sent) == 3
@@ -183,7 +181,7 @@ def relay_start(opts: StageOptions, tables: dict[str, dict], payload: bytes, off
 
 
 async def test_the_band_relay_visits_each_partition_once_in_order_and_only_the_last_stop_publishes():
-    opts = StageOptions()
+    opts = StageOptions(decided_markers=True)  # as in exactly_once mode
     message = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
     b, bands = bundle(), {}
     router = Router(b)
@@ -229,3 +227,25 @@ async def test_a_relay_that_cannot_be_decided_is_a_dead_letter_with_the_original
     assert result.role == "dead_letter" and record["error"]["stage"] == "dedup_bands"
     assert "no reply for bands" in record["error"]["message"]
     assert (record["offset"], record["payload"]) == (7, message.decode())
+
+
+async def test_at_least_once_a_repeated_last_stop_publishes_its_verdict_again_never_nothing():
+    from streams.settings import Settings
+
+    assert Settings.from_env({"COPYDESK_PROCESSING_GUARANTEE": "exactly_once", "COPYDESK_ENTITIES": "off"}).stage.decided_markers
+    assert not Settings.from_env({"COPYDESK_ENTITIES": "off"}).stage.decided_markers  # at_least_once, the default
+    opts, bands = StageOptions(), {}
+    message = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
+    value = relay_start(opts, {"urls": {}, "contents": {}}, message, 3).value
+    outcomes = []
+    for _ in range(2):  # the whole relay, then its last message once more
+        result = pipeline.dedup_bands_step(value, lambda keys: [bands.get(k) for k in keys], opts, clock(), "t")
+        bands.update(result.writes)
+        while result.role == "bands":
+            value = result.value
+            result = pipeline.dedup_bands_step(value, lambda keys: [bands.get(k) for k in keys], opts, clock(), "t")
+            bands.update(result.writes)
+        outcomes.append(result)
+    assert [r.role for r in outcomes] == ["enriched", "enriched"]
+    assert orjson.loads(outcomes[0].value)["id"] == orjson.loads(outcomes[1].value)["id"]
+    assert not any("#decided:" in k for k in bands)
