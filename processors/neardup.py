@@ -1,18 +1,17 @@
-"""Near-duplicate detection: MinHash signatures, LSH bands, and a verdict from the bands' replies.
+"""Near-duplicate detection: MinHash signatures, LSH bands, and a verdict from gathered replies.
 
 An article that exact dedup did not settle (a candidate `unique` or `update`) goes through
-three steps, which the shell runs as a relay through Kafka (`processors.pipeline`):
+three steps, which the shell runs as a scatter-gather through Kafka:
 
-1. **Route** (anywhere): `signature` of the body, then `band_keys`: one key per band, grouped by
-   the partition that owns each key (Kafka's partitioner over the band key), so that every
-   article with the same band meets the others on that partition.
-2. **Band** (on the partition that owns the band key, one stop of the relay after the other):
-   `check_band` reads the band key's stored entries (`lookup_keys`), replies with the articles
-   already there (`BandReply`) and returns the write that adds this one. Each partition handles
-   its messages one at a time, and a message's table write is visible to the next: that order
-   is what the concurrency rule rests on.
-3. **Decide** (at the last stop, once every band has replied): `decide` turns the replies into a
-   verdict.
+1. **Scatter** (anywhere): `signature` of the body, then `band_keys`: one key per band. The shell
+   sends one message per band, keyed by its band key, so that every article with the same band
+   lands on the same partition and meets the others there.
+2. **Band** (on the partition that owns the band key): `check_band` reads the band key's stored
+   entries (`lookup_keys`), replies with the articles already there (`BandReply`) and returns
+   the write that adds this one. Each partition handles its messages one at a time, and a
+   message's table write is visible to the next: that order is what the concurrency rule rests on.
+3. **Gather** (keyed by the article id, once all `bands` replies are in): `decide` turns the
+   replies into a verdict.
 
 Signature. Words are the body's words as `dedup.fingerprint` sees them (NFKC, case folded,
 punctuation and spacing ignored); scripts written without spaces (Chinese, Japanese kana,
@@ -49,7 +48,7 @@ State. Per band key, day-keyed like dedup (`<band key>@<day>`, `dedup.is_expired
 `{"entries": [...]}`, each entry an article's id, fetch time, sketch (base64), the input that
 wrote it, and `seq`, one more than the largest `seq` it found under that band key. No cluster
 id: at the band step an article's cluster is its own id (exact dedup gives every `unique` and
-`update` its own), and its final verdict is known only at the last stop; so a near-duplicate's
+`update` its own), and its final verdict is known only after the gather; so a near-duplicate's
 cluster is its original's id.
 A day's list holds at most `max_entries` (32) entries; later ones are not stored (they still get
 the reply). Bounded, because each band message reads and rewrites the whole value: a story
@@ -149,7 +148,7 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class BandReply:
-    """What one band step adds to the relay: the articles stored under one band key."""
+    """What one band step sends back to the gather step."""
 
     band_key: str
     candidates: tuple[Candidate, ...]
@@ -295,7 +294,7 @@ def _seen_per_band(replies: Iterable[BandReply], keys: list[str]) -> list[frozen
         seen[band] = frozenset(reply.candidates)
     missing = [i for i, s in enumerate(seen) if s is None]
     if missing:
-        raise ValueError(f"no reply for bands {missing}: the relay must visit every band first")
+        raise ValueError(f"no reply for bands {missing}: the gather step must wait for all of them")
     return seen  # type: ignore[return-value]
 
 

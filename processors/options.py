@@ -40,10 +40,5 @@ class StageOptions:
     entities_max_chars: int = 10_000
     # dedup
     dedup_horizon_days: int = 7
-    #: The band relay's last stop writes a decided marker and publishes nothing for a repeat of
-    #: its message. Sound only where the marker and the verdict commit together (the shell's
-    #: exactly_once mode): under at-least-once the marker can outlive a verdict that never left
-    #: the worker, and the repeat that would have published it would publish nothing.
-    decided_markers: bool = False
     #: Estimated Jaccard similarity of word 5-shingles at or above which a body is a near copy.
     near_duplicate_threshold: float = 0.8

@@ -9,18 +9,12 @@ the tables and the topics.
 Dedup steps read state through `lookup` (a read-only view of the step's table) and return the
 writes to apply (a value of None deletes the key); they never keep state of their own.
 
-Near-duplicates are a relay (see `processors.neardup`): the content step groups the article's
-band keys by the partition that owns them and sends the article, its MinHash sketch (the
-signature's low bytes, all that the later steps use) and that route to the first partition; each
-band step checks its own band keys, adds their replies and sends the whole on to the next
-partition of the route; the last one decides and publishes the verdict. An earlier design
-scattered the probes and gathered the replies on the input's partition: that cost five more
-messages and about eight more table writes per article, for latency the relay's few extra
-sequential hops do not need (bench/README.md, issue 7). In exactly_once mode
-(`options.decided_markers`) the last stop records in the bands table that it decided
-(`_decided_key`, committed with the verdict), so that a repeat of the relay's last message
-publishes nothing more; under at-least-once a repeat publishes the verdict again (a repeat,
-which downstream drops by `id` and `source`), never nothing.
+Near-duplicates are a scatter-gather (see `processors.neardup`): the content step sends the
+article and its MinHash sketch (the signature's low bytes, all that the later steps use: 172
+characters instead of 128 integers of up to 20 digits) to the gather partition of its input (`gather_key`, the input's coordinates) and its
+band keys, grouped by the partition that owns them, to the band step; each band step replies to
+the gather step, which publishes the verdict once every band has answered. A gather step that
+is still waiting emits nothing (role "none").
 
 Cleaning hands its result on to extraction in the same agent (role `HANDED_ON`, no topic): the
 two are stateless and keyed alike, so a hop between them would buy nothing. The result goes as
@@ -43,12 +37,13 @@ from processors.intake import decode_raw
 from processors.options import StageOptions
 from processors.records import article_record, dead_letter_record, url_hint
 from schemas.internal import (
-    BandRelay,
-    BandStop,
+    BandProbe,
     Cleaned,
     ContentProbe,
     Extracted,
     dumps,
+    gather_pending,
+    gather_replies,
     loads_extracted,
     loads_probe,
 )
@@ -56,8 +51,8 @@ from schemas.models import CleanedArticle, DedupVerdict, ExtractedArticle, Sourc
 
 #: Where a step's result goes: a topic's role, `HANDED_ON` to the next step in the same agent
 #: (cleaning's result, to extraction), or nowhere ("none").
-Role = Literal["cleaned", "extracted", "content", "bands", "enriched", "duplicates", "dead_letter", "none"]
-Stage = Literal["cleaning", "extraction", "dedup_url", "dedup_content", "dedup_bands"]
+Role = Literal["cleaned", "extracted", "content", "bands", "gather", "enriched", "duplicates", "dead_letter", "none"]
+Stage = Literal["cleaning", "extraction", "dedup_url", "dedup_content", "dedup_bands", "dedup_gather"]
 Lookup = Callable[[str], Mapping[str, Any] | None]
 #: Many keys read at once (None where absent), in their order: a band stop reads about 75.
 LookupMany = Callable[[Sequence[str]], Sequence[Mapping[str, Any] | None]]
@@ -229,93 +224,113 @@ def dedup_content_step(
         sketch = neardup.sketch(sig)
     except StageError as exc:
         return dead_letter(exc, "dedup_content", probe.source, probe.payload, clock, article.url)
+    gather_key = _source_id(probe.source)
     by_partition: dict[int, list[str]] = {}
     for band_key in neardup.band_keys(sig):
         by_partition.setdefault(band_partition(band_key), []).append(band_key)
-    route = tuple(BandStop(partition, tuple(keys)) for partition, keys in sorted(by_partition.items()))
-    relay = BandRelay(probe.source, probe.payload, article.to_dict(), check.verdict, sketch, route)
+    scatter = tuple(
+        Emission(
+            "bands",
+            keys[0].encode(),
+            BandProbe(gather_key, article.id, article.fetched_at, sketch, tuple(keys), probe.source).to_bytes(),
+            partition,
+        )
+        for partition, keys in sorted(by_partition.items())
+    )
+    pending = gather_pending(probe, check.verdict, sketch, [keys[0] for _, keys in sorted(by_partition.items())])
     return StepResult(
         "dedup_content",
-        "bands",
-        route[0].band_keys[0].encode(),
-        relay.to_bytes(),
+        "gather",
+        gather_key.encode(),
+        pending,
         check.writes,
         url=article.url,
         source=probe.source,
-        partition=route[0].partition,
+        more=scatter,
     )
 
 
-def dedup_bands_step(
-    value: bytes, lookup: LookupMany, options: StageOptions, clock: Clock, pipeline_version: str
-) -> StepResult:
-    """Check the band keys of the relay's current stop against their stored entries; send the
-    relay on to its next stop with their replies, or, at the last stop, decide and publish."""
-    relay = BandRelay.from_bytes(value)
-    here, rest = relay.route[0], relay.route[1:]
-    article_id, fetched_at = relay.article["id"], relay.article["fetched_at"]
-    url = relay.article.get("url")
-    source = _source_id(relay.source)
-    sig = neardup.from_sketch(relay.sketch)
+def dedup_bands_step(value: bytes, lookup: LookupMany, options: StageOptions, clock: Clock) -> StepResult:
+    """Check each band key of the probe against its stored entries (one read of all their keys);
+    reply to the gather step."""
+    probe = BandProbe.from_bytes(value)
+    source = _source_id(probe.source)
+    sig = neardup.from_sketch(probe.sketch)
     try:
-        day = dedup.day_of(fetched_at)
+        day = dedup.day_of(probe.fetched_at)
         writes: dict[str, Mapping[str, Any]] = {}
-        replies = list(relay.replies)
-        keys = {band_key: neardup.lookup_keys(band_key, day, options.dedup_horizon_days) for band_key in here.band_keys}
-        done = _decided_key(here.band_keys[-1], source, day) if options.decided_markers and not rest else None
-        values = iter(lookup([k for band_keys in keys.values() for k in band_keys] + ([done] if done else [])))
+        replies = []
+        keys = {band_key: neardup.lookup_keys(band_key, day, options.dedup_horizon_days) for band_key in probe.band_keys}
+        values = iter(lookup([k for band_keys in keys.values() for k in band_keys]))
         for band_key, band_keys in keys.items():
             found = {k: next(values) for k in band_keys}
-            check = neardup.check_band(article_id, fetched_at, band_key, sig, found, source)
+            check = neardup.check_band(probe.article_id, probe.fetched_at, band_key, sig, found, source)
             writes.update(check.writes)
             replies.append(neardup.BandReply(band_key, check.candidates).to_dict())
-        if rest:
-            onward = replace(relay, route=rest, replies=tuple(replies))
-            return StepResult(
-                "dedup_bands",
-                "bands",
-                rest[0].band_keys[0].encode(),
-                onward.to_bytes(),
-                writes,
-                url=url,
-                source=relay.source,
-                partition=rest[0].partition,
-            )
-        if done is not None:
-            if next(values) is not None:
-                # This input's relay was decided here already: a repeat of its message (an
-                # upstream stop processed twice) publishes nothing more.
-                return StepResult("dedup_bands", "none", None, b"", source=relay.source)
-            writes[done] = {"at": clock.now}
-        article = ExtractedArticle.from_dict(relay.article)
+    except StageError as exc:
+        return dead_letter(exc, "dedup_bands", probe.source, None, clock, None)
+    reply = gather_replies(probe.band_keys[0], replies, probe.source, probe.fetched_at)
+    return StepResult("dedup_bands", "gather", probe.gather_key.encode(), reply, writes, source=probe.source)
+
+
+def dedup_gather_step(
+    value: bytes, lookup: Lookup, options: StageOptions, clock: Clock, pipeline_version: str
+) -> StepResult:
+    """Collect the article and its band replies; decide once all bands have answered.
+
+    The article and each partition's reply are stored under keys of their own (`gather_keys`),
+    each written once: one entry rewritten with every reply cost about 4 times the article's
+    bytes in changelog writes (bench/README.md). A part that completes the gather is not stored
+    at all, and the stored ones are deleted with the verdict."""
+    part = orjson.loads(value)
+    source = SourceRef.from_dict(part["source"])
+    gather_key = _source_id(source)
+    fetched_at = part["article"]["fetched_at"] if part["kind"] == "pending" else part["fetched_at"]
+    day = dedup.day_of(fetched_at)
+    article_key = dedup.state_key(gather_key, day)
+    if part["kind"] == "pending":
+        pending = {k: part[k] for k in ("payload", "article", "candidate", "sketch", "parts")}
+        arrived = {article_key: pending}
+    else:
+        arrived = {_reply_key(gather_key, part["part"], day): {"replies": part["replies"]}}
+        pending = lookup(article_key)
+    if pending is None:
+        return StepResult("dedup_gather", "none", None, b"", arrived, source=source)
+    reply_keys = [_reply_key(gather_key, p, day) for p in pending["parts"]]
+    stored = [arrived.get(k) or lookup(k) for k in reply_keys]
+    if any(entry is None for entry in stored):
+        return StepResult("dedup_gather", "none", None, b"", arrived, source=source)
+    article = ExtractedArticle.from_dict(pending["article"])
+    payload = pending["payload"].encode("utf-8")
+    done = {k: None for k in (article_key, *reply_keys) if k not in arrived}
+    try:
         verdict = neardup.decide(
             article.id,
-            sig,
-            [neardup.BandReply.from_dict(r) for r in replies],
-            relay.candidate,
+            neardup.from_sketch(pending["sketch"]),
+            [neardup.BandReply.from_dict(r) for entry in stored for r in entry["replies"]],
+            DedupVerdict.from_dict(pending["candidate"]),
             threshold=options.near_duplicate_threshold,
         )
     except (StageError, ValueError) as exc:
-        return dead_letter(exc, "dedup_bands", relay.source, relay.payload, clock, url)
+        return dead_letter(exc, "dedup_gather", source, payload, clock, article.url)
     return _published(
-        "dedup_bands",
+        "dedup_gather",
         article,
         verdict,
-        relay.source,
+        source,
         clock,
         pipeline_version,
-        writes,
-        relay.payload,
+        done,
+        payload,
         options.max_record_bytes,
     )
 
 
-def _decided_key(last_band_key: str, source: str, day: int) -> str:
-    """The bands-table key that records that the relay of input `source` was decided at its last
-    stop. Before `#` is the stop's band key, so that the shell keeps the entry on the stop's
-    partition (`streams.tables.DayKeyedTable.partition_for_key`), in the same transaction as the
-    verdict; day-keyed, it expires with the band entries."""
-    return dedup.state_key(f"{last_band_key}#decided:{source}", day)
+def _reply_key(gather_key: str, part: str, day: int) -> str:
+    """The gather table's key of one band partition's reply (`part`: its first band key). What
+    precedes `#` is the input, so that the shell keeps the entry on the input's partition beside
+    the article (`streams.tables.DayKeyedTable.partition_for_key`)."""
+    return dedup.state_key(f"{gather_key}#{part}", day)
 
 
 def dead_letter(

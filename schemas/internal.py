@@ -81,52 +81,59 @@ def peek_origin(data: bytes) -> tuple[SourceRef, bytes] | None:
 
 
 @dataclass(frozen=True, slots=True)
-class BandStop:
-    """One band partition on an article's relay: the partition and the band keys it owns."""
+class BandProbe:
+    """An article's band keys that one partition owns, on their way to that partition."""
 
-    partition: int
-    band_keys: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class BandRelay:
-    """An article on its way through the band partitions that own its band keys, one after the
-    other (`route`: the stops still to visit, the first being the partition this message is
-    sent to), gathering each band's reply; the last stop decides.
-
-    `article` stays the dict it was sent as: the stops before the last read only its id and
-    fetch time, and decoding the whole record at each stop would cost for nothing."""
-
-    source: SourceRef
-    payload: bytes
-    article: dict[str, Any]  # `ExtractedArticle.to_dict()`
-    candidate: DedupVerdict
+    gather_key: str
+    article_id: str
+    fetched_at: str
     sketch: str  # `processors.neardup.sketch` of the signature
-    route: tuple[BandStop, ...]
-    replies: tuple[dict[str, Any], ...] = ()  # `processors.neardup.BandReply.to_dict()`, so far
+    band_keys: tuple[str, ...]
+    source: SourceRef
 
     def to_bytes(self) -> bytes:
         return orjson.dumps(
             {
-                "source": self.source.to_dict(),
-                "payload": self.payload.decode("utf-8"),
-                "article": self.article,
-                "candidate": self.candidate.to_dict(),
+                "gather_key": self.gather_key,
+                "article_id": self.article_id,
+                "fetched_at": self.fetched_at,
                 "sketch": self.sketch,
-                "route": [{"partition": s.partition, "band_keys": list(s.band_keys)} for s in self.route],
-                "replies": list(self.replies),
+                "band_keys": list(self.band_keys),
+                "source": self.source.to_dict(),
             }
         )
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> BandRelay:
+    def from_bytes(cls, data: bytes) -> BandProbe:
         d = orjson.loads(data)
         return cls(
-            SourceRef.from_dict(d["source"]),
-            d["payload"].encode("utf-8"),
-            d["article"],
-            DedupVerdict.from_dict(d["candidate"]),
+            d["gather_key"],
+            d["article_id"],
+            d["fetched_at"],
             d["sketch"],
-            tuple(BandStop(s["partition"], tuple(s["band_keys"])) for s in d["route"]),
-            tuple(d["replies"]),
+            tuple(d["band_keys"]),
+            SourceRef.from_dict(d["source"]),
         )
+
+
+def gather_pending(probe: ContentProbe, candidate: DedupVerdict, sketch: str, parts: list[str]) -> bytes:
+    """The article itself, sent to the gather partition to wait for one reply per `parts` (the
+    first band key of each band partition's probe)."""
+    return orjson.dumps(
+        {
+            "kind": "pending",
+            "source": probe.source.to_dict(),
+            "payload": probe.payload.decode("utf-8"),
+            "article": probe.article.to_dict(),
+            "candidate": candidate.to_dict(),
+            "sketch": sketch,
+            "parts": parts,
+        }
+    )
+
+
+def gather_replies(part: str, replies: list[dict[str, Any]], source: SourceRef, fetched_at: str) -> bytes:
+    """One band partition's replies (`part`: the first band key of its probe)."""
+    return orjson.dumps(
+        {"kind": "replies", "part": part, "replies": replies, "source": source.to_dict(), "fetched_at": fetched_at}
+    )

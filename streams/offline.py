@@ -28,6 +28,7 @@ class OfflineRun:
     urls: dict[str, dict] = field(default_factory=dict)
     contents: dict[str, dict] = field(default_factory=dict)
     bands: dict[str, dict] = field(default_factory=dict)
+    gather: dict[str, dict] = field(default_factory=dict)
     sitelines: dict[str, dict] = field(default_factory=dict)
     version: str = field(default_factory=pipeline_version)
 
@@ -63,16 +64,32 @@ class OfflineRun:
                 now,
             )
             _apply(self.contents, result.writes)
-        while result.role == "bands":  # the relay's stops in turn; the last one publishes
-            value = result.value
-            result = guarded(
-                "dedup_bands",
-                lambda: pipeline.dedup_bands_step(value, lambda keys: [self.bands.get(k) for k in keys], opts, now, version),
-                value,
-                here,
-                now,
-            )
-            _apply(self.bands, result.writes)
+        if result.role == "gather":
+            # The scatter-gather in order: every band step, then the gather step for the
+            # article and for each reply; the last of them publishes the verdict.
+            parts = [result.value]
+            for emission in result.more:
+                band_value = emission.value
+                reply = guarded(
+                    "dedup_bands",
+                    lambda: pipeline.dedup_bands_step(band_value, lambda keys: [self.bands.get(k) for k in keys], opts, now),
+                    band_value,
+                    here,
+                    now,
+                )
+                _apply(self.bands, reply.writes)
+                if reply.role != "gather":
+                    return reply
+                parts.append(reply.value)
+            for part in parts:
+                result = guarded(
+                    "dedup_gather",
+                    lambda: pipeline.dedup_gather_step(part, self.gather.get, opts, now, version),
+                    part,
+                    here,
+                    now,
+                )
+                _apply(self.gather, result.writes)
         return result
 
 

@@ -43,12 +43,14 @@ class Topics:
     extracted: str
     content: str
     bands: str
+    gather: str
     enriched: str
     duplicates: str
     dead_letter: str
     url_table: str
     content_table: str
     band_table: str
+    gather_table: str
     sitelines_table: str
 
     @classmethod
@@ -58,12 +60,14 @@ class Topics:
             "extracted": f"{prefix}.extracted",
             "content": f"{prefix}.by-content",
             "bands": f"{prefix}.by-band",
+            "gather": f"{prefix}.gather",
             "enriched": f"{prefix}.enriched",
             "duplicates": f"{prefix}.duplicates",
             "dead_letter": f"{prefix}.dead-letter",
             "url_table": f"{prefix}.dedup-urls",
             "content_table": f"{prefix}.dedup-contents",
             "band_table": f"{prefix}.dedup-bands",
+            "gather_table": f"{prefix}.dedup-gather",
             "sitelines_table": f"{prefix}.site-lines",
         }
         names.update({k: v for k, v in overrides.items() if v})
@@ -71,10 +75,10 @@ class Topics:
 
     def internal(self) -> list[str]:
         """The topics between the agents."""
-        return [self.extracted, self.content, self.bands]
+        return [self.extracted, self.content, self.bands, self.gather]
 
     def tables(self) -> list[str]:
-        return [self.url_table, self.content_table, self.band_table, self.sitelines_table]
+        return [self.url_table, self.content_table, self.band_table, self.gather_table, self.sitelines_table]
 
     @staticmethod
     def changelog(table: str) -> str:
@@ -155,7 +159,6 @@ class Settings:
             near_duplicate_threshold=_float(
                 env, "COPYDESK_NEAR_DUPLICATE_THRESHOLD", base.stage.near_duplicate_threshold
             ),
-            decided_markers=env.get("COPYDESK_PROCESSING_GUARANTEE", base.processing_guarantee) == "exactly_once",
         )
         password = env.get("KAFKA_SASL_PASSWORD")
         security = KafkaSecurity(

@@ -136,8 +136,7 @@ class DayKeyedTable(faust.Table):
     def partition_for_key(self, key: str) -> int:
         # faust's RocksDB store reads and writes the consumed event's partition, so an entry's
         # changelog partition must be that one too, or a recovery restores it where no lookup
-        # goes. A relay's decided marker (`<band key>#decided:<input>@<day>`) lives on its band
-        # key's partition.
+        # goes. A gather reply's key (`<input>#<part>@<day>`) lives on its input's partition.
         base, _, _ = key.rpartition("@")
         base, _, _ = (base or key).partition("#")
         return partition_of(base, self.changelog_topic.partitions or self.app.conf.topic_partitions)
@@ -158,6 +157,7 @@ class TableSet:
     urls: DayKeyedTable
     contents: DayKeyedTable
     bands: DayKeyedTable
+    gather: DayKeyedTable
     sitelines: PartitionScopedTable
 
     def named(self) -> dict[str, DayKeyedTable]:
@@ -165,6 +165,7 @@ class TableSet:
             "urls": self.urls,
             "contents": self.contents,
             "bands": self.bands,
+            "gather": self.gather,
             "sitelines": self.sitelines,
         }
 
@@ -212,6 +213,7 @@ def declare(app: faust.App, settings: Settings) -> TableSet:
         urls=app.tables.add(table(settings.topics.url_table, "article id@day -> body fingerprint")),
         contents=app.tables.add(table(settings.topics.content_table, "body fingerprint@day -> first article")),
         bands=app.tables.add(table(settings.topics.band_table, "LSH band key@day -> articles with that band")),
+        gather=app.tables.add(table(settings.topics.gather_table, "input@day -> article; input#part@day -> a partition's band replies")),
         sitelines=app.tables.add(
             table(settings.topics.sitelines_table, "p<partition>/site@day -> lines seen in its articles", PartitionScopedTable)
         ),

@@ -20,6 +20,7 @@ class TopicSet:
     extracted: faust.TopicT
     content: faust.TopicT
     bands: faust.TopicT
+    gather: faust.TopicT
     enriched: faust.TopicT
     duplicates: faust.TopicT
     dead_letter: faust.TopicT
@@ -48,6 +49,7 @@ def declare(app: faust.App, settings: Settings) -> TopicSet:
         extracted=topic(names.extracted, internal=True),
         content=topic(names.content, internal=True),
         bands=topic(names.bands, internal=True),
+        gather=topic(names.gather, internal=True),
         enriched=topic(names.enriched),
         duplicates=topic(names.duplicates),
         dead_letter=topic(names.dead_letter),

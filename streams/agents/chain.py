@@ -1,5 +1,5 @@
-"""The chained agents: raw -> (clean, extract) -> extracted -> by-content -> by-band (a relay
-through the band partitions) -> enriched | duplicates, with dead letters from any of them.
+"""The chained agents: raw -> (clean, extract) -> extracted -> by-content -> (by-band -> gather)
+-> enriched | duplicates, with dead letters from any of them.
 
 Each agent body is the same few lines: read the message's coordinates, run its steps from
 `processors.pipeline` (guarded), and route the result. Decisions live in `processors/`; here
@@ -95,7 +95,7 @@ class Router:
                 del table[key]
         m = self.metrics
         if result.role != "none":
-            await self._send(result.role, result.key, result.value, result.partition)
+            await self._send(result.role, result.key, result.value)
         for extra in result.more:
             await self._send(extra.role, extra.key, extra.value, extra.partition)
         if result.role == "dead_letter":
@@ -170,7 +170,7 @@ def register(bundle: Copydesk) -> None:
                 await router.emit(result, here, table)
                 await manual.ack(event)
 
-    urls, contents, bands = tables.urls, tables.contents, tables.bands
+    urls, contents, bands, gather = tables.urls, tables.contents, tables.bands, tables.gather
     chained(
         topics.raw,
         "prepare",
@@ -200,6 +200,12 @@ def register(bundle: Copydesk) -> None:
     chained(
         topics.bands,
         "dedup-bands",
-        [("dedup_bands", lambda v, _, now: pipeline.dedup_bands_step(v, bands.get_many, options, now, version))],
+        [("dedup_bands", lambda v, _, now: pipeline.dedup_bands_step(v, bands.get_many, options, now))],
         bands,
+    )
+    chained(
+        topics.gather,
+        "dedup-gather",
+        [("dedup_gather", lambda v, _, now: pipeline.dedup_gather_step(v, gather.get, options, now, version))],
+        gather,
     )

@@ -1,4 +1,4 @@
-"""The shell's fixes to faust (streams/faust_fixes.py) and the band table's partitions, without a
+"""The shell's fixes to faust (streams/faust_fixes.py) and the gather table's partitions, without a
 broker: what a worker's fetcher hands aiokafka, where a table entry's changelog record goes, and in
 exactly_once mode which transaction an output joins and which offsets a commit takes."""
 
@@ -42,15 +42,13 @@ async def test_aiokafka_gets_a_copy_of_the_active_partitions_and_never_an_empty_
     assert await consumer._getmany(live, 1.0) == {} and len(thread.asked) == 1
 
 
-def test_a_band_entry_is_changelogged_on_the_partition_its_relay_stop_runs_on():
-    bands = bundle().tables.bands
-    for i in range(200):
-        band_key = f"{i % 21}:{i:012x}"
-        # the relay sends a band key's stop to partition_of(band key): its entries must be
-        # changelogged there, or a recovery restores them where no lookup goes
-        assert bands.partition_for_key(dedup.state_key(band_key, 19846)) == partition_of(band_key, 4)
-        decided = dedup.state_key(f"{band_key}#decided:news.articles.raw/{i % 4}/{i}", 19846)
-        assert bands.partition_for_key(decided) == partition_of(band_key, 4)  # with the verdict's stop
+def test_a_gather_reply_is_changelogged_on_its_inputs_partition():
+    gather = bundle().tables.gather
+    for offset in range(200):
+        source_id = f"news.articles.raw/{offset % 4}/{offset}"
+        article = dedup.state_key(source_id, 19846)
+        reply = dedup.state_key(f"{source_id}#7:0a217defc721", 19846)
+        assert gather.partition_for_key(reply) == gather.partition_for_key(article) == partition_of(source_id, 4)
 
 
 @dataclass(eq=False)

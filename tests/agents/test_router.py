@@ -23,11 +23,8 @@ class FakeTopic:
     name: str
     sent: list = field(default_factory=list)
 
-    partitions: list = field(default_factory=list)
-
     async def send(self, key=None, value=None, partition=None):
         self.sent.append((key, value))
-        self.partitions.append(partition)
 
     def get_topic_name(self) -> str:
         return self.name
@@ -53,7 +50,7 @@ def observations(bundle, stage: str) -> float | None:
 
 
 def bundle() -> FakeBundle:
-    roles = ["cleaned", "extracted", "content", "bands", "enriched", "duplicates", "dead_letter"]
+    roles = ["cleaned", "extracted", "content", "bands", "gather", "enriched", "duplicates", "dead_letter"]
     return FakeBundle(FakeTopics({r: FakeTopic(f"t.{r}") for r in roles}), Metrics("test", registry=None))
 
 
@@ -72,7 +69,12 @@ async def run_chain(b: FakeBundle, payload: bytes, offset: int, tables: dict[str
             lambda v: pipeline.dedup_content_step(v, tables["contents"].get, opts, now, "t", lambda key: 0),
             "contents",
         ),
-        "bands": ("dedup_bands", lambda v: pipeline.dedup_bands_step(v, lambda keys: [tables["bands"].get(k) for k in keys], opts, now, "t"), "bands"),
+        "bands": ("dedup_bands", lambda v: pipeline.dedup_bands_step(v, lambda keys: [tables["bands"].get(k) for k in keys], opts, now), "bands"),
+        "gather": (
+            "dedup_gather",
+            lambda v: pipeline.dedup_gather_step(v, tables["gather"].get, opts, now, "t"),
+            "gather",
+        ),
     }
     result = router.run_steps(prepare, here, payload)
     await router.emit(result, here)
@@ -89,7 +91,7 @@ async def run_chain(b: FakeBundle, payload: bytes, offset: int, tables: dict[str
 
 async def test_routes_each_outcome_to_its_topic_and_applies_table_writes():
     b = bundle()
-    tables: dict[str, dict] = {"urls": {}, "contents": {}, "bands": {}}
+    tables: dict[str, dict] = {"urls": {}, "contents": {}, "bands": {}, "gather": {}}
     message = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
     near_copy = orjson.dumps(
         {"url": "https://copy.example.org/x", "fetched_at": "2016-02-24T15:00:00Z", "text": SEED.replace("43 people", "forty-three people")}
@@ -108,8 +110,9 @@ async def test_routes_each_outcome_to_its_topic_and_applies_table_writes():
     dead = [orjson.loads(v) for _, v in t["dead_letter"].sent]
     assert [(d["error"]["kind"], d["offset"], d["payload"]) for d in dead] == [("invalid_json", 2, "{oops")]
     assert len(tables["urls"]) == 2 and len(tables["contents"]) == 2  # day-keyed: one key per article
+    assert tables["gather"] == {}  # each gathered article is deleted once published
     # 21 band entries for each of the two stored articles; near copies share band keys
-    assert sum(len(v["entries"]) for v in tables["bands"].values()) == 42  # at-least-once: no markers
+    assert sum(len(v["entries"]) for v in tables["bands"].values()) == 42
     assert t["enriched"].sent[0][0] == orjson.loads(t["enriched"].sent[0][1])["id"].encode()
     # cleaning hands on to extraction in the same agent: nothing travels between them
     assert t["cleaned"].sent == [] and len(t["extracted"].sent) == 3
@@ -118,7 +121,7 @@ async def test_routes_each_outcome_to_its_topic_and_applies_table_writes():
     assert 'copydesk_dedup_verdicts_total{status="unique"} 1.0' in text
     assert 'copydesk_dead_letters_total{reason="invalid_json",stage="cleaning"} 1.0' in text
     assert 'copydesk_messages_produced_total{topic="t.duplicates"} 2.0' in text
-    for stage in ("cleaning", "extraction", "dedup_url", "dedup_content", "dedup_bands"):
+    for stage in ("cleaning", "extraction", "dedup_url", "dedup_content", "dedup_bands", "dedup_gather"):
         assert f'copydesk_in_flight_messages{{stage="{stage}"}} 0.0' in text
     # both steps of `prepare` are observed apart: how many observations each histogram holds
     # (a count of messages, no timing is asserted)
@@ -172,80 +175,47 @@ def test_an_unexpected_error_becomes_an_internal_dead_letter_with_the_original_b
     assert (record["topic"], record["partition"], record["offset"], record["payload"]) == ("t.raw", 1, 9, "ORIGINAL")
 
 
-def relay_start(opts: StageOptions, tables: dict[str, dict], payload: bytes, offset: int):
-    """What the content step sends for an article, with four band partitions."""
+def gather_parts(opts: StageOptions, tables: dict[str, dict], payload: bytes, offset: int) -> list[bytes]:
+    """An article's messages to the gather step: the article itself, then one reply per band
+    partition (four partitions), as the content and band steps make them."""
     now, here = clock(), SourceRef("t.raw", 0, offset, None)
     extracted = pipeline.extract_step(pipeline.clean_step(payload, here, opts, now).handed, opts, now)
     probe = pipeline.dedup_url_step(extracted.value, tables["urls"].get, opts, now, "t")
-    return pipeline.dedup_content_step(probe.value, tables["contents"].get, opts, now, "t", lambda key: partition_of(key, 4))
+    content = pipeline.dedup_content_step(probe.value, tables["contents"].get, opts, now, "t", lambda key: partition_of(key, 4))
+    replies = []
+    for emission in content.more:
+        reply = pipeline.dedup_bands_step(emission.value, lambda keys: [tables["bands"].get(k) for k in keys], opts, now)
+        tables["bands"].update(reply.writes)
+        replies.append(reply.value)
+    assert len(replies) == 4
+    return [content.value, *replies]
 
 
-async def test_the_band_relay_visits_each_partition_once_in_order_and_only_the_last_stop_publishes():
-    opts = StageOptions(decided_markers=True)  # as in exactly_once mode
-    message = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
-    b, bands = bundle(), {}
-    router = Router(b)
-    first = relay_start(opts, {"urls": {}, "contents": {}}, message, 0)
-    assert first.role == "bands" and first.partition == 0
-    await router.emit(first, SourceRef("t.by-content", 0, 0, None), {})
-    t = b.topics.topics
-    stops = 0
-    while t["bands"].sent[stops:]:
-        (key, value), partition = t["bands"].sent[stops], t["bands"].partitions[stops]
-        stops += 1
-        # each stop runs on the partition that owns its band keys, and writes only those
-        relay = orjson.loads(value)
-        assert relay["route"][0]["partition"] == partition == partition_of(key.decode(), 4)
-        assert {partition_of(k, 4) for k in relay["route"][0]["band_keys"]} == {partition}
-        before = set(bands)
-        here = SourceRef("t.by-band", partition, stops, None)
-        result = router.run("dedup_bands", here, value, lambda now: pipeline.dedup_bands_step(value, lambda keys: [bands.get(k) for k in keys], opts, now, "t"))
-        await router.emit(result, here, bands)
-        new = {k.rpartition("@")[0] for k in set(bands) - before}
-        decided = {k for k in new if "#decided:" in k}
-        assert new - decided == set(relay["route"][0]["band_keys"])
-        assert len(decided) == (0 if relay["route"][1:] else 1)  # the last stop marks the input decided
-        assert len(relay["replies"]) == sum(len(s["band_keys"]) for s in orjson.loads(first.value)["route"][: stops - 1])
-        if result.role != "bands":
-            assert relay["route"][1:] == [] and result.role == "enriched"
-    assert stops == 4 and len(bands) == 21 + 1
-    (record,) = [orjson.loads(v) for _, v in t["enriched"].sent]
-    assert record["dedup"]["status"] == "unique" and record["source"]["offset"] == 0
-    # the last stop's message again (an upstream repeat): nothing more is published or written
-    last = t["bands"].sent[-1][1]
-    again = pipeline.dedup_bands_step(last, lambda keys: [bands.get(k) for k in keys], opts, clock(), "t")
-    assert (again.role, again.value, dict(again.writes)) == ("none", b"", {})
+class RecordingTable(dict):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sets: list[tuple[str, dict]] = []
+
+    def __setitem__(self, key, value) -> None:
+        self.sets.append((key, value))
+        super().__setitem__(key, value)
 
 
-async def test_a_relay_that_cannot_be_decided_is_a_dead_letter_with_the_original_bytes():
+async def test_the_gather_stores_the_article_once_in_any_order_and_leaves_nothing_behind():
     opts = StageOptions()
     message = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
-    relay = orjson.loads(relay_start(opts, {"urls": {}, "contents": {}}, message, 7).value)
-    relay["route"] = [{"partition": 0, "band_keys": relay["route"][0]["band_keys"]}]  # the other stops lost
-    result = pipeline.dedup_bands_step(orjson.dumps(relay), lambda keys: [None] * len(keys), opts, clock(), "t")
-    record = orjson.loads(result.value)
-    assert result.role == "dead_letter" and record["error"]["stage"] == "dedup_bands"
-    assert "no reply for bands" in record["error"]["message"]
-    assert (record["offset"], record["payload"]) == (7, message.decode())
-
-
-async def test_at_least_once_a_repeated_last_stop_publishes_its_verdict_again_never_nothing():
-    from streams.settings import Settings
-
-    assert Settings.from_env({"COPYDESK_PROCESSING_GUARANTEE": "exactly_once", "COPYDESK_ENTITIES": "off"}).stage.decided_markers
-    assert not Settings.from_env({"COPYDESK_ENTITIES": "off"}).stage.decided_markers  # at_least_once, the default
-    opts, bands = StageOptions(), {}
-    message = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
-    value = relay_start(opts, {"urls": {}, "contents": {}}, message, 3).value
-    outcomes = []
-    for _ in range(2):  # the whole relay, then its last message once more
-        result = pipeline.dedup_bands_step(value, lambda keys: [bands.get(k) for k in keys], opts, clock(), "t")
-        bands.update(result.writes)
-        while result.role == "bands":
-            value = result.value
-            result = pipeline.dedup_bands_step(value, lambda keys: [bands.get(k) for k in keys], opts, clock(), "t")
-            bands.update(result.writes)
-        outcomes.append(result)
-    assert [r.role for r in outcomes] == ["enriched", "enriched"]
-    assert orjson.loads(outcomes[0].value)["id"] == orjson.loads(outcomes[1].value)["id"]
-    assert not any("#decided:" in k for k in bands)
+    for order in ([0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [1, 2, 0, 4, 3]):
+        b, gather = bundle(), RecordingTable()
+        router = Router(b)
+        parts = gather_parts(opts, {"urls": {}, "contents": {}, "bands": {}}, message, 0)
+        for i in order:
+            value = parts[i]
+            result = router.run("dedup_gather", SourceRef("t.gather", 0, i, None), value,
+                                lambda now: pipeline.dedup_gather_step(value, gather.get, opts, now, "t"))
+            await router.emit(result, SourceRef("t.gather", 0, i, None), gather)
+        (record,) = [orjson.loads(v) for _, v in b.topics.topics["enriched"].sent]
+        assert record["dedup"]["status"] == "unique" and record["source"]["offset"] == 0
+        assert gather == {}
+        # the article is written once, the replies each at most once, and the last part not at all
+        assert sum("payload" in value for _, value in gather.sets) == (0 if order[-1] == 0 else 1)
+        assert len(gather.sets) == 4 and len({key for key, _ in gather.sets}) == 4

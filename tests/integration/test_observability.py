@@ -189,6 +189,7 @@ async def test_every_dashboard_query_has_data_in_a_real_prometheus(kafka_bootstr
         assert workers == ["test-worker"]
         # Values, not only series: the table sizes (counted every 12th lag sample, here 12 s).
         keys = wait_for(lambda: prometheus.query("copydesk_table_keys > 0"), 120, "table keys in prometheus")
+        # gather holds only articles still waiting for band replies: empty once all are published;
         # site-lines holds the short lines of the samples' sites
         assert {s["metric"]["table"] for s in keys} == {"urls", "contents", "bands", "sitelines"}, keys
     finally:
@@ -247,8 +248,8 @@ async def test_consumer_lag_shows_a_backlog_and_drains_to_zero(kafka_bootstrap, 
             return {labels["table"]: v for labels, v in metric_samples(worker.metrics(), "copydesk_table_keys")}
 
         # 400 distinct bodies: one key each in urls and contents, 21 band keys each in bands (their
-        # bands share no value), and no short line to learn
-        expected = {"urls": 400, "contents": 400, "bands": 21 * 400, "sitelines": 0}
+        # bands share no value), nothing left waiting in gather, and no short line to learn
+        expected = {"urls": 400, "contents": 400, "bands": 21 * 400, "gather": 0, "sitelines": 0}
         seen: list[dict[str, float]] = []
         try:
             keys = wait_for(lambda: (k := table_keys(), seen.append(k))[0] == expected and k, 300, "table keys")
