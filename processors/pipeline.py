@@ -85,8 +85,6 @@ class StepResult:
     source: SourceRef | None = None
     fetched_at: str | None = None
     more: tuple[Emission, ...] = ()
-    #: The partition to send the result to (a band relay's next stop); None: by its key.
-    partition: int | None = None
     #: What a `HANDED_ON` result hands to the next step in the same agent (then `value` is empty).
     handed: Cleaned | None = None
 
