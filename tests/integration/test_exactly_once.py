@@ -105,8 +105,9 @@ async def transaction_markers(settings: Settings, topic: str) -> tuple[int, int]
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
         seen = 0
-        deadline = time.monotonic() + 60
-        while [tp for tp in partitions if await consumer.position(tp) < end[tp]] and time.monotonic() < deadline:
+        deadline = time.monotonic() + 60  # a hang guard, not a timing check: it fails, never passes
+        while behind := [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
+            assert time.monotonic() < deadline, f"{topic}: {behind} not read to their end offsets"
             for messages in (await consumer.getmany(timeout_ms=500, max_records=1000)).values():
                 seen += len(messages)
         total = sum(end.values())
