@@ -27,6 +27,12 @@ stop() {
     bash deploy/kafka/broker.sh stop --data-dir "$RUN/kafka" || true
 }
 
+# The variables a reader needs to find this run's topics, as `export` takes them.
+reader_env() {
+    printf 'KAFKA_BOOTSTRAP_SERVERS=%q COPYDESK_APP_ID=%q COPYDESK_TOPIC_PREFIX=%q' \
+        "$KAFKA_BOOTSTRAP_SERVERS" "$COPYDESK_APP_ID" "$COPYDESK_TOPIC_PREFIX"
+}
+
 if [ "${1:-}" = stop ]; then stop; exit 0; fi
 
 count=$(grep -c . "$SAMPLES")
@@ -65,4 +71,11 @@ echo
 echo "Metrics:  http://127.0.0.1:$COPYDESK_METRICS_PORT/metrics   e.g.:"
 curl -fsS "http://127.0.0.1:$COPYDESK_METRICS_PORT/metrics" | grep -E '^copydesk_(dedup_verdicts|dead_letters)_total' | sed 's/^/  /'
 echo "Health:   http://127.0.0.1:$COPYDESK_WEB_PORT/healthz  and  /readyz"
-echo "The broker and the worker keep running; 'make demo-stop' stops them."
+echo
+echo "The broker and the worker keep running ('make demo-stop' stops them). This run's topics are"
+echo "${COPYDESK_TOPIC_PREFIX}.*; to read its outputs again, or send more messages:"
+echo
+echo "  export $(reader_env)"
+echo "  .venv/bin/copydesk outputs --expect $count --timeout 30          # one summary line per record"
+echo "  .venv/bin/copydesk outputs --expect $count --timeout 30 --json   # the records themselves"
+echo "  .venv/bin/copydesk produce samples/raw.jsonl"

@@ -322,6 +322,25 @@ def test_topics_service_creates_the_topics_settings_names(services: dict) -> Non
     assert f"--partitions {settings.partitions}" in script
     assert f"--replication-factor {settings.replication_factor}" in script
     assert "--if-not-exists" in script and "kafka:9092" in script
+    # the topics the workers would create themselves take pages up to COPYDESK_MAX_PAYLOAD_BYTES
+    assert f"--config max.message.bytes={settings.stage.max_record_bytes}" in script
+
+
+def test_kubernetes_example_keeps_state_per_pod_and_probes_health() -> None:
+    docs = [d for d in yaml.safe_load_all((ROOT / "deploy/k8s/copydesk.yaml").read_text(encoding="utf-8")) if d]
+    by_kind = {d["kind"]: d for d in docs}
+    sts = by_kind["StatefulSet"]
+    (container,) = sts["spec"]["template"]["spec"]["containers"]
+    config = by_kind["ConfigMap"]["data"]
+    settings = Settings.from_env({k: str(v) for k, v in config.items() if k != "KAFKA_SASL_USERNAME"} | {"KAFKA_SECURITY_PROTOCOL": "PLAINTEXT"})
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert mounts[sts["spec"]["volumeClaimTemplates"][0]["metadata"]["name"]] == settings.data_dir
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports == {"metrics": settings.metrics_port, "web": settings.web_port}
+    assert settings.metrics_host == settings.web_host == "0.0.0.0"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert sts["spec"]["replicas"] <= settings.partitions
 
 
 def test_crawler_replays_the_samples(services: dict) -> None:
