@@ -300,6 +300,9 @@ KEYWORD_EXTRA_STOPWORDS: Final = frozenset(
      "mr", "mrs", "ms", "dr", "per", "cent", "percent", "sagte", "sagt", "dit", "dijo"}
 )
 
+#: CLD2's codes that ISO 639-1 has since replaced: Hebrew, Javanese.
+CLD2_LEGACY_CODES: Final = MappingProxyType({"iw": "he", "jw": "jv"})
+
 #: Languages written without spaces between words: their word count is a character count and
 #: the keyword stage does not try to segment them.
 UNSEGMENTED_LANGUAGES: Final = frozenset({"zh", "ja", "th", "lo", "km", "my"})

@@ -146,6 +146,13 @@ def test_clean_title(title, site_name, site, expected):
         # declaration then, else None, never a three-letter code the contract refuses.
         ("An mga tawo digdi sa banwaan nin Naga nagtaram sa Bikol", None, None),
         ("xxxxxx yyyyyy zzzzzz qqqqqq", "en", "en"),
+        # CLD2 answers long samples; its old code for Hebrew ("iw") is given as ISO 639-1's "he".
+        ("ראש הממשלה נפגש היום עם שרי הממשלה כדי לדון בתקציב המדינה לשנה הבאה ובתוכניות "
+         "החדשות לשיפור מערכת החינוך והבריאות בכל רחבי הארץ, כך נמסר מלשכתו בהודעה רשמית. "
+         "השרים הציגו את עמדותיהם בדיון ארוך ומפורט מאוד", None, "he"),
+        # Text CLD2 refuses (a C1 control character) is py3langid's to answer.
+        ("The council voted on Tuesday to close the old bridge to all traffic \x85 after engineers "
+         "found deep cracks in two of its piers, and the mayor said repairs would take a year.", None, "en"),
     ],
 )
 def test_detect_language(text, hint, expected):
