@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.1"  # 1.1: records carry `quotes`
+SCHEMA_VERSION = "1.2"  # 1.1: records carry `quotes`; 1.2: dead letters of WARC records carry `warc`
 
 DedupStatus = Literal["unique", "update", "duplicate", "near_duplicate"]
 SourceFormat = Literal["html", "text"]

@@ -2,7 +2,9 @@
 
     copydesk worker                      run a faust worker (all stages)
     copydesk process INPUT --out-dir D   the same stages in-process over a JSONL file (- = stdin)
-    copydesk produce FILE                publish a JSONL file of raw messages to the input topic
+                                         or WARC files (FILE.warc[.gz] ..., or directories)
+    copydesk produce FILE                publish a JSONL file of raw messages to the input topic,
+                                         or the article pages of WARC files
     copydesk outputs --expect N          print what is on the output topics (a summary per record)
     copydesk replay-dead-letters --kind K [--kind K2] [--stage S] [--dry-run]
                                          send the original bytes of those dead letters to the
@@ -24,17 +26,20 @@ import orjson
 
 from streams import entities_model, logs
 from streams.settings import Settings, SettingsError
+from streams.warc import is_warc
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="copydesk", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("worker", help="run a worker: the chained agents on Kafka")
-    p = sub.add_parser("process", help="run the stages in-process over a JSONL file of raw messages")
-    p.add_argument("input", help="JSONL file of raw messages, or - for stdin")
+    p = sub.add_parser("process", help="run the stages in-process over a JSONL file of raw messages, or WARC files")
+    p.add_argument("input", nargs="+", help="JSONL file of raw messages, or - for stdin; or WARC files (.warc, .warc.gz) and directories of them")
     p.add_argument("--out-dir", required=True, type=Path)
-    p = sub.add_parser("produce", help="publish a JSONL file of raw messages to the input topic")
-    p.add_argument("file", help="JSONL file (each non-blank line is sent as it is), or - for stdin")
+    p.add_argument("--json", action="store_true", help="WARC input: print the summary as one JSON object on stdout")
+    p = sub.add_parser("produce", help="publish a JSONL file of raw messages, or the article pages of WARC files, to the input topic")
+    p.add_argument("file", nargs="+", help="JSONL file (each non-blank line is sent as it is), or - for stdin; or WARC files (.warc, .warc.gz) and directories of them")
+    p.add_argument("--json", action="store_true", help="WARC input: print the summary as one JSON object on stdout")
     p = sub.add_parser("outputs", help="read the output topics from the beginning and summarise each record")
     p.add_argument("--expect", type=int, required=True, help="stop after this many records")
     p.add_argument("--timeout", type=float, default=60.0, help="give up after this many seconds")
@@ -66,13 +71,16 @@ def main(argv: list[str] | None = None) -> int:
         entities_model.warm(settings.stage.entities)  # at start, not in the first message's time budget
     if args.command == "worker":
         return run_worker(settings)
+    names = {"process": getattr(args, "input", None), "produce": getattr(args, "file", None)}.get(args.command) or []
+    if len(names) > 1 or any(is_warc(n) for n in names):
+        return run_warc(settings, args, names)
     if args.command == "process":
-        return run_process(settings, args.input, args.out_dir)
+        return run_process(settings, args.input[0], args.out_dir)
     if args.command == "produce":
         from streams.kafka_io import ensure_topics, produce
         from streams.offline import read_messages
 
-        with _open(args.file) as stream:
+        with _open(args.file[0]) as stream:
             messages = list(read_messages(stream))
         asyncio.run(ensure_topics(settings))
         sent = asyncio.run(produce(settings, messages))
@@ -127,6 +135,36 @@ def run_process(settings: Settings, source: str, out_dir: Path) -> int:
     names = settings.topics.outputs()
     for role, name in names.items():
         print(f"{counts.get(role, 0):6d}  {out_dir / (name + '.jsonl')}")
+    return 0
+
+
+def run_warc(settings: Settings, args: argparse.Namespace, names: list[str]) -> int:
+    """`produce` or `process` over WARC files: the summary on stderr (or as JSON on stdout)."""
+    from streams import warc
+
+    not_warc = [n for n in names if not warc.is_warc(n)]
+    if not_warc:
+        print(f"copydesk: only WARC files (.warc, .warc.gz) or directories can be given together: {', '.join(not_warc)}", file=sys.stderr)
+        return 2
+    paths = warc.expand(names)
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"copydesk: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    summary = warc.Summary()
+    if args.command == "produce":
+        from streams.kafka_io import ensure_topics
+
+        asyncio.run(ensure_topics(settings))
+        sent, dead = asyncio.run(warc.produce_files(settings, paths, summary))
+        lines = [*summary.lines(), f"sent {sent} messages to {settings.topics.raw}, {dead} dead letters to {settings.topics.dead_letter}"]
+    else:
+        logs.configure(settings.log_level, settings.log_format)
+        counts = warc.process_files(settings, paths, args.out_dir, summary)
+        lines = [*summary.lines("processed"), *(f"{counts.get(role, 0):6d}  {args.out_dir / (name + '.jsonl')}" for role, name in settings.topics.outputs().items())]
+    if args.json:
+        sys.stdout.write(orjson.dumps(summary.to_dict()).decode() + "\n")
+    print("\n".join(lines), file=sys.stderr)
     return 0
 
 

@@ -1,0 +1,203 @@
+"""streams.warc on hand-made WARC files: the edge cases a crawler's files have, and the commands.
+
+The files are written byte by byte here (not by a WARC library), one gzip member per record
+for `.warc.gz` as crawlers write them; tests/integration/test_warc.py reads files wget wrote.
+"""
+
+from __future__ import annotations
+
+import gzip
+import uuid
+import zlib
+from pathlib import Path
+
+import orjson
+import pytest
+
+from schemas import contracts
+from streams import cli
+from streams.warc import Summary, read_file, read_files
+
+ARTICLE = (
+    "<html><head><title>Новая линия метро откроется весной</title></head><body><article>"
+    "<h1>Новая линия метро откроется весной</h1>"
+    + "".join(
+        f"<p>Абзац {i}: городские власти сообщили, что строительство новой линии метро идёт по графику, "
+        f"и первые поезда пойдут по ней весной следующего года, сообщает пресс-служба.</p>"
+        for i in range(6)
+    )
+    + "</article></body></html>"
+)
+DATE = "2024-05-03T10:00:00Z"
+
+
+def record(record_type: str, block: bytes, uri: str | None = None, **headers: str) -> bytes:
+    fields = {
+        "WARC-Type": record_type,
+        "WARC-Record-ID": f"<urn:uuid:{uuid.uuid4()}>",
+        "WARC-Date": DATE,
+        **({"WARC-Target-URI": f"<{uri}>"} if uri else {}),
+        **{k.replace("_", "-"): v for k, v in headers.items()},
+        "Content-Length": str(len(block)),
+    }
+    head = "WARC/1.0\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items()) + "\r\n"
+    return head.encode("utf-8") + block + b"\r\n\r\n"
+
+
+def response(uri: str, status: str, body: bytes, *headers: str) -> bytes:
+    http = f"HTTP/1.1 {status}\r\n" + "".join(h + "\r\n" for h in headers) + "\r\n"
+    return record("response", http.encode("latin-1") + body, uri, Content_Type="application/http;msgtype=response")
+
+
+def crawl() -> list[bytes]:
+    """One of everything: the page in a legacy charset named only in its header, and the records
+    that are no article page."""
+    page = ARTICLE.encode("cp1251")
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in (gzip.compress(ARTICLE.encode("utf-8"))[i : i + 500] for i in range(0, 4000, 500)) if c) + b"0\r\n\r\n"
+    return [
+        record("warcinfo", b"software: hand\r\nformat: WARC File Format 1.0\r\n", Content_Type="application/warc-fields"),
+        record("request", b"GET /a HTTP/1.1\r\nHost: news.example\r\n\r\n", "https://news.example/a", Content_Type="application/http;msgtype=request"),
+        response("https://news.example/a", "200 OK", page, "Content-Type: text/html; charset=windows-1251"),
+        response("https://news.example/b", "200 OK", chunked, "Content-Type: text/html; charset=utf-8", "Transfer-Encoding: chunked", "Content-Encoding: gzip"),
+        response("https://news.example/gone", "404 Not Found", b"<html><body>Not here</body></html>", "Content-Type: text/html"),
+        response("https://news.example/old", "301 Moved Permanently", b"", "Location: https://news.example/a"),
+        response("https://news.example/logo.png", "200 OK", b"\x89PNG\r\n\x1a\n" + bytes(200), "Content-Type: image/png"),
+        response("https://news.example/site.css", "200 OK", b"body { color: red }", "Content-Type: text/css"),
+        response("https://news.example/report.pdf", "200 OK", b"%PDF-1.7\n...", "Content-Type: application/pdf"),
+        record("revisit", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n", "https://news.example/a",
+               Content_Type="application/http;msgtype=response", WARC_Profile="http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"),
+        record("metadata", b"outlinks: https://news.example/b\r\n", "https://news.example/a", Content_Type="application/warc-fields"),
+    ]
+
+
+def write(path: Path, records: list[bytes], gz: bool) -> Path:
+    path.write_bytes(b"".join(gzip.compress(r) for r in records) if gz else b"".join(records))
+    return path
+
+
+def items_of(path: Path, limit: int = 8 << 20) -> list:
+    return list(read_file(path, limit))
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip-per-record"])
+def test_one_of_everything(tmp_path, gz):
+    path = write(tmp_path / ("crawl.warc.gz" if gz else "crawl.warc"), crawl(), gz)
+    summary = Summary()
+    items = list(read_files([path], 8 << 20, summary))
+    assert summary.to_dict() == {
+        "files": 1,
+        "records": 11,
+        "bytes": path.stat().st_size,
+        "published": 2,
+        "skipped": {"warcinfo": 1, "request": 1, "http_error": 1, "redirect": 1, "not_html": 3, "revisit": 1, "metadata": 1},
+        "dead_letters": {},
+    }
+    messages = [orjson.loads(i.value) for i in items if i.kind == "message"]
+    for message in messages:
+        assert contracts.errors("raw", message) == []
+        assert message["html"] == ARTICLE  # windows-1251 from the header; chunked + gzip undone
+        assert message["fetched_at"] == DATE and message["http_status"] == 200
+    first, second = messages
+    assert first["url"] == "https://news.example/a"
+    assert first["headers"] == {"Content-Type": "text/html; charset=windows-1251"}
+    assert (first["metadata"]["charset"], first["metadata"]["charset_from"]) == ("cp1251", "header")
+    assert second["metadata"]["charset_from"] == "header"
+    # The offset leads back to the record: its bytes start there (its gzip member, compressed).
+    raw = path.read_bytes()[first["metadata"]["warc"]["offset"] :]
+    text = zlib.decompressobj(31).decompress(raw) if gz else raw
+    assert text.startswith(b"WARC/1.0\r\nWARC-Type: response\r\n")
+    assert first["metadata"]["warc"]["record_id"].encode() in text[:300]
+    assert first["metadata"]["warc"]["file"] == str(path)
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip-per-record"])
+def test_a_truncated_last_record_is_a_dead_letter_and_the_rest_goes_through(tmp_path, gz):
+    records = crawl()[:4]
+    whole = write(tmp_path / "whole", records, gz).read_bytes()
+    path = tmp_path / ("cut.warc.gz" if gz else "cut.warc")
+    path.write_bytes(whole[: len(whole) - 300])
+    items = items_of(path)
+    assert [(i.kind, i.reason) for i in items] == [
+        ("skipped", "warcinfo"), ("skipped", "request"), ("message", None), ("dead_letter", "truncated_record")
+    ]
+    letter = orjson.loads(items[-1].value)
+    assert contracts.errors("dead_letter", letter) == []
+    assert letter["url"] == "https://news.example/b"
+    assert letter["warc"]["offset"] == items[-1].offset == len(b"".join(gzip.compress(r) for r in records[:3]) if gz else b"".join(records[:3]))
+    assert "Content-Length" in letter["error"]["message"]
+
+
+def test_garbage_between_records_is_a_dead_letter_with_its_place_and_bytes(tmp_path):
+    records = crawl()
+    junk = b"this line is not a WARC record\r\n\r\n"
+    path = tmp_path / "junk.warc"
+    path.write_bytes(b"".join(records[:3]) + junk + b"".join(records[3:]))
+    items = items_of(path)
+    letters = [orjson.loads(i.value) for i in items if i.kind == "dead_letter"]
+    assert [(letter["error"]["kind"], letter["warc"]["offset"], letter["warc"]["length"]) for letter in letters] == [
+        ("malformed_record", len(b"".join(records[:3])), len(junk))
+    ]
+    assert letters[0]["payload"] == junk.decode()
+    assert sum(i.kind == "message" for i in items) == 2 and len(items) == len(records) + 1
+
+
+def test_a_corrupt_gzip_member_loses_only_its_record(tmp_path):
+    members = [gzip.compress(r) for r in crawl()]
+    bad = bytearray(members[2])
+    bad[30:60] = bytes(30)
+    path = tmp_path / "rot.warc.gz"
+    path.write_bytes(b"".join(members[:2]) + bytes(bad) + b"".join(members[3:]))
+    items = items_of(path)
+    letters = [orjson.loads(i.value) for i in items if i.kind == "dead_letter"]
+    assert [(letter["error"]["kind"], letter["warc"]["offset"], letter["warc"]["length"]) for letter in letters] == [
+        ("malformed_record", len(members[0]) + len(members[1]), len(bad))
+    ]
+    assert [i.url for i in items if i.kind == "message"] == ["https://news.example/b"]
+
+
+def test_a_page_over_the_payload_limit_is_a_dead_letter_without_being_read_whole(tmp_path):
+    path = write(tmp_path / "big.warc", crawl()[2:3], gz=False)
+    (item,) = items_of(path, limit=1000)
+    letter = orjson.loads(item.value)
+    assert (item.kind, letter["error"]["kind"], letter["payload"]) == ("dead_letter", "payload_too_large", None)
+
+
+def test_process_command_publishes_pages_and_dead_letters(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COPYDESK_ENTITIES", "off")
+    monkeypatch.setenv("COPYDESK_LOG_LEVEL", "WARNING")
+    records = crawl()
+    whole = b"".join(gzip.compress(r) for r in records[:4])
+    folder = tmp_path / "crawls"
+    folder.mkdir()
+    write(folder / "a.warc.gz", records, gz=True)
+    (folder / "b.warc.gz").write_bytes(whole[:-300])
+    (folder / "notes.txt").write_text("not a WARC file")
+    out = tmp_path / "out"
+    assert cli.main(["process", str(folder), "--out-dir", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    summary = orjson.loads(captured.out)
+    assert summary["files"] == 2 and summary["published"] == 3
+    assert summary["dead_letters"] == {"truncated_record": 1}
+    assert "15 records" in captured.err and "1 dead letters" in captured.err
+    outputs = {p.name.split(".")[-2]: [orjson.loads(line) for line in p.read_bytes().splitlines()] for p in out.iterdir()}
+    enriched, duplicates, dead = outputs["enriched"], outputs["duplicates"], outputs["dead-letter"]
+    assert [r["url"] for r in enriched] == ["https://news.example/a"]
+    assert enriched[0]["title"] == "Новая линия метро откроется весной" and enriched[0]["language"] == "ru"
+    # the same page under /b, and again from the second file: copies of /a
+    assert [(r["url"], r["dedup"]["status"]) for r in duplicates] == [
+        ("https://news.example/b", "duplicate"), ("https://news.example/a", "duplicate")
+    ]
+    assert [(r["error"]["stage"], r["error"]["kind"], r["warc"]["file"]) for r in dead] == [
+        ("warc", "truncated_record", str(folder / "b.warc.gz"))
+    ]
+    for role, records_ in (("enriched", enriched), ("duplicates", duplicates), ("dead_letter", dead)):
+        assert all(contracts.errors(role, r) == [] for r in records_)
+
+
+def test_commands_refuse_a_mix_and_missing_files(tmp_path, capsys):
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text("{}\n")
+    assert cli.main(["process", str(tmp_path / "x.warc.gz"), "--out-dir", str(tmp_path / "o")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert cli.main(["produce", str(jsonl), str(tmp_path / "x.warc")]) == 2
+    assert "only WARC files" in capsys.readouterr().err
