@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         return run_worker(settings)
     names = {"process": getattr(args, "input", None), "produce": getattr(args, "file", None)}.get(args.command) or []
     if len(names) > 1 or any(is_warc(n) for n in names):
-        return run_warc(settings, args, names)
+        from streams.warc import run_command
+
+        return run_command(settings, args.command, names, getattr(args, "out_dir", None), args.json)
     if args.command == "process":
         return run_process(settings, args.input[0], args.out_dir)
     if args.command == "produce":
@@ -135,36 +137,6 @@ def run_process(settings: Settings, source: str, out_dir: Path) -> int:
     names = settings.topics.outputs()
     for role, name in names.items():
         print(f"{counts.get(role, 0):6d}  {out_dir / (name + '.jsonl')}")
-    return 0
-
-
-def run_warc(settings: Settings, args: argparse.Namespace, names: list[str]) -> int:
-    """`produce` or `process` over WARC files: the summary on stderr (or as JSON on stdout)."""
-    from streams import warc
-
-    not_warc = [n for n in names if not warc.is_warc(n)]
-    if not_warc:
-        print(f"copydesk: only WARC files (.warc, .warc.gz) or directories can be given together: {', '.join(not_warc)}", file=sys.stderr)
-        return 2
-    paths = warc.expand(names)
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        print(f"copydesk: no such file: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    summary = warc.Summary()
-    if args.command == "produce":
-        from streams.kafka_io import ensure_topics
-
-        asyncio.run(ensure_topics(settings))
-        sent, dead = asyncio.run(warc.produce_files(settings, paths, summary))
-        lines = [*summary.lines(), f"sent {sent} messages to {settings.topics.raw}, {dead} dead letters to {settings.topics.dead_letter}"]
-    else:
-        logs.configure(settings.log_level, settings.log_format)
-        counts = warc.process_files(settings, paths, args.out_dir, summary)
-        lines = [*summary.lines("processed"), *(f"{counts.get(role, 0):6d}  {args.out_dir / (name + '.jsonl')}" for role, name in settings.topics.outputs().items())]
-    if args.json:
-        sys.stdout.write(orjson.dumps(summary.to_dict()).decode() + "\n")
-    print("\n".join(lines), file=sys.stderr)
     return 0
 
 

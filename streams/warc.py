@@ -13,7 +13,9 @@ without a record that says so.
 
 from __future__ import annotations
 
+import asyncio
 import io
+import sys
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -404,3 +406,36 @@ def process_files(settings: Any, paths: list[Path], out_dir: Path, summary: Summ
             f.writelines(letter + b"\n" for letter in letters)
         counts["dead_letter"] += len(letters)
     return counts
+
+
+def run_command(settings: Any, command: str, names: list[str], out_dir: Path | None, as_json: bool) -> int:
+    """`copydesk produce` or `process` over WARC files: the summary on stderr (with `as_json`, its
+    counts also as one JSON object on stdout). Exit code 2 for a mix of WARC and other files, 4
+    for a file that is not there."""
+    not_warc = [n for n in names if not is_warc(n)]
+    if not_warc:
+        print(f"copydesk: only WARC files (.warc, .warc.gz) or directories can be given together: {', '.join(not_warc)}", file=sys.stderr)
+        return 2
+    paths = expand(names)
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"copydesk: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 4
+    summary = Summary()
+    if command == "produce":
+        from streams.kafka_io import ensure_topics
+
+        asyncio.run(ensure_topics(settings))
+        sent, dead = asyncio.run(produce_files(settings, paths, summary))
+        lines = [*summary.lines(), f"sent {sent} messages to {settings.topics.raw}, {dead} dead letters to {settings.topics.dead_letter}"]
+    else:
+        from streams import logs
+
+        logs.configure(settings.log_level, settings.log_format)
+        counts = process_files(settings, paths, out_dir, summary)
+        outputs = settings.topics.outputs().items()
+        lines = [*summary.lines("processed"), *(f"{counts.get(role, 0):6d}  {out_dir / (name + '.jsonl')}" for role, name in outputs)]
+    if as_json:
+        sys.stdout.write(orjson.dumps(summary.to_dict()).decode() + "\n")
+    print("\n".join(lines), file=sys.stderr)
+    return 0

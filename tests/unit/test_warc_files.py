@@ -197,7 +197,7 @@ def test_process_command_publishes_pages_and_dead_letters(tmp_path, monkeypatch,
 def test_commands_refuse_a_mix_and_missing_files(tmp_path, capsys):
     jsonl = tmp_path / "a.jsonl"
     jsonl.write_text("{}\n")
-    assert cli.main(["process", str(tmp_path / "x.warc.gz"), "--out-dir", str(tmp_path / "o")]) == 2
+    assert cli.main(["process", str(tmp_path / "x.warc.gz"), "--out-dir", str(tmp_path / "o")]) == 4
     assert "no such file" in capsys.readouterr().err
     assert cli.main(["produce", str(jsonl), str(tmp_path / "x.warc")]) == 2
     assert "only WARC files" in capsys.readouterr().err
