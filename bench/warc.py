@@ -14,7 +14,10 @@ record). Then, side by side in one run, CPU seconds (best of `--rounds`):
   environment: set COPYDESK_ENTITIES=off for the cheaper configuration) over the first `--pages`
   of those messages;
 
-and the ratio of the reader's cost per page to the pipeline's. Needs the `bench` extra (warcio).
+and the ratio of the reader's cost per page to the pipeline's. On the dev pages it also runs the
+same pages as JSONL (the page's text, the URL and `WARC-Date` of its record) through a second
+pipeline and counts the pages whose outcomes are equal (all fields but times and `source`).
+Needs the `bench` extra (warcio).
 """
 
 from __future__ import annotations
@@ -121,13 +124,14 @@ def main() -> None:
         from streams.offline import OfflineRun
         from streams.settings import Settings
 
-        run = OfflineRun(Settings.from_env())
+        settings = Settings.from_env()
+        run = OfflineRun(settings)
         pages = messages[: args.pages]
-        run.run_one(pages[0], 0)  # models and caches loaded before the clock starts
+        OfflineRun(settings).run_one(pages[0], 0)  # models and caches loaded before the clock starts
         start = time.process_time()
-        for offset, payload in enumerate(pages):
-            run.run_one(payload, offset)
+        outcomes = [run.run_one(payload, offset) for offset, payload in enumerate(pages)]
         t_pipe = time.process_time() - start
+        equal = None if args.file else same_as_jsonl(settings, pages, outcomes)
 
     per_page_reader = t_reader / len(messages)
     per_page_pipe = t_pipe / len(pages)
@@ -139,6 +143,26 @@ def main() -> None:
     entities = os.environ.get("COPYDESK_ENTITIES", "on")
     print(f"pipeline (offline, entities {entities}): {t_pipe:.1f} s for {len(pages)} pages, {per_page_pipe * 1e3:.1f} ms per page")
     print(f"reader / pipeline per page: {per_page_reader / per_page_pipe:.2%}")
+    if equal is not None:
+        print(f"outcomes equal to the same pages as JSONL: {equal} of {len(pages)}")
+
+
+def same_as_jsonl(settings, pages: list[bytes], outcomes: list) -> int:
+    """How many pages give the same outcome as JSONL as from the WARC."""
+    from streams.offline import OfflineRun
+
+    ignored = {"processed_at", "failed_at", "timestamp_ms", "source", "topic", "partition", "offset", "payload", "payload_encoding"}
+    run = OfflineRun(settings)
+    equal = 0
+    for offset, (payload, outcome) in enumerate(zip(pages, outcomes)):
+        message = json.loads(payload)
+        country, rest = message["url"].rsplit("/", 1)[1].split("_", 1)
+        html = gzip.decompress((DEV / country / f"{rest}.gz").read_bytes()).decode("utf-8")
+        jsonl = json.dumps({"url": message["url"], "fetched_at": message["fetched_at"], "html": html}).encode()
+        other = run.run_one(jsonl, offset)
+        a, b = (({k: v for k, v in json.loads(r.value).items() if k not in ignored}, r.role) for r in (outcome, other))
+        equal += a == b
+    return equal
 
 
 if __name__ == "__main__":
