@@ -11,10 +11,21 @@ annotated title, authors, publication date and body). Metrics:
   in UTC: either counts);
 - authors: F1 of the normalised name sets per page (both empty counts 1), averaged.
 
+Page text: each annotated page's title and body sent as page text, as a crawler that flattened
+it would, in two layouts: "blank" (the title line, a blank line, the body's paragraphs separated
+by blank lines) and "lines" (one paragraph per line, no blank line anywhere). Per script of the
+body (its most frequent letters' script), the share of pages enriched (not dead-lettered) with at
+least 90% of the body kept (a paragraph counts as kept when its text, NFC and without spaces,
+is in the published text), and in the "lines" layout the share whose title is found.
+
     python bench/quality.py [--data DIR] [--limit N] [--json bench/results/quality.json] [--misses]
+                            [--baseline bench/results/quality-baseline.json] [--code DIR]
 
 `--misses` also prints, per page, copydesk's wrong titles and dates and its authors when they
-differ from the annotation (expected, then what copydesk gave).
+differ from the annotation (expected, then what copydesk gave), and the page-text pages that
+fall short. Each figure is printed beside the one in `--baseline` (the figures of an earlier
+commit, measured by this script: `git archive REV processors schemas | tar -x -C DIR`, then
+`--code DIR --json FILE`); `--code DIR` imports copydesk's processors and schemas from DIR.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ import gzip
 import json
 import platform
 import re
+import subprocess
 import sys
 import time
 import unicodedata
@@ -33,6 +45,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+if "--code" in sys.argv[:-1]:
+    sys.path.insert(0, str(Path(sys.argv[sys.argv.index("--code") + 1]).resolve()))
 
 import trafilatura  # noqa: E402
 
@@ -185,12 +199,86 @@ def run_trafilatura(cases: list[tuple[dict, str]]) -> Scores:
     return scores
 
 
+_SCRIPT_NAMES = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HANGUL": "HANGUL"}
+PAGE_TEXT_LAYOUTS = ("blank", "lines")
+KEPT_SHARE = 0.9
+
+
+def script_of(text: str) -> str:
+    """The Unicode script of most of the text's letters (the first word of their names)."""
+    counts: dict[str, int] = {}
+    for char in text:
+        if char.isalpha():
+            name = unicodedata.name(char, "UNKNOWN").split()[0]
+            name = _SCRIPT_NAMES.get(name, name)
+            counts[name] = counts.get(name, 0) + 1
+    return max(sorted(counts), key=counts.__getitem__) if counts else "NONE"
+
+
+def page_text(expected: dict, layout: str) -> str:
+    paragraphs = [p.strip() for p in expected["body"].split("\n") if p.strip()]
+    if layout == "blank":
+        return expected["title"] + "\n\n" + "\n\n".join(paragraphs)
+    return "\n".join([expected["title"], *paragraphs])
+
+
+def _squeezed(text: str) -> str:
+    return "".join(unicodedata.normalize("NFC", text).split())
+
+
+def kept_share(expected_body: str, published: str) -> float:
+    """The share of the body's characters (outside spaces) in paragraphs found in `published`."""
+    published = _squeezed(published)
+    paragraphs = [_squeezed(p) for p in expected_body.split("\n") if p.strip()]
+    total = sum(map(len, paragraphs))
+    return sum(len(p) for p in paragraphs if p in published) / total if total else 0.0
+
+
+def run_page_text(cases: list[tuple[dict, str]], options: StageOptions, layout: str) -> tuple[dict, list[str]]:
+    """Per script: pages, pages enriched with at least `KEPT_SHARE` of the body kept, titles
+    found; and a line per page that falls short."""
+    per_script: dict[str, dict[str, int]] = {}
+    short: list[str] = []
+    for case, _html in cases:
+        expected = case["expected"]
+        script = script_of(expected["body"])
+        counts = per_script.setdefault(script, {"pages": 0, "kept": 0, "titles": 0})
+        counts["pages"] += 1
+        raw = RawArticle(url=case["url"], fetched_at=fetched_at(case), text=page_text(expected, layout))
+        try:
+            article = extract(clean(raw, options), options)
+        except StageError as error:
+            short.append(f"{layout} {script} {case['file']}: {error}")
+            continue
+        share = kept_share(expected["body"], article.text)
+        if share >= KEPT_SHARE:
+            counts["kept"] += 1
+        else:
+            short.append(f"{layout} {script} {case['file']}: {share:.0%} of the body kept")
+        if normal(article.title) == normal(expected["title"]):
+            counts["titles"] += 1
+    every = {"pages": 0, "kept": 0, "titles": 0}
+    for counts in per_script.values():
+        for key in every:
+            every[key] += counts[key]
+    return {"ALL": every, **dict(sorted(per_script.items()))}, short
+
+
+def _share(counts: dict | None, key: str) -> str:
+    if not counts or not counts.get("pages"):
+        return "-"
+    return f"{counts[key]}/{counts['pages']}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "quality.json")
     parser.add_argument("--misses", action="store_true", help="print copydesk's misses per page")
+    parser.add_argument("--baseline", type=Path, default=ROOT / "bench" / "results" / "quality-baseline.json")
+    parser.add_argument("--code", type=Path, default=None, help="import processors and schemas from here")
+    parser.add_argument("--commit", default=None, help="the commit --code holds, for the JSON")
     args = parser.parse_args()
     if not (args.data / "cases.jsonl").exists():
         print(f"quality: no annotated pages at {args.data}", file=sys.stderr)
@@ -198,22 +286,47 @@ def main() -> int:
     cases = load_cases(args.data, args.limit)
     copydesk = run_copydesk(cases, StageOptions())
     ours = copydesk.summary(len(cases))
+    page_texts = {}
+    short_pages: list[str] = []
+    for layout in PAGE_TEXT_LAYOUTS:
+        page_texts[layout], short = run_page_text(cases, StageOptions(), layout)
+        short_pages += short
     if args.misses:
         for page, name, want, have in copydesk.misses:
             print(f"{page}  {name}\n    expected {want!r}\n    got      {have!r}")
+        for line in short_pages:
+            print(f"page text {line}")
     bare = run_trafilatura(cases).summary(len(cases))
+    baseline = json.loads(args.baseline.read_text()) if args.baseline and args.baseline.exists() else {}
+    before = baseline.get("copydesk", {})
     print(f"{len(cases)} annotated pages from {args.data}")
-    print(f"{'metric':<16}{'copydesk':>10}{'trafilatura':>13}{'goal':>8}")
+    if baseline:
+        print(f"'before': {args.baseline.name}, measured at {baseline.get('commit', '?')}")
+    print(f"{'metric':<16}{'before':>10}{'copydesk':>10}{'trafilatura':>13}{'goal':>8}")
     for key in ("body_precision", "body_recall", "body_f1", "title_exact", "date_day", "authors_f1", "pages_per_s", "failures"):
         goal = GOALS.get(key)
-        print(f"{key:<16}{ours[key]:>10}{bare[key]:>13}{goal if goal is not None else '':>8}")
+        print(f"{key:<16}{before.get(key, '-'):>10}{ours[key]:>10}{bare[key]:>13}{goal if goal is not None else '':>8}")
+    print(f"\nPage text, per script: pages enriched with >= {KEPT_SHARE:.0%} of the body kept (before -> now);"
+          " titles found in the 'lines' layout")
+    print(f"{'script':<12}{'blank':>22}{'lines':>22}{'titles (lines)':>22}")
+    before_text = baseline.get("page_text", {})
+    for script in page_texts["blank"]:
+        cells = [
+            f"{_share(before_text.get(layout, {}).get(script), 'kept')} -> {_share(page_texts[layout][script], 'kept')}"
+            for layout in PAGE_TEXT_LAYOUTS
+        ]
+        titles = (f"{_share(before_text.get('lines', {}).get(script), 'titles')} -> "
+                  f"{_share(page_texts['lines'][script], 'titles')}")
+        print(f"{script:<12}{cells[0]:>22}{cells[1]:>22}{titles:>22}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
         json.dumps(
             {
                 "pages": len(cases),
+                "commit": args.commit or _commit(args.code or ROOT),
                 "copydesk": ours,
                 "trafilatura_bare": bare,
+                "page_text": page_texts,
                 "goals": GOALS,
                 "machine": {"python": platform.python_version(), "platform": platform.platform()},
                 "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -223,6 +336,15 @@ def main() -> int:
         + "\n"
     )
     return 0
+
+
+def _commit(directory: Path) -> str | None:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(directory), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
 
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ Two inputs, two paths:
   count, stopword ratio, terminal punctuation, position relative to the prose, vocabulary) so
   that page furniture (icon-label runs, media-player tails, share and cookie lines, lone credit
   tokens) goes, datelines, bylines and the headline go to `PageHints`, and body paragraphs,
-  short quoted sentences included, stay. It must run at thousands of articles per second, so it
+  short quoted sentences included, stay. A line's length in words is counted in characters for
+  scripts written without spaces (Han, kana, Thai, Khmer...: `vocabulary.UNSPACED_SCRIPTS`), and
+  sentences end with any script's marks ("。", "।", "؟"...). It must run at thousands of articles per second, so it
   is regular expressions compiled at import and set look-ups, nothing per line that allocates a
   parser.
 
@@ -60,9 +62,23 @@ _SPACES = re.compile(r"\s+")
 #: From the first to the last letter or digit: one left-to-right scan, where an
 #: "edge punctuation" substitution would retry its end anchor at every position.
 _ALNUM_SPAN = re.compile(r"[^\W_](?:.*[^\W_])?", re.DOTALL)
-_WORD = re.compile(r"\w+(?:['’-]\w+)*")
-#: Ends like a sentence: terminal punctuation, possibly inside closing quotes or brackets.
-_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’»)\]]*$|[\"”’»]$")
+#: A word; the vowel signs of Indic scripts (Devanagari to Sinhala, less the dandas), which
+#: `\w` leaves out, are part of it.
+_WORD = re.compile(r"[\w\u0900-\u0963\u0966-\u0dff]+(?:['’-][\w\u0900-\u0963\u0966-\u0dff]+)*")
+#: Ends like a sentence: terminal punctuation, in any script, possibly inside closing quotes or
+#: brackets.
+_SENTENCE_END = re.compile(
+    "[.!?…:;" + vocab.SENTENCE_END_MARKS + "][" + re.escape(vocab.SENTENCE_CLOSERS) + "]*$|[\"”’»」』]$"
+)
+#: Runs of each script written without spaces (`vocab.UNSPACED_SCRIPTS`), and their weights.
+_UNSPACED = tuple((re.compile(f"[{ranges}]+"), 1.0 / chars_per_word) for ranges, chars_per_word in vocab.UNSPACED_SCRIPTS)
+_ANY_UNSPACED = re.compile("[" + "".join(ranges for ranges, _ in vocab.UNSPACED_SCRIPTS) + "]")
+#: A line of an unspaced script with a run of at least this many words (12 Han or kana
+#: characters, 35 Thai ones) is running text, not a menu of short labels.
+_UNSPACED_PROSE_RUN = 7.0
+#: A sentence break inside a line: a full stop after a word, then a capital. A line without
+#: final punctuation but with two of these is sentences whose last stop the page left out.
+_INNER_SENTENCE_BREAK = re.compile(r"[^\W\d_]{2}[.!?]\s+[^\W\d_]")
 _DURATION = re.compile(r"^\d{1,2}(?::\d{2}){1,2}$")
 _COOKIE_CONTEXT = re.compile(
     r"\b(?:we use|this (?:web)?site|our (?:web)?site|by continuing|by using|accept|consent|"
@@ -264,23 +280,55 @@ def _words(lowered: str) -> list[str]:
     return _WORD.findall(lowered)
 
 
-def _is_prose(line: str, lowered: str, sentence: bool) -> bool:
-    """A sentence, or a long enough run of words with function words in it."""
+class _Weight(NamedTuple):
+    """How much text a line holds, in words: spaced words, plus, for scripts written without
+    spaces (Chinese, Japanese, Thai...), characters over the script's mean word length."""
+
+    words: float
+    #: The longest run of unspaced-script characters, in words.
+    longest_run: float
+
+
+def _weight(line: str) -> _Weight | None:
+    """The line's weight when it holds some unspaced script, else None (count words by spaces)."""
+    if line.isascii() or _ANY_UNSPACED.search(line) is None:
+        return None
+    words = 0.0
+    longest = 0.0
+    rest = line
+    for pattern, per_char in _UNSPACED:
+        runs = pattern.findall(rest)
+        if runs:
+            words += per_char * sum(map(len, runs))
+            longest = max(longest, per_char * max(map(len, runs)))
+            rest = pattern.sub(" ", rest)
+    return _Weight(words + len(_WORD.findall(rest)), longest)
+
+
+def _is_prose(line: str, lowered: str, sentence: bool, weight: _Weight | None) -> bool:
+    """A sentence, or a long enough run of words with function words in it (in a script without
+    spaces, where no stoplist can be read, a long enough run of running text)."""
     if sentence:
         return any(c.isalpha() for c in line)
+    if weight is not None:
+        return weight.words >= 8 and weight.longest_run >= _UNSPACED_PROSE_RUN
     words = _words(lowered)
     if len(words) >= 8:
         stop = sum(1 for w in words if w in vocab.CLEANING_STOPWORDS)
-        return stop * 100 >= len(words) * 15
+        return stop * 100 >= len(words) * 15 or len(_INNER_SENTENCE_BREAK.findall(line)) >= 2
     return False
 
 
-def _is_title_like(line: str, words: list[str]) -> bool:
-    if not 2 <= len(words) <= 30 or len(line) > 250:
+def _is_title_like(line: str, words: float, unspaced: bool = False) -> bool:
+    # Words of unspaced scripts are estimated, and Han headlines run long.
+    if not 2 <= words <= (40 if unspaced else 30) or len(line) > 250:
         return False
-    if line[-1] in ".,;:" or not (line[0].isupper() or line[0].isdigit() or line[0] in "\"'“‘«"):
-        return False
-    return True
+    first = line[0]
+    # A letter of a script without case (Han, Thai, Hebrew, Arabic...) may open a headline too.
+    opens = first.isupper() or first.isdigit() or first in "\"'“‘„‚«「『" or (first.isalpha() and not first.islower())
+    # "Who is ...?..." ends a headline, where "." alone ends a sentence.
+    return (line[-1] not in ".,;:。、" or line.endswith("...")) and opens
+
 
 
 def _is_title(line: str, title: str | None, title_key: str | None) -> bool:
@@ -331,17 +379,29 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
                 authors = authors or byline
                 continue
         sentence = _SENTENCE_END.search(line) is not None
-        if title is None and headline_at is None and not seen_sentence and _is_title_like(line, _words(lowered)):
+        weight = _weight(line)
+        if (
+            title is None
+            and headline_at is None
+            and not seen_sentence
+            and (
+                _is_title_like(line, len(_words(lowered)))
+                if weight is None
+                else _is_title_like(line, weight.words, unspaced=True)
+            )
+        ):
             headline_at = len(kept)
-        elif not sentence and line.count(" ") < 2:
+        elif not sentence and (line.count(" ") < 2 if weight is None else weight.words < 3):
             continue  # a lone credit or label ("RT", "Reuters", "Getty Images")
         seen_sentence = seen_sentence or sentence
-        kept.append(_Line(line, block_start, _is_prose(line, lowered, sentence)))
+        kept.append(_Line(line, block_start, _is_prose(line, lowered, sentence, weight)))
 
     if title is None and headline_at is not None:
-        # The headline is a title-like line alone in its block, before the first sentence.
+        # The headline is the first title-like line before the first sentence, alone in its
+        # block when the page separates paragraphs by blank lines at all.
         following = headline_at + 1
-        if following == len(kept) or kept[following].block_start:
+        blocks = any(ln.block_start for ln in kept[1:])
+        if following == len(kept) or kept[following].block_start or not blocks:
             title = kept[headline_at].text
             title_key = furniture_key(title)
     paragraphs = _without_repeats(list(_assemble(kept, title, title_key)))

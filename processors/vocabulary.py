@@ -8,6 +8,7 @@ reads a file, and calling it per article would put file I/O on the hot path.
 
 from __future__ import annotations
 
+import unicodedata
 from types import MappingProxyType
 from typing import Final
 
@@ -286,11 +287,46 @@ STOPWORDS: Final = MappingProxyType(
 )
 
 #: Languages whose words the cleaning stage's line features know without a detected language
-#: (cleaning runs before language identification).
+#: (cleaning runs before language identification). Besides these, the short stopwords (up to
+#: `CLEANING_SHORT_STOPWORD_CHARS` characters: particles, prepositions, pronouns) of every list
+#: written in a script other than Latin: they cannot be taken for another language's menu, and
+#: jusText's lists for those scripts also hold longer content words.
 CLEANING_STOPWORD_LANGUAGES: Final = ("en", "de", "fr", "es", "it", "pt", "nl")
+CLEANING_SHORT_STOPWORD_CHARS: Final = 3
 CLEANING_STOPWORDS: Final = frozenset().union(
-    *(STOPWORDS[code] for code in CLEANING_STOPWORD_LANGUAGES)
+    *(STOPWORDS[code] for code in CLEANING_STOPWORD_LANGUAGES),
+    *(
+        frozenset(
+            word for word in words
+            if len(word) <= CLEANING_SHORT_STOPWORD_CHARS
+            and ord(word[0]) >= 0x370
+            and all(c.isalpha() or unicodedata.category(c)[0] == "M" for c in word)  # vowel signs
+        )
+        for words in STOPWORDS.values()
+    ),
 )
+
+#: Scripts written without spaces between words, as (character ranges, characters per word):
+#: a line's weight there is its length in characters over the script's mean word length, so
+#: that a line of Japanese or Thai weighs what the same sentence would in a spaced script.
+UNSPACED_SCRIPTS: Final = (
+    # Katakana (loanwords, longer: "ニュース" is one word), then Han and hiragana with the commas,
+    # colons, brackets and full-width digits written inside their runs
+    ("\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f", 3.0),
+    ("\u3040-\u309f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+     "\u3001\u3002\u300c-\u300f\uff08\uff09\uff0c\uff1a\uff10-\uff19", 1.7),
+    ("\u0e00-\u0e7f\u0e80-\u0eff", 5.0),  # Thai, Lao
+    ("\u1780-\u17ff", 5.0),  # Khmer
+    ("\u1000-\u109f", 5.0),  # Myanmar
+    ("\u0f00-\u0fff", 4.0),  # Tibetan
+)
+
+#: Marks that end a sentence in scripts beyond the Latin one's ".!?": the ideographic full stop
+#: and full-width marks, the Devanagari danda, the Arabic and Urdu question mark and full stop,
+#: the Armenian and Ethiopic full stops, the Burmese and Khmer section marks.
+SENTENCE_END_MARKS: Final = "。！？．｡।॥؟۔։።၊။។"
+#: Closing quotes and brackets that may follow a sentence's last mark.
+SENTENCE_CLOSERS: Final = "\"'”’»)]」』）〕】"
 
 #: Function words that a keyword never starts or ends with even when a stoplist omits them;
 #: jusText's lists are frequency lists and keep some content words ("state", "army"), so the

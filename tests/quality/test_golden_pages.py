@@ -28,6 +28,27 @@ def scores() -> dict[str, float]:
     return quality.run_copydesk(cases, quality.StageOptions()).summary(len(cases))
 
 
+@pytest.fixture(scope="module")
+def page_text() -> dict[str, dict]:
+    if not (quality.DEFAULT_DATA / "cases.jsonl").exists():
+        pytest.skip(f"the annotated pages are not at {quality.DEFAULT_DATA}")
+    cases = quality.load_cases(quality.DEFAULT_DATA, None)
+    return {layout: quality.run_page_text(cases, quality.StageOptions(), layout)[0] for layout in quality.PAGE_TEXT_LAYOUTS}
+
+
+@pytest.mark.parametrize("layout", quality.PAGE_TEXT_LAYOUTS)
+def test_page_text_in_every_script_keeps_its_body(page_text, layout):
+    # The dev set's Japanese, Chinese, Korean, Hindi, Arabic, Russian and Ukrainian pages included.
+    short = {script: counts for script, counts in page_text[layout].items() if counts["kept"] < counts["pages"]}
+    assert len(page_text[layout]) >= 7
+    assert not short, f"pages with less than 90% of their body kept, per script: {short}"
+
+
+def test_page_text_one_paragraph_a_line_keeps_its_headline(page_text):
+    every = page_text["lines"]["ALL"]
+    assert every["titles"] >= every["pages"] - 2, every
+
+
 @pytest.mark.parametrize("metric", sorted(FLOORS))
 def test_quality_stays_above_its_floor(scores, metric):
     assert scores[metric] >= FLOORS[metric], f"{metric} fell to {scores[metric]} (floor {FLOORS[metric]})"

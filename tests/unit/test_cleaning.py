@@ -362,3 +362,85 @@ def test_the_page_metadata_is_trafilaturas_less_categories_tags_and_licence(name
     fields = ("title", "author", "url", "description", "sitename", "date", "filedate")
     assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields]
     assert ours.title and ours.date  # the pages have both: the comparison is not of two Nones
+
+
+# --- page text in every script ---------------------------------------------------------------------
+
+#: (script, headline, body paragraphs, furniture lines around them): short pages of each kind, the
+#: furniture a crawler's flattened page carries in that language (a menu, one item a line, a share
+#: label, a credit).
+SCRIPT_PAGES = [
+    (
+        "japanese",
+        "宮崎県で震度5弱、高知と宮崎に津波注意報",
+        (
+            "13日午後9時19分ごろ、宮崎県で震度5弱の地震があった。気象庁によると、震源地は日向灘で、震源の深さは約36キロ。",
+            "気象庁は記者会見で「地震はいつ起きてもおかしくない。日頃からの備えを確実に実施してほしい」と呼びかけた。",
+            "宮崎県：延岡市、西都市、木城町、川南町、都農町、門川町、日南市、串間市、国富町、綾町",
+        ),
+        ("ホーム\nニュース\n社会", "共同通信", "シェア"),
+    ),
+    (
+        "chinese",
+        "国务院常务会议研究部署进一步促进消费",
+        (
+            "国务院总理主持召开国务院常务会议，研究部署进一步促进消费的政策措施，审议通过有关法规草案。",
+            "会议指出，要加大对重点消费领域的支持力度，推动汽车、家电等大宗消费持续回升",
+        ),
+        ("首页\n要闻\n国际", "责任编辑：王磊", "分享到"),
+    ),
+    (
+        "thai",
+        "กรุงเทพฯ เตรียมรับมือฝนตกหนักสัปดาห์หน้า",
+        (
+            "กรมอุตุนิยมวิทยาคาดการณ์ว่าจะมีฝนตกหนักถึงหนักมากในหลายพื้นที่ของกรุงเทพมหานครและปริมณฑลตลอดสัปดาห์หน้า ประชาชนควรติดตามประกาศอย่างใกล้ชิด",
+            "ผู้ว่าราชการกรุงเทพมหานครกล่าวว่าได้สั่งการให้สำนักการระบายน้ำเตรียมเครื่องสูบน้ำและเจ้าหน้าที่ไว้พร้อมตลอดยี่สิบสี่ชั่วโมง",
+            "ในปีที่ผ่านมา น้ำท่วมขังบนถนนสายหลักหลายสายทำให้การจราจรติดขัดเป็นเวลานาน และสร้างความเสียหายให้แก่ร้านค้าริมถนน",
+        ),
+        ("หน้าแรก\nข่าว\nกีฬา", "แชร์", "อ่านต่อ"),
+    ),
+    (
+        "hebrew",
+        "הכנסת אישרה את התקציב לשנה הבאה",
+        (
+            "מליאת הכנסת אישרה הלילה בקריאה שנייה ושלישית את תקציב המדינה לשנה הבאה, לאחר דיון שנמשך כשלושים שעות.",
+            "שר האוצר אמר כי התקציב יאפשר להגדיל את ההשקעה בתשתיות ובחינוך ולצמצם את הגירעון בהדרגה",
+            "חברי האופוזיציה טענו כי התקציב אינו נותן מענה ליוקר המחיה וכי הוא פוגע במעמד הביניים.",
+        ),
+        ("ראשי\nחדשות\nספורט", "שתפו", "תגובות"),
+    ),
+    (
+        "hindi",
+        "समस्तीपुर में पुलिस ने दो बदमाशों को पकड़ा",
+        (
+            "समस्तीपुर जिले में पुलिस ने गश्ती के दौरान दो बदमाशों को हथियार के साथ गिरफ्तार किया है। दोनों से पूछताछ की जा रही है।",
+            "थानाध्यक्ष ने बताया कि गुप्त सूचना के आधार पर यह कार्रवाई की गई और दोनों को न्यायिक हिरासत में भेज दिया गया।",
+        ),
+        ("होम\nदेश\nखेल", "शेयर करें"),
+    ),
+]
+
+
+@pytest.mark.parametrize("layout", ["blank", "lines"])
+@pytest.mark.parametrize(("script", "headline", "body", "furniture"), SCRIPT_PAGES, ids=[p[0] for p in SCRIPT_PAGES])
+def test_page_text_in_every_script_keeps_its_body(script, headline, body, furniture, layout):
+    menu, *rest = furniture
+    lines = [menu, headline, *body, *rest]
+    separator = "\n\n" if layout == "blank" else "\n"
+    paragraphs, hints = _text(separator.join(lines))
+    assert paragraphs == body
+    assert hints.title == headline
+
+
+def test_one_paragraph_a_line_without_a_blank_keeps_its_headline():
+    paragraphs, hints = _text(f"Bridge closed for repairs\n{BODY_1}\n{BODY_2}")
+    assert hints.title == "Bridge closed for repairs"
+    assert paragraphs == (BODY_1, BODY_2)
+
+
+def test_hard_wrapped_text_with_blank_lines_has_no_headline_in_its_first_line():
+    paragraphs, hints = _text(
+        "The council voted on Tuesday to close the old bridge\nto all traffic until repairs end.\n\n" + BODY_2
+    )
+    assert hints.title is None
+    assert paragraphs == (BODY_1, BODY_2)
