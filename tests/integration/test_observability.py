@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 DASHBOARD = REPO / "deploy" / "grafana" / "dashboards" / "copydesk.json"
 PROMETHEUS_LOCAL = REPO / "deploy" / "prometheus" / "prometheus-local.yml"
 #: What Grafana would put for its variables on a dashboard opened a few minutes after the start.
-GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__range": "10m", "$worker": ".*"}
+GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__range": "10m", "$job": "copydesk", "$worker": ".*"}
 
 
 # ---------------------------------------------------------------- helpers (the other tests use them)

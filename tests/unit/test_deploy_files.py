@@ -439,20 +439,44 @@ def test_dashboard_has_no_import_placeholders(dashboard: dict) -> None:
     assert dashboard["uid"] and dashboard["title"]
 
 
-def test_every_dashboard_query_uses_the_fixed_datasource(dashboard: dict) -> None:
+def test_every_dashboard_query_uses_the_datasource_variable(dashboard: dict) -> None:
+    """No data source uid is baked in: the dashboard imports into any Grafana, whose data source
+    the `datasource` variable picks (the default Prometheus unless chosen)."""
+    variables = {var["name"]: var for var in dashboard["templating"]["list"]}
+    assert variables["datasource"]["type"] == "datasource" and variables["datasource"]["query"] == "prometheus"
+    chosen = {"type": "prometheus", "uid": "${datasource}"}
     queried = 0
     for panel in all_panels(dashboard):
         targets = panel.get("targets", [])
         if not targets:
             continue
-        assert panel["datasource"]["uid"] == DATASOURCE_UID, panel["title"]
+        assert panel["datasource"] == chosen, panel["title"]
         for target in targets:
             queried += 1
-            assert target.get("datasource", {}).get("uid") == DATASOURCE_UID, (panel["title"], target)
-    for var in dashboard.get("templating", {}).get("list", []):
+            assert target.get("datasource") == chosen, (panel["title"], target)
+    for var in variables.values():
         if var.get("type") == "query":
-            assert var["datasource"]["uid"] == DATASOURCE_UID, var["name"]
+            assert var["datasource"] == chosen, var["name"]
+    assert DATASOURCE_UID not in DASHBOARD.read_text(encoding="utf-8")
     assert queried >= 20
+
+
+def test_every_dashboard_selector_is_filtered_by_job_and_worker(dashboard: dict) -> None:
+    """Prometheus servers scrape more than copydesk: every series the dashboard reads is chosen by
+    the `job` variable (default `copydesk`) and the `worker` one, and by no topic name, since the
+    input topic may be a crawler's own."""
+    variables = {var["name"]: var for var in dashboard["templating"]["list"]}
+    assert variables["job"]["current"]["value"] == "copydesk"
+    assert "$job" in variables["worker"]["definition"]
+    for title, expr in dashboard_exprs(dashboard):
+        if title.startswith("variable "):
+            continue  # the variables' own queries list what there is to choose from
+        selectors = re.findall(r"\b([a-z_:]+)(\{[^}]*\})?\s*(?=\[|\)|$| )", expr)
+        metrics = [(name, sel) for name, sel in selectors if name.startswith(("copydesk_", "process_"))]
+        assert metrics, (title, expr)
+        for name, selector in metrics:
+            assert 'job=~"$job"' in selector and 'worker=~"$worker"' in selector, (title, name, expr)
+        assert "topic=" not in expr and "topic!" not in expr, (title, expr)
 
 
 def test_promql_parser_finds_metric_names() -> None:
