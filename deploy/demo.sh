@@ -2,6 +2,7 @@
 # `make demo`: a local broker, one worker, the sample messages, and what came out.
 #   deploy/demo.sh        start (or reuse) the broker and the worker, replay samples/raw.jsonl
 #   deploy/demo.sh stop   stop the worker and the broker
+#   deploy/demo.sh readers   print the commands that read the outputs (for this environment)
 # Without Java or Maven it runs the same samples through `copydesk process` instead.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,13 +28,18 @@ stop() {
     bash deploy/kafka/broker.sh stop --data-dir "$RUN/kafka" || true
 }
 
-# The variables a reader needs to find this run's topics, as `export` takes them.
-reader_env() {
-    printf 'KAFKA_BOOTSTRAP_SERVERS=%q COPYDESK_APP_ID=%q COPYDESK_TOPIC_PREFIX=%q' \
+# The commands that read this run's outputs, with the variables they need to find its topics.
+readers() {
+    printf '  export KAFKA_BOOTSTRAP_SERVERS=%q COPYDESK_APP_ID=%q COPYDESK_TOPIC_PREFIX=%q\n' \
         "$KAFKA_BOOTSTRAP_SERVERS" "$COPYDESK_APP_ID" "$COPYDESK_TOPIC_PREFIX"
+    echo "  .venv/bin/copydesk outputs                    # one summary line per record"
+    echo "  .venv/bin/copydesk outputs --json             # the records themselves, one JSON object a line"
+    echo "  .venv/bin/copydesk outputs -f --from end      # new records as they come, until Ctrl-C"
+    echo "  .venv/bin/copydesk produce samples/raw.jsonl  # send the samples again"
 }
 
 if [ "${1:-}" = stop ]; then stop; exit 0; fi
+if [ "${1:-}" = readers ]; then readers; exit 0; fi
 
 count=$(grep -c . "$SAMPLES")
 if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
@@ -66,16 +72,13 @@ done
 echo "== replaying $count sample messages from samples/raw.jsonl"
 "$PY" -m streams.cli produce "$SAMPLES"
 echo "== what came out on each output topic"
-"$PY" -m streams.cli outputs --expect "$count" --timeout 120
+"$PY" -m streams.cli outputs -n "$count" --timeout 120
 echo
 echo "Metrics:  http://127.0.0.1:$COPYDESK_METRICS_PORT/metrics   e.g.:"
 curl -fsS "http://127.0.0.1:$COPYDESK_METRICS_PORT/metrics" | grep -E '^copydesk_(dedup_verdicts|dead_letters)_total' | sed 's/^/  /'
 echo "Health:   http://127.0.0.1:$COPYDESK_WEB_PORT/healthz  and  /readyz"
 echo
 echo "The broker and the worker keep running ('make demo-stop' stops them). This run's topics are"
-echo "${COPYDESK_TOPIC_PREFIX}.*; to read its outputs again, or send more messages:"
+echo "${COPYDESK_TOPIC_PREFIX}.*; to read its outputs again, or send more messages, in this directory:"
 echo
-echo "  export $(reader_env)"
-echo "  .venv/bin/copydesk outputs --expect $count --timeout 30          # one summary line per record"
-echo "  .venv/bin/copydesk outputs --expect $count --timeout 30 --json   # the records themselves"
-echo "  .venv/bin/copydesk produce samples/raw.jsonl"
+readers

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable
@@ -20,20 +22,56 @@ class KafkaUnreachable(RuntimeError):
     """No connection to the brokers with these settings: a wrong address, protocol or credentials."""
 
 
+class TopicMissing(LookupError):
+    """A topic to read does not exist; readers never create one."""
+
+    def __init__(self, settings: Settings, missing: Collection[str]) -> None:
+        super().__init__(
+            f"no topic {', '.join(sorted(missing))} on {settings.bootstrap_servers}: has a worker run with "
+            f"these settings? Check COPYDESK_TOPIC_PREFIX ({settings.topic_prefix!r}) and the COPYDESK_TOPIC_* names"
+        )
+        self.missing = sorted(missing)
+
+
+class _Collect(logging.Handler):
+    """aiokafka's error lines while a client starts: they hold the broker's reason."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 async def start(client: Any, settings: Settings) -> None:
-    """`client.start()`, with an error that names the settings to check when it cannot connect
-    (aiokafka's own says only "Unable to bootstrap"; the broker's reason, such as
-    "SaslAuthenticationFailed: Authentication failed: Invalid username or password", is in
-    aiokafka's error log line just before)."""
+    """`client.start()`, with an error that names the settings to check when it cannot connect.
+
+    aiokafka's own error says only "Unable to bootstrap"; the reason (a refused connection,
+    "SaslAuthenticationFailed: Authentication failed: Invalid username or password") is in the
+    error line aiokafka logged just before, so it is carried into this one. A client that failed
+    to start is closed here, so that nothing warns about it at exit."""
+    collect = _Collect()
+    log = logging.getLogger("aiokafka")
+    log.addHandler(collect)
     try:
         await client.start()
     except KafkaConnectionError as exc:
+        await _close(client)
         sec = settings.security
         who = f" as {sec.sasl_username!r} ({sec.sasl_mechanism or 'PLAIN'})" if sec.protocol.startswith("SASL") else ""
+        reason = collect.lines[-1] if collect.lines else str(exc)
         raise KafkaUnreachable(
-            f"cannot connect to the Kafka brokers {settings.bootstrap_servers} over {sec.protocol}{who}: {exc}. "
+            f"cannot connect to the Kafka brokers {settings.bootstrap_servers} over {sec.protocol}{who} ({reason}). "
             "Check KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL and the SASL/TLS settings"
         ) from exc
+    finally:
+        log.removeHandler(collect)
+
+
+async def _close(client: Any) -> None:
+    with contextlib.suppress(Exception):
+        await (client.close() if hasattr(client, "close") else client.stop())
 
 
 def client_options(settings: Settings) -> dict[str, Any]:
@@ -99,24 +137,118 @@ def reader(settings: Settings, *topics: str, group_id: str | None = None) -> AIO
     )
 
 
+Record = tuple[str, int, int, "bytes | None", bytes]
+
+
 async def read_outputs(
     settings: Settings, expect: int, timeout_s: float, topics: Iterable[str] | None = None
-) -> list[tuple[str, int, int, bytes | None, bytes]]:
-    """Read the output topics from the beginning until `expect` records came or `timeout_s` passed."""
+) -> list[Record]:
+    """Read the output topics from the beginning until `expect` records came or `timeout_s` passed
+    (waiting as long for the topics to exist: this reader creates none)."""
     names = list(topics or settings.topics.outputs().values())
-    consumer = reader(settings, *names)
-    await start(consumer, settings)
-    records: list[tuple[str, int, int, bytes | None, bytes]] = []
+    records: list[Record] = []
     deadline = time.monotonic() + timeout_s
+    partitions = await topic_partitions(settings, names, wait_s=timeout_s)
+    await read(settings, partitions, records.append, limit=expect, timeout_s=max(0.0, deadline - time.monotonic()))
+    return records
+
+
+async def topic_partitions(settings: Settings, topics: Collection[str], wait_s: float = 0.0) -> list[TopicPartition]:
+    """The partitions of `topics`, or `TopicMissing` once `wait_s` passed without them all.
+
+    Lists every topic before it names any: a metadata request that names a missing topic creates
+    it on brokers with auto.create.topics.enable (Kafka's default), and aiokafka's requests always
+    allow that."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await start(admin, settings)
+    deadline = time.monotonic() + wait_s
     try:
-        while len(records) < expect and time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=500, max_records=1000)
+        while True:
+            existing = set(await admin.list_topics())
+            missing = [name for name in topics if name not in existing]
+            present = sorted(set(topics) & existing)
+            described = {t["topic"]: t for t in (await admin.describe_topics(present) if present else [])}
+            leaderless = [n for n in topics if n in described and not _has_leaders(described[n])]
+            if not missing and not leaderless:
+                break
+            if time.monotonic() >= deadline:
+                if missing:
+                    raise TopicMissing(settings, missing)
+                raise TimeoutError(f"topics without leaders after {wait_s}s: {sorted(leaderless)}")
+            await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(name, p["partition"])
+        for name in topics
+        for p in sorted(described[name]["partitions"], key=lambda p: p["partition"])
+    ]
+
+
+def _has_leaders(topic: dict) -> bool:
+    partitions = topic.get("partitions") or []
+    return topic.get("error_code", 0) == 0 and bool(partitions) and all(p.get("leader", -1) >= 0 for p in partitions)
+
+
+@dataclass
+class Read:
+    """How one `read` ended: `count` records handed on; `complete` unless it timed out first."""
+
+    count: int = 0
+    complete: bool = True
+
+
+async def read(
+    settings: Settings,
+    partitions: list[TopicPartition],
+    on_record: Callable[[Record], None],
+    *,
+    from_end: bool = False,
+    follow: bool = False,
+    limit: int | None = None,
+    timeout_s: float | None = None,
+) -> Read:
+    """Hand each record of `partitions` to `on_record` as it arrives, with no consumer group.
+
+    Stops after `limit` records; else, unless `follow`, at the end offsets the topics had when
+    it started; and in any case once `timeout_s` passed (then `complete` is False when a limit
+    or the end was not reached). `from_end` skips what the topics held at the start."""
+    consumer = reader(settings)
+    await start(consumer, settings)
+    result = Read()
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    try:
+        consumer.assign(partitions)
+        if from_end:
+            await consumer.seek_to_end(*partitions)
+        else:
+            await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        stop_at_end = not follow and limit is None
+
+        async def at_end() -> bool:
+            return all([await consumer.position(tp) >= end[tp] for tp in partitions])
+
+        while True:
+            if limit is not None and result.count >= limit:
+                break
+            if stop_at_end and await at_end():
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                result.complete = not (limit is not None or stop_at_end)
+                break
+            batches = await consumer.getmany(timeout_ms=500, max_records=500)
             for tp, messages in batches.items():
-                records.extend((tp.topic, tp.partition, m.offset, m.key, m.value) for m in messages)
-            await asyncio.sleep(0)
+                for m in messages:
+                    if limit is not None and result.count >= limit:
+                        break
+                    on_record((tp.topic, tp.partition, m.offset, m.key, m.value))
+                    result.count += 1
     finally:
         await consumer.stop()
-    return records
+    return result
 
 
 async def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
@@ -220,7 +352,7 @@ async def replay_dead_letters(
         partitions = await _partitions(settings, name, timeout_s)
         consumer.assign(partitions)
         if from_beginning:
-            consumer.seek_to_beginning(*partitions)
+            await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
         deadline = time.monotonic() + timeout_s
         while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
@@ -270,13 +402,4 @@ def _choose(
 
 
 async def _partitions(settings: Settings, topic: str, timeout_s: float) -> list[TopicPartition]:
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(**client_options(settings))
-    await start(admin, settings)
-    try:
-        await _wait_for_leaders(admin, [topic], timeout_s)
-        (described,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    return [TopicPartition(topic, p["partition"]) for p in sorted(described["partitions"], key=lambda p: p["partition"])]
+    return await topic_partitions(settings, [topic])

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator
 
 from processors import pipeline
 from processors.pipeline import StepResult
@@ -101,19 +101,25 @@ def read_messages(stream: IO[bytes]) -> Iterator[bytes]:
 
 
 def process(messages: Iterable[bytes], settings: Settings, out_dir: Path) -> Counter:
+    """Write each output topic's records to `<out_dir>/<topic name>.jsonl`; the count per role."""
     out_dir.mkdir(parents=True, exist_ok=True)
     names = settings.topics.outputs()
     files = {role: (out_dir / f"{name}.jsonl").open("wb") for role, name in names.items()}
-    counts: Counter = Counter()
-    run = OfflineRun(settings)
     try:
-        for offset, payload in enumerate(messages):
-            result = run.run_one(payload, offset)
-            files[result.role].write(result.value + b"\n")
-            counts[result.role] += 1
+        return process_into(messages, settings, lambda role, value: files[role].write(value + b"\n"))
     finally:
         for f in files.values():
             f.close()
+
+
+def process_into(messages: Iterable[bytes], settings: Settings, write: Callable[[str, bytes], object]) -> Counter:
+    """Hand each input's outcome to `write(role, record)` in input order; the count per role."""
+    counts: Counter = Counter()
+    run = OfflineRun(settings)
+    for offset, payload in enumerate(messages):
+        result = run.run_one(payload, offset)
+        write(result.role, result.value)
+        counts[result.role] += 1
     return counts
 
 

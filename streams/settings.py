@@ -152,7 +152,7 @@ class Settings:
             lead_max_chars=_int(env, "COPYDESK_LEAD_MAX_CHARS", base.stage.lead_max_chars),
             max_keywords=_int(env, "COPYDESK_MAX_KEYWORDS", base.stage.max_keywords),
             entities_max_chars=_int(env, "COPYDESK_ENTITIES_MAX_CHARS", base.stage.entities_max_chars),
-            entities=_parsed(env, "COPYDESK_ENTITIES", entities_model.recogniser("on"), entities_model.recogniser, "on or off"),
+            entities=_parsed(env, "COPYDESK_ENTITIES", "on", entities_model.recogniser, "on or off"),
             sitelines_min_articles=_int(env, "COPYDESK_SITELINES_MIN_ARTICLES", base.stage.sitelines_min_articles),
             sitelines_horizon_days=_int(env, "COPYDESK_SITELINES_HORIZON_DAYS", base.stage.sitelines_horizon_days),
             dedup_horizon_days=_int(env, "COPYDESK_DEDUP_HORIZON_DAYS", base.stage.dedup_horizon_days),
@@ -234,6 +234,86 @@ class Settings:
         return ";".join(f"kafka://{host.strip()}" for host in self.bootstrap_servers.split(",") if host.strip())
 
 
+#: What each variable means, for `copydesk worker --help`. Every variable `Settings.from_env`
+#: reads needs a line here (tests/unit/test_cli.py checks it, and that the README lists them).
+MEANINGS: dict[str, str] = {
+    "KAFKA_BOOTSTRAP_SERVERS": "comma-separated host:port of the Kafka brokers",
+    "KAFKA_SECURITY_PROTOCOL": "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL",
+    "KAFKA_SASL_MECHANISM": "PLAIN (the default with SASL), SCRAM-SHA-256 or SCRAM-SHA-512",
+    "KAFKA_SASL_USERNAME": "SASL user",
+    "KAFKA_SASL_PASSWORD": "SASL password (never printed)",
+    "KAFKA_SSL_CAFILE": "CA file that signed the brokers' certificates (default: the system's)",
+    "KAFKA_SSL_CERTFILE": "client certificate, for brokers that require mutual TLS",
+    "KAFKA_SSL_KEYFILE": "client certificate's key",
+    "COPYDESK_APP_ID": "faust app id and consumer group: workers with the same one share the work",
+    "COPYDESK_TOPIC_PREFIX": "every topic is named from it: <prefix>.raw, <prefix>.enriched, ...",
+    "COPYDESK_PARTITIONS": "partitions of the topics copydesk creates (and of its tables)",
+    "COPYDESK_REPLICATION_FACTOR": "replicas of the topics copydesk creates",
+    "COPYDESK_STORE": "table store: rocksdb:// or memory:// (tests)",
+    "COPYDESK_DATA_DIR": "RocksDB and faust state; one per worker",
+    "COPYDESK_WEB_HOST": "address of /healthz and /readyz",
+    "COPYDESK_WEB_PORT": "port of /healthz and /readyz; one per worker on a machine",
+    "COPYDESK_METRICS_HOST": "address of the Prometheus /metrics",
+    "COPYDESK_METRICS_PORT": "port of the Prometheus /metrics; one per worker on a machine",
+    "COPYDESK_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+    "COPYDESK_LOG_FORMAT": "json (one object per line) or text",
+    "COPYDESK_PROCESSING_GUARANTEE": "at_least_once or exactly_once (Kafka transactions)",
+    "COPYDESK_DEDUP_SWEEP_SECONDS": "how often expired table keys are deleted",
+    "COPYDESK_LAG_SAMPLE_SECONDS": "how often consumer lag is sampled",
+    "COPYDESK_SESSION_TIMEOUT_SECONDS": "consumer group session timeout",
+    "COPYDESK_STAGE_TIME_BUDGET_SECONDS": "longest a stage may work on one message, then a dead letter (0: no limit)",
+    "COPYDESK_TABLE_STANDBY_REPLICAS": "standby table copies per partition: quicker takeover, more CPU",
+    "COPYDESK_ROCKSDB_WRITE_BUFFER_BYTES": "RocksDB memtable of each table partition",
+    "COPYDESK_ROCKSDB_BLOCK_CACHE_BYTES": "RocksDB block cache of each table partition",
+    "COPYDESK_MAX_PAYLOAD_BYTES": "larger inputs are dead letters (payload_too_large)",
+    "COPYDESK_MIN_BODY_CHARS": "a shorter article body is a dead letter (empty_body)",
+    "COPYDESK_ASSUME_TIMEZONE": "zone of page times given without one (an IANA name)",
+    "COPYDESK_LEAD_MAX_CHARS": "longest lead",
+    "COPYDESK_MAX_KEYWORDS": "most keywords per article",
+    "COPYDESK_ENTITIES_MAX_CHARS": "characters of title and body the entity model reads at most",
+    "COPYDESK_ENTITIES": "on (named entities of English articles, spaCy) or off",
+    "COPYDESK_SITELINES_MIN_ARTICLES": "a short line in this many other articles of a site is dropped (0: off)",
+    "COPYDESK_SITELINES_HORIZON_DAYS": "how long a site's lines are remembered",
+    "COPYDESK_DEDUP_HORIZON_DAYS": "how long dedup remembers an article",
+    "COPYDESK_NEAR_DUPLICATE_THRESHOLD": "estimated Jaccard similarity that makes a near duplicate",
+}
+
+
+class _Reads(dict):
+    """An empty environment that remembers which variables were asked for, and with which default."""
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        self.setdefault(name, default)
+        return default
+
+
+def variables() -> dict[str, Any]:
+    """Every environment variable `Settings.from_env` reads -> its default (None: no default)."""
+    reads = _Reads()
+    Settings.from_env(reads)
+    return dict(reads)
+
+
+def described() -> list[tuple[str, str, str]]:
+    """(variable, default as text, meaning) of every setting, in the order `from_env` reads them."""
+    topic_defaults = Topics.from_prefix("<prefix>", {})
+    rows = []
+    for name, default in variables().items():
+        topic = name.removeprefix("COPYDESK_TOPIC_").lower()
+        if name.startswith("COPYDESK_TOPIC_") and topic in Topics.__dataclass_fields__:
+            rows.append((name, getattr(topic_defaults, topic), "the name of this one topic or table"))
+            continue
+        rows.append((name, "" if default is None else str(default), MEANINGS.get(name, "")))
+    return rows
+
+
+def unknown_variables(env: Mapping[str, str] | None = None) -> list[str]:
+    """`COPYDESK_*` names in the environment that no setting reads: most often a misspelling."""
+    env = os.environ if env is None else env
+    known = variables()
+    return sorted(name for name in env if name.startswith("COPYDESK_") and name not in known)
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return _parsed(env, name, default, int, "an integer")
 
@@ -243,9 +323,11 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 
 
 def _parsed(env: Mapping[str, str], name: str, default: Any, kind: Callable[[str], Any], what: str) -> Any:
-    value = env.get(name)
+    value = env.get(name, default)
     if value is None or value == "":
-        return default
+        value = default
+    if not isinstance(value, str):
+        return value
     try:
         return kind(value)
     except ValueError:
