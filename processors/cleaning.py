@@ -38,6 +38,7 @@ about a millisecond per call, which alone would exceed the text path's whole bud
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import NamedTuple
@@ -585,7 +586,7 @@ def _trafilatura_metadata(tree: object, url: str, date_params: dict[str, object]
     return document
 
 
-def _clean_html(raw: RawArticle, options: StageOptions) -> tuple[tuple[str, ...], PageHints]:
+def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tuple[str, ...], PageHints]:
     tree = _parse_html(raw.html)
     if tree is None:
         return (), PageHints()
@@ -623,8 +624,8 @@ def _clean_html(raw: RawArticle, options: StageOptions) -> tuple[tuple[str, ...]
         title=metadata.choose_title(document.title, page),
         authors=metadata.page_authors(page, document.author, site_name, _host(raw.url)),
         published_at=(
-            _iso_published_at(page.published(), options.assume_timezone, raw.fetched_at)
-            or _html_published_at(document.date, options.assume_timezone)
+            _iso_published_at(page.published(), zone, raw.fetched_at)
+            or _html_published_at(document.date, zone)
         ),
         canonical_url=document.url or None,
         site_name=site_name,
@@ -641,6 +642,28 @@ def _body_chars(paragraphs: tuple[str, ...]) -> int:
     return sum(len(p) for p in paragraphs)
 
 
+def site_timezone(url: str, assume_timezone: str) -> str:
+    """The zone a time without one is read in on this page: its site's country's
+    (`vocab.COUNTRY_ZONES`, by the host's country-code domain), else `assume_timezone`."""
+    host = urlsplit(url).hostname or ""
+    return vocab.COUNTRY_ZONES.get(host.rpartition(".")[2].lower(), assume_timezone)
+
+
+def _not_after_fetch(hints: PageHints, fetched_at: str) -> PageHints:
+    """A publication time later than the fetch is not a publication time (a zone guessed wrong,
+    a page's clock, an "updated" time read for a future one): it is left out."""
+    if not hints.published_at:
+        return hints
+    try:
+        published = datetime.fromisoformat(hints.published_at)
+        fetched = datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))
+    except ValueError:
+        return hints
+    if published.tzinfo is None or fetched.tzinfo is None or published <= fetched:
+        return hints
+    return dataclasses.replace(hints, published_at=None)
+
+
 def clean(raw: RawArticle, options: StageOptions) -> CleanedArticle:
     """The article body of a raw page as paragraphs, and what the page says about itself.
 
@@ -649,11 +672,12 @@ def clean(raw: RawArticle, options: StageOptions) -> CleanedArticle:
     """
     paragraphs: tuple[str, ...] = ()
     hints = PageHints()
+    zone = site_timezone(raw.url, options.assume_timezone)
     if raw.html is not None:
-        paragraphs, hints = _clean_html(raw, options)
+        paragraphs, hints = _clean_html(raw, options, zone)
     if _body_chars(paragraphs) < options.min_body_chars and raw.text:
         # A crawler that sent both gets its text read when the markup yields nothing.
-        text_paragraphs, text_hints = _clean_text(raw.text, raw.title, options.assume_timezone)
+        text_paragraphs, text_hints = _clean_text(raw.text, raw.title, zone)
         if _body_chars(text_paragraphs) > _body_chars(paragraphs):
             paragraphs = text_paragraphs
             hints = _merge_hints(hints, text_hints)
@@ -667,7 +691,7 @@ def clean(raw: RawArticle, options: StageOptions) -> CleanedArticle:
         fetched_at=raw.fetched_at,
         source_format=raw.source_format,
         paragraphs=paragraphs,
-        hints=hints,
+        hints=_not_after_fetch(hints, raw.fetched_at),
         crawler_title=raw.title,
     )
 

@@ -215,6 +215,30 @@ ZONE_ABBREVIATIONS: Final = MappingProxyType(
     }
 )
 
+#: The zone of a site's country, by its country-code top-level domain: a time a page prints
+#: without a zone is read in it. Only countries with one zone (or one that nearly everyone
+#: lives in); a site of another country, or under a generic domain, falls back to
+#: `StageOptions.assume_timezone`.
+COUNTRY_ZONES: Final = MappingProxyType(
+    {
+        "de": "Europe/Berlin", "at": "Europe/Vienna", "ch": "Europe/Zurich", "li": "Europe/Vaduz",
+        "lu": "Europe/Luxembourg", "fr": "Europe/Paris", "be": "Europe/Brussels", "nl": "Europe/Amsterdam",
+        "it": "Europe/Rome", "es": "Europe/Madrid", "pl": "Europe/Warsaw", "cz": "Europe/Prague",
+        "sk": "Europe/Bratislava", "hu": "Europe/Budapest", "dk": "Europe/Copenhagen", "no": "Europe/Oslo",
+        "se": "Europe/Stockholm", "fi": "Europe/Helsinki", "is": "Atlantic/Reykjavik", "ie": "Europe/Dublin",
+        "uk": "Europe/London", "gr": "Europe/Athens", "ro": "Europe/Bucharest", "bg": "Europe/Sofia",
+        "hr": "Europe/Zagreb", "si": "Europe/Ljubljana", "rs": "Europe/Belgrade", "lt": "Europe/Vilnius",
+        "lv": "Europe/Riga", "ee": "Europe/Tallinn", "ua": "Europe/Kyiv", "tr": "Europe/Istanbul",
+        "il": "Asia/Jerusalem", "lb": "Asia/Beirut", "jp": "Asia/Tokyo", "kr": "Asia/Seoul",
+        "cn": "Asia/Shanghai", "tw": "Asia/Taipei", "hk": "Asia/Hong_Kong", "sg": "Asia/Singapore",
+        "in": "Asia/Kolkata", "vn": "Asia/Ho_Chi_Minh", "th": "Asia/Bangkok", "my": "Asia/Kuala_Lumpur",
+        "ph": "Asia/Manila", "pk": "Asia/Karachi", "za": "Africa/Johannesburg", "na": "Africa/Windhoek",
+        "ls": "Africa/Maseru", "tz": "Africa/Dar_es_Salaam", "ke": "Africa/Nairobi", "ng": "Africa/Lagos",
+        "eg": "Africa/Cairo", "py": "America/Asuncion", "ar": "America/Argentina/Buenos_Aires",
+        "cl": "America/Santiago", "co": "America/Bogota", "pe": "America/Lima", "nz": "Pacific/Auckland",
+    }
+)
+
 # --- extraction: URLs --------------------------------------------------------------------------
 
 #: Query parameters that only track a visit; dropped from canonical URLs (compared lower-case).

@@ -258,7 +258,7 @@ def _page(name: str, url: str, fetched_at: str) -> RawArticle:
             "2024-04-24T21:48:58Z",
             "促进航天技术更好惠及人民――习近平主席向首届“中国－拉美和加勒比国家航天合作论坛”致贺信为中拉深化航天合作指明方向--时政--人民网",
             (),
-            "2024-04-24T00:00:00+00:00",
+            "2024-04-24T00:00:00+08:00",
             None,
             "新华社北京4月24日电 题：促进航天技术更好惠及人民",
             "- 关注",
@@ -444,3 +444,37 @@ def test_hard_wrapped_text_with_blank_lines_has_no_headline_in_its_first_line():
     )
     assert hints.title is None
     assert paragraphs == (BODY_1, BODY_2)
+
+
+# --- publication times: the site's zone, never after the fetch ------------------------------------
+
+GERMAN_PAGE = (
+    "Bahn streicht Verbindungen nach Süden\n\nAktualisiert am 12.06.2024, 14:05 Uhr\n\n"
+    "Die Deutsche Bahn hat am Mittwoch mehrere Verbindungen in Richtung Süden gestrichen, weil ein "
+    "Stellwerk ausgefallen ist.\n\nReisende sollen nach Angaben des Unternehmens mit Verspätungen bis "
+    "in den Abend rechnen."
+)
+
+
+def _cleaned(text: str, url: str, fetched_at: str, **options: object):  # type: ignore[no-untyped-def]
+    raw = RawArticle(url=url, fetched_at=fetched_at, text=text)
+    return clean(raw, StageOptions(**options))  # type: ignore[arg-type]
+
+
+def test_a_time_without_zone_is_read_in_the_sites_country_zone():
+    cleaned = _cleaned(GERMAN_PAGE, "https://www.example.de/bahn", "2024-06-12T13:00:00Z")
+    assert cleaned.hints.published_at == "2024-06-12T14:05:00+02:00"  # 12:05 UTC, before the fetch
+
+
+def test_a_publication_time_after_the_fetch_is_left_out():
+    # On a generic domain the zone is the assumed one (UTC): 14:05 UTC is after a 13:00 UTC fetch.
+    cleaned = _cleaned(GERMAN_PAGE, "https://www.example.com/bahn", "2024-06-12T13:00:00Z")
+    assert cleaned.hints.published_at is None
+    later = _cleaned(GERMAN_PAGE, "https://www.example.com/bahn", "2024-06-12T15:00:00Z")
+    assert later.hints.published_at == "2024-06-12T14:05:00+00:00"
+
+
+def test_the_assumed_zone_holds_where_the_domain_names_no_country():
+    cleaned = _cleaned(GERMAN_PAGE, "https://www.example.com/bahn", "2024-06-12T13:00:00Z",
+                       assume_timezone="Europe/Berlin")
+    assert cleaned.hints.published_at == "2024-06-12T14:05:00+02:00"
