@@ -277,6 +277,17 @@ def _is_icon_run(lowered: str) -> bool:
     return marked >= 3 and marked * 10 >= len(tokens) * 3
 
 
+_CREDIT_LINE = re.compile(
+    r"^[(\[]?\s*(?:" + "|".join(re.escape(w) for w in sorted(vocab.CREDIT_LABELS, key=len, reverse=True))
+    + r")\s*[:：/|]\s*[^\s:：].{0," + str(vocab.CREDIT_LINE_MAX_CHARS) + r"}$"
+)
+
+
+def is_credit_line(lowered: str) -> bool:
+    """A picture's or a video's credit ("Photo: AFP", "Foto: dpa", "写真：共同"), case-folded."""
+    return len(lowered) <= vocab.CREDIT_LINE_MAX_CHARS + 20 and _CREDIT_LINE.match(lowered) is not None
+
+
 def _words(lowered: str) -> list[str]:
     return _WORD.findall(lowered)
 
@@ -367,7 +378,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
             if not key or key in vocab.FURNITURE_LINES or key in vocab.PLAYER_LINES or _DURATION.match(line):
                 continue
         lowered = line.casefold()
-        if _is_furniture(line, lowered) or _is_title(line, title, title_key):
+        if _is_furniture(line, lowered) or _is_title(line, title, title_key) or is_credit_line(lowered):
             continue
         if len(line) <= _DATELINE_MAX_CHARS and line[0].isalnum():
             when = parse_dateline(line, assume_timezone)
@@ -511,7 +522,7 @@ def _text_paragraphs(text: str | None, title: str | None) -> tuple[str, ...]:
         if not line:
             continue
         key = furniture_key(line)
-        if not key or key in vocab.FURNITURE_LINES:
+        if not key or key in vocab.FURNITURE_LINES or is_credit_line(line.casefold()):
             continue
         if not paragraphs and title_key and _repeats_title(key, title_key):
             continue

@@ -149,6 +149,20 @@ AUTHOR_DESKS: Final = frozenset(
 #: A credit opening with one of these words and a colon is a picture's ("(Image: Getty Images)").
 PICTURE_CREDIT_WORDS: Final = ("image", "photo", "picture", "foto", "bild", "credit", "illustration")
 
+#: Labels of a picture's or a video's credit line, in many languages ("Photo: AFP", "Foto: dpa",
+#: "写真：共同", "Фото: ТАСС"): a line that is such a label, a colon (or a slash) and a short
+#: credit (`CREDIT_LINE_MAX_CHARS` at most) is page furniture, compared case-folded.
+CREDIT_LABELS: Final = (
+    "photo credit", "photo credits", "photograph", "photographs", "photos", "photo", "pictures", "picture",
+    "pics", "pic", "images", "image", "credits", "credit", "illustration", "graphic", "video",
+    "foto", "fotos", "fotografie", "bild", "bilder", "grafik", "bildquelle", "crédit photo",
+    "crédits photo", "crédit", "fotografía", "imagen", "fotografia",
+    "immagine", "zdjęcie", "fot", "kuva", "billede", "foto/video", "φωτογραφία", "fotó", "kép",
+    "写真", "撮影", "画像", "照片", "图片", "圖片", "图", "圖", "摄影", "攝影", "사진", "фото", "фотография",
+    "תמונה", "צילום", "صورة", "تصوير", "الصورة", "फोटो", "तस्वीर", "ภาพ",
+)
+CREDIT_LINE_MAX_CHARS: Final = 60
+
 #: Meta tags whose content credits the article's author (names compared lower-case).
 #: `article:author` is often a profile URL: URLs are dropped from every credit.
 AUTHOR_META_NAMES: Final = ("author", "article:author", "og:article:author", "byl",

@@ -478,3 +478,31 @@ def test_the_assumed_zone_holds_where_the_domain_names_no_country():
     cleaned = _cleaned(GERMAN_PAGE, "https://www.example.com/bahn", "2024-06-12T13:00:00Z",
                        assume_timezone="Europe/Berlin")
     assert cleaned.hints.published_at == "2024-06-12T14:05:00+02:00"
+
+
+# --- picture credits ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "credit",
+    ["Photo: AFP", "Foto: dpa", "(Foto: Michael Kappeler/dpa)", "Bild: Keystone / Peter Klaunzer",
+     "写真：共同", "Фото: Дмитрий Азаров, Коммерсантъ", "Image: eThekwini Municipality / Facebook"],
+)
+def test_picture_credits_are_furniture(credit):
+    paragraphs, _ = _text(f"{BODY_1}\n\n{credit}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, BODY_2)
+
+
+def test_a_caption_opening_with_photo_is_not_a_credit():
+    caption = "Photo of the week: the council members walked across the old bridge before the vote on Tuesday."
+    paragraphs, _ = _text(f"{BODY_1}\n\n{caption}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, caption, BODY_2)
+
+
+def test_picture_credits_leave_an_html_body():
+    body = "".join(f"<p>{p}</p>" for p in (BODY_1, "Foto: dpa", BODY_2, "Photo: AFP", BODY_1.replace("bridge", "tunnel")))
+    html = f"<html><head><title>Bridge</title></head><body><article><h1>Bridge</h1>{body}</article></body></html>"
+    raw = RawArticle(url="https://example.com/a", fetched_at="2024-05-03T10:00:00Z", html=html)
+    paragraphs = clean(raw, OPTIONS).paragraphs
+    assert "Foto: dpa" not in paragraphs and "Photo: AFP" not in paragraphs
+    assert BODY_1 in paragraphs and BODY_2 in paragraphs
