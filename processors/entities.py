@@ -21,7 +21,10 @@ installed library merges them (spaCy's entity linker needs a knowledge base we d
 * short forms are merged into the fullest form when exactly one fuller name fits: "Colonel
   Warren" and "Warren" into "Steve Warren" (a lone given name too: "Tessa" into "Tessa
   Bishop"), "State" into "Islamic State", and initials such as "US" into "United States";
-* an organisation span "the Bardo Museum in Tunis" gives the organisation and the place.
+* an organisation span "the Bardo Museum in Tunis" gives the organisation and the place;
+* a name's own words may overrule the model: a "person" named like a company or a product
+  ("Chunghwa Telecom", "Uber Eats") is an organisation, an "organisation" named like a river or
+  a lake ("Yangtze River") a place (`vocabulary.ORGANISATION_HEADS`, `PLACE_FEATURES`).
 
 Names are ordered by how often the article mentions them (then by first mention).
 """
@@ -34,6 +37,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Literal, Protocol, Sequence
 
+from processors import vocabulary as vocab
 from schemas.models import Entities
 
 __all__ = [
@@ -162,8 +166,22 @@ def _split_mention(kind: str, text: str) -> list[tuple[Kind, str]]:
         elif kind == "organization" and (m := _IN_PLACE.match(name)) and m["place"][0].isupper():
             out += [("organization", _clean_name(m["org"])), ("place", _clean_name(m["place"]))]
             continue
-        out.append((kind, name))  # type: ignore[arg-type]
+        out.append((_kind_of_name(kind, name), name))  # type: ignore[arg-type]
     return [(k, n) for k, n in out if _looks_like_name(n)]
+
+
+def _kind_of_name(kind: str, name: str) -> str:
+    """The model's kind, unless the name's own words say otherwise: a person named like a
+    company or product ("Chunghwa Telecom") is an organisation, an organisation named like a
+    geographic feature ("Yangtze River") a place."""
+    words = [w.casefold() for w in name.split()]
+    if kind == "person" and len(words) > 1 and words[-1] in vocab.ORGANISATION_HEADS:
+        return "organization"
+    if kind == "organization" and words[-1] not in vocab.ORGANISATION_HEADS and (
+        any(w in vocab.PLACE_FEATURES for w in words)
+    ):
+        return "place"
+    return kind
 
 
 # --- merging -----------------------------------------------------------------------------------

@@ -253,6 +253,37 @@ COUNTRY_ZONES: Final = MappingProxyType(
     }
 )
 
+# --- extraction: entities ---------------------------------------------------------------------
+
+#: Last words of a company's or a product's name: a "person" the model names so ("Chunghwa
+#: Telecom", "Uber Eats", "Acme Holdings") is an organisation (compared case-folded).
+ORGANISATION_HEADS: Final = frozenset(
+    """
+    inc inc. corp corp. corporation co co. company companies ltd ltd. llc plc gmbh ag sa nv bv kg
+    se spa srl ab asa oyj group holdings holding telecom telecommunications telecoms mobile
+    airlines airways air motors automotive bank bancorp financial capital securities insurance
+    partners ventures technologies technology tech systems networks software labs electronics
+    pharma pharmaceuticals biotech therapeutics energy power petroleum oil gas mining steel foods
+    beverages brewery media entertainment studios pictures records publishing press news times
+    post herald tribune gazette broadcasting tv radio network eats express logistics shipping
+    railways rail transport motors retail stores supermarkets hotels resorts airport university
+    college institute foundation fund trust association federation council committee commission
+    agency ministry department party union league club fc authority administration service
+    police court office hospital clinic school academy museum church cathedral
+    """.split()
+)
+
+#: Words of a geographic feature's name: an "organisation" the model names so ("Yangtze River",
+#: "Lake Constance", "Mount Fuji") is a place, unless its last word names an organisation
+#: ("Mekong River Commission"); compared case-folded.
+PLACE_FEATURES: Final = frozenset(
+    """
+    river rivers lake lakes sea ocean bay gulf strait straits channel canal island islands isle
+    peninsula mountain mountains mount mt range valley canyon gorge desert coast creek falls
+    glacier delta basin plateau forest reef cape lagoon fjord volcano
+    """.split()
+)
+
 # --- extraction: URLs --------------------------------------------------------------------------
 
 #: Query parameters that only track a visit; dropped from canonical URLs (compared lower-case).

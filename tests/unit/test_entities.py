@@ -80,6 +80,13 @@ class FakeRecogniser:
         # names keep the abbreviation's dot, and are read in Unicode
         ([("organization", "Acme Corp."), ("person", "Zoë  Ångström")],
          Entities(people=("Zoë Ångström",), organizations=("Acme Corp.",))),
+        # a person named like a company or a product is an organisation, an organisation named
+        # like a river a place, unless its last word names an organisation
+        ([("person", "Chunghwa Telecom"), ("person", "Uber Eats"), ("person", "Lin Chia-lung")],
+         Entities(people=("Lin Chia-lung",), organizations=("Chunghwa Telecom", "Uber Eats"))),
+        ([("organization", "the Yangtze River"), ("organization", "Mekong River Commission"),
+          ("organization", "Lake Constance")],
+         Entities(organizations=("Mekong River Commission",), places=("Yangtze River", "Lake Constance"))),
         ([], Entities()),
     ],
 )
@@ -212,3 +219,16 @@ def test_spacy_vocabulary_does_not_grow_with_new_words(spacy_recogniser):
     mentions = spacy_recogniser.recognise("Qwzxlorp Vrandtikus met Zyxwobble Frampington in Kvortleby yesterday.")
     assert mentions  # the model did read the text
     assert len(strings) == before
+
+
+def test_spacy_companies_and_products_are_not_people(spacy_recogniser):
+    # A Taipei Times business story: the model tags "Chunghwa Telecom" and "Uber Eats" as people.
+    paragraphs = (
+        "Uber Eats said on Monday that it would stop deliveries in Taipei, after Chunghwa Telecom cut the "
+        "prices of its mobile plans. Foodpanda and Uber Eats together hold most of the market, said Lin "
+        "Chia-lung, the minister.",
+    )
+    entities = find_entities(None, paragraphs, "en", spacy_recogniser, 10_000)
+    assert {"Chunghwa Telecom", "Uber Eats"} <= set(entities.organizations)
+    assert not {"Chunghwa Telecom", "Uber Eats"} & set(entities.people)
+    assert "Lin Chia-lung" in entities.people
