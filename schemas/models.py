@@ -31,7 +31,7 @@ class SourceRef:
     timestamp_ms: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"topic": self.topic, "partition": self.partition, "offset": self.offset, "timestamp_ms": self.timestamp_ms}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SourceRef:
@@ -230,7 +230,12 @@ class DedupVerdict:
     similarity: float
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "status": self.status,
+            "duplicate_of": self.duplicate_of,
+            "cluster_id": self.cluster_id,
+            "similarity": self.similarity,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DedupVerdict:

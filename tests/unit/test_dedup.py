@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from processors import dedup
 from processors.errors import DedupError
-from schemas.models import DedupVerdict, Entities, ExtractedArticle
+from schemas.models import DedupVerdict, Entities, ExtractedArticle, SourceRef
 
 
 def article(id_: str, text: str, fetched_at: str = "2024-05-03T10:00:00Z") -> ExtractedArticle:
@@ -116,3 +118,12 @@ def test_a_url_entry_keeps_a_bounded_list_of_versions():
     (entry,) = store.urls.values()
     assert len(entry["versions"]) == dedup.MAX_VERSIONS
     assert entry["fp"] == dedup.fingerprint(f"{BODY} version 19")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [SourceRef("raw", 1, 2), SourceRef("raw", 0, 7, 1714730400000),
+     DedupVerdict("unique", None, "c1", 0.0), DedupVerdict("near_duplicate", "a1", "c1", 0.9)],
+)
+def test_written_out_to_dicts_equal_dataclasses_asdict_field_for_field(value):
+    assert list(value.to_dict().items()) == list(dataclasses.asdict(value).items())
