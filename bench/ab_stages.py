@@ -9,8 +9,8 @@ Each child runs with its checkout first on sys.path (and that checkout's bench/r
 inputs) and times, in CPU seconds of its one thread:
   text  the page-text stream of `make bench`'s stages section (the seed, the 258 dev bodies as
         page text, 1,000 distinct synthetic articles) through the whole chain;
-  dups  the same stream with a quarter of its inputs repeated (half as exact copies under
-        another URL, half with their last paragraph dropped: near copies);
+  dups  the same stream with a quarter of its inputs repeated (bench/repeats.py: exact copies
+        under another URL, and near copies without their last paragraph);
   html  the 258 dev pages: clean+extract, and the whole chain (`copydesk process`'s path).
 Only the ratios within a pair mean much on a shared machine. With --outputs, each checkout's
 records (the chain's outcome per input, text then HTML) go to DIR/A.jsonl and DIR/B.jsonl, to
@@ -34,6 +34,8 @@ import json, sys, time
 sys.path.insert(0, sys.argv[1])
 sys.path.insert(1, sys.argv[1] + "/bench")
 import run as bench
+sys.path.append(sys.argv[4])
+from repeats import with_repeats
 import processors
 assert processors.__file__.startswith(sys.argv[1]), processors.__file__
 from processors import pipeline
@@ -46,21 +48,6 @@ only, outputs = set(sys.argv[2].split(",")), sys.argv[3]
 settings = Settings()
 cases = bench.fundus_cases()
 texts = [bench.seed_message(), *bench.fundus_texts(cases), *bench.distinct_articles(0, 1000, "-inproc")]
-
-def with_duplicates(values):
-    import orjson
-    out = []
-    for i, value in enumerate(values):
-        out.append(value)
-        if i % 3 == 2:  # one repeat per three inputs: a quarter of the stream
-            message = orjson.loads(value)
-            message["url"] = message["url"].rstrip("/") + f"-copy{i}"
-            if i % 2:
-                paragraphs = message["text"].split("\n\n")
-                if len(paragraphs) > 3:
-                    message["text"] = "\n\n".join(paragraphs[:-1])
-            out.append(orjson.dumps(message))
-    return out
 
 def chain(values):
     run = OfflineRun(settings)
@@ -84,7 +71,7 @@ chain(texts[:20])
 if "text" in only:
     out["text"] = (len(texts), *chain(texts))
 if "dups" in only:
-    dups = with_duplicates(texts)
+    dups = with_repeats(texts)
     out["dups"] = (len(dups), chain(dups)[0])
 if "html" in only:
     pages = [p for p, _ in bench.html_messages(cases)]
@@ -101,7 +88,7 @@ print(json.dumps({k: [v[0], v[1]] for k, v in out.items()}))
 
 def child(root: Path, only: str, outputs: str) -> dict[str, list[float]]:
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(root), only, outputs],
+        [sys.executable, "-c", CHILD, str(root), only, outputs, str(HERE)],
         cwd=root, capture_output=True, text=True, check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
