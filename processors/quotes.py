@@ -13,7 +13,13 @@ so a scan of the quote marks plus the attribution next to them does it in micros
   reporting verb (`X said`, `said X`, `X told …`, `X noted`, …) or `according to X`;
 * the speaker is, first, one of the article's people (from the entities) named in that clause,
   by full name or surname, and given by full name ("Colonel Warren" -> "Steve Warren"); else the
-  capitalised name next to the verb ("Reuters said"); else none ("he said", "a source said").
+  capitalised name next to the verb ("Reuters said"); else none ("he said", "a source said");
+* a quote with no attribution at all that follows a speaker's quote closely (`FOLLOW_GAP`
+  characters after it in the same paragraph, or opening the next paragraph when that quote
+  ended its own) goes on in that speaker's words: `“…,” Warren said. “…”`;
+* a fragment is not a statement: a quoted phrase inside a sentence, opening in lower case
+  without a stop of its own (at its end or inside) or a final comma (`called it “a slap in the face” for workers`), or a name
+  in Title Case (`“The Tortured Poets Department”`).
 
 The reporting verbs are English: in other languages the quotes are found, without a speaker.
 A quote inside another ('“He said ‘no’ twice,” she said') counts once, as the outer one.
@@ -28,9 +34,12 @@ from typing import Sequence
 from processors.entities import name_forms, strip_title
 from schemas.models import Quote
 
-__all__ = ["MAX_QUOTES", "MIN_WORDS", "REPORTING_VERBS", "find_quotes", "speaker_of"]
+__all__ = ["FOLLOW_GAP", "MAX_QUOTES", "MIN_WORDS", "REPORTING_VERBS", "find_quotes", "speaker_of"]
 
 MIN_WORDS = 3
+#: Characters between a speaker's quote and a quote without attribution that goes on in the
+#: same speaker's words (room for `, Colonel Steve Warren told reporters on Monday.`).
+FOLLOW_GAP = 80
 #: Quotes kept per article (a record's size and an article's cost stay bounded).
 MAX_QUOTES = 100
 
@@ -60,6 +69,8 @@ _SENTENCE_END = re.compile(r"[.!?;](?=\s|$)")
 _WORD = re.compile(r"[^\W\d_][\w.’'-]*")
 _ACCORDING = re.compile(r"\baccording to\b", re.IGNORECASE)
 _CLAUSE_MAX = 160
+_STATEMENT_END = re.compile(r"[.,!?…;:]\s*$")
+_INNER_STOP = re.compile(r"[.!?]\s+\S")
 
 
 def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[Quote, ...]:
@@ -68,10 +79,14 @@ def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[
     costs a look at 2 x 160 characters around it, so an article's cost stays linear in its size."""
     known = _People.of(people)
     quotes: list[Quote] = []
+    #: The speaker of the previous paragraph's last quote, when that quote ended its paragraph.
+    carried: str | None = None
     for paragraph in paragraphs:
+        last: tuple[int, str | None] | None = None  # (end, speaker) of this paragraph's last quote
         for match in _QUOTE.finditer(paragraph):
-            text = (match.group(match.lastgroup or "a") or "").strip().rstrip(",").strip()
-            if len(text.split()) < MIN_WORDS:
+            raw = match.group(match.lastgroup or "a") or ""
+            text = raw.strip().rstrip(",").strip()
+            if len(text.split()) < MIN_WORDS or _is_fragment(raw):
                 continue
             after = paragraph[match.end():match.end() + _CLAUSE_MAX]
             end = _SENTENCE_END.search(after)
@@ -81,10 +96,37 @@ def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[
             before = paragraph[max(0, match.start() - _CLAUSE_MAX):match.start()]
             starts = [m.end() for m in _SENTENCE_END.finditer(before)]
             before = before[starts[-1]:] if starts else before
-            quotes.append(Quote(text, _speaker(after, known) or _speaker(before, known)))
+            speaker = _speaker(after, known) or _speaker(before, known)
+            if speaker is None and not (_attributes(after) or _attributes(before)):
+                if last is not None and match.start() - last[0] <= FOLLOW_GAP:
+                    speaker = last[1]
+                elif last is None and not paragraph[:match.start()].strip():
+                    speaker = carried
+            quotes.append(Quote(text, speaker))
+            last = (match.end(), speaker)
             if len(quotes) == MAX_QUOTES:
                 return tuple(quotes)
+        carried = last[1] if last is not None and len(paragraph) - last[0] <= FOLLOW_GAP else None
     return tuple(quotes)
+
+
+def _is_fragment(quoted: str) -> bool:
+    """A quoted phrase rather than a statement: it opens in lower case and has no stop or comma
+    of its own, or every word of it is capitalised (a title, a name) and it does not end a
+    sentence."""
+    letters = [w for w in quoted.split() if w[:1].isalpha()]
+    if not letters or _STATEMENT_END.search(quoted) or _INNER_STOP.search(quoted):
+        return False
+    if letters[0][0].islower():
+        return True
+    return all(w[0].isupper() for w in letters)
+
+
+def _attributes(clause: str) -> bool:
+    """The clause attributes a quote to someone, named or not ("he said")."""
+    return _ACCORDING.search(clause) is not None or any(
+        m.group().rstrip(".’'").casefold() in REPORTING_VERBS for m in _WORD.finditer(clause)
+    )
 
 
 def speaker_of(clause: str, people: Sequence[str] = ()) -> str | None:

@@ -64,10 +64,33 @@ WARREN = ("Steve Warren", "Brett McGurk", "Vladimir Putin")
         # two quotes in one paragraph, each with its own attribution
         ("“First one is here,” Putin said. “Second one is there,” McGurk added.", WARREN,
          [Quote("First one is here", "Vladimir Putin"), Quote("Second one is there", "Brett McGurk")]),
+        # a quote with no attribution right after a speaker's goes on in that speaker's words
+        ("“We will not give up,” Colonel Warren said. “The fight goes on in Libya and Syria.”", WARREN,
+         [Quote("We will not give up", "Steve Warren"), Quote("The fight goes on in Libya and Syria.", "Steve Warren")]),
+        # ... but not one with an attribution of its own, even an unnamed one
+        ("“We will not give up,” Colonel Warren said. “That is not true at all,” a diplomat said.", WARREN,
+         [Quote("We will not give up", "Steve Warren"), Quote("That is not true at all", None)]),
+        # ... nor one far from it
+        ("“We will not give up,” Colonel Warren said on Monday in a long briefing that covered the "
+         "coalition's plans for the coming months in detail. “Nobody knows how long it lasts.”", WARREN,
+         [Quote("We will not give up", "Steve Warren"), Quote("Nobody knows how long it lasts.", None)]),
+        # fragments: a phrase quoted inside a sentence, a title in Title Case
+        ("Warren called the plan “a slap in the face” for the fighters in the north.", WARREN, []),
+        ("Swift called “The Tortured Poets Department” her best album.", (), []),
     ],
 )
 def test_find_quotes(paragraph, people, expected):
     assert list(find_quotes((paragraph,), people)) == expected
+
+
+def test_a_paragraph_opening_with_a_quote_goes_on_in_the_last_speakers_words():
+    paragraphs = (
+        "“The talks were hard, but we reached a deal,” McGurk told reporters.",
+        "“Both sides will now have to keep their word.”",
+        "The deal was signed on Tuesday. “It is a good day,” a diplomat said.",
+        "“Nobody expected this outcome at all.”",
+    )
+    assert [q.speaker for q in find_quotes(paragraphs, WARREN)] == ["Brett McGurk", "Brett McGurk", None, None]
 
 
 def test_quotes_do_not_span_paragraphs():
