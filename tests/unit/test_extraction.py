@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
 
+from processors import extraction
 from processors.cleaning import clean
 from processors.extraction import (
     article_id,
@@ -315,3 +318,9 @@ def test_html_pages(name, url, canonical, site, title, language):
     assert record.language == language
     assert record.text.split("\n\n")[0] == record.lead or record.text.startswith(record.lead.rstrip("…"))
     assert len(record.lead) <= OPTIONS.lead_max_chars
+
+
+@pytest.mark.parametrize("paragraph", [" a\u00a0b\u2003c\x1cd\u200be\u3000f \t\n g ", "\u0085x\u2028y\u2029", "Cafe\u0301  bar"])
+def test_paragraphs_are_spaced_as_the_whitespace_pattern_spaces_them(paragraph):
+    expected = re.sub(r"\s+", " ", unicodedata.normalize("NFC", paragraph)).strip()
+    assert extraction._normal_paragraph(paragraph) == expected
