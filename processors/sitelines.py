@@ -113,13 +113,13 @@ def check_lines(
     wanted = {fp for fp in fingerprints if fp is not None}
     keys = lookup_keys(site, day, options.sitelines_horizon_days)
     today_key = keys[0]
-    today: dict[str, list[str]] = {}
+    today: Mapping[str, Sequence[str]] = {}
     seen: dict[str, set[str]] = {fp: set() for fp in wanted}
     for key in keys:
         value = lookup(key)
         stored = _lines_of(value)
         if key == today_key:
-            today = {fp: list(tags) for fp, tags in stored.items()}
+            today = stored
         for fp in wanted:
             seen[fp].update(stored.get(fp, ()))
 
@@ -128,15 +128,17 @@ def check_lines(
     if len(drop) == len(lines):
         drop = ()  # never an article's only line, nor all of its lines
 
-    changed = False
+    # The day's entry is read, not copied, unless this article adds to it: a site's day holds up
+    # to sitelines_max_lines_per_day lines, and an article's cost should follow its own lines.
+    added = {}
     for fp in dict.fromkeys(fp for fp in fingerprints if fp is not None):
-        tags = today.setdefault(fp, [])
+        tags = today.get(fp, ())
         if tag not in tags and len(tags) < threshold:
-            tags.append(tag)
-            changed = True
-    if not changed:
+            added[fp] = [*tags, tag]
+    if not added:
         return SiteLinesCheck(drop, {})
-    return SiteLinesCheck(drop, {today_key: {"lines": _bounded(today, options.sitelines_max_lines_per_day)}})
+    lines = {**today, **added}
+    return SiteLinesCheck(drop, {today_key: {"lines": _bounded(lines, options.sitelines_max_lines_per_day)}})
 
 
 def _lines_of(value: Mapping[str, Any] | None) -> Mapping[str, Sequence[str]]:
@@ -147,10 +149,16 @@ def _lines_of(value: Mapping[str, Any] | None) -> Mapping[str, Sequence[str]]:
 
 
 def _bounded(lines: dict[str, list[str]], cap: int) -> dict[str, list[str]]:
-    """At most `cap` fingerprints: the most widely seen, then the most recently added."""
-    if len(lines) <= cap:
+    """At most `cap` fingerprints: the most widely seen, then the most recently added (`lines`
+    is the caller's own dict, in the order the fingerprints were added)."""
+    excess = len(lines) - cap
+    if excess <= 0:
         return lines
-    order = {fp: i for i, fp in enumerate(lines)}
-    keep = sorted(lines, key=lambda fp: (len(lines[fp]), order[fp]), reverse=True)[:cap]
-    kept = set(keep)
-    return {fp: tags for fp, tags in lines.items() if fp in kept}
+    dropped: list[str] = []
+    for size in sorted(set(map(len, lines.values()))):  # the least seen first, the oldest first
+        dropped += [fp for fp, tags in lines.items() if len(tags) == size][: excess - len(dropped)]
+        if len(dropped) == excess:
+            break
+    for fp in dropped:
+        del lines[fp]
+    return lines

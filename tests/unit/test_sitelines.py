@@ -159,6 +159,21 @@ def test_state_is_bounded():
     assert run(table, "example.com", article(99), aid(99), options=options).drop == (1, 3)
 
 
+def test_the_stored_day_is_read_not_changed():
+    """check_lines reads the day's entry without copying it: what it returns is a new value, and
+    the one the table holds stays as it was."""
+    import copy
+
+    table = Table()
+    for n in range(3):
+        run(table, "example.com", article(n), aid(n))
+    held = table[f"example.com@{DAY}"]
+    before = copy.deepcopy(held)
+    check = sitelines.check_lines("example.com", article(3), aid(3), DAY, table.lookup, OPTIONS)
+    assert check.writes and check.writes[f"example.com@{DAY}"] is not held
+    assert held == before
+
+
 def test_fingerprint_skips_long_and_letterless_lines():
     assert sitelines.line_fingerprint("12:45", 200) is None
     assert sitelines.line_fingerprint("x" * 201, 200) is None
