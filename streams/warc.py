@@ -132,7 +132,7 @@ def read_file(path: Path, max_payload_bytes: int, progress: Any = None) -> Itera
                 except StopIteration:
                     start = None
                     break
-                except (OSError, ValueError) as exc:
+                except Exception as exc:  # noqa: BLE001 - whatever the parser says of the bytes, they are the file's fault
                     bad = start if last is None else _record_end(f, last, gz)
                     start = _next_record(f, bad + 1, gz)
                     end = size if start is None else start
@@ -155,8 +155,8 @@ def _read_record(record: Any, name: str, max_payload_bytes: int) -> Item:
     length = _content_length(h.get("Content-Length"))
     if not (record_type and record_id and date) or length is None:
         missing = [k for k, v in (("WARC-Type", record_type), ("WARC-Record-ID", record_id), ("WARC-Date", date), ("Content-Length", length)) if v is None]
-        got = record.reader.consume()
-        return _dead(warc.MALFORMED, f"record without {', '.join(missing)}", name, offset, got, record_id=record_id, url=url)
+        record.reader.consume()
+        return _dead(warc.MALFORMED, f"record without {', '.join(missing)}", name, offset, None, record_id=record_id, url=url)
     record_type = record_type.strip().lower()
     if record_type != "response":
         got = record.reader.consume()

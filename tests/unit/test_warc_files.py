@@ -127,17 +127,26 @@ def test_a_truncated_last_record_is_a_dead_letter_and_the_rest_goes_through(tmp_
     assert "Content-Length" in letter["error"]["message"]
 
 
-def test_garbage_between_records_is_a_dead_letter_with_its_place_and_bytes(tmp_path):
+@pytest.mark.parametrize(
+    "junk, length, payload",
+    [
+        (b"this line is not a WARC record\r\n\r\n", 34, "this line is not a WARC record\r\n\r\n"),
+        # a record line without the headers every record must have
+        (b"WARC/1.0\r\nthis is not a header\r\n\r\n", None, None),
+    ],
+    ids=["bytes-between-records", "record-without-headers"],
+)
+def test_garbage_between_records_is_a_dead_letter_with_its_place(tmp_path, junk, length, payload):
     records = crawl()
-    junk = b"this line is not a WARC record\r\n\r\n"
     path = tmp_path / "junk.warc"
     path.write_bytes(b"".join(records[:3]) + junk + b"".join(records[3:]))
     items = items_of(path)
     letters = [orjson.loads(i.value) for i in items if i.kind == "dead_letter"]
     assert [(letter["error"]["kind"], letter["warc"]["offset"], letter["warc"]["length"]) for letter in letters] == [
-        ("malformed_record", len(b"".join(records[:3])), len(junk))
+        ("malformed_record", len(b"".join(records[:3])), length)
     ]
-    assert letters[0]["payload"] == junk.decode()
+    assert letters[0]["payload"] == payload
+    assert all(contracts.errors("dead_letter", letter) == [] for letter in letters)
     assert sum(i.kind == "message" for i in items) == 2 and len(items) == len(records) + 1
 
 
