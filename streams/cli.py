@@ -332,14 +332,17 @@ def _warc(settings: Settings, args: argparse.Namespace, names: list[str]) -> int
     """`produce`/`process` over WARC files (streams/warc.py), when that is what was given."""
     if len(names) == 1 and not is_warc(names[0]):
         return None
-    from streams.warc import run_command
+    from streams.warc import InputError, run_command
 
     out_dir = getattr(args, "out_dir", None)
     if args.command == "process" and out_dir == "-":
         raise Failure(Exit.USAGE, "WARC input writes files: give --out-dir DIR")
     if args.command == "process":
         entities_model.warm(settings.stage.entities)
-    return run_command(settings, args.command, names, Path(out_dir) if out_dir else None, args.json)
+    try:
+        return run_command(settings, args.command, names, Path(out_dir) if out_dir else None, args.json, getattr(args, "progress", None))
+    except InputError as exc:
+        raise Failure(Exit.USAGE if exc.usage else Exit.INPUT_UNREADABLE, str(exc)) from None
 
 
 def run_process(settings: Settings, args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import sys
 import zlib
 from collections import Counter
@@ -83,7 +84,7 @@ class Summary:
         skipped = sum(self.skipped.values())
         dead = sum(self.dead_letters.values())
         mb = self.bytes / 1e6
-        out = [f"{self.records} records, {mb:.1f} MB in {self.files} file{'s' if self.files != 1 else ''}: "
+        out = [f"copydesk: {self.records} records, {mb:.1f} MB in {self.files} file{'s' if self.files != 1 else ''}: "
                f"{self.published} {verb}, {skipped} skipped, {dead} dead letters"]
         out += [f"  skipped {n:6d}  {reason}" for reason, n in self.skipped.most_common()]
         out += [f"  dead letter {n:6d}  {reason}" for reason, n in self.dead_letters.most_common()]
@@ -356,15 +357,16 @@ def read_files(paths: list[Path], max_payload_bytes: int, summary: Summary, prog
             yield item
 
 
-def progress_bar(paths: list[Path]) -> Any:
-    """A bar of bytes read on stderr, with the records counted; only on a terminal."""
+def progress_bar(paths: list[Path], enabled: bool | None = None) -> Any:
+    """A bar of bytes read on stderr, with the records counted; by default only on a terminal."""
     from tqdm import tqdm
 
     total = sum(p.stat().st_size for p in paths)
-    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc="warc", disable=None, leave=False)
+    disable = None if enabled is None else not enabled
+    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, desc="warc", disable=disable, leave=False)
 
 
-async def produce_files(settings: Any, paths: list[Path], summary: Summary) -> tuple[int, int]:
+async def produce_files(settings: Any, paths: list[Path], summary: Summary, progress: bool | None = None) -> tuple[int, int]:
     """Publish the article pages of the files to the raw topic, keyed by URL, and the dead
     letters of unreadable records to the dead-letter topic. Returns (messages, dead letters) sent."""
     from streams.kafka_io import send_keyed
@@ -379,13 +381,13 @@ async def produce_files(settings: Any, paths: list[Path], summary: Summary) -> t
             elif item.kind == "dead_letter":
                 letters.append((key, item.value))
 
-    with progress_bar(paths) as bar:
+    with progress_bar(paths, progress) as bar:
         sent = await send_keyed(settings, settings.topics.raw, messages(read_files(paths, settings.stage.max_payload_bytes, summary, bar)))
     dead = await send_keyed(settings, settings.topics.dead_letter, letters) if letters else 0
     return sent, dead
 
 
-def process_files(settings: Any, paths: list[Path], out_dir: Path, summary: Summary) -> Counter:
+def process_files(settings: Any, paths: list[Path], out_dir: Path, summary: Summary, progress: bool | None = None) -> Counter:
     """The offline mode over the files: the article pages through the chain, then the dead
     letters of unreadable records appended to the dead-letter file."""
     from streams.offline import process
@@ -399,7 +401,7 @@ def process_files(settings: Any, paths: list[Path], out_dir: Path, summary: Summ
             elif item.kind == "dead_letter":
                 letters.append(item.value)
 
-    with progress_bar(paths) as bar:
+    with progress_bar(paths, progress) as bar:
         counts = process(messages(read_files(paths, settings.stage.max_payload_bytes, summary, bar)), settings, out_dir)
     if letters:
         with (out_dir / f"{settings.topics.dead_letter}.jsonl").open("ab") as f:
@@ -408,33 +410,41 @@ def process_files(settings: Any, paths: list[Path], out_dir: Path, summary: Summ
     return counts
 
 
-def run_command(settings: Any, command: str, names: list[str], out_dir: Path | None, as_json: bool) -> int:
+class InputError(Exception):
+    """An expected failure of a WARC command, for one line to the user: arguments that do not go
+    together (`usage`), or a file that cannot be read."""
+
+    def __init__(self, message: str, usage: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+def run_command(
+    settings: Any, command: str, names: list[str], out_dir: Path | None, as_json: bool, progress: bool | None = None
+) -> int:
     """`copydesk produce` or `process` over WARC files: the summary on stderr (with `as_json`, its
-    counts also as one JSON object on stdout). Exit code 2 for a mix of WARC and other files, 4
-    for a file that is not there."""
+    counts also as one JSON object on stdout). Raises `InputError`."""
     not_warc = [n for n in names if not is_warc(n)]
     if not_warc:
-        print(f"copydesk: only WARC files (.warc, .warc.gz) or directories can be given together: {', '.join(not_warc)}", file=sys.stderr)
-        return 2
+        raise InputError(f"only WARC files (.warc, .warc.gz) or directories can be given together: {', '.join(not_warc)}", usage=True)
     paths = expand(names)
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        print(f"copydesk: no such file: {', '.join(missing)}", file=sys.stderr)
-        return 4
+    for path in paths:
+        if not path.is_file() or not os.access(path, os.R_OK):
+            raise InputError(f"cannot read {path}: {'no such file' if not path.exists() else 'not a readable file'}")
     summary = Summary()
     if command == "produce":
         from streams.kafka_io import ensure_topics
 
         asyncio.run(ensure_topics(settings))
-        sent, dead = asyncio.run(produce_files(settings, paths, summary))
+        sent, dead = asyncio.run(produce_files(settings, paths, summary, progress))
         lines = [*summary.lines(), f"sent {sent} messages to {settings.topics.raw}, {dead} dead letters to {settings.topics.dead_letter}"]
     else:
         from streams import logs
 
         logs.configure(settings.log_level, settings.log_format)
-        counts = process_files(settings, paths, out_dir, summary)
-        outputs = settings.topics.outputs().items()
-        lines = [*summary.lines("processed"), *(f"{counts.get(role, 0):6d}  {out_dir / (name + '.jsonl')}" for role, name in outputs)]
+        counts = process_files(settings, paths, out_dir, summary, progress)
+        parts = ", ".join(f"{counts.get(role, 0)} {role.replace('_', '-')}" for role in settings.topics.outputs())
+        lines = [*summary.lines("processed"), f"copydesk: {sum(counts.values())} inputs: {parts} in {out_dir}"]
     if as_json:
         sys.stdout.write(orjson.dumps(summary.to_dict()).decode() + "\n")
     print("\n".join(lines), file=sys.stderr)

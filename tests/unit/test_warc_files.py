@@ -210,3 +210,6 @@ def test_commands_refuse_a_mix_and_missing_files(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
     assert cli.main(["produce", str(jsonl), str(tmp_path / "x.warc")]) == 2
     assert "only WARC files" in capsys.readouterr().err
+    write(tmp_path / "a.warc", crawl(), gz=False)
+    assert cli.main(["process", str(tmp_path / "a.warc")]) == 2  # outcomes to stdout: JSONL input only
+    assert "give --out-dir DIR" in capsys.readouterr().err
