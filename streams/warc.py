@@ -201,13 +201,18 @@ def _read_record(record: Any, name: str, max_payload_bytes: int) -> Item:
 def _decoded_body(body: bytes, http: HeaderMap, limit: int) -> bytes:
     """The body as the server meant it: chunked transfer and gzip, deflate or brotli content
     encodings undone (crawlers that store the bytes as they came over the wire keep them),
-    at most `limit` bytes."""
+    at most `limit` bytes. Some crawlers store the body decoded and keep the headers: a body
+    that is not chunked, or not gzip, is taken as it is."""
     transfer = (http.get("Transfer-Encoding") or "").lower()
     if "chunked" in transfer:
-        body = ChunkedReader(io.BytesIO(body)).read(limit + 1)
+        try:
+            body = ChunkedReader(io.BytesIO(body)).read(limit + 1)
+        except (OSError, ValueError):
+            pass
     for coding in reversed([c.strip().lower() for c in (http.get("Content-Encoding") or "").split(",") if c.strip()]):
         if coding in ("gzip", "x-gzip"):
-            body = GzipReader(io.BytesIO(body)).read(limit + 1)
+            if body.startswith(_GZIP_MAGIC[:2]):
+                body = GzipReader(io.BytesIO(body)).read(limit + 1)
         elif coding == "deflate":
             body = _inflate(body, limit)
         elif coding == "br":

@@ -164,6 +164,15 @@ def test_a_corrupt_gzip_member_loses_only_its_record(tmp_path):
     assert [i.url for i in items if i.kind == "message"] == ["https://news.example/b"]
 
 
+def test_a_body_stored_decoded_under_encoding_headers_is_taken_as_it_is(tmp_path):
+    page = ARTICLE.encode("utf-8")
+    path = write(tmp_path / "decoded.warc", [
+        response("https://news.example/c", "200 OK", page, "Content-Type: text/html", "Transfer-Encoding: chunked", "Content-Encoding: gzip"),
+    ], gz=False)
+    (item,) = items_of(path)
+    assert orjson.loads(item.value)["html"] == ARTICLE
+
+
 def test_a_page_over_the_payload_limit_is_a_dead_letter_without_being_read_whole(tmp_path):
     path = write(tmp_path / "big.warc", crawl()[2:3], gz=False)
     (item,) = items_of(path, limit=1000)
