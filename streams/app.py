@@ -6,7 +6,6 @@ so tests and the CLI can build as many apps as they need, each with its own name
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from processors.options import StageOptions
 from streams import faust_fixes
 from streams import tables as tables_module
 from streams import topics as topics_module
+from streams.kafka_io import ssl_context
 from streams.metrics import Metrics
 from streams.settings import Settings, pipeline_version
 
@@ -47,7 +47,13 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Copydesk:
         autodiscover=False,
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
-        topic_allow_declare=True,
+        # `ensure_topics` creates every topic before faust starts; faust would send CreateTopics
+        # again for each one it has no metadata of yet, which an authorizer refuses to a principal
+        # without Create even when the topic exists.
+        topic_allow_declare=False,
+        # faust's leader-election topic (<app id>-__assignor-__leader) serves on_leader timers and
+        # app.is_leader(), which copydesk does not use: without it every topic is under the prefix.
+        topic_disable_leader=True,
         processing_guarantee=settings.processing_guarantee,
         consumer_auto_offset_reset="earliest",
         broker_session_timeout=settings.consumer_session_timeout_s,
@@ -86,11 +92,7 @@ def _credentials(settings: Settings):
     sec = settings.security
     if sec.protocol == "PLAINTEXT":
         return None
-    context = None
-    if sec.protocol in ("SSL", "SASL_SSL"):
-        context = ssl.create_default_context(cafile=sec.ssl_cafile)
-        if sec.ssl_certfile:
-            context.load_cert_chain(sec.ssl_certfile, sec.ssl_keyfile)
+    context = ssl_context(settings) if sec.protocol in ("SSL", "SASL_SSL") else None
     if sec.protocol == "SSL":
         return SSLCredentials(context)
     return SASLCredentials(

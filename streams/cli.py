@@ -5,6 +5,8 @@ Every command reads its settings from the environment (`copydesk worker --help` 
   copydesk worker                 run a worker: every stage, on Kafka
   copydesk process FILE           the same stages in-process over a JSONL file, no Kafka
                                   (or over WARC files: FILE.warc[.gz] ..., or directories)
+  copydesk topics create          create the topics a worker uses that are missing (an operator,
+                                  when the workers' principal may not create topics)
   copydesk produce FILE           publish a JSONL file of raw messages to the input topic
                                   (or the article pages of WARC files)
   copydesk outputs                print what is on the output topics, as it arrives
@@ -46,6 +48,7 @@ class Exit(IntEnum):
     INPUT_UNREADABLE = 4
     PORT_IN_USE = 5
     NO_TOPIC = 6
+    ACCESS_DENIED = 7
     BUG = 70
     INTERRUPTED = 130
 
@@ -58,6 +61,7 @@ EXIT_MEANINGS = {
     Exit.INPUT_UNREADABLE: "the input file cannot be read",
     Exit.PORT_IN_USE: "a port the worker listens on is taken (COPYDESK_METRICS_PORT, COPYDESK_WEB_PORT)",
     Exit.NO_TOPIC: "a topic to read does not exist (readers never create topics)",
+    Exit.ACCESS_DENIED: "the brokers refuse this principal something copydesk needs (a missing ACL: see the README's ACL table)",
     Exit.BUG: "an unexpected error inside copydesk: a bug, shown with its traceback",
     Exit.INTERRUPTED: "interrupted (Ctrl-C)",
 }
@@ -92,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"copydesk {pipeline_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (add_worker, add_process, add_produce, add_outputs, add_replay):
+    for add in (add_worker, add_process, add_topics, add_produce, add_outputs, add_replay):
         add(sub)
     return parser
 
@@ -134,6 +138,20 @@ def add_process(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="a progress bar on stderr (default: when stderr is a terminal)")
     p.add_argument("--json", action="store_true", help="WARC input: print the summary as one JSON object on stdout")
     p.set_defaults(run=run_process)
+
+
+def add_topics(sub: argparse._SubParsersAction) -> None:
+    p = _command(
+        sub,
+        "topics",
+        "create the topics a worker uses",
+        "create: every topic a worker with these settings uses that does not exist yet (COPYDESK_PARTITIONS "
+        "partitions, COPYDESK_REPLICATION_FACTOR replicas, changelogs compacted, max.message.bytes for "
+        "COPYDESK_MAX_PAYLOAD_BYTES). For an operator, with an admin's credentials, where the workers' "
+        "principal may not create topics.",
+    )
+    p.add_argument("action", choices=["create"])
+    p.set_defaults(run=run_topics)
 
 
 def add_produce(sub: argparse._SubParsersAction) -> None:
@@ -236,12 +254,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _known_failure(exc: Exception) -> Exit | None:
+    from aiokafka import errors
+
+    from streams.access import AccessDenied
     from streams.kafka_io import KafkaUnreachable, TopicMissing
 
     if isinstance(exc, KafkaUnreachable):
         return Exit.KAFKA_UNREACHABLE
     if isinstance(exc, TopicMissing):
         return Exit.NO_TOPIC
+    # The worker checks its ACLs before it starts (streams/access.py); the other commands meet
+    # the broker's refusal in their requests.
+    refusals = (
+        AccessDenied,
+        errors.TopicAuthorizationFailedError,
+        errors.GroupAuthorizationFailedError,
+        errors.ClusterAuthorizationFailedError,
+        errors.TransactionalIdAuthorizationFailed,
+    )
+    if isinstance(exc, refusals):
+        return Exit.ACCESS_DENIED
     return None
 
 
@@ -273,6 +305,7 @@ def _quiet_kafka_client_logs() -> None:
 def run_worker(settings: Settings, _args: argparse.Namespace) -> int:
     from faust.worker import Worker
 
+    from streams.access import check_worker
     from streams.app import create_app
     from streams.kafka_io import ensure_topics
 
@@ -282,6 +315,7 @@ def run_worker(settings: Settings, _args: argparse.Namespace) -> int:
     created = asyncio.run(ensure_topics(settings))
     if created:
         logging.getLogger("copydesk").info("created topics %s", ", ".join(created))
+    asyncio.run(check_worker(settings))
     bundle = create_app(settings)
     try:
         bundle.metrics.serve(settings.metrics_host, settings.metrics_port)
@@ -388,6 +422,14 @@ def _progress(stream: IO[bytes], name: str, enabled: bool | None) -> Iterator[It
                 yield line
 
         yield lines()
+
+
+def run_topics(settings: Settings, _args: argparse.Namespace) -> int:
+    from streams.kafka_io import ensure_topics
+
+    created = asyncio.run(ensure_topics(settings))
+    print(f"created {len(created)} topics{': ' + ', '.join(created) if created else ''}", file=sys.stderr)
+    return Exit.OK
 
 
 def run_produce(settings: Settings, args: argparse.Namespace) -> int:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaConnectionError
+from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
 from processors.records import decode_payload, url_hint
 from streams.settings import Settings
@@ -31,6 +32,10 @@ class TopicMissing(LookupError):
             f"these settings? Check COPYDESK_TOPIC_PREFIX ({settings.topic_prefix!r}) and the COPYDESK_TOPIC_* names"
         )
         self.missing = sorted(missing)
+
+
+class TlsFilesUnusable(KafkaUnreachable):
+    """The CA, certificate or key files cannot be read or do not fit together."""
 
 
 class _Collect(logging.Handler):
@@ -55,14 +60,14 @@ async def start(client: Any, settings: Settings) -> None:
     log = logging.getLogger("aiokafka")
     log.addHandler(collect)
     try:
-        await client.start()
-    except KafkaConnectionError as exc:
+        await (client.bootstrap() if isinstance(client, AIOKafkaClient) else client.start())
+    except (KafkaConnectionError, OSError) as exc:
         await _close(client)
         sec = settings.security
         who = f" as {sec.sasl_username!r} ({sec.sasl_mechanism or 'PLAIN'})" if sec.protocol.startswith("SASL") else ""
         reason = collect.lines[-1] if collect.lines else str(exc)
         raise KafkaUnreachable(
-            f"cannot connect to the Kafka brokers {settings.bootstrap_servers} over {sec.protocol}{who} ({reason}). "
+            f"cannot connect to the Kafka brokers {settings.bootstrap_servers} over {sec.protocol}{who} ({reason}{_tls_hint(settings, reason)}). "
             "Check KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL and the SASL/TLS settings"
         ) from exc
     finally:
@@ -72,6 +77,53 @@ async def start(client: Any, settings: Settings) -> None:
 async def _close(client: Any) -> None:
     with contextlib.suppress(Exception):
         await (client.close() if hasattr(client, "close") else client.stop())
+
+
+def _tls_hint(settings: Settings, why: str) -> str:
+    """What a TLS connection the broker closed most likely means: the broker says nothing, and
+    with TLS 1.3 a client learns that its certificate was refused only when the connection closes."""
+    sec = settings.security
+    if sec.protocol not in ("SSL", "SASL_SSL") or "CERTIFICATE_VERIFY_FAILED" in why or "Sasl" in why:
+        return ""
+    if sec.ssl_certfile:
+        expiry = _not_after(sec.ssl_certfile)
+        if expiry is not None and expiry < time.time():
+            return f" (KAFKA_SSL_CERTFILE expired on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(expiry))})"
+        return (
+            " (the broker closed the TLS connection: it does not trust the client certificate KAFKA_SSL_CERTFILE, "
+            "or the port is not a TLS listener)"
+        )
+    return " (the broker closed the TLS connection: the port may not be a TLS listener, or it requires a client certificate)"
+
+
+def _not_after(certfile: str) -> float | None:
+    try:
+        return ssl.cert_time_to_seconds(ssl._ssl._test_decode_cert(certfile)["notAfter"])  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - only a hint: no date when the file cannot be decoded
+        return None
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext:
+    """The TLS context of every Kafka client (faust's too): the brokers' certificates checked
+    against KAFKA_SSL_CAFILE (or the system's CAs) and their host names, and the client
+    certificate for mutual TLS. A file that cannot be used is a `TlsFilesUnusable` naming it."""
+    sec = settings.security
+    try:
+        context = ssl.create_default_context(cafile=sec.ssl_cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise TlsFilesUnusable(f"KAFKA_SSL_CAFILE {sec.ssl_cafile!r} is not a readable PEM CA file: {exc}") from None
+    if sec.ssl_certfile:
+        password = sec.ssl_key_password.reveal() if sec.ssl_key_password else None
+        try:
+            # A password of "" stops OpenSSL from asking on the terminal for an encrypted key.
+            context.load_cert_chain(sec.ssl_certfile, sec.ssl_keyfile, password if password is not None else "")
+        except (OSError, ssl.SSLError) as exc:
+            raise TlsFilesUnusable(
+                f"cannot use the client certificate KAFKA_SSL_CERTFILE {sec.ssl_certfile!r} with KAFKA_SSL_KEYFILE "
+                f"{sec.ssl_keyfile!r}: {getattr(exc, 'reason', None) or exc} (a key that does not match the "
+                "certificate, or a wrong or missing KAFKA_SSL_KEY_PASSWORD)"
+            ) from None
+    return context
 
 
 def client_options(settings: Settings) -> dict[str, Any]:
@@ -84,11 +136,7 @@ def client_options(settings: Settings) -> dict[str, Any]:
             sasl_plain_password=sec.sasl_password.reveal() if sec.sasl_password else None,
         )
     if sec.protocol in ("SSL", "SASL_SSL"):
-        from aiokafka.helpers import create_ssl_context
-
-        options["ssl_context"] = create_ssl_context(
-            cafile=sec.ssl_cafile, certfile=sec.ssl_certfile, keyfile=sec.ssl_keyfile
-        )
+        options["ssl_context"] = ssl_context(settings)
     return options
 
 
@@ -252,7 +300,8 @@ async def read(
 
 
 async def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
-    """Create every topic copydesk uses that is missing, and wait until each has leaders.
+    """Create every topic copydesk uses that is missing, and wait until each has leaders
+    (`copydesk topics create`, and a worker at start).
 
     faust would declare its internal topics itself, but only while it is already subscribing:
     a worker that subscribes to a topic that does not exist yet gets no partitions of it until
@@ -278,11 +327,35 @@ async def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str
             if name not in existing
         ]
         if new:
-            await admin.create_topics(new)
+            response: Any = await admin.create_topics(new)
+            _raise_refusals(settings, response.topic_errors)
         await _wait_for_leaders(admin, [n.name for n in new], timeout_s)
         return [n.name for n in new]
     finally:
         await admin.close()
+
+
+def _raise_refusals(settings: Settings, topic_errors: Iterable[Any]) -> None:
+    """CreateTopics answers per topic without raising: an authorizer's refusal is an
+    `AccessDenied` that says who can fix it, any other error the broker's own."""
+    from aiokafka.errors import for_code
+
+    from streams.access import AccessDenied
+
+    refused, failed = [], []
+    for name, code, message in (tuple(e)[:3] for e in topic_errors):
+        if code == 29:
+            refused.append(name)
+        elif code not in (0, TopicAlreadyExistsError.errno):
+            failed.append(f"{name}: {for_code(code).__name__} {message or ''}".strip())
+    if refused:
+        raise AccessDenied(
+            f"the brokers refuse to create the topics {', '.join(refused)} (TopicAuthorizationFailed): grant this "
+            f"principal Create on the topic prefix {settings.topic_prefix + '.'!r}, or have an operator run "
+            "`copydesk topics create` with an admin's credentials first"
+        )
+    if failed:
+        raise RuntimeError(f"could not create topics: {'; '.join(failed)}")
 
 
 async def _wait_for_leaders(admin: Any, names: list[str], timeout_s: float) -> None:

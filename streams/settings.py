@@ -98,9 +98,10 @@ class KafkaSecurity:
     sasl_mechanism: str | None = None  # PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
     sasl_username: str | None = None
     sasl_password: Secret | None = None
-    ssl_cafile: str | None = None
-    ssl_certfile: str | None = None
-    ssl_keyfile: str | None = None
+    ssl_cafile: str | None = None  # PEM; None: the system's CAs
+    ssl_certfile: str | None = None  # PEM client certificate (mutual TLS)
+    ssl_keyfile: str | None = None  # PEM key of the client certificate; None: it is in the certfile
+    ssl_key_password: Secret | None = None  # for an encrypted key
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,7 @@ class Settings:
             ),
         )
         password = env.get("KAFKA_SASL_PASSWORD")
+        key_password = env.get("KAFKA_SSL_KEY_PASSWORD")
         security = KafkaSecurity(
             protocol=env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper(),
             sasl_mechanism=(env.get("KAFKA_SASL_MECHANISM") or "").upper() or None,
@@ -169,6 +171,7 @@ class Settings:
             ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
             ssl_certfile=env.get("KAFKA_SSL_CERTFILE") or None,
             ssl_keyfile=env.get("KAFKA_SSL_KEYFILE") or None,
+            ssl_key_password=Secret(key_password) if key_password else None,
         )
         settings = cls(
             bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS", base.bootstrap_servers),
@@ -228,6 +231,10 @@ class Settings:
                 )
             if not sec.sasl_username or not sec.sasl_password:
                 raise SettingsError(f"{sec.protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD")
+        if (sec.ssl_keyfile or sec.ssl_key_password) and not sec.ssl_certfile:
+            raise SettingsError("KAFKA_SSL_KEYFILE and KAFKA_SSL_KEY_PASSWORD need KAFKA_SSL_CERTFILE")
+        if sec.ssl_certfile and sec.protocol not in ("SSL", "SASL_SSL"):
+            raise SettingsError(f"KAFKA_SSL_CERTFILE is for SSL or SASL_SSL, not {sec.protocol}")
 
     @property
     def broker_url(self) -> str:
@@ -245,6 +252,7 @@ MEANINGS: dict[str, str] = {
     "KAFKA_SSL_CAFILE": "CA file that signed the brokers' certificates (default: the system's)",
     "KAFKA_SSL_CERTFILE": "client certificate, for brokers that require mutual TLS",
     "KAFKA_SSL_KEYFILE": "client certificate's key",
+    "KAFKA_SSL_KEY_PASSWORD": "the client key's password, when it is encrypted (never printed)",
     "COPYDESK_APP_ID": "faust app id and consumer group: workers with the same one share the work",
     "COPYDESK_TOPIC_PREFIX": "every topic is named from it: <prefix>.raw, <prefix>.enriched, ...",
     "COPYDESK_PARTITIONS": "partitions of the topics copydesk creates (and of its tables)",

@@ -6,6 +6,8 @@
 #   deploy/kafka/broker.sh start  [--version V] [--data-dir DIR] [--port P]
 #                                 [--controller-port P] [--timeout S] [--owner-pid PID]
 #                                 [--sasl-port P --sasl-user U --sasl-password PW]
+#                                 [--tls-dir DIR] [--ssl-port P] [--sasl-ssl-port P]
+#                                 [--scram-user NAME=PASSWORD]... [--authorizer]
 #   deploy/kafka/broker.sh stop   [--data-dir DIR]
 #   deploy/kafka/broker.sh status [--data-dir DIR]
 #
@@ -29,6 +31,19 @@ OWNER_PID="${KAFKA_OWNER_PID:-}"
 SASL_PORT="${KAFKA_SASL_PORT:-}"
 SASL_USER="${KAFKA_SASL_USER:-}"
 SASL_PASSWORD="${KAFKA_SASL_BROKER_PASSWORD:-}"
+# TLS listeners: SSL with client certificates required (mutual TLS), SASL_SSL with SCRAM-SHA-512.
+# TLS_DIR holds what deploy/kafka/certs.sh makes: ca.pem (trusted for client certificates),
+# broker.p12 and broker.p12.password (the broker's key and certificate).
+TLS_DIR="${KAFKA_TLS_DIR:-}"
+SSL_PORT="${KAFKA_SSL_PORT:-}"
+SASL_SSL_PORT="${KAFKA_SASL_SSL_PORT:-}"
+# SCRAM-SHA-512 users, written into the metadata log when the storage is formatted (no tool
+# start of its own): "name=password" words, separated by spaces.
+read -r -a SCRAM_USERS <<<"${KAFKA_SCRAM_USERS:-}"
+# The KRaft StandardAuthorizer: every principal but the super users needs ACLs. The PLAINTEXT
+# listener's principal (User:ANONYMOUS, also the controller's) and the SASL_PLAINTEXT user are
+# super users, so clients of those listeners are unaffected.
+AUTHORIZER="${KAFKA_AUTHORIZER:-}"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}"
 JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}"
 HOST=127.0.0.1
@@ -41,7 +56,7 @@ die() { # die CODE MESSAGE...
 log() { echo "broker.sh: $*" >&2; }
 
 usage() {
-    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # ---------------------------------------------------------------- arguments
@@ -67,6 +82,15 @@ while [[ $# -gt 0 ]]; do
         --sasl-user=*) SASL_USER="${1#*=}" ;;
         --sasl-password) SASL_PASSWORD="${2:?--sasl-password needs a value}"; shift ;;
         --sasl-password=*) SASL_PASSWORD="${1#*=}" ;;
+        --tls-dir) TLS_DIR="${2:?--tls-dir needs a value}"; shift ;;
+        --tls-dir=*) TLS_DIR="${1#*=}" ;;
+        --ssl-port) SSL_PORT="${2:?--ssl-port needs a value}"; shift ;;
+        --ssl-port=*) SSL_PORT="${1#*=}" ;;
+        --sasl-ssl-port) SASL_SSL_PORT="${2:?--sasl-ssl-port needs a value}"; shift ;;
+        --sasl-ssl-port=*) SASL_SSL_PORT="${1#*=}" ;;
+        --scram-user) SCRAM_USERS+=("${2:?--scram-user needs NAME=PASSWORD}"); shift ;;
+        --scram-user=*) SCRAM_USERS+=("${1#*=}") ;;
+        --authorizer) AUTHORIZER=1 ;;
         -h|--help|help) usage; exit 0 ;;
         *) usage >&2; die 2 "unknown argument: $1" ;;
     esac
@@ -88,6 +112,23 @@ if [[ -n "$SASL_PORT" ]]; then
     [[ "$SASL_USER" =~ ^[A-Za-z0-9._-]+$ ]] || die 2 "--sasl-port needs --sasl-user (letters, digits, . _ -)"
     [[ "$SASL_PASSWORD" =~ ^[A-Za-z0-9._-]+$ ]] || die 2 "--sasl-port needs --sasl-password (letters, digits, . _ -)"
 fi
+for p in "$SSL_PORT" "$SASL_SSL_PORT"; do
+    [[ -z "$p" ]] && continue
+    [[ "$p" =~ ^[0-9]+$ ]] || die 2 "bad TLS port: $p"
+    [[ "$p" != "$PORT" && "$p" != "$CONTROLLER_PORT" && "$p" != "$SASL_PORT" ]] || die 2 "the TLS ports must differ from the others"
+done
+[[ -z "$SSL_PORT" || "$SSL_PORT" != "$SASL_SSL_PORT" ]] || die 2 "--ssl-port and --sasl-ssl-port must differ"
+if [[ -n "$SSL_PORT$SASL_SSL_PORT" ]]; then
+    [[ -n "$TLS_DIR" ]] || die 2 "--ssl-port and --sasl-ssl-port need --tls-dir (made by deploy/kafka/certs.sh)"
+    TLS_DIR="$(realpath -m -- "$TLS_DIR")"
+    for f in ca.pem broker.p12 broker.p12.password; do
+        [[ -f "$TLS_DIR/$f" ]] || die 2 "$TLS_DIR/$f is missing (deploy/kafka/certs.sh ca|broker $TLS_DIR makes it)"
+    done
+fi
+for user in "${SCRAM_USERS[@]}"; do
+    # They go into StorageTool's --add-scram 'SCRAM-SHA-512=[name=...,password=...]'.
+    [[ "$user" =~ ^[A-Za-z0-9._-]+=[A-Za-z0-9._-]+$ ]] || die 2 "a SCRAM user is NAME=PASSWORD (letters, digits, . _ -)"
+done
 
 CACHE_ROOT="${COPYDESK_CACHE:-$REPO_ROOT/.cache}"
 KAFKA_HOME="$CACHE_ROOT/kafka-$KAFKA_VERSION"
@@ -219,6 +260,16 @@ write_config() {
         advertised+=",SASL_PLAINTEXT://$HOST:$SASL_PORT"
         protocols+=",SASL_PLAINTEXT:SASL_PLAINTEXT"
     fi
+    if [[ -n "$SSL_PORT" ]]; then
+        listeners+=",SSL://$HOST:$SSL_PORT"
+        advertised+=",SSL://$HOST:$SSL_PORT"
+        protocols+=",SSL:SSL"
+    fi
+    if [[ -n "$SASL_SSL_PORT" ]]; then
+        listeners+=",SASL_SSL://$HOST:$SASL_SSL_PORT"
+        advertised+=",SASL_SSL://$HOST:$SASL_SSL_PORT"
+        protocols+=",SASL_SSL:SASL_SSL"
+    fi
     # Holds the SASL password when there is one: readable by its owner only.
     (umask 077; : >"$CONFIG")
     cat >"$CONFIG" <<EOF
@@ -273,6 +324,33 @@ listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$SASL_USER" password="$SASL_PASSWORD" user_$SASL_USER="$SASL_PASSWORD";
 EOF
     fi
+    if [[ -n "$SSL_PORT$SASL_SSL_PORT" ]]; then
+        cat >>"$CONFIG" <<EOF
+
+# TLS listeners: the broker's key and certificate, and the CA its clients' certificates must
+# come from. SSL requires a client certificate (mutual TLS); a client's principal is its
+# certificate's CN (User:NAME), or the whole DN when the CN rule does not match.
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$TLS_DIR/broker.p12
+ssl.keystore.password=$(head -n 1 "$TLS_DIR/broker.p12.password")
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.pem
+ssl.principal.mapping.rules=RULE:^CN=([^,]+)\$/\$1/,DEFAULT
+listener.name.ssl.ssl.client.auth=required
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+EOF
+    fi
+    if [[ -n "$AUTHORIZER" ]]; then
+        local supers="User:ANONYMOUS"
+        [[ -z "$SASL_USER" ]] || supers+=";User:$SASL_USER"
+        cat >>"$CONFIG" <<EOF
+
+# Authorization: ACLs in the metadata log; these principals may do anything.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=$supers
+EOF
+    fi
     if [[ -n "${KAFKA_EXTRA_CONFIG:-}" ]]; then
         printf '\n# KAFKA_EXTRA_CONFIG\n%s\n' "$KAFKA_EXTRA_CONFIG" >>"$CONFIG"
     fi
@@ -311,7 +389,11 @@ format_storage() {
         [[ -n "$cluster_id" ]] || { tail -n 20 "$APP_LOG_DIR/format.log" >&2; die 1 "StorageTool random-uuid failed"; }
         echo "$cluster_id" >"$DATA_DIR/cluster.id"
     fi
-    if ! tool_cmd kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" \
+    local scram=() user
+    for user in "${SCRAM_USERS[@]}"; do
+        scram+=(--add-scram "SCRAM-SHA-512=[name=${user%%=*},password=${user#*=}]")
+    done
+    if ! tool_cmd kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" "${scram[@]}" \
             >>"$APP_LOG_DIR/format.log" 2>&1; then
         tail -n 20 "$APP_LOG_DIR/format.log" >&2
         die 1 "storage format failed (log: $APP_LOG_DIR/format.log)"
@@ -398,7 +480,7 @@ start() {
     fetch
     mkdir -p "$DATA_DIR" || die 1 "cannot create data dir $DATA_DIR"
 
-    for p in "$PORT" "$CONTROLLER_PORT" $SASL_PORT; do
+    for p in "$PORT" "$CONTROLLER_PORT" $SASL_PORT $SSL_PORT $SASL_SSL_PORT; do
         port_open "$p" && die 1 "port $HOST:$p is already in use (another broker? try --port)"
     done
 
@@ -448,6 +530,9 @@ start() {
     done
     log "Kafka $KAFKA_VERSION up in $((SECONDS - started)) s (pid $pid, data $DATA_DIR, log $APP_LOG_DIR/server.log)"
     [[ -z "$SASL_PORT" ]] || log "SASL_PLAINTEXT (PLAIN, user $SASL_USER) on $HOST:$SASL_PORT"
+    [[ -z "$SSL_PORT" ]] || log "SSL (client certificates from $TLS_DIR/ca.pem) on $HOST:$SSL_PORT"
+    [[ -z "$SASL_SSL_PORT" ]] || log "SASL_SSL (SCRAM-SHA-512, ${#SCRAM_USERS[@]} users) on $HOST:$SASL_SSL_PORT"
+    [[ -z "$AUTHORIZER" ]] || log "StandardAuthorizer on: principals other than the PLAINTEXT and SASL_PLAINTEXT ones need ACLs"
     echo "$HOST:$PORT"
 }
 

@@ -6,7 +6,11 @@ session ends (also when tests fail or the run is interrupted; if pytest itself i
 killed, the script's ``--owner-pid`` watchdog stops the broker).
 
 The broker also has a SASL_PLAINTEXT listener (PLAIN, one user with a random password), which
-``kafka_sasl`` gives to the security tests; the same JVM carries both, so it costs no start.
+``kafka_sasl`` gives to the security tests, and two TLS listeners (``kafka_tls``): SASL_SSL with
+SCRAM-SHA-512 users made when the storage is formatted, and SSL with client certificates, from
+a CA made with openssl for the session (``deploy/kafka/certs.sh``). The KRaft StandardAuthorizer
+is on; the PLAINTEXT and SASL_PLAINTEXT principals are super users, so the other tests need no
+ACLs. The same JVM carries every listener, so they cost no start.
 
 Set ``KAFKA_BOOTSTRAP_SERVERS`` to use an already running broker instead (and
 ``KAFKA_TEST_SASL_BOOTSTRAP``, ``KAFKA_TEST_SASL_USERNAME``, ``KAFKA_TEST_SASL_PASSWORD`` for its
@@ -83,6 +87,38 @@ class SaslListener:
     password: str
 
 
+@dataclass(frozen=True)
+class TlsListeners:
+    """The session broker's TLS listeners, and what a client needs for them."""
+
+    admin_bootstrap: str  # PLAINTEXT, a super user: creates topics and ACLs as an operator would
+    sasl_ssl: str  # SASL_SSL, SCRAM-SHA-512
+    ssl: str  # SSL, client certificates required
+    certs: Path  # ca.pem, and client certificates <name>.pem / <name>.key (certs.sh)
+    scram_user: str
+    scram_password: str
+    tls_user: str  # CN of certs/<tls_user>.pem: the principal User:<tls_user>
+    tls_key_password: str  # its key is encrypted with it
+
+
+CERTS_SH = REPO_ROOT / "deploy" / "kafka" / "certs.sh"
+
+
+def make_certs(directory: Path, tls_user: str, key_password: str) -> None:
+    """The session CA and broker keystore, a client certificate with an encrypted key, one that
+    expired, and a second CA with a client of its own (which the broker does not trust)."""
+    steps = [
+        ["ca", str(directory)],
+        ["broker", str(directory)],
+        ["client", str(directory), tls_user, "--key-password", key_password],
+        ["client", str(directory), "expired-client", "--expired"],
+        ["ca", str(directory / "other")],
+        ["client", str(directory / "other"), "stranger"],
+    ]
+    for step in steps:
+        subprocess.run(["bash", str(CERTS_SH), *step], check=True, capture_output=True, timeout=60)
+
+
 def _broker(*args: str, timeout: float, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", str(BROKER_SH), *args],
@@ -96,6 +132,16 @@ def _broker(*args: str, timeout: float, env: dict[str, str]) -> subprocess.Compl
 
 
 SASL_KEY = pytest.StashKey["SaslListener | None"]()
+TLS_KEY = pytest.StashKey["TlsListeners | None"]()
+
+
+@pytest.fixture(scope="session")
+def kafka_tls(kafka_bootstrap: str, pytestconfig: pytest.Config) -> TlsListeners:
+    """The session broker's SASL_SSL and SSL listeners, their users and certificates."""
+    tls = pytestconfig.stash.get(TLS_KEY, None)
+    if tls is None:
+        pytest.skip("an external broker (KAFKA_BOOTSTRAP_SERVERS) has no TLS listeners these tests know")
+    return tls
 
 
 @pytest.fixture(scope="session")
@@ -128,10 +174,17 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pyte
     bootstrap = None
     failure = ""
     user, password = "copydesk-test", uuid.uuid4().hex
+    scram_user, scram_password = "copydesk-scram", uuid.uuid4().hex
+    tls_user, tls_key_password = "copydesk-tls", uuid.uuid4().hex
+    certs = tmp_path_factory.mktemp("certs")
+    make_certs(certs, tls_user, tls_key_password)
+    env["KAFKA_SCRAM_USERS"] = f"{scram_user}={scram_password}"  # not on the command line
     try:
         for _ in range(START_ATTEMPTS):
             port, controller_port = _free_port_pair()
             sasl_port = _free_port_other_than(port, controller_port)
+            ssl_port = _free_port_other_than(port, controller_port, sasl_port)
+            sasl_ssl_port = _free_port_other_than(port, controller_port, sasl_port, ssl_port)
             proc = _broker(
                 "start",
                 "--data-dir", str(data_dir),
@@ -140,6 +193,10 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pyte
                 "--sasl-port", str(sasl_port),
                 "--sasl-user", user,
                 "--sasl-password", password,
+                "--tls-dir", str(certs),
+                "--ssl-port", str(ssl_port),
+                "--sasl-ssl-port", str(sasl_ssl_port),
+                "--authorizer",
                 "--timeout", str(START_TIMEOUT),
                 "--owner-pid", str(os.getpid()),
                 timeout=START_CALL_TIMEOUT,
@@ -148,6 +205,16 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pyte
             if proc.returncode == 0:
                 bootstrap = proc.stdout.strip().splitlines()[-1]
                 pytestconfig.stash[SASL_KEY] = SaslListener(f"127.0.0.1:{sasl_port}", user, password)
+                pytestconfig.stash[TLS_KEY] = TlsListeners(
+                    admin_bootstrap=bootstrap,
+                    sasl_ssl=f"127.0.0.1:{sasl_ssl_port}",
+                    ssl=f"127.0.0.1:{ssl_port}",
+                    certs=certs,
+                    scram_user=scram_user,
+                    scram_password=scram_password,
+                    tls_user=tls_user,
+                    tls_key_password=tls_key_password,
+                )
                 break
             failure = f"broker.sh start exited {proc.returncode}:\n{proc.stderr[-4000:]}"
             if proc.returncode == 3:  # java / mvn missing: retrying will not help
