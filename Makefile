@@ -5,15 +5,26 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-unit test-integration test-faults test-faults-short quality demo demo-stop broker broker-stop tools clean
+.PHONY: venv lock test test-unit test-integration test-faults test-faults-short quality demo demo-stop broker broker-stop tools clean
 
-$(STAMP): pyproject.toml
+LOCK := requirements.lock
+
+# Exactly the versions and files CI tested: every dependency (and the test extras) from the lock
+# file, each checked against its hashes, then copydesk itself without resolving anything.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# Re-resolve the lock file from pyproject.toml's bounded ranges (for Python 3.11; pip-tools runs in
+# a venv of its own), e.g. after changing a dependency. Commit the result.
+lock:
+	test -x .cache/pip-tools/bin/pip-compile || { $(PYTHON) -m venv .cache/pip-tools && .cache/pip-tools/bin/pip install -q 'pip-tools>=7.4,<8'; }
+	PIP_FIND_LINKS= .cache/pip-tools/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-find-links --extra test --output-file $(LOCK) pyproject.toml
 
 # Debian tools the tests use (prometheus, promtool, kcat); installed when missing and we may (root), else the
 # tests that need them skip and say why.

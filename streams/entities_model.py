@@ -64,12 +64,14 @@ class SpacyRecogniser:
 _SWITCH = {"on": True, "true": True, "1": True, "yes": True, "off": False, "false": False, "0": False, "no": False}
 
 
-def recogniser(setting: str) -> SpacyRecogniser | None:
-    """The recogniser for `COPYDESK_ENTITIES` (on/off); a ValueError for anything else."""
+def recogniser(setting: str, package: str = MODEL_PACKAGE) -> SpacyRecogniser | None:
+    """The recogniser for `COPYDESK_ENTITIES` (on/off) over the pipeline package `package`
+    (`COPYDESK_ENTITIES_MODEL`, e.g. Explosion's own `en_core_web_sm` where a registry has it);
+    a ValueError for anything else."""
     enabled = _SWITCH.get(setting.strip().lower())
     if enabled is None:
         raise ValueError(setting)
-    return SpacyRecogniser() if enabled else None
+    return SpacyRecogniser(package) if enabled else None
 
 
 def warm(entities: object) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from functools import partial
 from importlib import metadata
 from typing import Any, Callable, Mapping
 
@@ -145,6 +146,7 @@ class Settings:
         prefix = env.get("COPYDESK_TOPIC_PREFIX", base.topic_prefix)
         overrides = {f.name: env.get(f"COPYDESK_TOPIC_{f.name.upper()}", "") for f in fields(Topics)}
         max_payload = _int(env, "COPYDESK_MAX_PAYLOAD_BYTES", base.stage.max_payload_bytes)
+        model = env.get("COPYDESK_ENTITIES_MODEL", entities_model.MODEL_PACKAGE) or entities_model.MODEL_PACKAGE
         stage = StageOptions(
             max_payload_bytes=max_payload,
             max_record_bytes=4 * max_payload + 1024 * 1024,
@@ -153,7 +155,7 @@ class Settings:
             lead_max_chars=_int(env, "COPYDESK_LEAD_MAX_CHARS", base.stage.lead_max_chars),
             max_keywords=_int(env, "COPYDESK_MAX_KEYWORDS", base.stage.max_keywords),
             entities_max_chars=_int(env, "COPYDESK_ENTITIES_MAX_CHARS", base.stage.entities_max_chars),
-            entities=_parsed(env, "COPYDESK_ENTITIES", "on", entities_model.recogniser, "on or off"),
+            entities=_parsed(env, "COPYDESK_ENTITIES", "on", partial(entities_model.recogniser, package=model), "on or off"),
             sitelines_min_articles=_int(env, "COPYDESK_SITELINES_MIN_ARTICLES", base.stage.sitelines_min_articles),
             sitelines_horizon_days=_int(env, "COPYDESK_SITELINES_HORIZON_DAYS", base.stage.sitelines_horizon_days),
             dedup_horizon_days=_int(env, "COPYDESK_DEDUP_HORIZON_DAYS", base.stage.dedup_horizon_days),
@@ -280,6 +282,7 @@ MEANINGS: dict[str, str] = {
     "COPYDESK_MAX_KEYWORDS": "most keywords per article",
     "COPYDESK_ENTITIES_MAX_CHARS": "characters of title and body the entity model reads at most",
     "COPYDESK_ENTITIES": "on (named entities of English articles, spaCy) or off",
+    "COPYDESK_ENTITIES_MODEL": "the spaCy pipeline package the entities come from (e.g. Explosion's en_core_web_sm)",
     "COPYDESK_SITELINES_MIN_ARTICLES": "a short line in this many other articles of a site is dropped (0: off)",
     "COPYDESK_SITELINES_HORIZON_DAYS": "how long a site's lines are remembered",
     "COPYDESK_DEDUP_HORIZON_DAYS": "how long dedup remembers an article",
