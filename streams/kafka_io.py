@@ -157,8 +157,10 @@ async def send_keyed(settings: Settings, topic: str, messages: Iterable[tuple[by
             futures.append(await producer.send(topic, key=key, value=value))
             sent += 1
         await producer.flush()
-        for fut in futures:
-            await fut
+        # Every future is awaited, so that a refusal of them all (no Write ACL) is one error.
+        failed = [r for r in await asyncio.gather(*futures, return_exceptions=True) if isinstance(r, BaseException)]
+        if failed:
+            raise failed[0]
     finally:
         await producer.stop()
     return sent

@@ -214,3 +214,22 @@ def test_a_broken_tls_or_sasl_setting_is_one_line_and_an_exit(kafka_tls, tmp_pat
     assert "not-the-password" not in proc.stderr and "not-the-key-password" not in proc.stderr
     print(f"{case}: exit {proc.returncode} after {took:.1f} s")
 
+
+
+async def test_cli_commands_without_an_acl_exit_with_one_line(kafka_tls, tmp_path):
+    env = unique_env(kafka_tls.sasl_ssl, tmp_path / "state", **scram_env(kafka_tls))
+    settings = Settings.from_env(env)
+    await allow(kafka_tls.admin_bootstrap, f"User:{kafka_tls.scram_user}", [access.Grant("Topic", f"{settings.topic_prefix}.", "prefixed", ("Describe",), "")])
+    admin = replace(settings, bootstrap_servers=kafka_tls.admin_bootstrap, security=type(settings.security)())
+    from streams.kafka_io import ensure_topics
+
+    await ensure_topics(admin)
+    for args, named in (
+        (("produce", str(SAMPLES)), "TopicAuthorizationFailedError"),
+        (("outputs", "-n", "1", "--timeout", "20"), "TopicAuthorizationFailedError"),
+        (("replay-dead-letters", "--kind", "empty_body"), "GroupAuthorizationFailedError"),
+    ):
+        proc = copydesk(env, *args)
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 7 and len(lines) == 1 and lines[0].startswith("copydesk: error: "), (args, proc.stderr[-3000:])
+        assert named in lines[0], (args, lines[0])
