@@ -137,11 +137,18 @@ def read_file(path: Path, max_payload_bytes: int, progress: Any = None) -> Itera
                     bad = start if last is None else _record_end(f, last, gz)
                     start = _next_record(f, bad + 1, gz)
                     end = size if start is None else start
-                    yield _dead(warc.MALFORMED, f"cannot read a WARC record here: {exc}", name, bad, end - bad, payload=_slice(f, bad, end, max_payload_bytes))
+                    if start is None and _cut_short(f, bad, gz):
+                        kind, message = warc.TRUNCATED, f"the file ends inside this record: {exc}"
+                    else:
+                        kind, message = warc.MALFORMED, f"cannot read a WARC record here: {exc}"
+                    yield _dead(kind, message, name, bad, end - bad, payload=_slice(f, bad, end, max_payload_bytes))
                     _advance(progress, end - seen)
                     break
                 last = record.stream_pos
-                yield _read_record(record, name, max_payload_bytes)
+                item = _read_record(record, name, max_payload_bytes)
+                if item.reason == warc.MALFORMED and _cut_short(f, last, gz):
+                    item = _dead(warc.TRUNCATED, "the file ends inside this record's headers", name, last, size - last, payload=_slice(f, last, size, max_payload_bytes))
+                yield item
                 _advance(progress, last - seen)
                 seen = last
             if start is None:
@@ -280,20 +287,11 @@ def _is_gzip(path: Path) -> bool:
 
 def _record_end(f: IO[bytes], offset: int, gz: bool) -> int:
     """Where the record at `offset` ends: its gzip member's end, or its headers, block and the
-    two CRLFs after it."""
-    f.seek(offset)
+    two CRLFs after it (the end of the file, when it ends first)."""
     if gz:
-        inflate = zlib.decompressobj(31)
-        used = 0
-        while not inflate.eof:
-            chunk = f.read(_SCAN_CHUNK)
-            if not chunk:
-                break
-            inflate.decompress(chunk, 1 << 16)
-            while inflate.unconsumed_tail and not inflate.eof:
-                inflate.decompress(inflate.unconsumed_tail, 1 << 16)
-            used += len(chunk) - len(inflate.unused_data)
-        return offset + used
+        end = _member_end(f, offset)
+        return f.seek(0, io.SEEK_END) if end is None else end
+    f.seek(offset)
     head = f.read(HEAD_BYTES)
     end = head.find(b"\r\n\r\n")
     length = None
@@ -304,6 +302,39 @@ def _record_end(f: IO[bytes], offset: int, gz: bool) -> int:
     if end < 0 or length is None:
         return offset + 1
     return offset + end + 4 + length + 4
+
+
+def _member_end(f: IO[bytes], offset: int) -> int | None:
+    """The end of the gzip member at `offset`, or None when the file ends inside it."""
+    f.seek(offset)
+    inflate = zlib.decompressobj(31)
+    used = 0
+    while not inflate.eof:
+        chunk = f.read(_SCAN_CHUNK)
+        if not chunk:
+            return None
+        inflate.decompress(chunk, 1 << 16)
+        while inflate.unconsumed_tail and not inflate.eof:
+            inflate.decompress(inflate.unconsumed_tail, 1 << 16)
+        used += len(chunk) - len(inflate.unused_data)
+    return offset + used
+
+
+def _cut_short(f: IO[bytes], offset: int, gz: bool) -> bool:
+    """Whether the file ends inside the record at `offset`, before its gzip member or its header
+    block is complete: a file cut short, not bad bytes. Leaves the file where it was."""
+    here = f.tell()
+    try:
+        if gz:
+            try:
+                return _member_end(f, offset) is None
+            except zlib.error:
+                return False
+        f.seek(offset)
+        head = f.read(HEAD_BYTES)
+        return b"\r\n\r\n" not in head and len(head) < HEAD_BYTES
+    finally:
+        f.seek(here)
 
 
 def _next_record(f: IO[bytes], start: int, gz: bool) -> int | None:

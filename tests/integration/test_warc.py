@@ -78,7 +78,7 @@ def crawl(tmp_path_factory) -> tuple[Path, list[bytes]]:
     (folder / "urls.txt").write_text("".join(f"{base}{path}\n" for path in [*ARTICLES, *OTHERS]))
     try:
         done = subprocess.run(
-            [wget, "--quiet", "--tries=1", "--max-redirect=0", f"--warc-file={folder / 'crawl'}",
+            [wget, "--no-verbose", "--tries=3", "--retry-connrefused", "--waitretry=1", "--max-redirect=0", f"--warc-file={folder / 'crawl'}",
              "--input-file", str(folder / "urls.txt"), "--output-document", os.devnull],
             cwd=folder, capture_output=True, timeout=60,
         )
@@ -135,27 +135,36 @@ def test_wget_warc_through_process_equals_the_pages_as_jsonl(crawl, tmp_path):
 
 
 async def test_wget_warc_through_a_worker_equals_the_pages_as_jsonl(crawl, kafka_bootstrap, tmp_path):
+    """Two files in one call: wget's, and a copy cut short (a transfer that broke off), whose
+    pages are re-crawls of the first file's and whose last record is a dead letter."""
     path, messages = crawl
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(path.read_bytes()[:-300])
     env = unique_env(kafka_bootstrap, tmp_path / "state", COPYDESK_PARTITIONS="1", COPYDESK_ENTITIES="off")
     settings = Settings.from_env(env)
     worker = WorkerProcess(env, tmp_path / "worker.log").start()
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "streams.cli", "produce", str(path)],
+            [sys.executable, "-m", "streams.cli", "produce", str(path), str(cut)],
             cwd=REPO_ROOT, env={**os.environ, **env}, capture_output=True, timeout=120,
         )
         assert done.returncode == 0, done.stderr.decode()
-        assert f"sent 3 messages to {settings.topics.raw}, 0 dead letters" in done.stderr.decode()
-        records = await read_outputs(settings, expect=3, timeout_s=120)
+        assert f"sent 6 messages to {settings.topics.raw}, 1 dead letters to {settings.topics.dead_letter}" in done.stderr.decode()
+        records = await read_outputs(settings, expect=7, timeout_s=120)
     finally:
         worker.stop()
     roles = {name: role for role, name in settings.topics.outputs().items()}
     online: dict[str, list[dict]] = {role: [] for role in roles.values()}
-    for topic, _p, _o, key, value in records:
-        record = orjson.loads(value)
-        online[roles[topic]].append(record)
-    assert {role: len(r) for role, r in online.items()} == {"enriched": 3, "duplicates": 0, "dead_letter": 0}
+    for topic, _p, _o, _key, value in records:
+        online[roles[topic]].append(orjson.loads(value))
+    assert {role: len(r) for role, r in online.items()} == {"enriched": 3, "duplicates": 3, "dead_letter": 1}
     process(iter(messages), settings, tmp_path / "jsonl")
     offline = outputs_of(tmp_path / "jsonl", settings)
-    for role in online:
-        assert comparable(online[role]) == comparable(offline[role]), role
+    assert comparable(online["enriched"]) == comparable(offline["enriched"])
+    originals = {r["url"]: r["id"] for r in online["enriched"]}
+    assert sorted((r["dedup"]["status"], r["dedup"]["duplicate_of"]) for r in online["duplicates"]) == sorted(
+        ("duplicate", i) for i in originals.values()
+    )
+    (letter,) = online["dead_letter"]
+    assert (letter["error"]["stage"], letter["error"]["kind"], letter["warc"]["file"]) == ("warc", "truncated_record", str(cut))
+    assert 0 < letter["warc"]["offset"] < cut.stat().st_size

@@ -111,20 +111,26 @@ def test_one_of_everything(tmp_path, gz):
 
 
 @pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip-per-record"])
-def test_a_truncated_last_record_is_a_dead_letter_and_the_rest_goes_through(tmp_path, gz):
+@pytest.mark.parametrize("cut", ["in-the-body", "in-the-headers"])
+def test_a_truncated_last_record_is_a_dead_letter_and_the_rest_goes_through(tmp_path, gz, cut):
     records = crawl()[:4]
-    whole = write(tmp_path / "whole", records, gz).read_bytes()
+    members = [gzip.compress(r) for r in records] if gz else records
+    before = len(b"".join(members[:3]))
+    keep = len(members[3]) - 300 if cut == "in-the-body" else 60
     path = tmp_path / ("cut.warc.gz" if gz else "cut.warc")
-    path.write_bytes(whole[: len(whole) - 300])
+    path.write_bytes(b"".join(members)[: before + keep])
     items = items_of(path)
     assert [(i.kind, i.reason) for i in items] == [
         ("skipped", "warcinfo"), ("skipped", "request"), ("message", None), ("dead_letter", "truncated_record")
     ]
     letter = orjson.loads(items[-1].value)
     assert contracts.errors("dead_letter", letter) == []
-    assert letter["url"] == "https://news.example/b"
-    assert letter["warc"]["offset"] == items[-1].offset == len(b"".join(gzip.compress(r) for r in records[:3]) if gz else b"".join(records[:3]))
-    assert "Content-Length" in letter["error"]["message"]
+    assert letter["warc"]["offset"] == items[-1].offset == before
+    if cut == "in-the-body":
+        assert letter["url"] == "https://news.example/b"
+        assert "Content-Length" in letter["error"]["message"]
+    else:
+        assert letter["warc"]["length"] == keep and letter["payload_encoding"] in ("utf-8", "base64")
 
 
 @pytest.mark.parametrize(
