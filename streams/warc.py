@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
 import orjson
-from fastwarc.stream_io import BrotliReader, ChunkedReader, GzipReader
-from fastwarc.warc import ArchiveIterator, HeaderMap
 
 from processors import warc
 
@@ -117,6 +115,8 @@ def detect_charset(body: bytes) -> str | None:
 
 def read_file(path: Path, max_payload_bytes: int, progress: Any = None) -> Iterator[Item]:
     """Every record of one WARC file (plain or gzip), in file order."""
+    from fastwarc.warc import ArchiveIterator  # here, not at the top: `copydesk worker` never loads it
+
     name = str(path)
     size = path.stat().st_size
     gz = _is_gzip(path)
@@ -156,6 +156,8 @@ def read_file(path: Path, max_payload_bytes: int, progress: Any = None) -> Itera
 
 
 def _read_record(record: Any, name: str, max_payload_bytes: int) -> Item:
+    from fastwarc.warc import HeaderMap
+
     offset = record.stream_pos
     h = record.headers
     record_type, record_id, date = h.get("WARC-Type"), h.get("WARC-Record-ID"), h.get("WARC-Date")
@@ -205,11 +207,13 @@ def _read_record(record: Any, name: str, max_payload_bytes: int) -> Item:
     return Item("message", None, offset, orjson.dumps(message), url)
 
 
-def _decoded_body(body: bytes, http: HeaderMap, limit: int) -> bytes:
+def _decoded_body(body: bytes, http: Any, limit: int) -> bytes:
     """The body as the server meant it: chunked transfer and gzip, deflate or brotli content
     encodings undone (crawlers that store the bytes as they came over the wire keep them),
     at most `limit` bytes. Some crawlers store the body decoded and keep the headers: a body
     that is not chunked, or not gzip, is taken as it is."""
+    from fastwarc.stream_io import BrotliReader, ChunkedReader, GzipReader
+
     transfer = (http.get("Transfer-Encoding") or "").lower()
     if "chunked" in transfer:
         try:
