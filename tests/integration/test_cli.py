@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import select
+import signal
 import subprocess
 import sys
+import time
 
 import orjson
 import pytest
@@ -138,3 +142,30 @@ def test_the_commands_make_demo_prints_read_its_outputs(filled):
                               capture_output=True, text=True, timeout=120, check=False)
         assert proc.returncode == 0, (command, proc.stderr)
         assert len(proc.stdout.splitlines()) == 19, (command, proc.stdout[-2000:])
+
+
+def test_following_prints_new_records_as_they_come_and_ctrl_c_ends_it_cleanly(filled):
+    env, outcomes = filled
+    settings = Settings.from_env(env)
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("COPYDESK_", "KAFKA_"))}
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "streams.cli", "outputs", "-f", "--from", "end", "-t", "enriched", "--json"],
+        cwd=REPO_ROOT, env={**base, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal, also under a runner that ignores it
+    )
+    try:
+        first = outcomes["enriched"][0]
+        deadline = time.monotonic() + 60
+        while True:  # a record sent after the follower is reading arrives on its stdout, alone
+            asyncio.run(send_keyed(settings, settings.topics.enriched, [(first["id"].encode(), orjson.dumps(first))]))
+            ready, _w, _x = select.select([follower.stdout], [], [], 3)
+            if ready or time.monotonic() > deadline:
+                break
+        assert ready, "the follower printed nothing within 60 s"
+        assert orjson.loads(follower.stdout.readline()) == first
+        follower.send_signal(signal.SIGINT)
+        _out, err = follower.communicate(timeout=60)
+    finally:
+        follower.kill()
+    assert follower.returncode == 0, err
+    assert re.fullmatch(r"copydesk: \d+ records \(\d+ on enriched\)\n", err), err
