@@ -193,3 +193,18 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_readme_example_record_is_what_copydesk_makes_of_the_example_input():
+    from streams.offline import OfflineRun
+    from streams.settings import Settings
+
+    blocks = re.findall(r"```json\n(.*?)```", README, re.DOTALL)
+    example_in, example_out = orjson.loads(blocks[0]), orjson.loads(blocks[1])
+    line = next(ln for ln in SAMPLES.read_bytes().splitlines() if ln.startswith(b'{"url": "' + example_in["url"].encode() + b'"'))
+    made = orjson.loads(OfflineRun(Settings.from_env({"COPYDESK_ENTITIES": "off"})).run_one(line, 0).value)
+    exact = ("id", "url", "canonical_url", "site", "title", "authors", "published_at", "language", "lead",
+             "word_count", "keywords", "fetched_at", "dedup", "schema_version", "source")
+    assert {k: made[k] for k in exact} == {k: example_out[k] for k in exact}
+    assert made["text"].startswith(example_out["text"].removesuffix("..."))
+    assert set(made) == set(example_out)
