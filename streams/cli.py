@@ -58,7 +58,7 @@ EXIT_MEANINGS = {
     Exit.INCOMPLETE: "stopped by --timeout before -n records came (outputs) or before the topic's end (replay)",
     Exit.USAGE: "a wrong argument, or a setting copydesk cannot use",
     Exit.KAFKA_UNREACHABLE: "no connection to the Kafka brokers with these settings (address, protocol, credentials)",
-    Exit.INPUT_UNREADABLE: "the input file cannot be read",
+    Exit.INPUT_UNREADABLE: "the input file cannot be read, or --out-dir cannot be written",
     Exit.PORT_IN_USE: "a port the worker listens on is taken (COPYDESK_METRICS_PORT, COPYDESK_WEB_PORT)",
     Exit.NO_TOPIC: "a topic to read does not exist (readers never create topics)",
     Exit.ACCESS_DENIED: "the brokers refuse this principal something copydesk needs (a missing ACL: see the README's ACL table)",
@@ -399,6 +399,10 @@ def run_process(settings: Settings, args: argparse.Namespace) -> int:
             counts = process_into(read_messages(lines), settings, write)
         else:
             out_dir = Path(args.out_dir)
+            try:
+                out_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise Failure(Exit.INPUT_UNREADABLE, f"cannot write to {out_dir}: {exc.strerror} (--out-dir)") from None
             counts = process(read_messages(lines), settings, out_dir)
     names = settings.topics.outputs()
     where = "" if args.out_dir == "-" else f" in {args.out_dir}"

@@ -59,6 +59,14 @@ def test_a_missing_input_file_is_one_line_and_exit_4():
     assert out == ""
 
 
+def test_an_out_dir_that_cannot_be_made_is_one_line_and_exit_4(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    proc = copydesk("process", str(SAMPLES), "-o", str(tmp_path / "a-file" / "out"))
+    out, err = text(proc)
+    assert proc.returncode == 4, err
+    assert err.strip() == f"copydesk: error: cannot write to {tmp_path / 'a-file' / 'out'}: Not a directory (--out-dir)"
+
+
 def test_process_writes_json_lines_to_stdout_and_counts_to_stderr():
     lines = SAMPLES.read_bytes().splitlines()[:3] + [b"{not json"]
     proc = copydesk("process", "-", stdin=b"\n".join(lines) + b"\n")
