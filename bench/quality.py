@@ -21,7 +21,10 @@ is in the published text), and in the "lines" layout the share whose title is fo
     python bench/quality.py [--data DIR] [--limit N] [--json bench/results/quality.json] [--misses]
                             [--baseline bench/results/quality-baseline.json] [--code DIR]
 
-`--misses` also prints, per page, copydesk's wrong titles and dates and its authors when they
+Whole pages: each dev page's rendered text (`flatten`: every block a line, menus and footers
+included) sent as page text; the body kept, and the share of the other lines left in it.
+
+`--misses` also prints the furniture lines left (with their count), and, per page, copydesk's wrong titles and dates and its authors when they
 differ from the annotation (expected, then what copydesk gave), and the page-text pages that
 fall short. Each figure is printed beside the one in `--baseline` (the figures of an earlier
 commit, measured by this script: `git archive REV processors schemas | tar -x -C DIR`, then
@@ -264,6 +267,100 @@ def run_page_text(cases: list[tuple[dict, str]], options: StageOptions, layout: 
     return {"ALL": every, **dict(sorted(per_script.items()))}, short
 
 
+#: Elements that start a new line in a page's text as a browser renders it (innerText).
+_BLOCKS = frozenset(
+    "p div li ul ol h1 h2 h3 h4 h5 h6 br tr td th section article header footer nav aside figure figcaption "
+    "blockquote pre table form main dd dt dl address hr button label select option time".split()
+)
+_UNRENDERED = frozenset({"script", "style", "noscript", "template", "svg", "head", "iframe"})
+
+
+def flatten(html: str) -> str:
+    """The whole page's text, one line per block, as a crawler that saved a page's rendered text
+    would send it: menus, teasers, footers and all."""
+    import lxml.etree
+    import lxml.html
+
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return ""
+    lines: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        text = " ".join("".join(buffer).split())
+        buffer.clear()
+        if text:
+            lines.append(text)
+
+    hidden = 0
+    for event, element in lxml.etree.iterwalk(tree, events=("start", "end")):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in _UNRENDERED:
+                hidden += 1
+            elif not hidden:
+                if tag in _BLOCKS:
+                    flush()
+                buffer.append(element.text or "")
+            continue
+        if tag in _UNRENDERED:
+            hidden -= 1
+        elif not hidden and tag in _BLOCKS:
+            flush()
+        if not hidden:
+            buffer.append(element.tail or "")
+    flush()
+    return "\n".join(lines)
+
+
+def run_flattened(cases: list[tuple[dict, str]], options: StageOptions) -> tuple[dict, list[str]]:
+    """Each dev page's whole rendered text sent as page text (`flatten`): pages enriched with at
+    least `KEPT_SHARE` of the annotated body kept, the mean share kept, and of the page's lines
+    that are neither in the annotated body nor its title (furniture, bylines, datelines), the
+    share left in the published text (equal to a published paragraph, or inside one when 30
+    characters or longer)."""
+    pages = kept = furniture = left = 0
+    shares: list[float] = []
+    scores = Scores.empty()
+    leaks: dict[str, int] = {}
+    for case, html in cases:
+        expected = case["expected"]
+        text = flatten(html)
+        pages += 1
+        raw = RawArticle(url=case["url"], fetched_at=fetched_at(case), text=text or "-")
+        try:
+            published = extract(clean(raw, options), options).text
+        except StageError:
+            published = ""
+        share = kept_share(expected["body"], published)
+        shares.append(share)
+        scores.add(expected, published, None, None, [])
+        kept += share >= KEPT_SHARE
+        body, title = _squeezed(expected["body"]).casefold(), _squeezed(expected["title"]).casefold()
+        paragraphs = [_squeezed(p).casefold() for p in published.split("\n\n")]
+        joined = "".join(paragraphs)
+        for line in text.splitlines():
+            key = _squeezed(line).casefold()
+            if not key or key in body or key == title:
+                continue
+            furniture += 1
+            if key in paragraphs or (len(key) >= 30 and key in joined):
+                left += 1
+                leaks[line[:100]] = leaks.get(line[:100], 0) + 1
+    summary = {
+        "pages": pages,
+        "kept": kept,
+        "mean_kept": round(sum(shares) / len(shares), 4) if shares else 0.0,
+        "furniture_lines": furniture,
+        "furniture_left": left,
+        "furniture_left_share": round(left / furniture, 4) if furniture else 0.0,
+        **{key: value for key, value in scores.summary(pages).items() if key.startswith("body_")},
+    }
+    return summary, [f"{n} {line}" for line, n in sorted(leaks.items(), key=lambda kv: -kv[1])]
+
+
 def _share(counts: dict | None, key: str) -> str:
     if not counts or not counts.get("pages"):
         return "-"
@@ -291,7 +388,10 @@ def main() -> int:
     for layout in PAGE_TEXT_LAYOUTS:
         page_texts[layout], short = run_page_text(cases, StageOptions(), layout)
         short_pages += short
+    flattened, leaks = run_flattened(cases, StageOptions())
     if args.misses:
+        for line in leaks:
+            print(f"furniture left {line}")
         for page, name, want, have in copydesk.misses:
             print(f"{page}  {name}\n    expected {want!r}\n    got      {have!r}")
         for line in short_pages:
@@ -318,6 +418,17 @@ def main() -> int:
         titles = (f"{_share(before_text.get('lines', {}).get(script), 'titles')} -> "
                   f"{_share(page_texts['lines'][script], 'titles')}")
         print(f"{script:<12}{cells[0]:>22}{cells[1]:>22}{titles:>22}")
+    before_flat = baseline.get("flattened", {})
+    print("\nWhole pages' rendered text as page text (menus, teasers, footers and all): before -> now")
+    for key, label in (
+        ("kept", "pages enriched with >= 90% of the body kept"),
+        ("mean_kept", "mean share of the body kept"),
+        ("furniture_left_share", f"furniture lines left (of {flattened['furniture_lines']})"),
+        ("body_precision", "body precision (word 4-grams, as above)"),
+        ("body_recall", "body recall"),
+        ("body_f1", "body F1"),
+    ):
+        print(f"  {label:<48}{before_flat.get(key, '-'):>10} -> {flattened[key]}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
         json.dumps(
@@ -327,6 +438,7 @@ def main() -> int:
                 "copydesk": ours,
                 "trafilatura_bare": bare,
                 "page_text": page_texts,
+                "flattened": flattened,
                 "goals": GOALS,
                 "machine": {"python": platform.python_version(), "platform": platform.platform()},
                 "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -77,6 +77,12 @@ _ANY_UNSPACED = re.compile("[" + "".join(ranges for ranges, _ in vocab.UNSPACED_
 #: A line of an unspaced script with a run of at least this many words (12 Han or kana
 #: characters, 35 Thai ones) is running text, not a menu of short labels.
 _UNSPACED_PROSE_RUN = 7.0
+#: A line without a sentence's final mark is prose from this many words on (with function
+#: words among them): a teaser's headline has fewer.
+_PROSE_MIN_WORDS = 12
+#: ... and, without a sentence's final mark, at least this many words in all: a teaser's
+#: headline runs long too.
+_UNSPACED_PROSE_WORDS = 20
 #: A sentence break inside a line: a full stop after a word, then a capital. A line without
 #: final punctuation but with two of these is sentences whose last stop the page left out.
 _INNER_SENTENCE_BREAK = re.compile(r"[^\W\d_]{2}[.!?]\s+[^\W\d_]")
@@ -323,9 +329,9 @@ def _is_prose(line: str, lowered: str, sentence: bool, weight: _Weight | None) -
     if sentence:
         return any(c.isalpha() for c in line)
     if weight is not None:
-        return weight.words >= 8 and weight.longest_run >= _UNSPACED_PROSE_RUN
+        return weight.words >= _UNSPACED_PROSE_WORDS and weight.longest_run >= _UNSPACED_PROSE_RUN
     words = _words(lowered)
-    if len(words) >= 8:
+    if len(words) >= _PROSE_MIN_WORDS:
         stop = sum(1 for w in words if w in vocab.CLEANING_STOPWORDS)
         return stop * 100 >= len(words) * 15 or len(_INNER_SENTENCE_BREAK.findall(line)) >= 2
     return False
@@ -421,27 +427,56 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
 
 
 def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> tuple[str, ...]:
-    """Body paragraphs: the headline's copies out, non-prose lines out of the head and the tail
-    (navigation, tags), hard-wrapped continuation lines joined to their paragraph."""
-    lines = [ln for ln in lines if not _is_title(ln.text, title, title_key)]
-    prose_at = [i for i, ln in enumerate(lines) if ln.prose]
-    if not prose_at:
-        return ()
-    first, last = prose_at[0], prose_at[-1]
-    paragraphs: list[str] = []
+    """Body paragraphs: the headline's copies out, hard-wrapped continuation lines joined to
+    their paragraph, and of those the densest span of prose kept (navigation, teasers and
+    footers around it out)."""
+    paragraphs: list[_Line] = []
     previous: _Line | None = None
-    for ln in lines[first:last + 1]:
+    for ln in lines:
+        if _is_title(ln.text, title, title_key):
+            continue
         if (
             previous is not None
             and not ln.block_start
             and not _SENTENCE_END.search(previous.text)
             and ln.text[0].islower()
         ):
-            paragraphs[-1] = f"{paragraphs[-1]} {ln.text}"
+            text = f"{paragraphs[-1].text} {ln.text}"
+            sentence = _SENTENCE_END.search(text) is not None
+            paragraphs[-1] = _Line(text, paragraphs[-1].block_start, _is_prose(text, text.casefold(), sentence, _weight(text)))
         else:
-            paragraphs.append(ln.text)
+            paragraphs.append(ln)
         previous = ln
-    return tuple(paragraphs)
+    span = _densest_span(paragraphs)
+    if span is None:
+        return ()
+    return tuple(p.text for p in paragraphs[span[0]:span[1] + 1])
+
+
+#: A line that is not prose costs its length times this, plus `_COST_PER_LINE`, against the
+#: prose around it (see `_densest_span`).
+_COST_FACTOR = 1.0
+_COST_PER_LINE = 30.0
+
+
+def _densest_span(lines: list[_Line]) -> tuple[int, int] | None:
+    """The run of lines where the article is: the span whose prose outweighs the other lines in
+    it most (each prose line weighs its length, each other line costs its length and 30 more).
+    A body's subheads and credits cost less than its paragraphs bring; the teasers, menus and
+    footers around it, headline after headline, cost more than the odd teaser sentence among
+    them brings. None when no line is prose."""
+    best = None
+    best_sum = 0.0
+    start = 0
+    running = 0.0
+    for i, line in enumerate(lines):
+        weight = len(line.text) if line.prose else -(_COST_FACTOR * len(line.text) + _COST_PER_LINE)
+        if running <= 0:
+            start, running = i, 0.0
+        running += weight
+        if running > best_sum:
+            best_sum, best = running, (start, i)
+    return best
 
 
 # --- HTML path ---------------------------------------------------------------------------------

@@ -506,3 +506,23 @@ def test_picture_credits_leave_an_html_body():
     paragraphs = clean(raw, OPTIONS).paragraphs
     assert "Foto: dpa" not in paragraphs and "Photo: AFP" not in paragraphs
     assert BODY_1 in paragraphs and BODY_2 in paragraphs
+
+
+# --- a whole page's text: the body is where its prose is densest ----------------------------------
+
+
+def test_teasers_and_footer_around_the_body_are_dropped():
+    teasers = [
+        "More from World News",
+        "Floods close schools across the north of the country",
+        "Heavy rain has forced the closure of more than two hundred schools this week.",
+        "Prices of train tickets rise again in the spring",
+        "Rail operators said the new fares would apply from the first of April.",
+        "Minister resigns after the row over the budget",
+        "About us Contact Careers Advertise with us",
+        "Copyright 2024 The Daily Example. All rights reserved.",
+    ]
+    page = "\n".join(["Home World Business Sport Culture", "Bridge closed for repairs", BODY_1,
+                      "What happens next", BODY_2, *teasers])
+    paragraphs, hints = _text(page)
+    assert paragraphs == (BODY_1, "What happens next", BODY_2)
