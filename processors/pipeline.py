@@ -31,6 +31,7 @@ import orjson
 
 from processors import dedup, neardup, sitelines
 from processors.cleaning import clean
+from processors.enrichment import enrich
 from processors.errors import StageError
 from processors.extraction import Identity, extract, identify
 from processors.intake import decode_raw
@@ -176,7 +177,7 @@ def dedup_url_step(
             pipeline_version,
             check.writes,
             message.payload,
-            options.max_record_bytes,
+            options,
         )
     probe = ContentProbe(message.source, message.payload, article, check.fingerprint, check.candidate)
     return StepResult(
@@ -216,7 +217,7 @@ def dedup_content_step(
                 pipeline_version,
                 check.writes,
                 probe.payload,
-                options.max_record_bytes,
+                options,
             )
         sig = neardup.signature(article.text)
         sketch = neardup.sketch(sig)
@@ -320,7 +321,7 @@ def dedup_gather_step(
         pipeline_version,
         done,
         payload,
-        options.max_record_bytes,
+        options,
     )
 
 
@@ -360,12 +361,16 @@ def _published(
     pipeline_version: str,
     writes: Mapping[str, Mapping[str, Any] | None],
     payload: bytes,
-    max_record_bytes: int,
+    options: StageOptions,
 ) -> StepResult:
+    """The outcome record of a decided article; an article published as new (unique or update) is
+    enriched first (`processors.enrichment`), a copy is not."""
+    if not verdict.is_copy:
+        article = enrich(article, options)
     record = article_record(article, verdict, source, clock.now, pipeline_version)
     value = orjson.dumps(record)
-    if len(value) > max_record_bytes:
-        error = StageError("record_too_large", f"the record is {len(value)} bytes, over {max_record_bytes}")
+    if len(value) > options.max_record_bytes:
+        error = StageError("record_too_large", f"the record is {len(value)} bytes, over {options.max_record_bytes}")
         return dead_letter(error, stage, source, payload, clock, article.url)
     role: Role = "duplicates" if verdict.is_copy else "enriched"
     return StepResult(

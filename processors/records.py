@@ -16,6 +16,7 @@ from processors.errors import StageError
 from schemas.models import SCHEMA_VERSION, DedupVerdict, ExtractedArticle, SourceRef
 
 _PREVIEW_URL_MAX = 8192
+_ENRICHMENT_FIELDS = ("keywords", "entities", "quotes")
 
 
 def article_record(
@@ -25,8 +26,13 @@ def article_record(
     processed_at: str,
     pipeline_version: str,
 ) -> dict[str, Any]:
-    """The record for enriched (new or updated article) or duplicates (a copy)."""
+    """The record for enriched (new or updated article) or duplicates (a copy). A copy carries no
+    keywords, entities or quotes: they are computed for published articles only (the original's
+    record, `dedup.duplicate_of`, has them)."""
     record = article.to_dict()
+    if verdict.is_copy:
+        for name in _ENRICHMENT_FIELDS:
+            del record[name]
     record["dedup"] = verdict.to_dict()
     record["processed_at"] = processed_at
     record["schema_version"] = SCHEMA_VERSION

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.2"  # 1.1: records carry `quotes`; 1.2: dead letters of WARC records carry `warc`
+SCHEMA_VERSION = "2.0"  # 1.1: records carry `quotes`; 1.2: dead letters of WARC records carry `warc`; 2.0: duplicates carry no keywords, entities, quotes
 
 DedupStatus = Literal["unique", "update", "duplicate", "near_duplicate"]
 SourceFormat = Literal["html", "text"]

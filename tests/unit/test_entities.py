@@ -10,6 +10,7 @@ import pytest
 
 from processors.cleaning import clean
 from processors.entities import find_entities, merge_mentions, model_input, strip_title
+from processors.enrichment import enrich
 from processors.extraction import extract
 from processors.options import StageOptions
 from schemas.models import CleanedArticle, Entities, PageHints, Quote, RawArticle
@@ -144,12 +145,13 @@ def cleaned(paragraphs: tuple[str, ...], language: str | None = "en") -> Cleaned
     )
 
 
-def test_extract_fills_entities_and_quotes_from_the_options_recogniser():
+def test_enrich_fills_entities_and_quotes_from_the_options_recogniser():
     fake = FakeRecogniser([("person", "Steve Warren"), ("person", "Warren"), ("place", "Libya")])
-    article = extract(cleaned((
+    options = StageOptions(entities=fake)
+    article = enrich(extract(cleaned((
         "Steve Warren, the spokesman, spoke about Libya and the fighters who move there every week.",
         "“We believe this failure is due to several factors,” Colonel Warren said.",
-    )), StageOptions(entities=fake))
+    )), options), options)
     assert article.entities == Entities(people=("Steve Warren",), places=("Libya",))
     assert article.quotes == (Quote("We believe this failure is due to several factors", "Steve Warren"),)
     assert fake.seen[0].startswith("Coalition says fighters move to Libya\n\nSteve Warren")
@@ -183,7 +185,7 @@ def seed_article(spacy_recogniser):
     raw = RawArticle(url="https://www.rt.com/news/333587-isis-libya-recruitment/", fetched_at="2016-02-25T08:00:00Z",
                      text=(DATA / "seed.txt").read_text())
     options = StageOptions(entities=spacy_recogniser)
-    return extract(clean(raw, options), options)
+    return enrich(extract(clean(raw, options), options), options)
 
 
 def test_spacy_finds_the_seed_entities(seed_article):

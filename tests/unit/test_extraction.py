@@ -18,11 +18,11 @@ from processors.extraction import (
     count_words,
     detect_language,
     extract,
-    extract_keywords,
     make_lead,
     normalize_url,
     site_of,
 )
+from processors.enrichment import enrich, extract_keywords
 from processors.options import StageOptions
 from schemas.models import CleanedArticle, Entities, PageHints, RawArticle
 
@@ -228,7 +228,17 @@ def seed():
         fetched_at="2016-02-25T08:00:00Z",
         text=(DATA / "seed.txt").read_text(),
     )
-    return extract(clean(raw, OPTIONS), OPTIONS)
+    return enrich(extract(clean(raw, OPTIONS), OPTIONS), OPTIONS)
+
+
+def test_extract_leaves_enrichment_to_enrich():
+    raw = RawArticle(url="https://www.rt.com/news/333587-isis-libya-recruitment/", fetched_at="2016-02-25T08:00:00Z",
+                     text=(DATA / "seed.txt").read_text())
+    extracted = extract(clean(raw, OPTIONS), OPTIONS)
+    assert extracted.keywords == () and extracted.quotes == () and extracted.entities == Entities()
+    enriched = enrich(extracted, OPTIONS)
+    assert enriched.keywords[:2] == ("Islamic State", "Libya")
+    assert enriched.quotes and enriched.text == extracted.text and enriched.id == extracted.id
 
 
 def test_seed_record(seed):
@@ -286,7 +296,7 @@ def test_hints_drive_title_site_and_authors():
 
 
 def test_crawler_title_when_page_has_none():
-    record = extract(_cleaned(["Ok."], PageHints(language="fr"), crawler_title="Le pont - Example"), OPTIONS)
+    record = enrich(extract(_cleaned(["Ok."], PageHints(language="fr"), crawler_title="Le pont - Example"), OPTIONS), OPTIONS)
     assert record.title == "Le pont"
     assert record.language == "fr"
     assert record.keywords == ("pont",)
