@@ -17,14 +17,15 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import replace
+from typing import Sequence
 
 from processors import vocabulary as vocab
-from processors.entities import find_entities
+from processors.entities import find_entities_many
 from processors.options import StageOptions
 from processors.quotes import find_quotes
 from schemas.models import ExtractedArticle
 
-__all__ = ["enrich", "extract_keywords", "paragraphs_of"]
+__all__ = ["enrich", "enrich_many", "extract_keywords", "paragraphs_of"]
 
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W_])?")
 _POSSESSIVES = frozenset({"'s", "’s"})
@@ -146,13 +147,21 @@ def paragraphs_of(text: str) -> tuple[str, ...]:
 def enrich(article: ExtractedArticle, options: StageOptions) -> ExtractedArticle:
     """`article` with its keywords, entities (English articles, when the options carry a model)
     and quotes."""
-    paragraphs = paragraphs_of(article.text)
-    entities = find_entities(
-        article.title, paragraphs, article.language, options.entities, options.entities_max_chars
+    return enrich_many([article], options)[0]
+
+
+def enrich_many(articles: Sequence[ExtractedArticle], options: StageOptions) -> list[ExtractedArticle]:
+    """`enrich` of each article, with one call of the entity model for the whole batch."""
+    paragraphs = [paragraphs_of(a.text) for a in articles]
+    entities = find_entities_many(
+        [(a.title, p, a.language) for a, p in zip(articles, paragraphs)], options.entities, options.entities_max_chars
     )
-    return replace(
-        article,
-        entities=entities,
-        keywords=extract_keywords(article.title, paragraphs, article.language, options.max_keywords),
-        quotes=find_quotes(paragraphs, entities.people),
-    )
+    return [
+        replace(
+            article,
+            entities=found,
+            keywords=extract_keywords(article.title, paras, article.language, options.max_keywords),
+            quotes=find_quotes(paras, found.people),
+        )
+        for article, paras, found in zip(articles, paragraphs, entities)
+    ]

@@ -45,6 +45,7 @@ __all__ = [
     "Kind",
     "PERSON_TITLES",
     "find_entities",
+    "find_entities_many",
     "merge_mentions",
     "model_input",
     "name_forms",
@@ -64,6 +65,10 @@ class EntityRecogniser(Protocol):
     def recognise(self, text: str) -> Sequence[tuple[str, str]]:
         """(kind, surface text) of each mention, in text order; kind is one of `KINDS`, and
         mentions of other kinds (dates, amounts, nationalities) are left out by the adapter."""
+        ...
+
+    def recognise_many(self, texts: Sequence[str]) -> Sequence[Sequence[tuple[str, str]]]:
+        """`recognise` of each text, in order: a model reads a batch at a lower cost per text."""
         ...
 
 
@@ -121,6 +126,27 @@ def find_entities(
         return Entities()
     text = model_input(title, paragraphs, max_chars)
     return merge_mentions(recogniser.recognise(text)) if text else Entities()
+
+
+def find_entities_many(
+    articles: Sequence[tuple[str | None, Sequence[str], str | None]],
+    recogniser: EntityRecogniser | None,
+    max_chars: int,
+) -> list[Entities]:
+    """`find_entities` of each (title, paragraphs, language), with one call of the model for all
+    the texts it is meant for."""
+    inputs = [
+        model_input(title, paragraphs, max_chars)
+        if recogniser is not None and language in recogniser.languages and max_chars > 0
+        else ""
+        for title, paragraphs, language in articles
+    ]
+    wanted = [i for i, text in enumerate(inputs) if text]
+    found: list[Entities] = [Entities()] * len(inputs)
+    if wanted and recogniser is not None:
+        for i, mentions in zip(wanted, recogniser.recognise_many([inputs[i] for i in wanted]), strict=True):
+            found[i] = merge_mentions(mentions)
+    return found
 
 
 # --- cleaning one name -------------------------------------------------------------------------

@@ -31,7 +31,7 @@ import orjson
 
 from processors import dedup, neardup, sitelines
 from processors.cleaning import clean
-from processors.enrichment import enrich
+from processors.enrichment import enrich_many
 from processors.errors import StageError
 from processors.extraction import Identity, extract, identify
 from processors.intake import decode_raw
@@ -47,19 +47,24 @@ from schemas.internal import (
     gather_replies,
     loads_extracted,
     loads_probe,
+    loads_to_enrich,
+    to_enrich,
 )
 from schemas.models import CleanedArticle, DedupVerdict, ExtractedArticle, SourceRef
 
 #: Where a step's result goes: a topic's role, `HANDED_ON` to the next step in the same agent
 #: (cleaning's result, to extraction), or nowhere ("none").
-Role = Literal["cleaned", "extracted", "content", "bands", "gather", "enriched", "duplicates", "dead_letter", "none"]
-Stage = Literal["cleaning", "extraction", "dedup_url", "dedup_content", "dedup_bands", "dedup_gather"]
+Role = Literal[
+    "cleaned", "extracted", "content", "bands", "gather", "enrich", "enriched", "duplicates", "dead_letter", "none"
+]
+Stage = Literal["cleaning", "extraction", "dedup_url", "dedup_content", "dedup_bands", "dedup_gather", "enrichment"]
 Lookup = Callable[[str], Mapping[str, Any] | None]
 #: Many keys read at once (None where absent), in their order: a band stop reads about 75.
 LookupMany = Callable[[Sequence[str]], Sequence[Mapping[str, Any] | None]]
 #: The partition that owns a band key on the bands topic (Kafka's default partitioner).
 BandPartition = Callable[[str], int]
 HANDED_ON: Role = "cleaned"
+_ARTICLE_FIELDS = frozenset(ExtractedArticle.__dataclass_fields__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,19 +368,16 @@ def _published(
     payload: bytes,
     options: StageOptions,
 ) -> StepResult:
-    """The outcome record of a decided article; an article published as new (unique or update) is
-    enriched first (`processors.enrichment`), a copy is not."""
-    if not verdict.is_copy:
-        article = enrich(article, options)
+    """The outcome of a decided article: a copy's record goes to duplicates as it is; an article
+    published as new (unique or update) goes to the enrichment step first (role "enrich")."""
     record = article_record(article, verdict, source, clock.now, pipeline_version)
-    value = orjson.dumps(record)
+    value = orjson.dumps(record) if verdict.is_copy else to_enrich(record, source.timestamp_ms)
     if len(value) > options.max_record_bytes:
         error = StageError("record_too_large", f"the record is {len(value)} bytes, over {options.max_record_bytes}")
         return dead_letter(error, stage, source, payload, clock, article.url)
-    role: Role = "duplicates" if verdict.is_copy else "enriched"
     return StepResult(
         stage,
-        role,
+        "duplicates" if verdict.is_copy else "enrich",
         article.id.encode(),
         value,
         writes,
@@ -384,6 +386,34 @@ def _published(
         source=source,
         fetched_at=article.fetched_at,
     )
+
+
+def enrich_step(value: bytes, options: StageOptions, clock: Clock) -> StepResult:
+    """Enrichment of one decided article: its record for enriched, with keywords, entities and
+    quotes (`processors.enrichment`)."""
+    return enrich_steps([value], options, clock)[0]
+
+
+def enrich_steps(values: Sequence[bytes], options: StageOptions, clock: Clock) -> list[StepResult]:
+    """`enrich_step` of each message, with one call of the entity model for the whole batch."""
+    requests = [loads_to_enrich(v) for v in values]
+    articles = [ExtractedArticle.from_dict(record) for record, _ in requests]
+    results = []
+    for (record, source), article in zip(requests, enrich_many(articles, options)):
+        record = {**article.to_dict(), **{k: v for k, v in record.items() if k not in _ARTICLE_FIELDS}}
+        record["processed_at"] = clock.now
+        value = orjson.dumps(record)
+        if len(value) > options.max_record_bytes:
+            error = StageError("record_too_large", f"the record is {len(value)} bytes, over {options.max_record_bytes}")
+            results.append(dead_letter(error, "enrichment", source, None, clock, article.url))
+            continue
+        results.append(
+            StepResult(
+                "enrichment", "enriched", article.id.encode(), value, url=article.url, source=source,
+                fetched_at=article.fetched_at,
+            )
+        )
+    return results
 
 
 def _source_id(source: SourceRef) -> str:

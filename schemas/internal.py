@@ -71,10 +71,13 @@ def loads_probe(data: bytes) -> ContentProbe:
     )
 
 
-def peek_origin(data: bytes) -> tuple[SourceRef, bytes] | None:
-    """The raw input's coordinates and bytes inside an internal message, if it can be read."""
+def peek_origin(data: bytes) -> tuple[SourceRef, bytes | None] | None:
+    """The raw input's coordinates and bytes (None where the message carries none) inside an
+    internal message, if it can be read."""
     try:
         d = orjson.loads(data)
+        if "record" in d:  # on its way to enrichment: the record names the input, the bytes stay in the raw topic
+            return loads_to_enrich(data)[1], None
         return SourceRef.from_dict(d["source"]), d["payload"].encode("utf-8")
     except Exception:  # noqa: BLE001 - used only on the way to a dead letter
         return None
@@ -137,3 +140,17 @@ def gather_replies(part: str, replies: list[dict[str, Any]], source: SourceRef, 
     return orjson.dumps(
         {"kind": "replies", "part": part, "replies": replies, "source": source.to_dict(), "fetched_at": fetched_at}
     )
+
+
+def to_enrich(record: dict[str, Any], timestamp_ms: int | None) -> bytes:
+    """A decided article on its way to enrichment: its outcome record without keywords, entities
+    and quotes, and the raw input's timestamp (for the end-to-end latency). No original bytes:
+    the record's `source` names the raw input, where they are."""
+    return orjson.dumps({"record": record, "timestamp_ms": timestamp_ms})
+
+
+def loads_to_enrich(data: bytes) -> tuple[dict[str, Any], SourceRef]:
+    d = orjson.loads(data)
+    record = d["record"]
+    source = record["source"]
+    return record, SourceRef(source["topic"], source["partition"], source["offset"], d.get("timestamp_ms"))

@@ -22,6 +22,7 @@ import difflib
 import errno
 import logging
 import os
+import signal
 import socket
 import sys
 import textwrap
@@ -49,6 +50,7 @@ class Exit(IntEnum):
     PORT_IN_USE = 5
     NO_TOPIC = 6
     ACCESS_DENIED = 7
+    ORIGINAL_GONE = 8
     BUG = 70
     INTERRUPTED = 130
 
@@ -62,6 +64,7 @@ EXIT_MEANINGS = {
     Exit.PORT_IN_USE: "a port the worker listens on is taken (COPYDESK_METRICS_PORT, COPYDESK_WEB_PORT)",
     Exit.NO_TOPIC: "a topic to read does not exist (readers never create topics)",
     Exit.ACCESS_DENIED: "the brokers refuse this principal something copydesk needs (a missing ACL: see the README's ACL table)",
+    Exit.ORIGINAL_GONE: "replay: the original of some dead letters is no longer in the raw topic (its retention deleted it)",
     Exit.BUG: "an unexpected error inside copydesk: a bug, shown with its traceback",
     Exit.INTERRUPTED: "interrupted (Ctrl-C)",
 }
@@ -302,7 +305,9 @@ def _quiet_kafka_client_logs() -> None:
 # ------------------------------------------------------------------------------------ commands
 
 
-def run_worker(settings: Settings, _args: argparse.Namespace) -> int:
+def run_worker(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.runs_pipeline:
+        return run_enricher(settings, args)
     from faust.worker import Worker
 
     from streams.access import check_worker
@@ -340,6 +345,36 @@ def run_worker(settings: Settings, _args: argparse.Namespace) -> int:
     )
     worker.spinner = None  # faust's spinner writes terminal escapes to stdout, even into a log file
     worker.execute_from_commandline()
+    return Exit.OK
+
+
+def run_enricher(settings: Settings, _args: argparse.Namespace) -> int:
+    """A worker of the enrichment role alone (`COPYDESK_ROLES=enrich`): no faust, no tables."""
+    from streams.enricher import Enricher
+    from streams.kafka_io import ensure_topics
+    from streams.metrics import Metrics
+
+    _check_port(settings.metrics_host, settings.metrics_port, "COPYDESK_METRICS_PORT")
+    entities_model.warm(settings.stage.entities)
+    asyncio.run(ensure_topics(settings))
+    metrics = Metrics(pipeline_version())
+    metrics.serve(settings.metrics_host, settings.metrics_port)
+    logging.getLogger("copydesk").info(
+        "copydesk enrichment worker: group %s, metrics on http://%s:%d/metrics",
+        settings.enrich_group,
+        settings.metrics_host,
+        settings.metrics_port,
+    )
+
+    async def serve() -> None:
+        task = asyncio.create_task(Enricher(settings, metrics).run_forever())
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(serve())
     return Exit.OK
 
 
@@ -522,14 +557,21 @@ def run_replay(settings: Settings, args: argparse.Namespace) -> int:
         )
     except TimeoutError as exc:
         raise Failure(Exit.INCOMPLETE, f"{exc} (--timeout)") from None
+    for partition, offset, topic, raw_partition, raw_offset in replay.gone:
+        print(
+            f"copydesk: cannot replay {settings.topics.dead_letter}[{partition}]@{offset}: its original "
+            f"{topic}[{raw_partition}]@{raw_offset} is no longer in Kafka (deleted by the topic's retention)",
+            file=sys.stderr,
+        )
     chosen = len(replay.chosen)
     done = f"would send {chosen}" if args.dry_run else f"sent {replay.sent}"
     print(
         f"{done} of {replay.read} dead letters read to {settings.topics.raw} "
-        f"({replay.other_kinds} of other kinds or stages, {replay.without_payload} without a payload; "
+        f"({replay.other_kinds} of other kinds or stages, {replay.without_payload} without a payload, "
+        f"{len(replay.gone)} whose original Kafka no longer has; "
         f"group {replay.group}{', not committed' if args.dry_run else ''})"
     )
-    return Exit.OK
+    return Exit.ORIGINAL_GONE if replay.gone else Exit.OK
 
 
 # ------------------------------------------------------------------------------------ helpers

@@ -60,6 +60,15 @@ class SpacyRecogniser:
         with nlp.memory_zone():
             return [(LABELS[ent.label_], ent.text) for ent in nlp(text).ents if ent.label_ in LABELS]
 
+    def recognise_many(self, texts: Sequence[str]) -> list[list[tuple[str, str]]]:
+        """`recognise` of each text through `nlp.pipe`, which batches the model's matrix work."""
+        nlp = _pipeline(self.package)
+        with nlp.memory_zone():
+            return [
+                [(LABELS[ent.label_], ent.text) for ent in doc.ents if ent.label_ in LABELS]
+                for doc in nlp.pipe(texts, batch_size=max(1, len(texts)))
+            ]
+
 
 _SWITCH = {"on": True, "true": True, "1": True, "yes": True, "off": False, "false": False, "0": False, "no": False}
 

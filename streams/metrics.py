@@ -97,5 +97,12 @@ class Metrics:
             registry=r,
         )
 
+        self.enrich_batch = Histogram(
+            "copydesk_enrich_batch_articles",
+            "Articles per batch that enrichment ran through the entity model at once.",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+            registry=r,
+        )
+
     def serve(self, host: str, port: int) -> None:
         start_http_server(port, addr=host, registry=self.registry)

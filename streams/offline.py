@@ -90,6 +90,9 @@ class OfflineRun:
                     now,
                 )
                 _apply(self.gather, result.writes)
+        if result.role == "enrich":
+            value = result.value
+            result = guarded("enrichment", lambda: pipeline.enrich_step(value, opts, now), value, here, now)
         return result
 
 

@@ -16,6 +16,10 @@ from processors.options import StageOptions
 from streams import entities_model
 
 
+#: The values of COPYDESK_ROLES: which parts of copydesk one `copydesk worker` process runs.
+ROLES = ("all", "pipeline", "enrich")
+
+
 class SettingsError(ValueError):
     """A setting has a value copydesk cannot use."""
 
@@ -45,6 +49,7 @@ class Topics:
     content: str
     bands: str
     gather: str
+    enrich: str
     enriched: str
     duplicates: str
     dead_letter: str
@@ -62,6 +67,7 @@ class Topics:
             "content": f"{prefix}.by-content",
             "bands": f"{prefix}.by-band",
             "gather": f"{prefix}.gather",
+            "enrich": f"{prefix}.to-enrich",
             "enriched": f"{prefix}.enriched",
             "duplicates": f"{prefix}.duplicates",
             "dead_letter": f"{prefix}.dead-letter",
@@ -76,7 +82,7 @@ class Topics:
 
     def internal(self) -> list[str]:
         """The topics between the agents."""
-        return [self.extracted, self.content, self.bands, self.gather]
+        return [self.extracted, self.content, self.bands, self.gather, self.enrich]
 
     def tables(self) -> list[str]:
         return [self.url_table, self.content_table, self.band_table, self.gather_table, self.sitelines_table]
@@ -136,6 +142,13 @@ class Settings:
     #: worker holds 4 tables x its partitions (and standbys), so they bound nothing.
     rocksdb_write_buffer_bytes: int = 4 * 1024 * 1024
     rocksdb_block_cache_bytes: int = 8 * 1024 * 1024
+    #: What `copydesk worker` runs: "all" (the chain and enrichment), "pipeline" (the chain:
+    #: cleaning, extraction, dedup) or "enrich" (enrichment alone, its own consumer group).
+    roles: str = "all"
+    #: Enrichment reads up to this many decided articles at once (the entity model's batch),
+    #: waiting at most `enrich_linger_ms` for them.
+    enrich_batch: int = 32
+    enrich_linger_ms: int = 20
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
     stage: StageOptions = field(default_factory=StageOptions)
 
@@ -200,6 +213,9 @@ class Settings:
             table_standby_replicas=_int(env, "COPYDESK_TABLE_STANDBY_REPLICAS", base.table_standby_replicas),
             rocksdb_write_buffer_bytes=_int(env, "COPYDESK_ROCKSDB_WRITE_BUFFER_BYTES", base.rocksdb_write_buffer_bytes),
             rocksdb_block_cache_bytes=_int(env, "COPYDESK_ROCKSDB_BLOCK_CACHE_BYTES", base.rocksdb_block_cache_bytes),
+            roles=env.get("COPYDESK_ROLES", base.roles).strip().lower(),
+            enrich_batch=_int(env, "COPYDESK_ENRICH_BATCH", base.enrich_batch),
+            enrich_linger_ms=_int(env, "COPYDESK_ENRICH_LINGER_MS", base.enrich_linger_ms),
             security=security,
             stage=stage,
         )
@@ -217,6 +233,10 @@ class Settings:
             raise SettingsError(f"COPYDESK_STORE must be rocksdb:// or memory://, not {self.store!r}")
         if self.stage_time_budget_s < 0:
             raise SettingsError("COPYDESK_STAGE_TIME_BUDGET_SECONDS must be 0 (no limit) or more")
+        if self.roles not in ROLES:
+            raise SettingsError(f"COPYDESK_ROLES must be one of {', '.join(ROLES)}, not {self.roles!r}")
+        if self.enrich_batch < 1 or self.enrich_linger_ms < 0:
+            raise SettingsError("COPYDESK_ENRICH_BATCH must be at least 1, COPYDESK_ENRICH_LINGER_MS 0 or more")
         if self.partitions < 1:
             raise SettingsError("COPYDESK_PARTITIONS must be at least 1")
         if self.rocksdb_write_buffer_bytes < 64 * 1024 or self.rocksdb_block_cache_bytes < 0:
@@ -237,6 +257,19 @@ class Settings:
             raise SettingsError("KAFKA_SSL_KEYFILE and KAFKA_SSL_KEY_PASSWORD need KAFKA_SSL_CERTFILE")
         if sec.ssl_certfile and sec.protocol not in ("SSL", "SASL_SSL"):
             raise SettingsError(f"KAFKA_SSL_CERTFILE is for SSL or SASL_SSL, not {sec.protocol}")
+
+    @property
+    def runs_pipeline(self) -> bool:
+        return self.roles in ("all", "pipeline")
+
+    @property
+    def runs_enrichment(self) -> bool:
+        return self.roles in ("all", "enrich")
+
+    @property
+    def enrich_group(self) -> str:
+        """The consumer group of enrichment, the same whichever process runs it."""
+        return f"{self.app_id}.enrich"
 
     @property
     def broker_url(self) -> str:
@@ -281,6 +314,9 @@ MEANINGS: dict[str, str] = {
     "COPYDESK_LEAD_MAX_CHARS": "longest lead",
     "COPYDESK_MAX_KEYWORDS": "most keywords per article",
     "COPYDESK_ENTITIES_MAX_CHARS": "characters of title and body the entity model reads at most",
+    "COPYDESK_ROLES": "what `copydesk worker` runs: all, pipeline (cleaning to dedup) or enrich (enrichment alone)",
+    "COPYDESK_ENRICH_BATCH": "articles enrichment reads at once (one call of the entity model)",
+    "COPYDESK_ENRICH_LINGER_MS": "how long enrichment waits at most to fill a batch",
     "COPYDESK_ENTITIES": "on (named entities of English articles, spaCy) or off",
     "COPYDESK_ENTITIES_MODEL": "the spaCy pipeline package the entities come from (e.g. Explosion's en_core_web_sm)",
     "COPYDESK_SITELINES_MIN_ARTICLES": "a short line in this many other articles of a site is dropped (0: off)",

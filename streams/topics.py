@@ -21,6 +21,7 @@ class TopicSet:
     content: faust.TopicT
     bands: faust.TopicT
     gather: faust.TopicT
+    enrich: faust.TopicT
     enriched: faust.TopicT
     duplicates: faust.TopicT
     dead_letter: faust.TopicT
@@ -50,6 +51,7 @@ def declare(app: faust.App, settings: Settings) -> TopicSet:
         content=topic(names.content, internal=True),
         bands=topic(names.bands, internal=True),
         gather=topic(names.gather, internal=True),
+        enrich=topic(names.enrich),
         enriched=topic(names.enriched),
         duplicates=topic(names.duplicates),
         dead_letter=topic(names.dead_letter),

@@ -23,6 +23,7 @@ from processors import pipeline
 from processors.pipeline import Clock, Stage, StepResult
 from schemas.internal import Cleaned
 from schemas.models import SourceRef
+from streams.metrics import Metrics
 from streams.steps import clock, run_guarded
 from streams.tables import partition_of
 
@@ -93,49 +94,54 @@ class Router:
                 table[key] = value
             elif key in table:
                 del table[key]
-        m = self.metrics
         if result.role != "none":
             await self._send(result.role, result.key, result.value)
         for extra in result.more:
             await self._send(extra.role, extra.key, extra.value, extra.partition)
-        if result.role == "dead_letter":
-            outcome = "internal_error" if result.error_kind == "internal_error" else "dead_letter"
-            m.stage_messages.labels(stage=result.stage, outcome=outcome).inc()
-            m.dead_letters.labels(stage=result.stage, reason=result.error_kind).inc()
-            log.warning(
-                "dead letter from %s: %s",
-                result.stage,
-                result.error_kind,
-                extra={
-                    "stage": result.stage,
-                    "kind": result.error_kind,
-                    "topic": here.topic,
-                    "partition": here.partition,
-                    "offset": here.offset,
-                    "url": result.url,
-                },
-            )
-        else:
-            m.stage_messages.labels(stage=result.stage, outcome="ok").inc()
-        if result.verdict:
-            m.verdicts.labels(status=result.verdict).inc()
-        if result.role in ("enriched", "duplicates", "dead_letter"):
-            self._observe_latency(result)
-        m.in_flight.labels(stage=result.stage).dec()
+        account(self.metrics, result, here)
 
     async def _send(self, role: str, key: bytes | None, value: bytes, partition: int | None = None) -> None:
         topic = self.bundle.topics.for_role(role)
         await topic.send(key=key, value=value, partition=partition)
         self.metrics.produced.labels(topic=topic.get_topic_name()).inc()
 
-    def _observe_latency(self, result: StepResult) -> None:
-        now = time.time()
-        source = result.source
-        if source is not None and source.timestamp_ms:
-            self.metrics.latency_ingest.labels(outcome=result.role).observe(max(0.0, now - source.timestamp_ms / 1000))
-        if result.fetched_at:
-            fetched = datetime.fromisoformat(result.fetched_at.replace("Z", "+00:00")).timestamp()
-            self.metrics.latency_fetched.labels(outcome=result.role).observe(max(0.0, now - fetched))
+def account(metrics: Metrics, result: StepResult, here: SourceRef) -> None:
+    """The metrics and the log line of a routed result (`here`: the consumed message)."""
+    m = metrics
+    if result.role == "dead_letter":
+        outcome = "internal_error" if result.error_kind == "internal_error" else "dead_letter"
+        m.stage_messages.labels(stage=result.stage, outcome=outcome).inc()
+        m.dead_letters.labels(stage=result.stage, reason=result.error_kind).inc()
+        log.warning(
+            "dead letter from %s: %s",
+            result.stage,
+            result.error_kind,
+            extra={
+                "stage": result.stage,
+                "kind": result.error_kind,
+                "topic": here.topic,
+                "partition": here.partition,
+                "offset": here.offset,
+                "url": result.url,
+            },
+        )
+    else:
+        m.stage_messages.labels(stage=result.stage, outcome="ok").inc()
+    if result.verdict:
+        m.verdicts.labels(status=result.verdict).inc()
+    if result.role in ("enriched", "duplicates", "dead_letter"):
+        _observe_latency(m, result)
+    m.in_flight.labels(stage=result.stage).dec()
+
+
+def _observe_latency(metrics: Metrics, result: StepResult) -> None:
+    now = time.time()
+    source = result.source
+    if source is not None and source.timestamp_ms:
+        metrics.latency_ingest.labels(outcome=result.role).observe(max(0.0, now - source.timestamp_ms / 1000))
+    if result.fetched_at:
+        fetched = datetime.fromisoformat(result.fetched_at.replace("Z", "+00:00")).timestamp()
+        metrics.latency_fetched.labels(outcome=result.role).observe(max(0.0, now - fetched))
 
 
 def coordinates(event: Any) -> SourceRef:

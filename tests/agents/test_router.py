@@ -50,7 +50,7 @@ def observations(bundle, stage: str) -> float | None:
 
 
 def bundle() -> FakeBundle:
-    roles = ["cleaned", "extracted", "content", "bands", "gather", "enriched", "duplicates", "dead_letter"]
+    roles = ["cleaned", "extracted", "content", "bands", "gather", "enrich", "enriched", "duplicates", "dead_letter"]
     return FakeBundle(FakeTopics({r: FakeTopic(f"t.{r}") for r in roles}), Metrics("test", registry=None))
 
 
@@ -75,6 +75,7 @@ async def run_chain(b: FakeBundle, payload: bytes, offset: int, tables: dict[str
             lambda v: pipeline.dedup_gather_step(v, tables["gather"].get, opts, now, "t"),
             "gather",
         ),
+        "enrich": ("enrichment", lambda v: pipeline.enrich_step(v, opts, now), None),
     }
     result = router.run_steps(prepare, here, payload)
     await router.emit(result, here)
@@ -213,8 +214,11 @@ async def test_the_gather_stores_the_article_once_in_any_order_and_leaves_nothin
             result = router.run("dedup_gather", SourceRef("t.gather", 0, i, None), value,
                                 lambda now: pipeline.dedup_gather_step(value, gather.get, opts, now, "t"))
             await router.emit(result, SourceRef("t.gather", 0, i, None), gather)
-        (record,) = [orjson.loads(v) for _, v in b.topics.topics["enriched"].sent]
+        # a unique article goes on to enrichment, which publishes it on enriched
+        (request,) = [orjson.loads(v) for _, v in b.topics.topics["enrich"].sent]
+        record = request["record"]
         assert record["dedup"]["status"] == "unique" and record["source"]["offset"] == 0
+        assert b.topics.topics["enriched"].sent == []
         assert gather == {}
         # the article is written once, the replies each at most once, and the last part not at all
         assert sum("payload" in value for _, value in gather.sets) == (0 if order[-1] == 0 else 1)

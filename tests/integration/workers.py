@@ -66,8 +66,10 @@ class WorkerProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited with {self.proc.returncode}: {self.tail()}")
+            # An enrichment-only worker runs no faust web server: its metrics answer when it is up.
+            ready = self.metrics_url if self.env.get("COPYDESK_ROLES") == "enrich" else self.web_url + "/readyz"
             try:
-                with urllib.request.urlopen(self.web_url + "/readyz", timeout=2) as r:
+                with urllib.request.urlopen(ready, timeout=2) as r:
                     if r.status == 200:
                         return self
             except OSError:

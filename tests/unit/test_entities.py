@@ -32,6 +32,9 @@ class FakeRecogniser:
         self.seen.append(text)
         return self.mentions
 
+    def recognise_many(self, texts: list[str]) -> list[list[tuple[str, str]]]:
+        return [self.recognise(text) for text in texts]
+
 
 # --- merging -----------------------------------------------------------------------------------
 

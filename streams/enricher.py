@@ -1,0 +1,204 @@
+"""The enrichment role: decided articles in, enriched records out, in batches.
+
+Dedup sends each article it publishes as new (unique or update) to the `.to-enrich` topic; this
+loop reads them in batches (`COPYDESK_ENRICH_BATCH`, waiting at most `COPYDESK_ENRICH_LINGER_MS`),
+runs `processors.pipeline.enrich_steps` on each partition's batch (one call of the entity model
+for the whole batch) and publishes the records on enriched. Duplicates never reach it.
+
+It is a plain aiokafka consumer loop with a consumer group of its own (`<app id>.enrich`), not a
+faust agent: it keeps no table and needs no co-partitioning, a faust message costs several times
+an aiokafka one, and its own group lets an operator run it in separate processes
+(`COPYDESK_ROLES=enrich`) beside workers that run the chain (`COPYDESK_ROLES=pipeline`), or
+inside one worker with everything (`all`, the default). The model runs in a thread, so that in a
+worker with everything the chain's agents keep the event loop between the model's batches.
+
+Delivery: at-least-once commits a partition's offsets once the broker acknowledged every record
+of its batch. exactly_once gives each input partition a transactional producer of its own
+(`<app id>.enrich-<topic>-<partition>`, the same after a restart, so a new one fences the old)
+and commits the batch's offsets inside the transaction that carries its records. A lock keeps a
+rebalance from revoking partitions while a batch is in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+
+from processors import pipeline
+from processors.pipeline import StepResult
+from schemas.models import SourceRef
+from streams.agents.chain import account
+from streams.kafka_io import client_options, start
+from streams.metrics import Metrics
+from streams.settings import Settings
+from streams.steps import clock, run_guarded
+
+log = logging.getLogger("copydesk.enrich")
+
+
+class Enricher:
+    def __init__(self, settings: Settings, metrics: Metrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.options = settings.stage
+        self.exactly_once = settings.processing_guarantee == "exactly_once"
+        self.names = settings.topics.outputs()
+        self.lock = asyncio.Lock()
+        self.producers: dict[TopicPartition, AIOKafkaProducer] = {}
+        self.consumer: AIOKafkaConsumer | None = None
+
+    async def run_forever(self) -> None:
+        """`run`, started again after an error that stopped it (a lost broker, a fenced producer),
+        with a growing pause: enrichment must not end silently inside a worker that goes on."""
+        pause = 1.0
+        while True:
+            started = time.monotonic()
+            try:
+                await self.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - logged, then the loop starts again
+                log.exception("enrichment stopped by an error; starting again in %.0f s", pause)
+            pause = 1.0 if time.monotonic() - started > 60 else min(30.0, pause * 2)
+            await asyncio.sleep(pause)
+
+    async def run(self) -> None:
+        """Consume until cancelled; a batch in flight when cancelled is neither committed nor
+        (exactly_once) its transaction."""
+        s = self.settings
+        consumer = AIOKafkaConsumer(
+            group_id=s.enrich_group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed" if self.exactly_once else "read_uncommitted",
+            max_partition_fetch_bytes=s.stage.max_record_bytes,
+            fetch_max_bytes=max(s.stage.max_record_bytes, 52428800),
+            session_timeout_ms=int(s.consumer_session_timeout_s * 1000),
+            heartbeat_interval_ms=int(min(3.0, s.consumer_session_timeout_s / 3) * 1000),
+            **client_options(s),
+        )
+        self.consumer = consumer
+        await start(consumer, s)
+        shared = None
+        try:
+            if not self.exactly_once:
+                shared = self._producer(None)
+                await start(shared, s)
+            consumer.subscribe([s.topics.enrich], listener=_Listener(self))
+            while True:
+                batches = await consumer.getmany(timeout_ms=max(1, s.enrich_linger_ms), max_records=s.enrich_batch)
+                async with self.lock:
+                    for tp, records in batches.items():
+                        await self._batch(tp, records, shared)
+        finally:
+            await consumer.stop()
+            for producer in [shared, *self.producers.values()]:
+                if producer is not None:
+                    await producer.stop()
+            self.producers.clear()
+
+    def _producer(self, tp: TopicPartition | None) -> AIOKafkaProducer:
+        s = self.settings
+        options: dict[str, Any] = dict(
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+            max_batch_size=256 * 1024,
+            max_request_size=s.stage.max_record_bytes,
+            **client_options(s),
+        )
+        if tp is not None:
+            options["transactional_id"] = f"{s.enrich_group}-{tp.topic}-{tp.partition}"
+        return AIOKafkaProducer(**options)
+
+    async def _batch(self, tp: TopicPartition, records: list[Any], shared: AIOKafkaProducer | None) -> None:
+        m = self.metrics
+        m.consumed.labels(topic=tp.topic).inc(len(records))
+        m.enrich_batch.observe(len(records))
+        for record in records:
+            m.payload_bytes.labels(topic=tp.topic).observe(len(record.value or b""))
+        heres = [SourceRef(tp.topic, tp.partition, r.offset, r.timestamp) for r in records]
+        m.in_flight.labels(stage="enrichment").inc(len(records))
+        started = time.perf_counter()
+        results = await asyncio.get_running_loop().run_in_executor(
+            None, self._enrich, [r.value for r in records], heres
+        )
+        per_message = (time.perf_counter() - started) / len(records)
+        for _ in records:
+            m.stage_duration.labels(stage="enrichment").observe(per_message)
+        offsets = {tp: records[-1].offset + 1}
+        coordinates = {"topic": tp.topic, "partition": tp.partition, "offset": records[0].offset}
+        try:
+            if self.exactly_once:
+                producer = self.producers[tp]
+                async with producer.transaction():
+                    await self._send(producer, results)
+                    await producer.send_offsets_to_transaction(offsets, self.settings.enrich_group)
+            else:
+                assert shared is not None and self.consumer is not None
+                await self._send(shared, results)
+                await self.consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError) as exc:
+            # The partition went to another member meanwhile: it reads the batch again (a repeat
+            # under at-least-once; exactly_once fenced this transaction and aborted it).
+            log.warning("enrichment batch of %d not committed: %s", len(records), exc, extra=coordinates)
+            return
+        except KafkaError as exc:
+            if not self.exactly_once:
+                raise
+            log.warning("enrichment transaction of %d aborted: %s", len(records), exc, extra=coordinates)
+            return
+        for result, here in zip(results, heres):
+            account(m, result, here)
+
+    def _enrich(self, values: list[bytes], heres: list[SourceRef]) -> list[StepResult]:
+        """The batch through the model at once; if that fails, each message alone, so that one
+        bad message is one dead letter and the others still go through."""
+        now = clock()
+        try:
+            return pipeline.enrich_steps(values, self.options, now)
+        except Exception:  # noqa: BLE001 - each message is tried alone below
+            return [
+                run_guarded("enrichment", lambda v=v: pipeline.enrich_step(v, self.options, now), v, here, now)
+                for v, here in zip(values, heres)
+            ]
+
+    async def _send(self, producer: AIOKafkaProducer, results: list[StepResult]) -> None:
+        sent = []
+        for result in results:
+            topic = self.names[result.role]
+            sent.append(await producer.send(topic, result.value, key=result.key))
+            self.metrics.produced.labels(topic=topic).inc()
+        await asyncio.gather(*sent)
+
+
+class _Listener(ConsumerRebalanceListener):
+    """Holds a rebalance until the batch in flight is sent and committed; in exactly_once mode,
+    starts and stops the transactional producer of each assigned partition."""
+
+    def __init__(self, enricher: Enricher) -> None:
+        self.enricher = enricher
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        e = self.enricher
+        async with e.lock:
+            for tp in revoked:
+                producer = e.producers.pop(tp, None)
+                if producer is not None:
+                    await producer.stop()
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        e = self.enricher
+        e.metrics.rebalances.inc()
+        if not e.exactly_once:
+            return
+        for tp in assigned:
+            if tp not in e.producers:
+                producer = e._producer(tp)
+                await start(producer, e.settings)
+                e.producers[tp] = producer

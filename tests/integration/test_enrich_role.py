@@ -1,0 +1,64 @@
+"""Enrichment as a role of its own: a worker that runs the chain and one that runs only
+enrichment, as an operator runs them in separate processes, account for every input as one
+worker with everything does, and only the enrichment worker runs the entity model."""
+
+from __future__ import annotations
+
+import orjson
+
+from streams.kafka_io import produce, read_outputs
+from streams.offline import process
+from streams.settings import Settings
+from tests.integration.test_pipeline import (
+    assert_conforms,
+    assert_each_input_accounted,
+    by_role,
+    input_coordinates,
+    sample_messages,
+    without_times,
+)
+from tests.integration.workers import WorkerProcess, unique_env
+
+
+def sample_count(metrics: str, name: str, **labels: str) -> float:
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in metrics.splitlines():
+        if line.startswith(f"{name}{{{wanted}}} ") or (not labels and line.startswith(f"{name} ")):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_pipeline_and_enrichment_workers_apart(kafka_bootstrap, tmp_path):
+    env = unique_env(kafka_bootstrap, tmp_path / "state", COPYDESK_PARTITIONS="1")
+    settings = Settings.from_env(env)
+    messages = sample_messages()
+    chain = WorkerProcess({**env, "COPYDESK_ROLES": "pipeline"}, tmp_path / "chain.log").start()
+    enrich = WorkerProcess({**env, "COPYDESK_ROLES": "enrich"}, tmp_path / "enrich.log").start()
+    try:
+        assert await produce(settings, messages) == len(messages)
+        records = await read_outputs(settings, expect=len(messages), timeout_s=120)
+        chain_metrics, enrich_metrics = chain.metrics(), enrich.metrics()
+    finally:
+        assert chain.stop() == 0, chain.tail()
+        assert enrich.stop() == 0, enrich.tail()
+    outputs = by_role(settings, records)
+    assert_conforms(outputs)
+    assert_each_input_accounted(outputs, settings.topics.raw, len(messages))
+    assert {role: len(r) for role, r in outputs.items()} == {"enriched": 10, "duplicates": 3, "dead_letter": 6}
+    seed = next(r for r in outputs["enriched"] if r["site"] == "rt.com" and r["dedup"]["status"] == "unique")
+    assert {"Steve Warren", "Vladimir Putin"} <= set(seed["entities"]["people"])
+    assert "Islamic State" in seed["keywords"] and seed["quotes"]
+
+    # the chain decided (9 unique, 1 update) and the enrichment worker published those ten
+    assert sample_count(chain_metrics, "copydesk_dedup_verdicts_total", status="unique") == 9
+    assert sample_count(chain_metrics, "copydesk_stage_messages_total", outcome="ok", stage="enrichment") == 0
+    assert sample_count(enrich_metrics, "copydesk_stage_messages_total", outcome="ok", stage="enrichment") == 10
+    assert sample_count(enrich_metrics, "copydesk_messages_produced_total", topic=settings.topics.enriched) == 10
+    assert sample_count(enrich_metrics, "copydesk_enrich_batch_articles_count") >= 1
+
+    offline_dir = tmp_path / "offline"
+    process(iter(messages), settings, offline_dir)
+    for role, name in settings.topics.outputs().items():
+        offline = [orjson.loads(line) for line in (offline_dir / f"{name}.jsonl").read_bytes().splitlines()]
+        online = sorted(outputs[role], key=input_coordinates)
+        assert [without_times(r) for r in online] == [without_times(r) for r in offline], role
