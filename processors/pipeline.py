@@ -18,8 +18,13 @@ is still waiting emits nothing (role "none").
 
 Cleaning hands its result on to extraction in the same agent (role `HANDED_ON`, no topic): the
 two are stateless and keyed alike, so a hop between them would buy nothing. The result goes as
-the `Cleaned` value itself (`StepResult.handed`), never serialised: for an HTML page, whose
-original bytes travel with it, encoding and decoding it cost 2 ms (issue 7).
+the `Cleaned` value itself (`StepResult.handed`), never serialised. The input's original bytes
+stop there: later messages carry its coordinates, and a later stage's dead letter names them
+instead of repeating the bytes (`schemas.internal`).
+
+An article decided as new (unique or update) goes on to enrichment (role "enrich":
+`enrich_step`, keywords, entities and quotes) before it is published; a copy is published at
+once, unenriched.
 """
 
 from __future__ import annotations
@@ -123,7 +128,7 @@ def extract_step(message: Cleaned, options: StageOptions, clock: Clock, site_lin
         article = extract(cleaned, options, identity)
     except StageError as exc:
         return dead_letter(exc, "extraction", message.source, message.payload, clock, message.article.url)
-    out = Extracted(message.source, message.payload, article)
+    out = Extracted(message.source, article)
     return StepResult(
         "extraction", "extracted", article.id.encode(), dumps(out), writes, url=article.url, source=message.source
     )
@@ -171,7 +176,7 @@ def dedup_url_step(
         keys = dedup.lookup_keys(article.id, day, options.dedup_horizon_days)
         check = dedup.check_url(article, (lookup(k) for k in keys), _source_id(message.source))
     except StageError as exc:
-        return dead_letter(exc, "dedup_url", message.source, message.payload, clock, article.url)
+        return dead_letter(exc, "dedup_url", message.source, None, clock, article.url)
     if check.final:
         return _published(
             "dedup_url",
@@ -181,10 +186,9 @@ def dedup_url_step(
             clock,
             pipeline_version,
             check.writes,
-            message.payload,
             options,
         )
-    probe = ContentProbe(message.source, message.payload, article, check.fingerprint, check.candidate)
+    probe = ContentProbe(message.source, article, check.fingerprint, check.candidate)
     return StepResult(
         "dedup_url",
         "content",
@@ -221,13 +225,12 @@ def dedup_content_step(
                 clock,
                 pipeline_version,
                 check.writes,
-                probe.payload,
                 options,
             )
         sig = neardup.signature(article.text)
         sketch = neardup.sketch(sig)
     except StageError as exc:
-        return dead_letter(exc, "dedup_content", probe.source, probe.payload, clock, article.url)
+        return dead_letter(exc, "dedup_content", probe.source, None, clock, article.url)
     gather_key = _source_id(probe.source)
     by_partition: dict[int, list[str]] = {}
     for band_key in neardup.band_keys(sig):
@@ -293,7 +296,7 @@ def dedup_gather_step(
     day = dedup.day_of(fetched_at)
     article_key = dedup.state_key(gather_key, day)
     if part["kind"] == "pending":
-        pending = {k: part[k] for k in ("payload", "article", "candidate", "sketch", "parts")}
+        pending = {k: part[k] for k in ("article", "candidate", "sketch", "parts")}
         arrived = {article_key: pending}
     else:
         arrived = {_reply_key(gather_key, part["part"], day): {"replies": part["replies"]}}
@@ -305,7 +308,6 @@ def dedup_gather_step(
     if any(entry is None for entry in stored):
         return StepResult("dedup_gather", "none", None, b"", arrived, source=source)
     article = ExtractedArticle.from_dict(pending["article"])
-    payload = pending["payload"].encode("utf-8")
     done = {k: None for k in (article_key, *reply_keys) if k not in arrived}
     try:
         verdict = neardup.decide(
@@ -316,7 +318,7 @@ def dedup_gather_step(
             threshold=options.near_duplicate_threshold,
         )
     except (StageError, ValueError) as exc:
-        return dead_letter(exc, "dedup_gather", source, payload, clock, article.url)
+        return dead_letter(exc, "dedup_gather", source, None, clock, article.url)
     return _published(
         "dedup_gather",
         article,
@@ -325,7 +327,6 @@ def dedup_gather_step(
         clock,
         pipeline_version,
         done,
-        payload,
         options,
     )
 
@@ -365,7 +366,6 @@ def _published(
     clock: Clock,
     pipeline_version: str,
     writes: Mapping[str, Mapping[str, Any] | None],
-    payload: bytes,
     options: StageOptions,
 ) -> StepResult:
     """The outcome of a decided article: a copy's record goes to duplicates as it is; an article
@@ -374,7 +374,7 @@ def _published(
     value = orjson.dumps(record) if verdict.is_copy else to_enrich(record, source.timestamp_ms)
     if len(value) > options.max_record_bytes:
         error = StageError("record_too_large", f"the record is {len(value)} bytes, over {options.max_record_bytes}")
-        return dead_letter(error, stage, source, payload, clock, article.url)
+        return dead_letter(error, stage, source, None, clock, article.url)
     return StepResult(
         stage,
         "duplicates" if verdict.is_copy else "enrich",

@@ -1,9 +1,11 @@
 """Messages of copydesk's internal topics (between its chained agents).
 
-Every internal message carries the coordinates of the raw input it descends from and that input's
-original bytes, so that any later stage can account for the input (its outcome names the raw
-topic, partition and offset) and dead-letter it with the bytes the crawler sent. The original is
-always UTF-8 here: intake rejects anything else before the first hop.
+Every internal message carries the coordinates of the raw input it descends from, so that any
+later stage can account for the input (its outcome names the raw topic, partition and offset).
+The original bytes stop at the first agent: a page's HTML runs to hundreds of KB, and a later
+stage's dead letter names the raw input's coordinates instead, where `copydesk
+replay-dead-letters` reads the bytes back while Kafka retains them. A message written by an
+older version, with a `payload` field, is still read (the field is ignored).
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ class Cleaned:
 @dataclass(frozen=True, slots=True)
 class Extracted:
     source: SourceRef
-    payload: bytes
     article: ExtractedArticle
 
 
@@ -37,18 +38,13 @@ class ContentProbe:
     """An article on its way to the partition that owns its body's fingerprint."""
 
     source: SourceRef
-    payload: bytes
     article: ExtractedArticle
     fingerprint: str
     candidate: DedupVerdict
 
 
 def dumps(message: Extracted | ContentProbe) -> bytes:
-    body: dict[str, Any] = {
-        "source": message.source.to_dict(),
-        "payload": message.payload.decode("utf-8"),
-        "article": message.article.to_dict(),
-    }
+    body: dict[str, Any] = {"source": message.source.to_dict(), "article": message.article.to_dict()}
     if isinstance(message, ContentProbe):
         body["fingerprint"] = message.fingerprint
         body["candidate"] = message.candidate.to_dict()
@@ -57,28 +53,27 @@ def dumps(message: Extracted | ContentProbe) -> bytes:
 
 def loads_extracted(data: bytes) -> Extracted:
     d = orjson.loads(data)
-    return Extracted(SourceRef.from_dict(d["source"]), d["payload"].encode("utf-8"), ExtractedArticle.from_dict(d["article"]))
+    return Extracted(SourceRef.from_dict(d["source"]), ExtractedArticle.from_dict(d["article"]))
 
 
 def loads_probe(data: bytes) -> ContentProbe:
     d = orjson.loads(data)
     return ContentProbe(
         SourceRef.from_dict(d["source"]),
-        d["payload"].encode("utf-8"),
         ExtractedArticle.from_dict(d["article"]),
         d["fingerprint"],
         DedupVerdict.from_dict(d["candidate"]),
     )
 
 
-def peek_origin(data: bytes) -> tuple[SourceRef, bytes | None] | None:
-    """The raw input's coordinates and bytes (None where the message carries none) inside an
-    internal message, if it can be read."""
+def peek_origin(data: bytes) -> tuple[SourceRef, None] | None:
+    """The raw input's coordinates inside an internal message, if it can be read (its bytes are
+    in the raw topic there, never in the message)."""
     try:
         d = orjson.loads(data)
-        if "record" in d:  # on its way to enrichment: the record names the input, the bytes stay in the raw topic
+        if "record" in d:  # on its way to enrichment: the record names the input
             return loads_to_enrich(data)[1], None
-        return SourceRef.from_dict(d["source"]), d["payload"].encode("utf-8")
+        return SourceRef.from_dict(d["source"]), None
     except Exception:  # noqa: BLE001 - used only on the way to a dead letter
         return None
 
@@ -126,7 +121,6 @@ def gather_pending(probe: ContentProbe, candidate: DedupVerdict, sketch: str, pa
         {
             "kind": "pending",
             "source": probe.source.to_dict(),
-            "payload": probe.payload.decode("utf-8"),
             "article": probe.article.to_dict(),
             "candidate": candidate.to_dict(),
             "sketch": sketch,

@@ -387,6 +387,8 @@ class Replay:
     #: (dead letter's partition, offset, kind, stage, key, original bytes) of each chosen one.
     chosen: list[tuple[int, int, str, str, bytes | None, bytes]] = field(default_factory=list)
     without_payload: int = 0
+    #: Letters whose original is no longer in the raw topic (retention deleted it): not replayable.
+    gone: list[tuple[int, int, str, int, int]] = field(default_factory=list)
     other_kinds: int = 0
     sent: int = 0
 
@@ -423,6 +425,7 @@ async def replay_dead_letters(
     consumer = reader(settings, group_id=group)
     await start(consumer, settings)
     replay = Replay(group=group)
+    pending: list[tuple[int, int, str, str, str | None, tuple[str, int, int], bytes | None]] = []
     try:
         partitions = await _partitions(settings, name, timeout_s)
         consumer.assign(partitions)
@@ -438,7 +441,8 @@ async def replay_dead_letters(
                 for m in messages:
                     if m.offset < end[tp]:
                         replay.read += 1
-                        _choose(replay, m.partition, m.offset, m.value, kinds, stage, on_chosen)
+                        _choose(replay, m.partition, m.offset, m.value, kinds, stage, pending)
+        await _fetch_originals(settings, replay, pending, timeout_s, on_chosen)
         if not dry_run:
             replay.sent = await send_keyed(settings, settings.topics.raw, ((c[4], c[5]) for c in replay.chosen))
             await consumer.commit({tp: end[tp] for tp in partitions if end[tp] > 0})
@@ -454,26 +458,90 @@ def _choose(
     value: bytes | None,
     kinds: Collection[str],
     stage: str | None,
-    on_chosen: Callable[[tuple[int, int, str, str, bytes | None, bytes]], None] | None,
+    pending: list[tuple[int, int, str, str, str | None, tuple[str, int, int], bytes | None]],
 ) -> None:
+    """Keep a letter of the wanted kinds in `pending`, with its original bytes when it carries
+    them, else the raw input's coordinates to read them from."""
     try:
         record = orjson.loads(value or b"")
         error = record["error"]
         kind, where = error["kind"], error["stage"]
-    except (orjson.JSONDecodeError, KeyError, TypeError):
+        origin = (record["topic"], int(record["partition"]), int(record["offset"]))
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         replay.other_kinds += 1  # not a dead letter of ours: nothing to replay
         return
     if kind not in kinds or (stage and where != stage):
         replay.other_kinds += 1
         return
     payload = decode_payload(record)
-    if not payload:
+    if payload is None and record.get("payload_encoding") != "none":
+        replay.without_payload += 1
+        return
+    if payload == b"":
         replay.without_payload += 1  # an empty message: there is nothing to send again
         return
-    chosen = (partition, offset, kind, where, _url_key(record.get("url") or url_hint(payload)), payload)
-    replay.chosen.append(chosen)
-    if on_chosen:
-        on_chosen(chosen)
+    pending.append((partition, offset, kind, where, record.get("url"), origin, payload))
+
+
+async def _fetch_originals(
+    settings: Settings,
+    replay: Replay,
+    pending: list[tuple[int, int, str, str, str | None, tuple[str, int, int], bytes | None]],
+    timeout_s: float,
+    on_chosen: Callable[[tuple[int, int, str, str, bytes | None, bytes]], None] | None,
+) -> None:
+    """Choose the pending letters, reading the originals of those that carry none from the raw
+    topic at their coordinates; a letter whose original Kafka no longer has goes to `gone`."""
+    wanted = {origin for *_, origin, payload in pending if payload is None}
+    originals = await read_records(settings, wanted, timeout_s) if wanted else {}
+    for partition, offset, kind, where, url, origin, payload in pending:
+        payload = payload if payload is not None else originals.get(origin)
+        if payload is None:
+            replay.gone.append((partition, offset, origin[0], origin[1], origin[2]))
+            continue
+        chosen = (partition, offset, kind, where, _url_key(url or url_hint(payload)), payload)
+        replay.chosen.append(chosen)
+        if on_chosen:
+            on_chosen(chosen)
+
+
+async def read_records(
+    settings: Settings, coordinates: Collection[tuple[str, int, int]], timeout_s: float
+) -> dict[tuple[str, int, int], bytes]:
+    """The values of the records at these (topic, partition, offset): those Kafka still holds
+    (an offset below a partition's start was deleted by retention, or never was)."""
+    wanted: dict[TopicPartition, set[int]] = {}
+    for topic, partition, offset in coordinates:
+        wanted.setdefault(TopicPartition(topic, partition), set()).add(offset)
+    consumer = reader(settings)
+    await start(consumer, settings)
+    found: dict[tuple[str, int, int], bytes] = {}
+    try:
+        consumer.assign(list(wanted))
+        first = await consumer.beginning_offsets(list(wanted))
+        end = await consumer.end_offsets(list(wanted))
+        todo = {tp: {o for o in offsets if first[tp] <= o < end[tp]} for tp, offsets in wanted.items()}
+        for tp, offsets in todo.items():
+            if offsets:
+                consumer.seek(tp, min(offsets))
+            else:
+                consumer.pause(tp)
+        deadline = time.monotonic() + timeout_s
+        while any(todo.values()):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read the originals of {sum(map(len, todo.values()))} dead letters in {timeout_s}s")
+            for tp, messages in (await consumer.getmany(timeout_ms=500, max_records=1000)).items():
+                for m in messages:
+                    if m.offset in todo[tp]:
+                        found[(tp.topic, tp.partition, m.offset)] = m.value
+                if messages and messages[-1].offset >= max(todo[tp], default=-1):
+                    todo[tp] = set()  # read past them all: an offset not seen holds no record
+                    consumer.pause(tp)
+                else:
+                    todo[tp] -= {m.offset for m in messages}
+    finally:
+        await consumer.stop()
+    return found
 
 
 async def _partitions(settings: Settings, topic: str, timeout_s: float) -> list[TopicPartition]:

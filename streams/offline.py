@@ -91,8 +91,9 @@ class OfflineRun:
                 )
                 _apply(self.gather, result.writes)
         if result.role == "enrich":
+            # Without the time budget, as in a worker, whose enrichment runs in a thread (no signal).
             value = result.value
-            result = guarded("enrichment", lambda: pipeline.enrich_step(value, opts, now), value, here, now)
+            result = run_guarded("enrichment", lambda: pipeline.enrich_step(value, opts, now), value, here, now)
         return result
 
 

@@ -160,20 +160,21 @@ async def test_steps_in_one_agent_count_the_message_once_and_a_later_step_dead_l
         assert f'copydesk_in_flight_messages{{stage="{stage}"}} 0.0' in text
 
 
-def test_an_unexpected_error_becomes_an_internal_dead_letter_with_the_original_bytes():
-    here = SourceRef("t.cleaned", 3, 42, None)
+def test_an_unexpected_error_in_a_later_stage_becomes_an_internal_dead_letter_naming_the_raw_input():
+    here = SourceRef("t.extracted", 3, 42, None)
     now = clock()
-    inner = orjson.dumps({"source": {"topic": "t.raw", "partition": 1, "offset": 9}, "payload": "ORIGINAL", "article": {}})
+    inner = orjson.dumps({"source": {"topic": "t.raw", "partition": 1, "offset": 9}, "article": {}})
 
     def broken():
         raise ZeroDivisionError("a bug")
 
-    result = run_guarded("extraction", broken, inner, here, now)
+    result = run_guarded("dedup_url", broken, inner, here, now)
     record = orjson.loads(result.value)
     assert result.role == "dead_letter" and result.error_kind == "internal_error"
-    assert record["error"] == {"kind": "internal_error", "message": "ZeroDivisionError: a bug", "stage": "extraction"}
-    # accounted to the raw input, not to the intermediate message
-    assert (record["topic"], record["partition"], record["offset"], record["payload"]) == ("t.raw", 1, 9, "ORIGINAL")
+    assert record["error"] == {"kind": "internal_error", "message": "ZeroDivisionError: a bug", "stage": "dedup_url"}
+    # accounted to the raw input, not to the intermediate message; its bytes stay in the raw topic
+    assert (record["topic"], record["partition"], record["offset"]) == ("t.raw", 1, 9)
+    assert (record["payload"], record["payload_encoding"]) == (None, "none")
 
 
 def gather_parts(opts: StageOptions, tables: dict[str, dict], payload: bytes, offset: int) -> list[bytes]:
@@ -221,5 +222,6 @@ async def test_the_gather_stores_the_article_once_in_any_order_and_leaves_nothin
         assert b.topics.topics["enriched"].sent == []
         assert gather == {}
         # the article is written once, the replies each at most once, and the last part not at all
-        assert sum("payload" in value for _, value in gather.sets) == (0 if order[-1] == 0 else 1)
+        assert sum("article" in value for _, value in gather.sets) == (0 if order[-1] == 0 else 1)
+        assert not any("payload" in value for _, value in gather.sets)  # the raw bytes never travel
         assert len(gather.sets) == 4 and len({key for key, _ in gather.sets}) == 4

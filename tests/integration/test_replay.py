@@ -95,3 +95,47 @@ async def test_replay_sends_only_the_chosen_kind_once_and_it_comes_out_again(kaf
     resent = Counter(value for *_, value in raw)
     assert all(resent[p] == 2 for p in short) and all(resent[p] == 1 for p in good + other)
     assert {key for *_, key, value in raw if value in short} == {f"https://short.example.org/brief/{i}".encode() for i in range(2)}
+
+
+async def test_a_later_stage_letter_is_replayed_from_the_raw_topic_or_said_gone(kafka_bootstrap, tmp_path):
+    """A letter of a stage after extraction carries no bytes, only the raw input's coordinates:
+    replay reads the original there; once retention deleted it, replay says so and exits 1."""
+    from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
+    from aiokafka import TopicPartition
+
+    from processors.errors import StageError
+    from processors.records import dead_letter_record
+    from schemas.models import SourceRef
+    from streams.kafka_io import client_options, ensure_topics, send_keyed
+
+    env = unique_env(kafka_bootstrap, tmp_path / "state", COPYDESK_PARTITIONS="1")
+    settings = Settings.from_env(env)
+    await ensure_topics(settings)
+    old, kept = (orjson.dumps(m) for m in distinct_articles(2))
+    await produce(settings, [old, kept])
+    raw = await read_outputs(settings, expect=2, timeout_s=60, topics=[settings.topics.raw])
+    offsets = {value: offset for _t, _p, offset, _k, value in raw}
+    letters = [
+        dead_letter_record(StageError("internal_error", "a bug"), "dedup_url",
+                           SourceRef(settings.topics.raw, 0, offsets[value], None), None, "2024-05-03T10:00:00Z",
+                           orjson.loads(value)["url"])
+        for value in (old, kept)
+    ]
+    assert all(letter["payload"] is None for letter in letters)
+    await send_keyed(settings, settings.topics.dead_letter, [(None, orjson.dumps(letter)) for letter in letters])
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:  # what retention does to an old segment: the first record is gone
+        await admin.delete_records({TopicPartition(settings.topics.raw, 0): RecordsToDelete(offsets[kept])})
+    finally:
+        await admin.close()
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "replay-dead-letters", "--kind", "internal_error"],
+        cwd=REPO_ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert proc.returncode == 7, proc.stderr[-3000:]  # Exit.ORIGINAL_GONE
+    assert f"its original {settings.topics.raw}[0]@{offsets[old]} is no longer in Kafka" in proc.stderr
+    assert "sent 1 of 2 dead letters read" in proc.stdout and "1 whose original Kafka no longer has" in proc.stdout
+    raw = await read_outputs(settings, expect=2, timeout_s=60, topics=[settings.topics.raw])
+    assert [value for *_, value in raw] == [kept, kept]  # the original bytes again, after the deleted one
