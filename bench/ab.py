@@ -40,12 +40,16 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--rate", type=float, default=None, help="offered inputs/s (default: all at once)")
+    ap.add_argument("--copies", type=float, default=0.0, help="share of inputs that copy an earlier one (0.25: a quarter)")
+    ap.add_argument("--partitions", type=int, default=4, help="partitions of every topic")
     ap.add_argument("--env-a", action="append", default=[], metavar="NAME=VALUE", help="in A's workers' environment")
     ap.add_argument("--env-b", action="append", default=[], metavar="NAME=VALUE", help="in B's workers' environment")
     args = ap.parse_args()
     roots = {"A": args.a.resolve(), "B": args.b.resolve()}
     envs = {"A": dict(e.split("=", 1) for e in args.env_a), "B": dict(e.split("=", 1) for e in args.env_b)}
-    values = bench.distinct_articles(300_000, args.inputs, "-ab")
+    values = bench.with_copies(bench.distinct_articles(300_000, args.inputs, "-ab"), args.copies)
+    for env in envs.values():
+        env.setdefault("COPYDESK_PARTITIONS", str(args.partitions))
     workdir = Path(tempfile.mkdtemp(prefix="copydesk-ab-"))
     broker = bench.Broker()
     broker.start()
@@ -66,7 +70,8 @@ def main() -> int:
                       "p99_a": a["latency_s"]["p99"], "p99_b": b["latency_s"]["p99"],
                       "cpu_ms_a": a["worker_cpu_ms_per_input"], "cpu_ms_b": b["worker_cpu_ms_per_input"],
                       "cpu_ratio": a["worker_cpu_ms_per_input"] / b["worker_cpu_ms_per_input"],
-                      "broker_ms_a": a["broker_cpu_ms_per_input"], "broker_ms_b": b["broker_cpu_ms_per_input"]})
+                      "broker_ms_a": a["broker_cpu_ms_per_input"], "broker_ms_b": b["broker_cpu_ms_per_input"],
+                      "records_a": a["records_per_input"], "records_b": b["records_per_input"]})
     ratios = [p["ratio"] for p in pairs]
     cpu = [p["cpu_ratio"] for p in pairs]
     out = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "args": {k: str(v) for k, v in vars(args).items()},
@@ -78,7 +83,8 @@ def main() -> int:
     for i, p in enumerate(pairs):
         print(f"round {i}: A {p['a']:.1f}/s (p99 {p['p99_a']:.2f} s; worker {p['cpu_ms_a']} ms, broker {p['broker_ms_a']} ms "
               f"CPU per input), B {p['b']:.1f}/s (p99 {p['p99_b']:.2f} s; {p['cpu_ms_b']} ms, {p['broker_ms_b']} ms): "
-              f"rate B/A {p['ratio']:.2f}x, worker CPU per input A/B {p['cpu_ratio']:.2f}x")
+              f"rate B/A {p['ratio']:.2f}x, worker CPU per input A/B {p['cpu_ratio']:.2f}x; "
+              f"Kafka records per input A {p['records_a']}, B {p['records_b']}")
     print(f"rate B/A mean {out['ratio_mean']:.2f}x (min {out['ratio_min']:.2f}, max {out['ratio_max']:.2f}); "
           f"worker CPU per input A/B mean {out['cpu_ratio_mean']:.2f}x (min {out['cpu_ratio_min']:.2f}, "
           f"max {out['cpu_ratio_max']:.2f}); wrote {path}")

@@ -120,6 +120,46 @@ def seed_message() -> bytes:
 _WORDS: list[str] | None = None
 
 
+def with_copies(values: list[bytes], share: float) -> list[bytes]:
+    """`values` where every 1/`share`-th message (a quarter with 0.25) is a copy of an earlier one
+    under another site's URL: syndication, which dedup publishes on duplicates."""
+    if share <= 0:
+        return values
+    step = max(2, round(1 / share))
+    out = list(values)
+    for i in range(step - 1, len(out), step):
+        copy = orjson.loads(out[i // 2])
+        copy["url"] = copy["url"].replace("https://news", "https://mirror", 1) + f"-copy{i}"
+        out[i] = orjson.dumps(copy)
+    return out
+
+
+async def records_per_topic(prefix: str) -> dict[str, int]:
+    """Records (end offsets, transaction markers included) on every topic named `prefix...`, by
+    the name's part after the prefix: what a run cost Kafka, internal hops and changelogs too."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    await admin.start()
+    try:
+        names = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        described = await admin.describe_topics(names)
+    finally:
+        await admin.close()
+    tps = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
+    consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(tps) if tps else {}
+    finally:
+        await consumer.stop()
+    out: Counter = Counter()
+    for tp, end in ends.items():
+        out[tp.topic[len(prefix):]] += end
+    return dict(out)
+
+
 def distinct_articles(start: int, n: int, tag: str = "") -> list[bytes]:
     """Page-text messages with distinct bodies, the recipe of tests/integration/test_pipeline.py's
     `distinct_articles` (sentences drawn at random from the seed's words, about 1.7 KB each)."""
@@ -612,6 +652,7 @@ async def chain_run(label: str, workdir: Path, values: list[bytes], workers: int
     finally:
         for p in procs:
             p.stop()
+    per_topic = await records_per_topic(settings.topic_prefix)
     raw_ts = {(r[1], r[2]): r[3] for r in raw}
     warm_offsets = {(r[1], r[2]) for r in raw if orjson.loads(r[5])["url"].find(f"-warm{tag}") >= 0}
     latencies, ends, roles = [], [], Counter()
@@ -644,13 +685,18 @@ async def chain_run(label: str, workdir: Path, values: list[bytes], workers: int
         # rates when other work shares the cores (a starved process is slow, not costlier)
         "worker_cpu_ms_per_input": round(sum(b - a for a, b in zip(cpu0[0], cpu1[0])) / n * 1000, 2),
         "broker_cpu_ms_per_input": round((cpu1[1] - cpu0[1]) / n * 1000, 2),
+        # Kafka records per input (warm-up included) beyond the raw one, by topic: internal hops,
+        # changelogs and the outcome
+        "records_per_input": round(sum(v for k, v in per_topic.items() if k != ".raw") / total, 2),
+        "records_per_input_by_topic": {k: round(v / total, 2) for k, v in sorted(per_topic.items()) if k != ".raw"},
     }
     if profile:
         res["profile"] = profile
     log(f"chain {label}: {res['outcomes']}/{n} outcomes in {span:.1f}s = {res['articles_per_s']:.1f} articles/s, "
         f"latency p50 {res['latency_s']['p50']:.2f}s p99 {res['latency_s']['p99']:.2f}s, "
         f"CPU worker {res['worker_cpu_share']} broker {res['broker_cpu_share']} of a core, "
-        f"{res['worker_cpu_ms_per_input']} + {res['broker_cpu_ms_per_input']} ms per input")
+        f"{res['worker_cpu_ms_per_input']} + {res['broker_cpu_ms_per_input']} ms per input, "
+        f"{res['records_per_input']} Kafka records per input {res['records_per_input_by_topic']}")
     return res
 
 
