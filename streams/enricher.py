@@ -92,6 +92,7 @@ class Enricher:
             consumer.subscribe([s.topics.enrich], listener=_Listener(self))
             while True:
                 batches = await consumer.getmany(timeout_ms=max(1, s.enrich_linger_ms), max_records=s.enrich_batch)
+                await self._sample_lag(consumer)
                 async with self.lock:
                     for tp, records in batches.items():
                         await self._batch(tp, records, shared)
@@ -101,6 +102,12 @@ class Enricher:
                 if producer is not None:
                     await producer.stop()
             self.producers.clear()
+
+    async def _sample_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            end = consumer.highwater(tp)
+            if end is not None:
+                self.metrics.enrich_lag.labels(partition=str(tp.partition)).set(max(0, end - await consumer.position(tp)))
 
     def _producer(self, tp: TopicPartition | None) -> AIOKafkaProducer:
         s = self.settings

@@ -97,6 +97,12 @@ class Metrics:
             registry=r,
         )
 
+        self.enrich_lag = Gauge(
+            "copydesk_enrich_lag_messages",
+            "Decided articles waiting for enrichment: end offset minus position, per assigned partition.",
+            ["partition"],
+            registry=r,
+        )
         self.enrich_batch = Histogram(
             "copydesk_enrich_batch_articles",
             "Articles per batch that enrichment ran through the entity model at once.",
