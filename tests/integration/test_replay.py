@@ -134,7 +134,7 @@ async def test_a_later_stage_letter_is_replayed_from_the_raw_topic_or_said_gone(
         [sys.executable, "-m", "streams.cli", "replay-dead-letters", "--kind", "internal_error"],
         cwd=REPO_ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=180, check=False,
     )
-    assert proc.returncode == 7, proc.stderr[-3000:]  # Exit.ORIGINAL_GONE
+    assert proc.returncode == 8, proc.stderr[-3000:]  # Exit.ORIGINAL_GONE
     assert f"its original {settings.topics.raw}[0]@{offsets[old]} is no longer in Kafka" in proc.stderr
     assert "sent 1 of 2 dead letters read" in proc.stdout and "1 whose original Kafka no longer has" in proc.stdout
     raw = await read_outputs(settings, expect=2, timeout_s=60, topics=[settings.topics.raw])
