@@ -4,6 +4,9 @@ worker with everything does, and only the enrichment worker runs the entity mode
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import orjson
 
 from streams.kafka_io import produce, read_outputs
@@ -37,6 +40,14 @@ async def test_pipeline_and_enrichment_workers_apart(kafka_bootstrap, tmp_path):
     try:
         assert await produce(settings, messages) == len(messages)
         records = await read_outputs(settings, expect=len(messages), timeout_s=120)
+        # a batch's metrics are counted once the broker acknowledged it, just after its records
+        # can be read: wait (a hang guard, not a timing) until the last one is counted
+        deadline = time.monotonic() + 30
+        while (
+            sample_count(enrich.metrics(), "copydesk_stage_messages_total", outcome="ok", stage="enrichment") < 10
+            and time.monotonic() < deadline
+        ):
+            await asyncio.sleep(0.2)
         chain_metrics, enrich_metrics = chain.metrics(), enrich.metrics()
     finally:
         assert chain.stop() == 0, chain.tail()
