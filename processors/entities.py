@@ -201,6 +201,8 @@ def _kind_of_name(kind: str, name: str) -> str:
     company or product ("Chunghwa Telecom") is an organisation, an organisation named like a
     geographic feature ("Yangtze River") a place."""
     words = [w.casefold() for w in name.split()]
+    if not words:  # nothing left of the mention once cleaned: `_looks_like_name` drops it
+        return kind
     if kind == "person" and len(words) > 1 and words[-1] in vocab.ORGANISATION_HEADS:
         return "organization"
     if kind == "organization" and words[-1] not in vocab.ORGANISATION_HEADS and (

@@ -237,3 +237,8 @@ def test_spacy_companies_and_products_are_not_people(spacy_recogniser):
     assert {"Chunghwa Telecom", "Uber Eats"} <= set(entities.organizations)
     assert not {"Chunghwa Telecom", "Uber Eats"} & set(entities.people)
     assert "Lin Chia-lung" in entities.people
+
+
+def test_a_mention_with_nothing_left_once_cleaned_is_dropped():
+    # an organisation whose span is only punctuation (seen on an HTML page sent as page text)
+    assert merge_mentions([("organization", "“ ”"), ("organization", "Reuters")]) == Entities(organizations=("Reuters",))

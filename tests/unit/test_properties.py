@@ -91,7 +91,10 @@ def check_one(run: OfflineRun, payload: bytes, offset: int) -> str:
     assert contracts.errors(result.role, record) == [], (result.role, record.get("error"))
     if result.role == "dead_letter":
         assert (record["topic"], record["partition"], record["offset"]) == (SETTINGS.topics.raw, 0, offset)
-        assert decode_payload(record) == payload
+        if record["error"]["stage"] in ("cleaning", "extraction"):
+            assert decode_payload(record) == payload
+        else:  # a later stage names the input (above) instead of carrying its bytes
+            assert record["payload"] is None and record["payload_encoding"] == "none"
         return record["error"]["kind"]
     assert (record["source"]["partition"], record["source"]["offset"]) == (0, offset)
     return result.role
