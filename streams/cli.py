@@ -350,6 +350,7 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 def run_enricher(settings: Settings, _args: argparse.Namespace) -> int:
     """A worker of the enrichment role alone (`COPYDESK_ROLES=enrich`): no faust, no tables."""
+    from streams.access import check_worker
     from streams.enricher import Enricher
     from streams.kafka_io import ensure_topics
     from streams.metrics import Metrics
@@ -357,6 +358,7 @@ def run_enricher(settings: Settings, _args: argparse.Namespace) -> int:
     _check_port(settings.metrics_host, settings.metrics_port, "COPYDESK_METRICS_PORT")
     entities_model.warm(settings.stage.entities)
     asyncio.run(ensure_topics(settings))
+    asyncio.run(check_worker(settings))  # the same grants cover enrichment's group and transactional ids
     metrics = Metrics(pipeline_version())
     metrics.serve(settings.metrics_host, settings.metrics_port)
     logging.getLogger("copydesk").info(

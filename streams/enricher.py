@@ -14,7 +14,8 @@ worker with everything the chain's agents keep the event loop between the model'
 
 Delivery: at-least-once commits a partition's offsets once the broker acknowledged every record
 of its batch. exactly_once gives each input partition a transactional producer of its own
-(`<app id>.enrich-<topic>-<partition>`, the same after a restart, so a new one fences the old)
+(`<app id>-enrich-<topic>-<partition>`, the same after a restart, so a new one fences the old;
+under the prefix `<app id>-` of the transactional ids a copydesk principal may use)
 and commits the batch's offsets inside the transaction that carries its records. A lock keeps a
 rebalance from revoking partitions while a batch is in flight.
 """
@@ -120,7 +121,7 @@ class Enricher:
             **client_options(s),
         )
         if tp is not None:
-            options["transactional_id"] = f"{s.enrich_group}-{tp.topic}-{tp.partition}"
+            options["transactional_id"] = f"{s.app_id}-enrich-{tp.topic}-{tp.partition}"
         return AIOKafkaProducer(**options)
 
     async def _batch(self, tp: TopicPartition, records: list[Any], shared: AIOKafkaProducer | None) -> None:
