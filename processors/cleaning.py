@@ -263,12 +263,24 @@ def furniture_key(line: str) -> str:
     return " ".join(match.group().split()) if match else ""
 
 
+def _cue_pattern(cue: str) -> str:
+    # A cue in a Latin or Cyrillic script is a whole word or phrase ("registrati" is not in
+    # "registration"); one in a script without spaces can only be matched inside its run.
+    spaced = cue[0] < "\u3000" and cue[-1] < "\u3000"
+    return rf"(?<!\w){re.escape(cue)}(?!\w)" if spaced else re.escape(cue)
+
+
+_FURNITURE_CUE = re.compile("|".join(map(_cue_pattern, vocab.FURNITURE_CUES)))
+
+
 def _is_furniture(line: str, lowered: str) -> bool:
     """Furniture judged from a whole line: vocabulary openings, consent banners, icon runs."""
     size = len(line)
     if size <= vocab.FURNITURE_PREFIX_MAX_CHARS and lowered.startswith(vocab.FURNITURE_PREFIXES):
         return True
     if size <= vocab.COOKIE_LINE_MAX_CHARS and "cookie" in lowered and _COOKIE_CONTEXT.search(lowered):
+        return True
+    if size <= vocab.FURNITURE_CUE_MAX_CHARS and _FURNITURE_CUE.search(lowered):
         return True
     return _is_icon_run(lowered)
 

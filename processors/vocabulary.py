@@ -98,6 +98,46 @@ FURNITURE_PREFIXES: Final = (
 )
 FURNITURE_PREFIX_MAX_CHARS: Final = 160
 
+#: Phrases that mark a short line (at most `FURNITURE_CUE_MAX_CHARS`) anywhere in it as page
+#: furniture, in many languages: pointers to other stories, sign-in, subscription and newsletter
+#: prompts, comment sections, share widgets, ad placeholders (compared case-folded, as whole
+#: words in spaced scripts). Only phrases a story does not use in its own sentences: not
+#: "sign in", "password", "privacy policy", "newsletter".
+FURNITURE_CUES: Final = (
+    # English
+    "story continues below", "article continues below", "continues below advertisement",
+    "this advertisement has not loaded", "continue reading below", "sign in or create",
+    "create an account", "create a free account", "already a subscriber", "already have an account",
+    "subscribe now", "subscribe to our", "enter your email", "valid email address",
+    "forgot your password", "join the conversation", "join the discussion", "leave a comment",
+    "comments are closed", "related topics", "you may also like", "you might also like",
+    "recommended for you", "top stories", "most popular", "most read", "trending now",
+    "thanks for signing up", "view more offers", "share this article", "share this story",
+    "copy link", "advertise with us", "all rights reserved", "video has failed to load",
+    "refreshing your browser",
+    # German
+    "mehr zum thema", "das könnte sie auch interessieren", "lesen sie auch", "auch interessant",
+    "aus dem ressort", "zu den kommentaren", "kommentar verfassen", "kommentare anzeigen",
+    "melden sie sich an", "jetzt abonnieren", "jetzt registrieren", "passwort vergessen",
+    "teilen-funktion", "artikel teilen", "folgen sie uns", "alle rechte vorbehalten",
+    # French
+    "lire aussi", "à lire aussi", "sur le même sujet", "abonnez-vous", "créer un compte",
+    "mot de passe oublié", "déjà abonné", "suivez-nous", "tous droits réservés",
+    # Spanish, Portuguese, Italian, Dutch
+    "lee también", "te puede interesar", "suscríbete", "crear cuenta", "ya eres suscriptor",
+    "síguenos", "todos los derechos reservados", "leia também", "veja também", "assine já",
+    "cadastre-se", "leggi anche", "potrebbe interessarti", "tutti i diritti riservati", "lees ook",
+    # Russian, Ukrainian, Polish, Czech, Turkish
+    "читайте также", "читайте також", "подписывайтесь", "підписуйтесь", "новости по теме",
+    "czytaj także", "czytaj też", "přečtěte si také", "ilginizi çekebilir",
+    # Japanese, Chinese, Korean
+    "関連記事", "あわせて読みたい", "続きを読む", "この記事を共有", "相关新闻", "相关阅读", "责任编辑",
+    "分享到", "관련기사", "무단전재", "재배포 금지",
+    # Arabic, Hebrew, Hindi
+    "اقرأ أيضا", "اقرأ أيضاً", "קראו גם", "यह भी पढ़ें", "ये भी पढ़ें",
+)
+FURNITURE_CUE_MAX_CHARS: Final = 120
+
 #: A line of at most REPEATED_LINE_MAX_CHARS that comes back this many times in one article is
 #: furniture (an embed's placeholder, a consent notice), dropped every time.
 REPEATED_LINE_TIMES: Final = 3

@@ -526,3 +526,20 @@ def test_teasers_and_footer_around_the_body_are_dropped():
                       "What happens next", BODY_2, *teasers])
     paragraphs, hints = _text(page)
     assert paragraphs == (BODY_1, "What happens next", BODY_2)
+
+
+@pytest.mark.parametrize(
+    "cue",
+    ["Story continues below", "Create an account or sign in to continue with your reading experience.",
+     "Mehr zum Thema", "Das könnte Sie auch interessieren", "À lire aussi : le budget en débat",
+     "Читайте также: новости дня", "関連記事", "यह भी पढ़ें"],
+)
+def test_furniture_cues_in_many_languages(cue):
+    paragraphs, _ = _text(f"{BODY_1}\n\n{cue}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, BODY_2)
+
+
+def test_a_story_may_say_sign_in_and_password():
+    line = "Users could not sign in to their accounts or change a password for hours on Monday."
+    paragraphs, _ = _text(f"{BODY_1}\n\n{line}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, line, BODY_2)
