@@ -15,9 +15,9 @@ Entities come from the model the shell passes in (`processors.entities`), quotes
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter
 from dataclasses import replace
-from typing import Sequence
+from typing import Iterator, Mapping, Sequence
 
 from processors import vocabulary as vocab
 from processors.entities import find_entities_many
@@ -27,13 +27,16 @@ from schemas.models import ExtractedArticle
 
 __all__ = ["enrich", "enrich_many", "extract_keywords", "paragraphs_of"]
 
-_TOKEN = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W_])?")
-_POSSESSIVES = frozenset({"'s", "’s"})
-_SENTENCE_GAP = re.compile(r"[.!?:;\"“”«»()\[\]]")
+#: Splits a text into gap, word, gap, word, ..., gap in one scan. A word is a letter, then
+#: letters, digits, apostrophes or hyphens, ending on a letter or digit; a possessive 's is left
+#: out of both ("Trump's" is "Trump").
+_WORDS = re.compile(r"([^\W\d_](?:[\w'’-]*[^\W_])?(?<!['’]s))(?:['’]s)?")
+#: A gap with one of these opens a sentence (a line break: a new paragraph).
+_SENTENCE_GAP = re.compile(r"[.!?:;\"“”«»()\[\]\n]")
 _CONNECTORS = frozenset({"of", "de", "del", "der", "von", "van", "al", "bin", "la", "le", "du"})
 _MIN_KEYWORD_CHARS = 3
 _PHRASE_BONUS = 1.5
-_TITLE_WEIGHT, _LEAD_WEIGHT, _BODY_WEIGHT = 3.0, 2.0, 1.0
+_TITLE_WEIGHT, _LEAD_WEIGHT, _BODY_WEIGHT = 3, 2, 1
 
 
 def _stopwords(language: str | None) -> frozenset[str]:
@@ -42,59 +45,52 @@ def _stopwords(language: str | None) -> frozenset[str]:
     return vocab.STOPWORDS.get(language, frozenset()) | vocab.KEYWORD_EXTRA_STOPWORDS
 
 
-def _score_segment(
-    segment: str,
-    weight: float,
-    stop: frozenset[str],
-    scores: defaultdict[str, float],
-    forms: dict[str, dict[str, int]],
-) -> None:
-    run: list[tuple[str, bool]] = []  # (token, opens a sentence)
-    previous_end = 0
+class _Segment:
+    """The title, the lead or the rest of the body (its paragraphs a line each): its words, the
+    gaps before them and its weight."""
 
-    def close_run() -> None:
-        while run and run[0][1] and run[0][0].casefold() in stop:
-            del run[0]
-        while run and run[-1][0].casefold() in _CONNECTORS:
-            del run[-1]
-        if len(run) >= 2:
-            surface = " ".join(token for token, _ in run)
-            key = surface.casefold()
-            scores[key] += weight * _PHRASE_BONUS
-            counts = forms.setdefault(key, {})
-            counts[surface] = counts.get(surface, 0) + 2  # a phrase keeps its casing
-        run.clear()
+    __slots__ = ("words", "gaps", "weight")
 
-    for match in _TOKEN.finditer(segment):
-        token = match.group()
-        if token[-2:] in _POSSESSIVES:
-            token = token[:-2]
-        start = match.start()
-        if previous_end == 0:
-            opens, joined = True, False
-        else:
-            gap = segment[previous_end:start]
-            opens = gap != " " and _SENTENCE_GAP.search(gap) is not None
-            joined = not opens and gap.isspace()
-        previous_end = match.end()
-        lowered = token.casefold()
-        if token[0].isupper():
-            if run and not joined:
-                close_run()
-            run.append((token, opens))
-        elif run and joined and lowered in _CONNECTORS:
-            run.append((token, False))
-        elif run:
-            close_run()
-        if len(lowered) < _MIN_KEYWORD_CHARS or lowered in stop:
-            continue
-        scores[lowered] += weight
-        # A sentence-initial capital says nothing about a word's usual casing: such a form is
-        # recorded with no weight, and used only when the word is never seen elsewhere.
-        counts = forms.setdefault(lowered, {})
-        counts[token] = counts.get(token, 0) + (0 if opens else 1)
-    if run:
-        close_run()
+    def __init__(self, text: str, weight: int) -> None:
+        parts = _WORDS.split(text)
+        self.words: list[str] = parts[1::2]
+        self.gaps: list[str] = parts[0::2]  # gaps[i] precedes words[i]
+        self.weight = weight
+
+    def opens(self, i: int) -> bool:
+        """Whether the i-th word opens a sentence. Paragraphs are spaced with single spaces, so
+        most gaps are one space and need no look."""
+        gap = self.gaps[i]
+        return i == 0 or (gap != " " and _SENTENCE_GAP.search(gap) is not None)
+
+    def openers(self) -> list[str]:
+        """The words that open a sentence."""
+        search = _SENTENCE_GAP.search
+        later = [w for w, gap in zip(self.words[1:], self.gaps[1:]) if gap != " " and search(gap)]
+        return self.words[:1] + later
+
+    def phrases(self, stop: frozenset[str]) -> Iterator[str]:
+        """Runs of capitalised words joined by single spaces, connectors inside ("Bank of
+        Canada"); a stopword that opens a sentence opens no phrase ("The")."""
+        words, gaps = self.words, self.gaps
+        runs: list[list[int]] = []
+        run: list[int] = []
+        for i in [i for i, w in enumerate(words) if w[0].isupper()]:
+            if run and gaps[i] == " " and (i == run[-1] + 1 or all(
+                gaps[j] == " " and words[j].casefold() in _CONNECTORS for j in range(run[-1] + 1, i)
+            )):
+                run.extend(range(run[-1] + 1, i + 1))
+                continue
+            if run:
+                runs.append(run)
+            run = [i]
+        if run:
+            runs.append(run)
+        for run in runs:
+            if words[run[0]].casefold() in stop and self.opens(run[0]):
+                del run[0]
+            if len(run) >= 2:
+                yield " ".join([words[i] for i in run])
 
 
 def extract_keywords(
@@ -109,34 +105,98 @@ def extract_keywords(
     State"); each occurrence scores 3 in the title, 2 in the first paragraph, 1 elsewhere, and
     phrases half as much again. Words inside a chosen phrase are not listed again. Languages
     written without spaces (Chinese, Japanese, Thai...) give none: they need a segmenter.
+
+    One regular-expression split per segment finds the words; counting, stopwords and ranking
+    are done on whole lists and sets, so Python code runs per capitalised word, per distinct
+    word at most, and per chosen term, not per word.
     """
     if max_keywords <= 0 or language in vocab.UNSEGMENTED_LANGUAGES:
         return ()
     stop = _stopwords(language)
-    scores: defaultdict[str, float] = defaultdict(float)
-    forms: dict[str, dict[str, int]] = {}
-    if title:
-        _score_segment(title, _TITLE_WEIGHT, stop, scores, forms)
-    for index, paragraph in enumerate(paragraphs):
-        _score_segment(paragraph, _LEAD_WEIGHT if index == 0 else _BODY_WEIGHT, stop, scores, forms)
+    segments = (
+        _Segment(title or "", _TITLE_WEIGHT),
+        _Segment(paragraphs[0] if paragraphs else "", _LEAD_WEIGHT),
+        _Segment("\n".join(paragraphs[1:]), _BODY_WEIGHT),
+    )
+    # An occurrence counts its segment's weight: a title's word is counted three times.
+    scores: Counter[str] = Counter()
+    for segment in segments:
+        scores.update(map(str.casefold, segment.words * segment.weight))
+    for word in scores.keys() & stop:
+        scores.pop(word)
+    phrase_scores: dict[str, float] = {}
+    phrases: dict[str, Counter[str]] = {}
+    for segment in segments:
+        for surface in segment.phrases(stop):
+            key = surface.casefold()
+            phrase_scores[key] = phrase_scores.get(key, 0.0) + segment.weight * _PHRASE_BONUS
+            phrases.setdefault(key, Counter())[surface] += 2  # a phrase keeps its casing
 
     chosen: list[str] = []
     covered: set[str] = set()
-    for key in sorted(scores, key=lambda k: (-scores[k], k)):
+    forms: _Forms | None = None
+    for key in _ranked(scores, phrase_scores, max_keywords):
         if len(chosen) == max_keywords:
             break
         if key in covered:
             continue
         words = key.split()
-        if len(words) > 1 and all(w in covered for w in words):
-            continue
-        form_counts = forms.get(key, {})
-        surface = max(sorted(form_counts), key=lambda f: form_counts[f]) if form_counts else key
-        chosen.append(surface)
+        if len(words) > 1:
+            if all(w in covered for w in words):
+                continue
+            counts: Mapping[str, int] = phrases[key]
+        else:
+            forms = forms or _Forms(segments)
+            counts = forms.of(key)
+        chosen.append(max(sorted(counts), key=counts.__getitem__))
         covered.add(key)
         covered.update(words)
     return tuple(chosen)
 
+
+class _Forms:
+    """How each word is written. A sentence-initial capital says nothing about a word's usual
+    casing: such an occurrence counts for nothing, and its form wins only when the word is never
+    seen elsewhere. Occurrences are counted only for a word written in more than one way."""
+
+    def __init__(self, segments: Sequence[_Segment]) -> None:
+        self.segments = segments
+        self.written = {w for segment in segments for w in segment.words}
+        # The forms that are not their own key: capitalised ones, and lower-case ones that case
+        # folding changes ("große" is "grosse"), which are never plain ASCII.
+        self.other: dict[str, list[str]] = {}
+        for form in [w for w in self.written if not (w.islower() and w.isascii())]:
+            key = form.casefold()
+            if key != form:
+                self.other.setdefault(key, []).append(form)
+        self.counts: tuple[Counter[str], Counter[str]] | None = None
+
+    def of(self, key: str) -> dict[str, int]:
+        forms = [*self.other.get(key, ()), *([key] if key in self.written else ())] or [key]
+        if len(forms) == 1:
+            return {forms[0]: 0}
+        if self.counts is None:
+            written, initial = Counter(), Counter()
+            for segment in self.segments:
+                written.update(segment.words)
+                initial.update(segment.openers())
+            self.counts = written, initial
+        written, initial = self.counts
+        return {form: written[form] - initial[form] for form in forms}
+
+
+def _ranked(scores: Counter[str], phrase_scores: Mapping[str, float], max_keywords: int) -> Iterator[str]:
+    """Words (the short ones left out) and phrases, highest score first, ties alphabetical.
+    Only the best words are sorted, unless covering uses them all up."""
+    top = scores.most_common(max_keywords * 3)
+    cutoff = top[-1][1] if top and len(scores) > len(top) else -1  # no word left out scores more
+    best = [(-n, k) for k, n in top if n > cutoff and len(k) >= _MIN_KEYWORD_CHARS]
+    best += [(-s, k) for k, s in phrase_scores.items() if s > cutoff]
+    yield from (k for _, k in sorted(best))
+    if cutoff >= 0:
+        rest = [(-n, k) for k, n in scores.items() if n <= cutoff and len(k) >= _MIN_KEYWORD_CHARS]
+        rest += [(-s, k) for k, s in phrase_scores.items() if s <= cutoff]
+        yield from (k for _, k in sorted(rest))
 
 
 def paragraphs_of(text: str) -> tuple[str, ...]:

@@ -218,6 +218,28 @@ def test_keywords_are_bounded_and_deterministic():
     assert extract_keywords(None, ("促进航天技术更好惠及人民",), "zh", 5) == ()
 
 
+@pytest.mark.parametrize(
+    ("title", "paragraphs", "language", "expected"),
+    [
+        # a possessive is dropped; a sentence-initial "Police" yields to "police"; connectors
+        # inside a phrase; a paragraph's end ends a phrase
+        ("Trump's rally in Ohio",
+         ("Police said Trump's rally drew crowds. The police counted them.",
+          "Students of the Universidad de la Rioja marched.", "Rioja Wine Festival opened."),
+         "en", ("rally", "Trump", "police", "Ohio", "counted", "crowds", "drew", "Rioja", "Rioja Wine Festival",
+                "Universidad de la Rioja", "marched")),
+        # a lower-case form that case folding changes still wins over a sentence-initial capital
+        (None, ("Die große Koalition berät. Die große Mehrheit ist dagegen.", "Große Worte fielen."),
+         "de", ("große", "berät", "dagegen", "Koalition")),
+        ("Bank of Canada holds rates",
+         ("The Bank of Canada held its rate.", "Bank of Canada officials said Canada is fine."),
+         "en", ("Bank of Canada", "holds", "rates", "rate", "fine")),
+    ],
+)
+def test_keyword_words_phrases_and_forms(title, paragraphs, language, expected):
+    assert extract_keywords(title, paragraphs, language, len(expected)) == expected
+
+
 # --- the stage -----------------------------------------------------------------------------------
 
 
