@@ -4,9 +4,11 @@ own, the same stage function timed on the same inputs, A, B, A, B, ..., and thei
     git show <commit>:processors/extraction.py > /tmp/extraction_old.py
     .venv/bin/python bench/ab_module.py extract /tmp/extraction_old.py [--rounds 5]
     .venv/bin/python bench/ab_module.py keywords /tmp/enrichment_old.py
+    .venv/bin/python bench/ab_module.py clean /tmp/cleaning_old.py
 
 Stages (inputs: make bench's page-text stream, the seed, the 258 dev bodies as page text and
 1,000 synthetic articles, cleaned; with --html the 258 dev pages too):
+  clean     processors.cleaning.clean on each raw message (decoded)
   extract   processors.extraction.extract on each cleaned article
   keywords  processors.enrichment.extract_keywords on each extracted article's title, paragraphs
             and language (the old file may be an extraction.py that still has it)
@@ -27,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import run as bench  # noqa: E402 - bench/run.py
-from processors import enrichment, extraction, pipeline  # noqa: E402
+from processors import cleaning, enrichment, extraction, pipeline  # noqa: E402
+from processors.intake import decode_raw  # noqa: E402
 from schemas.models import SourceRef  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 from streams.steps import clock  # noqa: E402
@@ -43,7 +46,7 @@ def load(path: Path, name: str):  # type: ignore[no-untyped-def]
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("stage", choices=("extract", "keywords"))
+    ap.add_argument("stage", choices=("clean", "extract", "keywords"))
     ap.add_argument("old", type=Path, help="the old version of the stage's module file")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--html", action="store_true")
@@ -60,7 +63,10 @@ def main() -> int:
         if result.role == "cleaned":
             cleaned.append(result.handed.article)
     old = load(args.old, "ab_old_module")
-    if args.stage == "extract":
+    if args.stage == "clean":
+        inputs = [(decode_raw(m, opts), opts) for m in messages]
+        calls = (old.clean, cleaning.clean)
+    elif args.stage == "extract":
         inputs = [(c, opts) for c in cleaned]
         calls = (old.extract, extraction.extract)
     else:
