@@ -49,6 +49,17 @@ def test_page_text_one_paragraph_a_line_keeps_its_headline(page_text):
     assert every["titles"] >= every["pages"] - 2, every
 
 
+def test_whole_pages_as_page_text_lose_their_furniture_and_keep_their_body():
+    # Each dev page's rendered text, menus, teasers and footers included (bench/quality.py flatten).
+    if not (quality.DEFAULT_DATA / "cases.jsonl").exists():
+        pytest.skip(f"the annotated pages are not at {quality.DEFAULT_DATA}")
+    cases = quality.load_cases(quality.DEFAULT_DATA, None)
+    flattened, _ = quality.run_flattened(cases, quality.StageOptions())
+    assert flattened["furniture_left_share"] <= 0.12, flattened
+    assert flattened["mean_kept"] >= 0.97, flattened
+    assert flattened["body_f1"] >= 0.835, flattened
+
+
 @pytest.mark.parametrize("metric", sorted(FLOORS))
 def test_quality_stays_above_its_floor(scores, metric):
     assert scores[metric] >= FLOORS[metric], f"{metric} fell to {scores[metric]} (floor {FLOORS[metric]})"
