@@ -61,6 +61,8 @@ class UrlCheck:
 class ContentCheck:
     verdict: DedupVerdict
     writes: dict[str, dict[str, Any]]
+    #: The article this one displaced as the body's original (stored first, fetched later).
+    displaced: str | None = None
 
 
 def fingerprint(text: str) -> str:
@@ -155,11 +157,17 @@ def check_content(
     """Decide from the fingerprint's stored entries (values at `lookup_keys(fp, ...)`).
 
     As in `check_url`, an entry written by this very input returns the decision made then.
+    A stored owner fetched strictly later than this article was only processed first: this
+    article takes its place as the body's original, and the check names it as `displaced`
+    (it becomes a copy of this article's original; see `fetched_later`).
     """
     day = day_of(article.fetched_at)
     owner = next((entry for entry in found if entry), None)
     if owner is not None and owner.get("src") == source:
-        return ContentCheck(DedupVerdict.from_dict(owner["verdict"]), {})
+        return ContentCheck(DedupVerdict.from_dict(owner["verdict"]), {}, owner.get("displaced"))
+    displaced = None
+    if owner is not None and owner["id"] != article.id and fetched_later(owner["first_seen"], article.fetched_at):
+        displaced, owner = owner["id"], None  # stored first, fetched later: this one is the original
     if owner is None or owner["id"] == article.id:
         verdict = candidate
         entry = {
@@ -167,12 +175,30 @@ def check_content(
             "cluster_id": candidate.cluster_id,
             "first_seen": owner["first_seen"] if owner else article.fetched_at,
         }
+        displaced = displaced or (owner or {}).get("displaced")  # a repeat of this article says it again
     else:
         verdict = DedupVerdict("duplicate", owner["id"], owner["cluster_id"], 1.0)
         entry = {"id": owner["id"], "cluster_id": owner["cluster_id"], "first_seen": owner["first_seen"]}
+        if owner.get("displaced"):
+            entry["displaced"] = owner["displaced"]
     entry["src"] = source
     entry["verdict"] = verdict.to_dict()
-    return ContentCheck(verdict, {state_key(fp, day): entry})
+    if displaced:
+        entry["displaced"] = displaced
+    return ContentCheck(verdict, {state_key(fp, day): entry}, displaced)
+
+
+def fetched_later(a: str, b: str) -> bool:
+    """Whether fetch time `a` is strictly later than `b` (RFC 3339 in UTC, as intake writes them).
+
+    The order of copies: the original of a set of copies is the one fetched first. Copies fetched
+    at the same moment keep the order in which dedup saw them (in the offline mode and on one
+    partition, the input order), so that a tie never makes one article displace another."""
+    return _moment(a) > _moment(b)
+
+
+def _moment(rfc3339: str) -> datetime:
+    return datetime.fromisoformat(rfc3339.replace("Z", "+00:00"))
 
 
 def source_id(topic: str, partition: int, offset: int) -> str:

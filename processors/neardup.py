@@ -147,6 +147,15 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class NearDecision:
+    """`decide_all`'s answer: this article's verdict, and the articles it displaces as the
+    original: copies fetched later than it that were stored before it (`(id, similarity)`)."""
+
+    verdict: DedupVerdict
+    displaced: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class BandReply:
     """What one band step sends back to the gather step."""
 
@@ -252,17 +261,34 @@ def decide(
     candidate_verdict: DedupVerdict,
     threshold: float = DEFAULT_THRESHOLD,
     options: NearDupOptions = DEFAULT_OPTIONS,
+    fetched_at: str | None = None,
 ) -> DedupVerdict:
+    """`decide_all`'s verdict alone."""
+    return decide_all(article_id, sig, band_replies, candidate_verdict, threshold, options, fetched_at).verdict
+
+
+def decide_all(
+    article_id: str,
+    sig: Sequence[int],
+    band_replies: Iterable[BandReply],
+    candidate_verdict: DedupVerdict,
+    threshold: float = DEFAULT_THRESHOLD,
+    options: NearDupOptions = DEFAULT_OPTIONS,
+    fetched_at: str | None = None,
+) -> NearDecision:
     """The verdict from the replies of all bands (see the concurrency rule in the module doc).
 
-    `candidate_verdict` is exact dedup's (`unique` or `update`); it stands unless an earlier
-    article with similarity >= `threshold` passes the rule, which makes this a `near_duplicate`
-    of the earliest such article (its id is the cluster id).
+    `candidate_verdict` is exact dedup's (`unique` or `update`); it stands unless a copy
+    (similarity >= `threshold`, passing the rule) fetched no later than this article
+    (`fetched_at`) was stored before it: then this is a `near_duplicate` of the earliest such
+    copy (its id is the cluster id). Copies that passed the rule but were fetched strictly later
+    than this article came first only because they were processed first: they are `displaced`,
+    copies of this article's original (see `processors.dedup.order`).
     """
     own = _low_bytes(sig)
     keys = _band_keys(own, options)
     seen = _seen_per_band(band_replies, keys)
-    best: tuple[Candidate, float] | None = None
+    copies: list[tuple[Candidate, float]] = []
     for candidate in {c for band in seen for c in band}:
         if candidate.id == article_id:
             continue
@@ -272,12 +298,15 @@ def decide(
         if first_shared is None or candidate not in seen[first_shared]:
             continue  # it reached our first common band after us: it is the copy, if anyone is
         similarity = _similarity(own, theirs)
-        if similarity >= threshold and (best is None or _age(candidate) < _age(best[0])):
-            best = (candidate, similarity)
-    if best is None:
-        return candidate_verdict
-    original, similarity = best
-    return DedupVerdict("near_duplicate", original.id, original.id, round(similarity, 4))
+        if similarity >= threshold:
+            copies.append((candidate, round(similarity, 4)))
+    later = [(c, sim) for c, sim in copies if fetched_at is not None and dedup.fetched_later(c.fetched_at, fetched_at)]
+    earlier = [(c, sim) for c, sim in copies if (c, sim) not in later]
+    displaced = tuple(sorted((c.id, sim) for c, sim in later))
+    if not earlier:
+        return NearDecision(candidate_verdict, displaced)
+    original, similarity = min(earlier, key=lambda pair: _age(pair[0]))
+    return NearDecision(DedupVerdict("near_duplicate", original.id, original.id, similarity), displaced)
 
 
 def _candidates(entries: Iterable[Mapping[str, Any]]) -> tuple[Candidate, ...]:

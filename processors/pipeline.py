@@ -41,7 +41,7 @@ from processors.errors import StageError
 from processors.extraction import Identity, extract, identify
 from processors.intake import decode_raw
 from processors.options import StageOptions
-from processors.records import article_record, dead_letter_record, url_hint
+from processors.records import article_record, correction_record, dead_letter_record, url_hint
 from schemas.internal import (
     BandProbe,
     Cleaned,
@@ -244,7 +244,8 @@ def dedup_content_step(
         )
         for partition, keys in sorted(by_partition.items())
     )
-    pending = gather_pending(probe, check.verdict, sketch, [keys[0] for _, keys in sorted(by_partition.items())])
+    parts = [keys[0] for _, keys in sorted(by_partition.items())]
+    pending = gather_pending(probe, check.verdict, sketch, parts, check.displaced)
     return StepResult(
         "dedup_content",
         "gather",
@@ -296,7 +297,9 @@ def dedup_gather_step(
     day = dedup.day_of(fetched_at)
     article_key = dedup.state_key(gather_key, day)
     if part["kind"] == "pending":
-        pending = {k: part[k] for k in ("article", "candidate", "sketch", "parts")}
+        pending = {k: part[k] for k in ("article", "candidate", "sketch", "parts") if k in part}
+        if part.get("displaced"):
+            pending["displaced"] = part["displaced"]
         arrived = {article_key: pending}
     else:
         arrived = {_reply_key(gather_key, part["part"], day): {"replies": part["replies"]}}
@@ -310,25 +313,51 @@ def dedup_gather_step(
     article = ExtractedArticle.from_dict(pending["article"])
     done = {k: None for k in (article_key, *reply_keys) if k not in arrived}
     try:
-        verdict = neardup.decide(
+        decision = neardup.decide_all(
             article.id,
             neardup.from_sketch(pending["sketch"]),
             [neardup.BandReply.from_dict(r) for entry in stored for r in entry["replies"]],
             DedupVerdict.from_dict(pending["candidate"]),
             threshold=options.near_duplicate_threshold,
+            fetched_at=article.fetched_at,
         )
     except (StageError, ValueError) as exc:
         return dead_letter(exc, "dedup_gather", source, None, clock, article.url)
-    return _published(
+    result = _published(
         "dedup_gather",
         article,
-        verdict,
+        decision.verdict,
         source,
         clock,
         pipeline_version,
         done,
         options,
     )
+    if result.role == "dead_letter":
+        return result
+    verdict = decision.verdict
+    original = verdict.duplicate_of if verdict.is_copy else article.id
+    displaced = {pending["displaced"]: ("duplicate", 1.0)} if pending.get("displaced") else {}
+    for copy_id, similarity in decision.displaced:
+        displaced.setdefault(copy_id, ("near_duplicate", similarity))
+    corrections = tuple(
+        Emission(
+            "duplicates",
+            copy_id.encode(),
+            orjson.dumps(
+                correction_record(
+                    copy_id,
+                    DedupVerdict(status, original, verdict.cluster_id, similarity),
+                    source,
+                    clock.now,
+                    pipeline_version,
+                )
+            ),
+        )
+        for copy_id, (status, similarity) in sorted(displaced.items())
+        if copy_id != original
+    )
+    return replace(result, more=corrections)
 
 
 def _reply_key(gather_key: str, part: str, day: int) -> str:

@@ -41,6 +41,22 @@ def article_record(
     return record
 
 
+def correction_record(
+    article_id: str, verdict: DedupVerdict, by: SourceRef, processed_at: str, pipeline_version: str
+) -> dict[str, Any]:
+    """A correction on duplicates: the article `article_id`, published earlier as an original, is
+    a copy (`verdict`) of an article fetched before it that dedup decided after it (the input
+    `by`). It carries no article fields: the article's own record has them."""
+    return {
+        "id": article_id,
+        "dedup": verdict.to_dict(),
+        "correction": {"reason": "fetched_earlier", "by": {"topic": by.topic, "partition": by.partition, "offset": by.offset}},
+        "processed_at": processed_at,
+        "schema_version": SCHEMA_VERSION,
+        "pipeline_version": pipeline_version,
+    }
+
+
 def dead_letter_record(
     error: StageError | BaseException,
     stage: str,

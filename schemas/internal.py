@@ -114,19 +114,23 @@ class BandProbe:
         )
 
 
-def gather_pending(probe: ContentProbe, candidate: DedupVerdict, sketch: str, parts: list[str]) -> bytes:
+def gather_pending(
+    probe: ContentProbe, candidate: DedupVerdict, sketch: str, parts: list[str], displaced: str | None = None
+) -> bytes:
     """The article itself, sent to the gather partition to wait for one reply per `parts` (the
-    first band key of each band partition's probe)."""
-    return orjson.dumps(
-        {
-            "kind": "pending",
-            "source": probe.source.to_dict(),
-            "article": probe.article.to_dict(),
-            "candidate": candidate.to_dict(),
-            "sketch": sketch,
-            "parts": parts,
-        }
-    )
+    first band key of each band partition's probe); `displaced`: the exact copy it displaced as
+    its body's original, if any."""
+    body = {
+        "kind": "pending",
+        "source": probe.source.to_dict(),
+        "article": probe.article.to_dict(),
+        "candidate": candidate.to_dict(),
+        "sketch": sketch,
+        "parts": parts,
+    }
+    if displaced:
+        body["displaced"] = displaced
+    return orjson.dumps(body)
 
 
 def gather_replies(part: str, replies: list[dict[str, Any]], source: SourceRef, fetched_at: str) -> bytes:

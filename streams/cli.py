@@ -597,6 +597,12 @@ def summarise(value: bytes | dict) -> str:
         return f"(not a copydesk record: {sorted(record)[:8]})"
     status = d.get("status", "?")
     of = f" duplicate_of={d['duplicate_of'][:12]}" if d.get("duplicate_of") else ""
+    if "correction" in record:
+        by = (record["correction"].get("by") or {})
+        return (
+            f"correction id={record['id'][:12]} is now {status}{of} (fetched earlier, decided later: "
+            f"input={by.get('topic')}[{by.get('partition')}]@{by.get('offset')})"
+        )
     similar = f" similarity={d['similarity']:.2f}" if status == "near_duplicate" and d.get("similarity") is not None else ""
     return (
         f"{status} id={record['id'][:12]}{of}{similar} lang={record.get('language')} "

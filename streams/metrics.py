@@ -58,6 +58,11 @@ class Metrics:
         self.verdicts = Counter(
             "copydesk_dedup_verdicts_total", "Dedup verdicts, by status.", ["status"], registry=r
         )
+        self.corrections = Counter(
+            "copydesk_dedup_corrections_total",
+            "Articles published earlier as originals and corrected to copies of one fetched before them.",
+            registry=r,
+        )
         self.payload_bytes = Histogram(
             "copydesk_payload_bytes", "Size of consumed message values.", ["topic"], buckets=_SIZE_BUCKETS, registry=r
         )

@@ -31,6 +31,9 @@ class OfflineRun:
     gather: dict[str, dict] = field(default_factory=dict)
     sitelines: dict[str, dict] = field(default_factory=dict)
     version: str = field(default_factory=pipeline_version)
+    #: Records a step sends besides its outcome (corrections on duplicates), as (role, value),
+    #: until `process` writes them.
+    emitted: list[tuple[str, bytes]] = field(default_factory=list)
 
     def run_one(self, payload: bytes, offset: int) -> StepResult:
         opts, version = self.settings.stage, self.version
@@ -90,6 +93,7 @@ class OfflineRun:
                     now,
                 )
                 _apply(self.gather, result.writes)
+                self.emitted += [(e.role, e.value) for e in result.more]
         if result.role == "enrich":
             # Without the time budget, as in a worker, whose enrichment runs in a thread (no signal).
             value = result.value
@@ -117,13 +121,17 @@ def process(messages: Iterable[bytes], settings: Settings, out_dir: Path) -> Cou
 
 
 def process_into(messages: Iterable[bytes], settings: Settings, write: Callable[[str, bytes], object]) -> Counter:
-    """Hand each input's outcome to `write(role, record)` in input order; the count per role."""
+    """Hand each input's outcome to `write(role, record)` in input order, each followed by the
+    records its step sent besides (corrections); the count of outcomes per role."""
     counts: Counter = Counter()
     run = OfflineRun(settings)
     for offset, payload in enumerate(messages):
         result = run.run_one(payload, offset)
         write(result.role, result.value)
         counts[result.role] += 1
+        for role, value in run.emitted:  # after the outcome, as a worker sends them
+            write(role, value)
+        run.emitted.clear()
     return counts
 
 

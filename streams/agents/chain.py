@@ -129,6 +129,9 @@ def account(metrics: Metrics, result: StepResult, here: SourceRef) -> None:
         m.stage_messages.labels(stage=result.stage, outcome="ok").inc()
     if result.verdict:
         m.verdicts.labels(status=result.verdict).inc()
+    corrections = sum(1 for e in result.more if e.role == "duplicates")
+    if corrections:
+        m.corrections.inc(corrections)
     if result.role in ("enriched", "duplicates", "dead_letter"):
         _observe_latency(m, result)
     m.in_flight.labels(stage=result.stage).dec()

@@ -28,10 +28,13 @@ def sample_messages() -> list[bytes]:
 
 
 def by_role(settings: Settings, records) -> dict[str, list[dict]]:
+    """The outcomes by role; corrections (on duplicates, not the outcome of an input) left out."""
     roles = {name: role for role, name in settings.topics.outputs().items()}
     out: dict[str, list[dict]] = {role: [] for role in roles.values()}
     for topic, _p, _o, _k, value in records:
-        out[roles[topic]].append(orjson.loads(value))
+        record = orjson.loads(value)
+        if "correction" not in record:
+            out[roles[topic]].append(record)
     return out
 
 
@@ -78,7 +81,7 @@ async def read_accounted(settings: Settings, total: int, timeout_s: float):
     want = total
     while True:
         records = await read_outputs(settings, expect=want, timeout_s=max(1.0, deadline - time.monotonic()))
-        inputs = {input_coordinates(orjson.loads(value)) for *_, value in records}
+        inputs = {input_coordinates(r) for r in map(orjson.loads, (value for *_, value in records)) if "correction" not in r}
         if len(inputs) >= total or time.monotonic() >= deadline:
             return records
         want = len(records) + (total - len(inputs))
