@@ -7,18 +7,14 @@ from __future__ import annotations
 import asyncio
 import time
 
-import orjson
-
 from streams.kafka_io import produce, read_outputs
-from streams.offline import process
 from streams.settings import Settings
 from tests.integration.test_pipeline import (
     assert_conforms,
     assert_each_input_accounted,
+    assert_equal_to_offline,
     by_role,
-    input_coordinates,
     sample_messages,
-    without_times,
 )
 from tests.integration.workers import WorkerProcess, unique_env
 
@@ -67,9 +63,4 @@ async def test_pipeline_and_enrichment_workers_apart(kafka_bootstrap, tmp_path):
     assert sample_count(enrich_metrics, "copydesk_messages_produced_total", topic=settings.topics.enriched) == 10
     assert sample_count(enrich_metrics, "copydesk_enrich_batch_articles_count") >= 1
 
-    offline_dir = tmp_path / "offline"
-    process(iter(messages), settings, offline_dir)
-    for role, name in settings.topics.outputs().items():
-        offline = [orjson.loads(line) for line in (offline_dir / f"{name}.jsonl").read_bytes().splitlines()]
-        online = sorted(outputs[role], key=input_coordinates)
-        assert [without_times(r) for r in online] == [without_times(r) for r in offline], role
+    assert_equal_to_offline(settings, messages, outputs, tmp_path / "offline")

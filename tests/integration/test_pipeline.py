@@ -131,10 +131,15 @@ async def test_samples_through_the_worker_equal_the_offline_mode(kafka_bootstrap
     assert 'copydesk_dedup_verdicts_total{status="unique"} 9.0' in metrics
     assert 'copydesk_dead_letters_total{reason="invalid_json",stage="cleaning"} 1.0' in metrics
 
-    offline_dir = tmp_path / "offline"
-    process(iter(messages), settings, offline_dir)
+    assert_equal_to_offline(settings, messages, outputs, tmp_path / "offline")
+
+
+def assert_equal_to_offline(settings: Settings, messages: list[bytes], outputs: dict[str, list[dict]], out_dir) -> None:
+    """The workers' records, in input order, equal the offline mode's on the same messages (but
+    for the times)."""
+    process(iter(messages), settings, out_dir)
     for role, name in settings.topics.outputs().items():
-        offline = [orjson.loads(line) for line in (offline_dir / f"{name}.jsonl").read_bytes().splitlines()]
+        offline = [orjson.loads(line) for line in (out_dir / f"{name}.jsonl").read_bytes().splitlines()]
         online = sorted(outputs[role], key=input_coordinates)
         assert [without_times(r) for r in online] == [without_times(r) for r in offline], role
 
