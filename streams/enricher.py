@@ -155,12 +155,17 @@ class Enricher:
             # The partition went to another member meanwhile: it reads the batch again (a repeat
             # under at-least-once; exactly_once fenced this transaction and aborted it).
             log.warning("enrichment batch of %d not committed: %s", len(records), exc, extra=coordinates)
+            m.in_flight.labels(stage="enrichment").dec(len(records))
             return
         except KafkaError as exc:
+            m.in_flight.labels(stage="enrichment").dec(len(records))
             if not self.exactly_once:
                 raise
             log.warning("enrichment transaction of %d aborted: %s", len(records), exc, extra=coordinates)
             return
+        except BaseException:  # cancelled (a stop) or a failure run_forever logs: nothing in flight
+            m.in_flight.labels(stage="enrichment").dec(len(records))
+            raise
         for result, here in zip(results, heres):
             account(m, result, here)
 
