@@ -354,11 +354,19 @@ def described() -> list[tuple[str, str, str]]:
     return rows
 
 
+#: `COPYDESK_*` variables that the project's scripts read, not copydesk: no warning for them.
+NOT_SETTINGS = frozenset({
+    "COPYDESK_CACHE",  # deploy/kafka/broker.sh: where the Kafka jars are kept
+    "COPYDESK_TLS_DIR",  # docker-compose.yml: the certificates to mount
+    "COPYDESK_FAULT_ROUNDS", "COPYDESK_FAULT_MESSAGES", "COPYDESK_FAULT_SEED",  # tests/faults
+})
+
+
 def unknown_variables(env: Mapping[str, str] | None = None) -> list[str]:
     """`COPYDESK_*` names in the environment that no setting reads: most often a misspelling."""
     env = os.environ if env is None else env
     known = variables()
-    return sorted(name for name in env if name.startswith("COPYDESK_") and name not in known)
+    return sorted(name for name in env if name.startswith("COPYDESK_") and name not in known and name not in NOT_SETTINGS)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

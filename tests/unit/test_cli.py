@@ -19,7 +19,7 @@ from processors.errors import KINDS
 from processors.pipeline import Stage
 from processors.warc import STAGE as WARC_STAGE
 from streams.cli import EXIT_MEANINGS, Exit
-from streams.settings import MEANINGS, pipeline_version, unknown_variables, variables
+from streams.settings import MEANINGS, NOT_SETTINGS, pipeline_version, unknown_variables, variables
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples" / "raw.jsonl"
@@ -152,8 +152,20 @@ def test_every_setting_has_a_meaning():
     assert set(MEANINGS) - known == set(), "MEANINGS names a variable no setting reads"
 
 
+def test_every_copydesk_variable_the_project_uses_is_a_setting_or_known_not_to_be():
+    """So that the start-up warning about unknown `COPYDESK_*` names fires for misspellings only."""
+    files = [ROOT / "Makefile", ROOT / "docker-compose.yml", ROOT / "Dockerfile", ROOT / ".ci" / "run"]
+    for folder, pattern in (("deploy", "*"), ("tests", "*.py"), ("bench", "*.py"), ("streams", "*.py")):
+        files += [p for p in (ROOT / folder).rglob(pattern) if p.is_file() and p.suffix not in (".gz", ".jar", ".html")]
+    used = {name for path in files for name in re.findall(r"\b(COPYDESK_[A-Z0-9_]*[A-Z0-9])\b", path.read_text(errors="replace"))}
+    examples = {"COPYDESK_PARTITION"}  # a misspelling, on purpose, in this file
+    assert used - set(variables()) - NOT_SETTINGS - examples == set()
+    assert NOT_SETTINGS <= used, "NOT_SETTINGS names a variable nothing reads"
+
+
 def test_unknown_copydesk_variables_are_found():
-    env = {"COPYDESK_PARTITION": "8", "COPYDESK_PARTITIONS": "8", "COPYDESK_TOPIC_RAW": "x", "KAFKA_X": "1", "HOME": "/"}
+    env = {"COPYDESK_PARTITION": "8", "COPYDESK_PARTITIONS": "8", "COPYDESK_TOPIC_RAW": "x", "KAFKA_X": "1", "HOME": "/",
+           "COPYDESK_FAULT_ROUNDS": "3"}
     assert unknown_variables(env) == ["COPYDESK_PARTITION"]
 
 
