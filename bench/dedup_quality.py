@@ -144,7 +144,7 @@ class InProcess:
             check = neardup.check_band(a.id, a.fetched_at, key, sig, found, source)
             self.bands.update(check.writes)
             replies.append(neardup.BandReply(key, check.candidates))
-        return neardup.decide(a.id, sig, replies, c.verdict)
+        return neardup.decide(a.id, sig, replies, c.verdict).verdict
 
 
 def quality(stream: list[tuple[str, int, ExtractedArticle]]) -> dict:
@@ -270,7 +270,7 @@ def decision_time(stored_articles: int, rng: random.Random) -> dict:
             found = {k: table.get(k) for k in neardup.lookup_keys(key, day, HORIZON)}
             replies.append(neardup.BandReply(key, neardup.check_band(
                 "copy", "2024-05-03T09:00:00Z", key, copy, found, "raw/0/2").candidates))
-        return neardup.decide("copy", copy, replies, DedupVerdict("unique", None, "copy", 0.0))
+        return neardup.decide("copy", copy, replies, DedupVerdict("unique", None, "copy", 0.0)).verdict
 
     assert one_decision().duplicate_of == "orig"
     repeats = 200

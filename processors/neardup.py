@@ -148,7 +148,7 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class NearDecision:
-    """`decide_all`'s answer: this article's verdict, and the articles it displaces as the
+    """`decide`'s answer: this article's verdict, and the articles it displaces as the
     original: copies fetched later than it that were stored before it (`(id, similarity)`)."""
 
     verdict: DedupVerdict
@@ -262,19 +262,6 @@ def decide(
     threshold: float = DEFAULT_THRESHOLD,
     options: NearDupOptions = DEFAULT_OPTIONS,
     fetched_at: str | None = None,
-) -> DedupVerdict:
-    """`decide_all`'s verdict alone."""
-    return decide_all(article_id, sig, band_replies, candidate_verdict, threshold, options, fetched_at).verdict
-
-
-def decide_all(
-    article_id: str,
-    sig: Sequence[int],
-    band_replies: Iterable[BandReply],
-    candidate_verdict: DedupVerdict,
-    threshold: float = DEFAULT_THRESHOLD,
-    options: NearDupOptions = DEFAULT_OPTIONS,
-    fetched_at: str | None = None,
 ) -> NearDecision:
     """The verdict from the replies of all bands (see the concurrency rule in the module doc).
 
@@ -283,7 +270,7 @@ def decide_all(
     (`fetched_at`) was stored before it: then this is a `near_duplicate` of the earliest such
     copy (its id is the cluster id). Copies that passed the rule but were fetched strictly later
     than this article came first only because they were processed first: they are `displaced`,
-    copies of this article's original (see `processors.dedup.order`).
+    copies of this article's original (see `processors.dedup.fetched_later`).
     """
     own = _low_bytes(sig)
     keys = _band_keys(own, options)

@@ -313,7 +313,7 @@ def dedup_gather_step(
     article = ExtractedArticle.from_dict(pending["article"])
     done = {k: None for k in (article_key, *reply_keys) if k not in arrived}
     try:
-        decision = neardup.decide_all(
+        decision = neardup.decide(
             article.id,
             neardup.from_sketch(pending["sketch"]),
             [neardup.BandReply.from_dict(r) for entry in stored for r in entry["replies"]],

@@ -101,7 +101,7 @@ class Bands:
             article_id, fetched_at, sig = articles[name]
             replies[name].append(self.band_message(article_id, fetched_at, sig, band, f"raw/0/{name}")[0])
         return {
-            name: neardup.decide(article_id, sig, replies[name], unique(article_id), options=self.options)
+            name: neardup.decide(article_id, sig, replies[name], unique(article_id), options=self.options).verdict
             for name, (article_id, _, sig) in articles.items()
         }
 
@@ -110,7 +110,7 @@ class Bands:
         sig = neardup.signature(text, self.options)
         source = source or f"raw/0/{article_id}"
         replies = [self.band_message(article_id, fetched_at, sig, b, source)[0] for b in range(self.options.bands)]
-        return neardup.decide(article_id, sig, replies, candidate or unique(article_id), options=self.options)
+        return neardup.decide(article_id, sig, replies, candidate or unique(article_id), options=self.options).verdict
 
 
 def unique(article_id: str) -> DedupVerdict:
@@ -235,8 +235,8 @@ def test_replayed_band_messages_reply_as_the_first_time_and_write_nothing():
     assert [r for r, _ in again_a] == [r for r, _ in first_a]  # b, stored since, is not seen
     assert [r for r, _ in again_b] == [r for r, _ in first_b]
     assert all(not w for _, w in again_a + again_b)
-    assert neardup.decide("a", sig_a, [r for r, _ in again_a], unique("a")) == unique("a")
-    assert neardup.decide("b", sig_b, [r for r, _ in again_b], unique("b")).duplicate_of == "a"
+    assert neardup.decide("a", sig_a, [r for r, _ in again_a], unique("a")).verdict == unique("a")
+    assert neardup.decide("b", sig_b, [r for r, _ in again_b], unique("b")).verdict.duplicate_of == "a"
 
 
 def test_a_day_list_keeps_its_first_entries_and_later_articles_still_see_them():
