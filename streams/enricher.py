@@ -132,16 +132,16 @@ class Enricher:
             m.payload_bytes.labels(topic=tp.topic).observe(len(record.value or b""))
         heres = [SourceRef(tp.topic, tp.partition, r.offset, r.timestamp) for r in records]
         m.in_flight.labels(stage="enrichment").inc(len(records))
-        started = time.perf_counter()
-        results = await asyncio.get_running_loop().run_in_executor(
-            None, self._enrich, [r.value for r in records], heres
-        )
-        per_message = (time.perf_counter() - started) / len(records)
-        for _ in records:
-            m.stage_duration.labels(stage="enrichment").observe(per_message)
         offsets = {tp: records[-1].offset + 1}
         coordinates = {"topic": tp.topic, "partition": tp.partition, "offset": records[0].offset}
         try:
+            started = time.perf_counter()
+            results = await asyncio.get_running_loop().run_in_executor(
+                None, self._enrich, [r.value for r in records], heres
+            )
+            per_message = (time.perf_counter() - started) / len(records)
+            for _ in records:
+                m.stage_duration.labels(stage="enrichment").observe(per_message)
             if self.exactly_once:
                 producer = self.producers[tp]
                 async with producer.transaction():

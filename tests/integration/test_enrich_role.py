@@ -62,5 +62,6 @@ async def test_pipeline_and_enrichment_workers_apart(kafka_bootstrap, tmp_path):
     assert sample_count(enrich_metrics, "copydesk_stage_messages_total", outcome="ok", stage="enrichment") == 10
     assert sample_count(enrich_metrics, "copydesk_messages_produced_total", topic=settings.topics.enriched) == 10
     assert sample_count(enrich_metrics, "copydesk_enrich_batch_articles_count") >= 1
+    assert sample_count(enrich_metrics, "copydesk_in_flight_messages", stage="enrichment") == 0
 
     assert_equal_to_offline(settings, messages, outputs, tmp_path / "offline")
