@@ -690,9 +690,12 @@ def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tupl
 
     site_name = _SPACES.sub(" ", document.sitename).strip() if document.sitename else None
     page = metadata.read_page(tree)
+    host = _host(raw.url)
+    authors = metadata.page_authors(page, document.author, site_name, host)
+    paragraphs, authors = metadata.body_byline(paragraphs, authors, page, tree, site_name, host)
     hints = PageHints(
         title=metadata.choose_title(document.title, page),
-        authors=metadata.page_authors(page, document.author, site_name, _host(raw.url)),
+        authors=authors,
         published_at=(
             _iso_published_at(page.published(), zone, raw.fetched_at)
             or _html_published_at(document.date, zone)

@@ -33,6 +33,7 @@ from processors import vocabulary as vocab
 
 __all__ = [
     "PageMeta",
+    "body_byline",
     "choose_title",
     "page_authors",
     "read_page",
@@ -64,6 +65,12 @@ _INNER_PREFIX_WORDS = frozenset({"by", "von", "par", "por", "door"})
 _NAME_PARTICLES = frozenset({"van", "von", "de", "der", "den", "dem", "da", "di", "del", "la", "le",
                              "al", "el", "bin", "ibn", "du", "dos", "y"})
 _MAX_NAME_WORDS = 5
+#: A byline paragraph: at most this long, among the body's first or last paragraphs, without
+#: sentence punctuation or digits.
+_BYLINE_PARAGRAPH_MAX_CHARS = 80
+_BYLINE_HEAD = 3
+_BYLINE_TAIL = 2
+_NOT_IN_NAMES = re.compile(r"[.!?:;\"“”«»„()\d]")
 
 
 # --- JSON-LD and meta tags ---------------------------------------------------------------------
@@ -306,7 +313,7 @@ def page_authors(page: PageMeta, fallback: str | None, site_name: str | None, si
     "dpa") is kept beside the people. Untyped credits (meta tags, trafilatura) that open with
     or name the site ("mediaindonesia.com developer", "Condé Nast") count as the publisher.
     """
-    is_publisher = _Publisher([*(page.publishers()), *([site_name] if site_name else [])], site)
+    is_publisher = _publisher(page, site_name, site)
     ld_people, ld_organisations = _ld_credits(page)
     people = [n for n in _credits(ld_people, is_publisher) if not is_publisher.exactly(n)]
     organisations = _credits(ld_organisations, is_publisher)
@@ -327,6 +334,61 @@ def page_authors(page: PageMeta, fallback: str | None, site_name: str | None, si
         if names:
             return _unique(names)
     return ()
+
+
+def _publisher(page: PageMeta, site_name: str | None, site: str) -> _Publisher:
+    return _Publisher([*(page.publishers()), *([site_name] if site_name else [])], site)
+
+
+def _names_only(paragraph: str) -> tuple[str, ...] | None:
+    """The names of a paragraph that is nothing but one to three people's names."""
+    if len(paragraph) > _BYLINE_PARAGRAPH_MAX_CHARS or _NOT_IN_NAMES.search(paragraph):
+        return None
+    names = split_author_names(paragraph)
+    if not 1 <= len(names) <= 3:
+        return None
+    for name in names:
+        words = name.split()
+        if not 2 <= len(words) <= 4 or not all(w[0].isupper() or w.casefold() in _NAME_PARTICLES for w in words):
+            return None
+    return names
+
+
+def _in_bold(tree, paragraph: str) -> bool:  # type: ignore[no-untyped-def]
+    key = _keys(paragraph)
+    return any(_keys(element.text_content()) == key for element in tree.iter("strong", "b"))
+
+
+def body_byline(
+    paragraphs: tuple[str, ...], authors: tuple[str, ...], page: PageMeta, tree,  # type: ignore[no-untyped-def]
+    site_name: str | None, site: str,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The body and the authors, with a byline printed as a paragraph of its own at the body's
+    head or tail taken out of the body: "Mohloai Mpesi" in bold above the first paragraph,
+    "Lê Phương" under the last.
+
+    Such a paragraph (names only: one to three of two to four capitalised words) goes when it
+    names the credited authors. When the page credits no person (only its publisher, or nobody)
+    and the paragraph is set in bold, its names become the authors: the annotated pages credit
+    the publisher only when nobody else is, and a bold name over the text is somebody else. A
+    name-like line in plain type ("Hindi News", "Middle East Crisis") is not taken for a byline.
+    """
+    if not paragraphs:
+        return paragraphs, authors
+    credited = {_keys(a) for a in authors}
+    is_publisher = _publisher(page, site_name, site)
+    nobody = all(is_publisher(a) for a in authors)
+    count = len(paragraphs)
+    for index in (*range(min(_BYLINE_HEAD, count)), *range(max(count - _BYLINE_TAIL, _BYLINE_HEAD), count)):
+        names = _names_only(paragraphs[index])
+        if names is None:
+            continue
+        rest = paragraphs[:index] + paragraphs[index + 1:]
+        if {_keys(n) for n in names} <= credited:
+            return rest, authors
+        if nobody and not any(is_publisher(n) for n in names) and _in_bold(tree, paragraphs[index]):
+            return rest, names
+    return paragraphs, authors
 
 
 def _unique(names: list[str]) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ import json
 import pytest
 import trafilatura
 
-from processors.metadata import choose_title, page_authors, read_page, split_author_names
+from processors.metadata import body_byline, choose_title, page_authors, read_page, split_author_names
 
 BODY = "<p>" + "The council closed the old bridge for repairs on Tuesday. " * 5 + "</p>"
 
@@ -146,3 +146,29 @@ def test_json_ld_headline_wins_when_og_title_only_repeats_the_title():
 def test_published_reads_the_json_ld_article():
     assert page(article("A", datePublished="2024-08-08T08:00Z")).published() == "2024-08-08T08:00Z"
     assert page(None).published() is None
+
+
+@pytest.mark.parametrize(
+    ("markup", "authors", "expected_authors", "dropped"),
+    [
+        # Only the publisher credited; a bold name over the text is the byline.
+        ("<p><strong>Mohloai Mpesi</strong></p>", ("Lesotho Times",), ("Mohloai Mpesi",), True),
+        ("<p><b>Jane Doe/John Smith</b></p>", (), ("Jane Doe", "John Smith"), True),
+        # In plain type a name-like line is no byline: a section or a tag.
+        ("<p>Middle East Crisis</p>", ("Lesotho Times",), ("Lesotho Times",), False),
+        # The credited author printed under the text leaves the body, bold or not.
+        ("<p>Jane Doe</p>", ("Jane Doe",), ("Jane Doe",), True),
+        # A person already credited: a bold name is somebody quoted, not the byline.
+        ("<p><strong>John Smith</strong></p>", ("Jane Doe",), ("Jane Doe",), False),
+        # A sentence is not a name.
+        ("<p><strong>Police said on Monday.</strong></p>", (), (), False),
+    ],
+)
+def test_a_byline_paragraph_leaves_the_body(markup, authors, expected_authors, dropped):
+    tree = trafilatura.load_html(f"<html><head><meta property='og:site_name' content='Lesotho Times'></head>"
+                                 f"<body>{markup}{BODY}</body></html>")
+    line = tree.find(".//p").text_content()
+    text = BODY[3:-4].strip()
+    paragraphs, got = body_byline((line, text), authors, read_page(tree), tree, "Lesotho Times", "lestimes.com")
+    assert got == expected_authors
+    assert paragraphs == ((text,) if dropped else (line, text))
