@@ -120,6 +120,7 @@ class InProcess:
         self.urls: dict = {}
         self.contents: dict = {}
         self.bands: dict = {}
+        self.index: dict = {}  # band key -> entries, derived from the band table as a worker does
         self.offset = 0
 
     def decide(self, a: ExtractedArticle) -> DedupVerdict:
@@ -138,13 +139,14 @@ class InProcess:
         if c.verdict.is_copy:
             return c.verdict
         sig = neardup.signature(a.text)
-        replies = []
-        for key in neardup.band_keys(sig):
-            found = {k: self.bands.get(k) for k in neardup.lookup_keys(key, day, HORIZON)}
-            check = neardup.check_band(a.id, a.fetched_at, key, sig, found, source)
-            self.bands.update(check.writes)
-            replies.append(neardup.BandReply(key, check.candidates))
-        return neardup.decide(a.id, sig, replies, c.verdict).verdict
+        keys = neardup.band_keys(sig)
+        found = [self.index.get(k, []) for k in keys]
+        check = neardup.check_bands(a.id, a.fetched_at, keys, neardup.sketch(sig), found, source, HORIZON)
+        self.bands.update(check.writes)
+        for stored_key, value in check.writes.items():
+            for band_key, entry in neardup.index_entries(stored_key, value):
+                self.index.setdefault(band_key, []).append(entry)
+        return neardup.decide(a.id, sig, check.replies, c.verdict).verdict
 
 
 def quality(stream: list[tuple[str, int, ExtractedArticle]]) -> dict:
@@ -181,7 +183,7 @@ def quality(stream: list[tuple[str, int, ExtractedArticle]]) -> dict:
             row["statuses"][verdict.status] = row["statuses"].get(verdict.status, 0) + 1
         if kind == "syndicated_copy":  # the run in which every article went through the bands
             band_bytes = sum(len(orjson.dumps(v)) for v in store.bands.values())
-            entries = [e for v in store.bands.values() for e in v["entries"]]
+            entries = list(store.bands.values())  # one per band message: one per stored article here
             stored = len({(e["id"], e["src"]) for e in entries})
             bytes_seen = {
                 "band_state_bytes_per_stored_article": round(band_bytes / max(stored, 1)),
@@ -249,28 +251,29 @@ def decision_time(stored_articles: int, rng: random.Random) -> dict:
     options = neardup.DEFAULT_OPTIONS
     day = dedup.day_of("2024-05-03T09:00:00Z")
     gc.disable()
-    table: dict = {}
-    filler = {"entries": [{"id": "0" * 32, "fetched_at": "2024-05-01T00:00:00Z", "sketch": "A" * 172,
-                           "seq": 1, "src": "raw/0/0"}]}
+    table: dict = {}  # the index: band key -> entries
     for _ in range(stored_articles):
         low = rng.randbytes(options.num_perm)
         d = day - rng.randrange(HORIZON + 1)
+        filler = {"id": "0" * 32, "fetched_at": "2024-05-01T00:00:00Z", "sketch": "A" * 172, "seq": 1,
+                  "src": "raw/0/0", "day": d}
         for i in range(options.bands):
-            table[f"{i}:{low[i * 6:(i + 1) * 6].hex()}@{d}"] = filler
+            table[f"{i}:{low[i * 6:(i + 1) * 6].hex()}"] = [filler]
     original = tuple(rng.randrange(2**32) for _ in range(options.num_perm))
     copy = original[:120] + tuple(rng.randrange(2**32) for _ in range(options.num_perm - 120))
-    for i, key in enumerate(neardup.band_keys(original)):
-        found = {k: table.get(k) for k in neardup.lookup_keys(key, day, HORIZON)}
-        table.update(neardup.check_band("orig", "2024-05-03T08:00:00Z", key, original, found, "raw/0/1").writes)
+    keys = neardup.band_keys(original)
+    stored = neardup.check_bands("orig", "2024-05-03T08:00:00Z", keys, neardup.sketch(original),
+                                 [table.get(k, []) for k in keys], "raw/0/1", HORIZON)
+    for stored_key, value in stored.writes.items():
+        for band_key, entry in neardup.index_entries(stored_key, value):
+            table.setdefault(band_key, []).append(entry)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    copy_keys = neardup.band_keys(copy)
 
     def one_decision():
-        replies = []
-        for key in neardup.band_keys(copy):
-            found = {k: table.get(k) for k in neardup.lookup_keys(key, day, HORIZON)}
-            replies.append(neardup.BandReply(key, neardup.check_band(
-                "copy", "2024-05-03T09:00:00Z", key, copy, found, "raw/0/2").candidates))
-        return neardup.decide("copy", copy, replies, DedupVerdict("unique", None, "copy", 0.0)).verdict
+        check = neardup.check_bands("copy", "2024-05-03T09:00:00Z", copy_keys, neardup.sketch(copy),
+                                    [table.get(k, []) for k in copy_keys], "raw/0/2", HORIZON)
+        return neardup.decide("copy", copy, check.replies, DedupVerdict("unique", None, "copy", 0.0)).verdict
 
     assert one_decision().duplicate_of == "orig"
     repeats = 200

@@ -4,11 +4,11 @@ An article that exact dedup did not settle (a candidate `unique` or `update`) go
 three steps, which the shell runs as a scatter-gather through Kafka:
 
 1. **Scatter** (anywhere): `signature` of the body, then `band_keys`: one key per band. The shell
-   sends one message per band, keyed by its band key, so that every article with the same band
-   lands on the same partition and meets the others there.
-2. **Band** (on the partition that owns the band key): `check_band` reads the band key's stored
-   entries (`lookup_keys`), replies with the articles already there (`BandReply`) and returns
-   the write that adds this one. Each partition handles its messages one at a time, and a
+   sends the band keys to the partitions that own them (one message per partition), so that
+   every article with the same band lands on the same partition and meets the others there.
+2. **Band** (on the partition that owns the band keys): `check_bands` reads the band keys'
+   stored entries, replies with the articles already there (`BandReply`) and returns the write
+   that adds this one. Each partition handles its messages one at a time, and a
    message's table write is visible to the next: that order is what the concurrency rule rests on.
 3. **Gather** (keyed by the article id, once all `bands` replies are in): `decide` turns the
    replies into a verdict.
@@ -44,20 +44,23 @@ bodies (s near 0) meet with probability 21 / 256^6, about 1e-13. A band key is
 `"<band>:<its 6 bytes in hex>"` (14 characters): the bytes themselves, exact and shorter than a
 hash of them.
 
-State. Per band key, day-keyed like dedup (`<band key>@<day>`, `dedup.is_expired` expires it):
-`{"entries": [...]}`, each entry an article's id, fetch time, sketch (base64), the input that
-wrote it, and `seq`, one more than the largest `seq` it found under that band key. No cluster
-id: at the band step an article's cluster is its own id (exact dedup gives every `unique` and
-`update` its own), and its final verdict is known only after the gather; so a near-duplicate's
-cluster is its original's id.
-A day's list holds at most `max_entries` (32) entries; later ones are not stored (they still get
-the reply). Bounded, because each band message reads and rewrites the whole value: a story
-republished a thousand times would otherwise cost O(n) per message, O(n^2) in all, and a
-changelog record beyond Kafka's message size. The first 32 are kept rather than the last
-because the first are the originals: every later copy still finds the article it copies, and
-its cluster. `lookup_keys` reads `horizon` days on **both** sides of the article's day, so that
-"A can see B's entry" holds exactly when "B can see A's" (|day A - day B| <= horizon), whatever
-order the articles come in.
+State. What the band step reads is an index: per band key, the articles stored under it, each
+entry an article's id, fetch time, sketch (base64), the input that wrote it, its day, and
+`seq`, one more than the largest `seq` it found under that band key. What it writes is one
+entry per band message (`entry_key`, day-keyed like dedup, so `dedup.is_expired` expires it),
+naming the band keys the article was stored under and its `seq` in each: one changelog record
+per message instead of one per band key, which is what the table's changelog costs. The index
+is derived from those entries (`index_entries`) by the shell, and derived again from the table
+after a recovery. No cluster id: at the band step an article's cluster is its own id (exact
+dedup gives every `unique` and `update` its own), and its final verdict is known only after
+the gather; so a near-duplicate's cluster is its original's id.
+A band key holds at most `max_entries` (32) articles of one day; later ones are not stored
+(they still get the reply). Bounded, because each band message reads the whole list: a story
+republished a thousand times would otherwise cost O(n) per message, O(n^2) in all. The first 32
+are kept rather than the last because the first are the originals: every later copy still
+finds the article it copies, and its cluster. `check_bands` sees the entries `horizon` days on
+**both** sides of the article's day, so that "A can see B's entry" holds exactly when "B can see
+A's" (|day A - day B| <= horizon), whatever order the articles come in.
 
 Concurrency rule. For a candidate C in the replies, let i* be the lowest band index at which C's
 band key (recomputed from C's sketch) equals this article's. This article may be judged a copy
@@ -69,7 +72,7 @@ interleave: i* depends only on the two sketches, so A and B compute the same i* 
 their messages for band i* carry the same key and go to the same partition. That partition
 handles one of them first, say A's; A's reply cannot contain B (B writes its entry to that band
 key only when its own message for band i* is handled), and B's reply contains A (A's entry was
-written, is within B's window by the symmetry of `lookup_keys`, and is never dropped while
+written, is within B's window by the symmetry of the horizon, and is never dropped while
 fewer than 32 entries precede it). So B is the copy of A (if their similarity, the same number
 seen from either side, reaches the threshold) and A is not the copy of B: exactly one. Orders in
 other bands do not matter, since the rule looks only at band i*. It does not hold when A's day
@@ -79,7 +82,7 @@ can form a cycle (A saw B at one band, B saw C at another, C saw A at a third), 
 copy of another.
 
 Replays. An entry that the same input wrote means the input is being processed again after a
-restart: `check_band` returns the entries of lower `seq` than its own, which are exactly those
+restart: `check_bands` returns the entries of lower `seq` than its own, which are exactly those
 it found the first time (a later writer that could have been seen has a higher `seq`, since it
 saw this entry; entries are never dropped, only expired), and writes nothing. An input that
 was not stored (full list) gets the entries that are there now.
@@ -107,8 +110,8 @@ _HAS_UNSPACED = re.compile(f"[{_UNSPACED}]")
 _WORD = re.compile(r"[^\W_]+")
 _WORD_OR_UNSPACED_CHAR = re.compile(f"[{_UNSPACED}]|[^\\W_{_UNSPACED}]+")
 
-#: Value stored per `<band key>@<day>`: `{"entries": [entry, ...]}`, oldest first.
-BandValue = Mapping[str, Any]
+#: An article as the index holds it under one band key: id, fetched_at, sketch, seq, src, day.
+IndexEntry = Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +179,9 @@ class BandReply:
 
 @dataclass(frozen=True, slots=True)
 class BandCheck:
-    candidates: tuple[Candidate, ...]
+    """`check_bands`' answer: one reply per band key, and the band table's write."""
+
+    replies: tuple[BandReply, ...]
     writes: dict[str, dict[str, Any]]
 
 
@@ -215,43 +220,63 @@ def estimate_similarity(sig_a: Sequence[int], sig_b: Sequence[int]) -> float:
     return _similarity(_low_bytes(sig_a), _low_bytes(sig_b))
 
 
-def lookup_keys(band_key: str, day: int, horizon_days: int) -> list[str]:
-    """Keys to read for `band_key` on `day`: `horizon_days` on both sides, newest first."""
-    return dedup.lookup_keys(band_key, day + horizon_days, 2 * horizon_days)
+def entry_key(band_keys: Sequence[str], source: str, day: int) -> str:
+    """The band table's key of one band message's entry: `<its first band key>#<input>@<day>`.
+
+    What precedes `#` is a band key of the message, so the shell keeps the entry on the partition
+    that owns the message's band keys; the input makes it one entry per message."""
+    return dedup.state_key(f"{band_keys[0]}#{source}", day)
 
 
-def check_band(
+def index_entries(key: str, value: Mapping[str, Any]) -> list[tuple[str, IndexEntry]]:
+    """The index entries (band key, entry) that one stored value stands for.
+
+    A band message's entry (`check_bands`) names each band key it was stored under with its
+    `seq`; a value of the older layout (`<band key>@<day>` -> `{"entries": [...]}`) is still
+    read, so that a worker upgraded over its old state finds the articles stored before."""
+    if "seqs" in value:
+        common = {k: value[k] for k in ("id", "fetched_at", "sketch", "src", "day")}
+        return [(band_key, {**common, "seq": seq}) for band_key, seq in value["seqs"].items()]
+    band_key, _, day = key.rpartition("@")
+    return [(band_key, {**entry, "day": int(day)}) for entry in value.get("entries") or ()]
+
+
+def check_bands(
     article_id: str,
     fetched_at: str,
-    band_key: str,
-    sig: Sequence[int],
-    found: Mapping[str, BandValue | None],
+    band_keys: Sequence[str],
+    sketch_: str,
+    found: Sequence[Sequence[IndexEntry]],
     source: str,
+    horizon_days: int,
     options: NearDupOptions = DEFAULT_OPTIONS,
 ) -> BandCheck:
-    """The articles stored under `band_key` and the write that adds this one.
+    """The articles stored under each of `band_keys` and the one write that adds this article.
 
-    `found` maps each key of `lookup_keys(band_key, day, horizon)` to its stored value (or None).
-    Candidates are other articles (another version of the same URL is an update, not a copy),
-    oldest first.
+    `found[i]` holds the index entries of `band_keys[i]` (any day; those more than
+    `horizon_days` from this article's day are not seen). Candidates are other articles (another
+    version of the same URL is an update, not a copy), oldest first. The write is a single entry
+    for the message (`entry_key`), naming the band keys it was stored under and its `seq` in
+    each: one changelog record per band message, the index being derived from it
+    (`index_entries`).
     """
-    own_key = dedup.state_key(band_key, dedup.day_of(fetched_at))
-    stored = [entry for value in found.values() if value for entry in value["entries"]]
-    mine = next((e for e in stored if e["src"] == source and e["id"] == article_id), None)
-    if mine is not None:
-        return BandCheck(_candidates(e for e in stored if e["seq"] < mine["seq"] and e["id"] != article_id), {})
-    candidates = _candidates(e for e in stored if e["id"] != article_id)
-    today = list((found.get(own_key) or {}).get("entries") or ())
-    if len(today) >= options.max_entries:
-        return BandCheck(candidates, {})
-    entry = {
-        "id": article_id,
-        "fetched_at": fetched_at,
-        "sketch": sketch(sig),
-        "seq": 1 + max((e["seq"] for e in stored), default=0),
-        "src": source,
-    }
-    return BandCheck(candidates, {own_key: {"entries": today + [entry]}})
+    day = dedup.day_of(fetched_at)
+    windows = [[e for e in entries if abs(e["day"] - day) <= horizon_days] for entries in found]
+    mine = [next((e for e in stored if e["src"] == source and e["id"] == article_id), None) for stored in windows]
+    replay = any(m is not None for m in mine)
+    replies, seqs = [], {}
+    for band_key, stored, own in zip(band_keys, windows, mine):
+        if own is not None:
+            candidates = _candidates(e for e in stored if e["seq"] < own["seq"] and e["id"] != article_id)
+        else:
+            candidates = _candidates(e for e in stored if e["id"] != article_id)
+            if not replay and sum(1 for e in stored if e["day"] == day) < options.max_entries:
+                seqs[band_key] = 1 + max((e["seq"] for e in stored), default=0)
+        replies.append(BandReply(band_key, candidates))
+    if not seqs:
+        return BandCheck(tuple(replies), {})
+    entry = {"id": article_id, "fetched_at": fetched_at, "sketch": sketch_, "src": source, "day": day, "seqs": seqs}
+    return BandCheck(tuple(replies), {entry_key(band_keys, source, day): entry})
 
 
 def decide(

@@ -64,8 +64,8 @@ Role = Literal[
 ]
 Stage = Literal["cleaning", "extraction", "dedup_url", "dedup_content", "dedup_bands", "dedup_gather", "enrichment"]
 Lookup = Callable[[str], Mapping[str, Any] | None]
-#: Many keys read at once (None where absent), in their order: a band stop reads about 75.
-LookupMany = Callable[[Sequence[str]], Sequence[Mapping[str, Any] | None]]
+#: The near-duplicate index: the entries stored under each of the band keys, in their order.
+BandLookup = Callable[[Sequence[str]], Sequence[Sequence[Mapping[str, Any]]]]
 #: The partition that owns a band key on the bands topic (Kafka's default partitioner).
 BandPartition = Callable[[str], int]
 HANDED_ON: Role = "cleaned"
@@ -258,27 +258,25 @@ def dedup_content_step(
     )
 
 
-def dedup_bands_step(value: bytes, lookup: LookupMany, options: StageOptions, clock: Clock) -> StepResult:
-    """Check each band key of the probe against its stored entries (one read of all their keys);
-    reply to the gather step."""
+def dedup_bands_step(value: bytes, lookup: BandLookup, options: StageOptions, clock: Clock) -> StepResult:
+    """Check the probe's band keys against the articles stored under them (one read of the
+    index for all of them); reply to the gather step."""
     probe = BandProbe.from_bytes(value)
-    source = _source_id(probe.source)
-    sig = neardup.from_sketch(probe.sketch)
     try:
-        day = dedup.day_of(probe.fetched_at)
-        writes: dict[str, Mapping[str, Any]] = {}
-        replies = []
-        keys = {band_key: neardup.lookup_keys(band_key, day, options.dedup_horizon_days) for band_key in probe.band_keys}
-        values = iter(lookup([k for band_keys in keys.values() for k in band_keys]))
-        for band_key, band_keys in keys.items():
-            found = {k: next(values) for k in band_keys}
-            check = neardup.check_band(probe.article_id, probe.fetched_at, band_key, sig, found, source)
-            writes.update(check.writes)
-            replies.append(neardup.BandReply(band_key, check.candidates).to_dict())
+        check = neardup.check_bands(
+            probe.article_id,
+            probe.fetched_at,
+            probe.band_keys,
+            probe.sketch,
+            lookup(probe.band_keys),
+            _source_id(probe.source),
+            options.dedup_horizon_days,
+        )
     except StageError as exc:
         return dead_letter(exc, "dedup_bands", probe.source, None, clock, None)
+    replies = [reply.to_dict() for reply in check.replies]
     reply = gather_replies(probe.band_keys[0], replies, probe.source, probe.fetched_at)
-    return StepResult("dedup_bands", "gather", probe.gather_key.encode(), reply, writes, source=probe.source)
+    return StepResult("dedup_bands", "gather", probe.gather_key.encode(), reply, check.writes, source=probe.source)
 
 
 def dedup_gather_step(

@@ -18,6 +18,7 @@ from typing import IO, Callable, Iterable, Iterator
 from processors import pipeline
 from processors.pipeline import StepResult
 from schemas.models import SourceRef
+from streams.band_index import BandIndex
 from streams.settings import Settings, pipeline_version
 from streams.steps import clock, run_guarded
 
@@ -28,6 +29,7 @@ class OfflineRun:
     urls: dict[str, dict] = field(default_factory=dict)
     contents: dict[str, dict] = field(default_factory=dict)
     bands: dict[str, dict] = field(default_factory=dict)
+    band_index: BandIndex = field(default_factory=BandIndex)
     gather: dict[str, dict] = field(default_factory=dict)
     sitelines: dict[str, dict] = field(default_factory=dict)
     version: str = field(default_factory=pipeline_version)
@@ -75,12 +77,14 @@ class OfflineRun:
                 band_value = emission.value
                 reply = guarded(
                     "dedup_bands",
-                    lambda: pipeline.dedup_bands_step(band_value, lambda keys: [self.bands.get(k) for k in keys], opts, now),
+                    lambda: pipeline.dedup_bands_step(band_value, self.band_index.lookup, opts, now),
                     band_value,
                     here,
                     now,
                 )
                 _apply(self.bands, reply.writes)
+                for key, entry in reply.writes.items():
+                    self.band_index.add(key, entry)
                 if reply.role != "gather":
                     return reply
                 parts.append(reply.value)

@@ -34,6 +34,7 @@ from faust.stores import rocksdb as faust_rocksdb
 from faust.streams import current_event
 from yarl import URL
 
+from streams.band_index import BandIndex
 from streams.settings import Settings
 
 log = logging.getLogger("copydesk.tables")
@@ -116,23 +117,6 @@ class DayKeyedTable(faust.Table):
             options=self.options,
         )
 
-    def get_many(self, keys: Sequence[str]) -> list[Any]:
-        """The values of `keys` (None where absent) as `get` reads them, in one RocksDB multi-get.
-
-        A step reads many keys at once (a band relay stop: 15 days of each of its band keys,
-        about 75): faust's `get` costs a dozen Python calls per key (sensors, `__contains__` then
-        `__getitem__`, a KeyError for each absent key), about 9% of a worker's CPU. This reads
-        what faust's RocksDB store reads while an event is processed, the event's partition's
-        database, with the store's own key and value codecs; any other store, or a call outside
-        an event, goes through `get`."""
-        store = self.data
-        event = current_event()
-        if event is None or not isinstance(store, faust_rocksdb.Store) or not store.use_rocksdict:
-            return [self.get(key) for key in keys]
-        db = store._db_for_partition(event.message.partition)
-        found = db.get([store._encode_key(key) for key in keys])
-        return [None if value is None else store._decode_value(value) for value in found]
-
     def partition_for_key(self, key: str) -> int:
         # faust's RocksDB store reads and writes the consumed event's partition, so an entry's
         # changelog partition must be that one too, or a recovery restores it where no lookup
@@ -140,6 +124,82 @@ class DayKeyedTable(faust.Table):
         base, _, _ = key.rpartition("@")
         base, _, _ = (base or key).partition("#")
         return partition_of(base, self.changelog_topic.partitions or self.app.conf.topic_partitions)
+
+
+class BandTable(DayKeyedTable):
+    """The band table, and the near-duplicate index derived from it (`streams.band_index`).
+
+    Each band partition's index lives beside the table's partition and follows it: a table write
+    made while an event is processed is indexed at once; an index is dropped on every rebalance
+    (its partition may have been restored or moved meanwhile) and built again from the table's
+    partition on its first read. A rebalance thus costs one pass over the partitions' entries of
+    the horizon, and a replaced worker reads its index from what recovery restored."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._indexes: dict[int, BandIndex] = {}
+
+    def lookup_bands(self, band_keys: Sequence[str]) -> list[list[Any]]:
+        """The index entries of each band key, on the partition of the event being processed."""
+        return self._index(_event_partition()).lookup(band_keys)
+
+    def on_key_set(self, key: str, value: Any) -> None:
+        super().on_key_set(key, value)
+        self._index(_event_partition()).add(key, value)
+
+    def expire_index(self, oldest_day: int) -> int:
+        """Drop the index entries of days before `oldest_day` on every built partition."""
+        return sum(index.expire(oldest_day) for index in self._indexes.values())
+
+    async def on_rebalance(self, assigned: Any, revoked: Any, newly_assigned: Any, generation_id: int = 0) -> None:
+        self.drop_indexes()
+        await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
+
+    async def on_stop(self) -> None:
+        self.drop_indexes()
+        await super().on_stop()
+
+    def drop_indexes(self) -> None:
+        for index in self._indexes.values():
+            index.close()
+        self._indexes.clear()
+
+    def _index(self, partition: int) -> BandIndex:
+        index = self._indexes.get(partition)
+        if index is None:
+            index = self._build_index(partition)
+            self._indexes[partition] = index
+        return index
+
+    def _build_index(self, partition: int) -> BandIndex:
+        store = self.data
+        started = time.perf_counter()
+        if isinstance(store, faust_rocksdb.Store):
+            index = BandIndex.on_disk(Path(self.app.conf.tabledir) / f"{self.name}-index" / f"p{partition}")
+            db = store._db_for_partition(partition)
+            items = (
+                (store._decode_key(k), store._decode_value(v)) for k, v in store._visible_items(db)
+            )
+        else:
+            index = BandIndex()
+            items = ((k, v) for k, v in list(store.items()) if self.partition_for_key(k) == partition)
+        n = index.add_all(items)
+        log.info(
+            "table %s partition %d: index built from %d entries in %.2f s",
+            self.name,
+            partition,
+            n,
+            time.perf_counter() - started,
+            extra={"partition": partition},
+        )
+        return index
+
+
+def _event_partition() -> int:
+    event = current_event()
+    if event is None:
+        raise RuntimeError("the band index is read and written while an event is processed")
+    return event.message.partition
 
 
 class PartitionScopedTable(DayKeyedTable):
@@ -156,7 +216,7 @@ class PartitionScopedTable(DayKeyedTable):
 class TableSet:
     urls: DayKeyedTable
     contents: DayKeyedTable
-    bands: DayKeyedTable
+    bands: BandTable
     gather: DayKeyedTable
     sitelines: PartitionScopedTable
 
@@ -212,7 +272,9 @@ def declare(app: faust.App, settings: Settings) -> TableSet:
     return TableSet(
         urls=app.tables.add(table(settings.topics.url_table, "article id@day -> body fingerprint")),
         contents=app.tables.add(table(settings.topics.content_table, "body fingerprint@day -> first article")),
-        bands=app.tables.add(table(settings.topics.band_table, "LSH band key@day -> articles with that band")),
+        bands=app.tables.add(
+            table(settings.topics.band_table, "first band key#input@day -> a band message's article", BandTable)
+        ),
         gather=app.tables.add(table(settings.topics.gather_table, "input@day -> article; input#part@day -> a partition's band replies")),
         sitelines=app.tables.add(
             table(settings.topics.sitelines_table, "p<partition>/site@day -> lines seen in its articles", PartitionScopedTable)

@@ -209,7 +209,7 @@ def register(bundle: Copydesk) -> None:
     chained(
         topics.bands,
         "dedup-bands",
-        [("dedup_bands", lambda v, _, now: pipeline.dedup_bands_step(v, bands.get_many, options, now))],
+        [("dedup_bands", lambda v, _, now: pipeline.dedup_bands_step(v, bands.lookup_bands, options, now))],
         bands,
     )
     chained(

@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from processors import dedup
+from streams.tables import BandTable
 
 if TYPE_CHECKING:
     from streams.app import Copydesk
@@ -46,6 +47,8 @@ def register(bundle: Copydesk) -> None:
                     del table[key]
                     removed += 1
                 await asyncio.sleep(0)
+            if isinstance(table, BandTable):  # its index expires with it, by the entries' days
+                table.expire_index(today - horizons[label])
             metrics.table_keys.labels(table=label).set(len(keys) - removed)
             metrics.table_expired.labels(table=label).inc(removed)
             if removed:

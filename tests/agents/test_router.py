@@ -11,6 +11,7 @@ from processors import pipeline
 from processors.options import StageOptions
 from schemas.models import SourceRef
 from streams.agents.chain import Router
+from streams.band_index import BandIndex
 from streams.metrics import Metrics
 from streams.steps import clock, run_guarded
 from streams.tables import partition_of
@@ -69,7 +70,7 @@ async def run_chain(b: FakeBundle, payload: bytes, offset: int, tables: dict[str
             lambda v: pipeline.dedup_content_step(v, tables["contents"].get, opts, now, "t", lambda key: 0),
             "contents",
         ),
-        "bands": ("dedup_bands", lambda v: pipeline.dedup_bands_step(v, lambda keys: [tables["bands"].get(k) for k in keys], opts, now), "bands"),
+        "bands": ("dedup_bands", lambda v: pipeline.dedup_bands_step(v, index_of(tables["bands"]).lookup, opts, now), "bands"),
         "gather": (
             "dedup_gather",
             lambda v: pipeline.dedup_gather_step(v, tables["gather"].get, opts, now, "t"),
@@ -112,8 +113,8 @@ async def test_routes_each_outcome_to_its_topic_and_applies_table_writes():
     assert [(d["error"]["kind"], d["offset"], d["payload"]) for d in dead] == [("invalid_json", 2, "{oops")]
     assert len(tables["urls"]) == 2 and len(tables["contents"]) == 2  # day-keyed: one key per article
     assert tables["gather"] == {}  # each gathered article is deleted once published
-    # 21 band entries for each of the two stored articles; near copies share band keys
-    assert sum(len(v["entries"]) for v in tables["bands"].values()) == 42
+    # one band message each (one partition) for the two stored articles, naming their 21 band keys
+    assert len(tables["bands"]) == 2 and sum(len(v["seqs"]) for v in tables["bands"].values()) == 42
     assert t["enriched"].sent[0][0] == orjson.loads(t["enriched"].sent[0][1])["id"].encode()
     # cleaning hands on to extraction in the same agent: nothing travels between them
     assert t["cleaned"].sent == [] and len(t["extracted"].sent) == 3
@@ -177,6 +178,13 @@ def test_an_unexpected_error_in_a_later_stage_becomes_an_internal_dead_letter_na
     assert (record["payload"], record["payload_encoding"]) == (None, "none")
 
 
+def index_of(table: dict[str, dict]) -> BandIndex:
+    """The band index derived from the band table, as a worker builds it after a recovery."""
+    index = BandIndex()
+    index.add_all(table.items())
+    return index
+
+
 def gather_parts(opts: StageOptions, tables: dict[str, dict], payload: bytes, offset: int) -> list[bytes]:
     """An article's messages to the gather step: the article itself, then one reply per band
     partition (four partitions), as the content and band steps make them."""
@@ -186,7 +194,7 @@ def gather_parts(opts: StageOptions, tables: dict[str, dict], payload: bytes, of
     content = pipeline.dedup_content_step(probe.value, tables["contents"].get, opts, now, "t", lambda key: partition_of(key, 4))
     replies = []
     for emission in content.more:
-        reply = pipeline.dedup_bands_step(emission.value, lambda keys: [tables["bands"].get(k) for k in keys], opts, now)
+        reply = pipeline.dedup_bands_step(emission.value, index_of(tables["bands"]).lookup, opts, now)
         tables["bands"].update(reply.writes)
         replies.append(reply.value)
     assert len(replies) == 4

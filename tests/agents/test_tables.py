@@ -1,4 +1,4 @@
-"""The shell's tables on a real RocksDB store, without a broker: `get_many` reads what `get` reads."""
+"""The shell's tables on a real RocksDB store, without a broker: the band index, the bounded memory."""
 
 from __future__ import annotations
 
@@ -34,28 +34,48 @@ class During:
         _current_event.reset(self.token)
 
 
-def test_get_many_reads_the_event_partition_like_get_with_one_multi_get(tmp_path):
+def message_entry(article_id: str, seqs: dict[str, int], day: int = 19846) -> dict:
+    return {"id": article_id, "fetched_at": "2024-05-03T10:00:00Z", "sketch": "c2s=", "src": f"raw/0/{article_id}",
+            "day": day, "seqs": seqs}
+
+
+def test_the_band_index_is_derived_from_the_event_partition_and_built_again_after_a_rebalance(tmp_path):
     settings = Settings.from_env({"COPYDESK_STORE": "rocksdb://", "COPYDESK_DATA_DIR": str(tmp_path), "COPYDESK_PARTITIONS": "4"})
-    copydesk = create_app(settings)
-    bands = copydesk.tables.bands
+    bands = create_app(settings).tables.bands
+    with During(2):  # the store's own write path, as a recovery leaves the partition's database
+        bands.data["3:0a#raw/0/a@19846"] = message_entry("a", {"3:0a": 1, "7:ff": 4})
+        bands.data["3:0a@19845"] = {"entries": [{"id": "old", "fetched_at": "2024-05-02T09:00:00Z", "sketch": "c2s=",
+                                                "seq": 7, "src": "raw/0/old"}]}  # the layout before
     with During(2):
-        bands.data["3:0a0b0c0d0e0f@19846"] = {"entries": [{"id": "a", "seq": 1}]}  # the store's own write path
-        bands.data["4:aaaaaaaaaaaa@19847"] = {"entries": []}
-    keys = ["3:0a0b0c0d0e0f@19846", "missing@19846", "4:aaaaaaaaaaaa@19847", "3:0a0b0c0d0e0f@19845"]
+        first = bands.lookup_bands(["3:0a", "missing", "7:ff"])
+    assert [[(e["id"], e["seq"], e["day"]) for e in entries] for entries in first] in (
+        [[("a", 1, 19846), ("old", 7, 19845)], [], [("a", 4, 19846)]],
+        [[("old", 7, 19845), ("a", 1, 19846)], [], [("a", 4, 19846)]],
+    )
+    assert (tmp_path / "v1" / "tables" / f"{bands.name}-index" / "p2").is_dir()
+    with During(1):  # another partition's entries are not there
+        assert bands.lookup_bands(["3:0a", "7:ff"]) == [[], []]
     with During(2):
-        many = bands.get_many(keys)
-        one_by_one = [bands.get(k) for k in keys]
-    assert many == one_by_one == [{"entries": [{"id": "a", "seq": 1}]}, None, {"entries": []}, None]
-    with During(1):  # another partition's database holds none of them, for either reader
-        assert bands.get_many(keys) == [bands.get(k) for k in keys] == [None] * 4
-    assert bands.get_many([]) == []
+        bands.data["3:0a#raw/0/b@19846"] = message_entry("b", {"3:0a": 2})  # behind the built index
+        assert [e["id"] for e in bands.lookup_bands(["3:0a"])[0]] == [e["id"] for e in first[0]]
+    bands.drop_indexes()  # what a rebalance does
+    with During(2):
+        assert sorted(e["id"] for e in bands.lookup_bands(["3:0a"])[0]) == ["a", "b", "old"]
+    assert bands.expire_index(19846) == 1  # "old", of the day before
+    with During(2):
+        assert sorted(e["id"] for e in bands.lookup_bands(["3:0a"])[0]) == ["a", "b"]
+    bands.drop_indexes()
 
 
-def test_get_many_on_a_memory_store_falls_back_to_get():
-    copydesk = create_app(Settings.from_env({"COPYDESK_STORE": "memory://", "COPYDESK_PARTITIONS": "4"}))
-    bands = copydesk.tables.bands
-    bands.data["k@1"] = {"entries": []}
-    assert bands.get_many(["k@1", "x@1"]) == [{"entries": []}, None]
+def test_the_band_index_on_a_memory_store_reads_the_partition_keys_own():
+    bands = create_app(Settings.from_env({"COPYDESK_STORE": "memory://", "COPYDESK_PARTITIONS": "4"})).tables.bands
+    key = "3:0a#raw/0/a@19846"
+    bands.data[key] = message_entry("a", {"3:0a": 1})
+    mine = bands.partition_for_key(key)
+    with During(mine):
+        assert [e["id"] for e in bands.lookup_bands(["3:0a"])[0]] == ["a"]
+    with During((mine + 1) % 4):
+        assert bands.lookup_bands(["3:0a"]) == [[]]
 
 
 def test_every_table_database_gets_the_bounded_rocksdb_memory_from_settings(tmp_path):
@@ -69,4 +89,4 @@ def test_every_table_database_gets_the_bounded_rocksdb_memory_from_settings(tmp_
     with During(0):
         copydesk.tables.urls.data["k@1"] = {"v": 1}  # the database opens with them
     with During(0):
-        assert copydesk.tables.urls.get_many(["k@1"]) == [{"v": 1}]
+        assert copydesk.tables.urls.get("k@1") == {"v": 1}

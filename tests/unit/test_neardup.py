@@ -78,21 +78,26 @@ def long_article(seed: int, n_paragraphs: int = 12) -> str:
 
 
 class Bands:
-    """The band table as a dict, and each band checked in the order given, then the decision."""
+    """The band table and its index as dicts, each band checked in the order given, then the decision."""
 
     def __init__(self, horizon: int = HORIZON, options: neardup.NearDupOptions = neardup.DEFAULT_OPTIONS) -> None:
         self.table: dict = {}
+        self.index: dict[str, list] = {}
         self.horizon = horizon
         self.options = options
         self.replies: dict[str, list[neardup.BandReply]] = {}
 
     def band_message(self, article_id: str, fetched_at: str, sig: tuple[int, ...], band: int, source: str):
         key = neardup.band_keys(sig, self.options)[band]
-        day = dedup.day_of(fetched_at)
-        found = {k: self.table.get(k) for k in neardup.lookup_keys(key, day, self.horizon)}
-        check = neardup.check_band(article_id, fetched_at, key, sig, found, source, self.options)
+        found = [self.index.get(key, [])]
+        check = neardup.check_bands(
+            article_id, fetched_at, [key], neardup.sketch(sig), found, source, self.horizon, self.options
+        )
         self.table.update(check.writes)
-        return neardup.BandReply(key, check.candidates), check.writes
+        for stored_key, value in check.writes.items():
+            for band_key, entry in neardup.index_entries(stored_key, value):
+                self.index.setdefault(band_key, []).append(entry)
+        return check.replies[0], check.writes
 
     def run(self, messages, articles) -> dict[str, DedupVerdict]:
         """`messages`: (name, band) in processing order; `articles`: name -> (id, fetched_at, sig)."""
@@ -248,13 +253,13 @@ def test_a_day_list_keeps_its_first_entries_and_later_articles_still_see_them():
         reply, writes = bands.band_message(f"id{n}", T1, sig, 0, f"raw/0/{n}")
         assert [c.id for c in reply.candidates] == [f"id{k}" for k in range(min(n, 4))]
         assert bool(writes) == (n < 4)
-    (value,) = bands.table.values()
-    assert [e["id"] for e in value["entries"]] == ["id0", "id1", "id2", "id3"]
-    assert list(bands.table) == [dedup.state_key(key, dedup.day_of(T1))]
+    assert [e["id"] for e in bands.index[key]] == ["id0", "id1", "id2", "id3"]
+    day = dedup.day_of(T1)
+    assert list(bands.table) == [neardup.entry_key([key], f"raw/0/{n}", day) for n in range(4)]
+    assert all(dedup.is_expired(k, day + 1, 0) and not dedup.is_expired(k, day, 0) for k in bands.table)
 
 
 def test_the_window_is_symmetric_and_keys_expire_like_dedup():
-    assert neardup.lookup_keys("0:ab", 100, 2) == ["0:ab@102", "0:ab@101", "0:ab@100", "0:ab@99", "0:ab@98"]
     bands = Bands(horizon=7)
     bands.add("a", QUAKE_WIRE, "2024-05-10T10:00:00Z")
     earlier = bands.add("b", QUAKE_WIRE + "\n\nAdvertisement", "2024-05-03T10:00:00Z")  # 7 days before
@@ -301,3 +306,30 @@ def test_similarity_estimate_and_band_keys():
     assert len(keys) == 21 and all(k.startswith(f"{i}:") and len(k) == len(f"{i}:") + 12 for i, k in enumerate(keys))
     with pytest.raises(ValueError):
         neardup.NearDupOptions(bands=30, rows=6)
+
+
+def test_a_band_message_writes_one_entry_for_all_its_band_keys_and_a_replay_writes_none():
+    sig = neardup.signature(QUAKE_WIRE)
+    keys = neardup.band_keys(sig)[:3]
+    index: dict[str, list] = {}
+
+    def band_message(article_id: str, source: str) -> neardup.BandCheck:
+        found = [index.get(k, []) for k in keys]
+        check = neardup.check_bands(article_id, T1, keys, neardup.sketch(sig), found, source, HORIZON)
+        for stored_key, value in check.writes.items():
+            for band_key, entry in neardup.index_entries(stored_key, value):
+                index.setdefault(band_key, []).append(entry)
+        return check
+
+    a = band_message("a", "raw/0/1")
+    ((key, value),) = a.writes.items()
+    assert key == neardup.entry_key(keys, "raw/0/1", dedup.day_of(T1)) and value["seqs"] == {k: 1 for k in keys}
+    assert [r.candidates for r in a.replies] == [(), (), ()]
+    b = band_message("b", "raw/0/2")
+    assert [[c.id for c in r.candidates] for r in b.replies] == [["a"]] * 3
+    assert list(b.writes.values())[0]["seqs"] == {k: 2 for k in keys}
+    assert [len(index[k]) for k in keys] == [2, 2, 2]
+    again_a, again_b = band_message("a", "raw/0/1"), band_message("b", "raw/0/2")  # replays after a restart
+    assert again_a.writes == again_b.writes == {}
+    assert [r.candidates for r in again_a.replies] == [(), (), ()]  # what it saw the first time
+    assert [[c.id for c in r.candidates] for r in again_b.replies] == [["a"]] * 3

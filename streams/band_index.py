@@ -1,0 +1,83 @@
+"""The near-duplicate index of one band partition: band key -> the articles stored under it.
+
+The band table's changelog carries one entry per band message (`processors.neardup.check_bands`),
+which is what keeps its cost at one record per message; the band step reads by band key. This
+index answers those reads. It is derived from the table (`neardup.index_entries`), never
+written to Kafka: kept up to date with each write of the table, and built again from the
+table's partition whenever that partition may have changed behind it (a recovery, a rebalance,
+a restart). So it needs no changelog and no recovery of its own, and a lost or stale index is
+never a wrong answer, only a rebuild.
+
+Two backings, the same behaviour: a RocksDB database of its own beside the table's (bounded
+memory, as the table's store; emptied before each build) for workers on a RocksDB store, a dict
+for the offline mode and memory stores. Values are the JSON list of the band key's entries.
+Written here because faust has no secondary index over a table and Kafka Streams' answer, a
+store fed from its source topic, would re-read the topic instead of the local table.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Iterable, Mapping, MutableMapping, Sequence
+
+import orjson
+
+from processors import neardup
+
+
+class BandIndex:
+    """Band key -> its entries, over a bytes-to-bytes mapping (a dict or a rocksdict `Rdict`)."""
+
+    def __init__(self, backing: MutableMapping[bytes, bytes] | None = None) -> None:
+        self._db: Any = {} if backing is None else backing
+        self._multi_get = not isinstance(self._db, dict)
+
+    @classmethod
+    def on_disk(cls, path: Path) -> BandIndex:
+        """An empty index in a RocksDB database at `path` (whatever was there is removed)."""
+        from rocksdict import Options, Rdict
+
+        shutil.rmtree(path, ignore_errors=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return cls(Rdict(str(path), Options(raw_mode=True)))
+
+    def lookup(self, band_keys: Sequence[str]) -> list[list[Mapping[str, Any]]]:
+        keys = [k.encode() for k in band_keys]
+        found = self._db[keys] if self._multi_get else [self._db.get(k) for k in keys]
+        return [orjson.loads(v) if v is not None else [] for v in found]
+
+    def add(self, key: str, value: Mapping[str, Any]) -> None:
+        """Index one stored value of the band table (its key and value)."""
+        db = self._db
+        for band_key, entry in neardup.index_entries(key, value):
+            k = band_key.encode()
+            old = db.get(k)
+            entries = orjson.loads(old) if old is not None else []
+            entries.append(entry)
+            db[k] = orjson.dumps(entries)
+
+    def add_all(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> int:
+        n = 0
+        for key, value in items:
+            self.add(key, value)
+            n += 1
+        return n
+
+    def expire(self, oldest_day: int) -> int:
+        """Drop the entries of days before `oldest_day`; the number dropped."""
+        db, dropped = self._db, 0
+        for k, v in list(db.items()):
+            entries = orjson.loads(v)
+            kept = [e for e in entries if e["day"] >= oldest_day]
+            if len(kept) != len(entries):
+                dropped += len(entries) - len(kept)
+                if kept:
+                    db[k] = orjson.dumps(kept)
+                else:
+                    del db[k]
+        return dropped
+
+    def close(self) -> None:
+        if self._multi_get:
+            self._db.close()
