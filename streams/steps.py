@@ -22,13 +22,15 @@ a thread or process, which the agents' loop must not wait on). Its limits:
 - SIGALRM belongs to copydesk in a worker: faust's own blocking detector (`debug` mode with a
   `blocking_timeout`, off in copydesk) uses the same timer and must stay off.
 - `TimeBudgetExceeded` derives from `BaseException`, so a library's `except Exception` inside the
-  step does not swallow it. The handler is armed only while the step runs: it is swapped for a
-  no-op and the timer cleared before control goes back to faust, also when the step raised, so
-  a late alarm never lands in faust's own code.
+  step does not swallow it. The handler is armed only while the step runs: it is disarmed and
+  the timer cleared before control goes back to faust, also when the step raised, so a late
+  alarm never lands in faust's own code. The handler is installed once and stays (a step only
+  arms and disarms it and sets the timer); a step puts it back if something else took SIGALRM.
 """
 
 from __future__ import annotations
 
+import _signal
 import logging
 import signal
 import threading
@@ -91,12 +93,21 @@ def _origin(stage: Stage, value: bytes | Cleaned | None, here: SourceRef) -> tup
     return origin or (here, value)
 
 
-def _overrun(signum: int, frame: Any) -> None:
-    raise TimeBudgetExceeded()
+class _Alarm:
+    """SIGALRM's handler: raises `TimeBudgetExceeded` while a step is armed; an alarm that
+    arrives after its step returned has nothing to stop any more."""
+
+    __slots__ = ("armed",)
+
+    def __init__(self) -> None:
+        self.armed = False
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        if self.armed:
+            raise TimeBudgetExceeded()
 
 
-def _disarmed(signum: int, frame: Any) -> None:
-    """A SIGALRM that arrives after its step returned: nothing to stop any more."""
+_ALARM = _Alarm()
 
 
 @contextmanager
@@ -105,14 +116,18 @@ def time_budget(seconds: float) -> Iterator[None]:
     if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
-    signal.signal(signal.SIGALRM, _overrun)
+    # `_signal.getsignal`: `signal.getsignal` is the same call behind an enum conversion that
+    # costs more than the whole guard.
+    if _signal.getsignal(signal.SIGALRM) is not _ALARM:
+        signal.signal(signal.SIGALRM, _ALARM)
+    _ALARM.armed = True
     try:
         signal.setitimer(signal.ITIMER_REAL, seconds)
         yield
     finally:
-        # The handler first: an alarm already pending when the block ends then finds the no-op.
+        # Disarmed first: an alarm already pending when the block ends then stops nothing.
         # Nested, so that the timer is cleared even if the alarm raised between the two.
         try:
-            signal.signal(signal.SIGALRM, _disarmed)
+            _ALARM.armed = False
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)

@@ -131,6 +131,17 @@ def test_the_budget_interrupts_with_its_own_exception():
     assert timer_is_clear()
 
 
+def test_a_step_takes_sigalrm_back_from_whoever_took_it():
+    previous = signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    try:
+        with pytest.raises(TimeBudgetExceeded):
+            with time_budget(BUDGET_S):
+                runaway(None)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert timer_is_clear()
+
+
 def test_the_offline_mode_enforces_the_budget_from_settings(monkeypatch):
     warm_up()
     settings = Settings.from_env({"COPYDESK_STAGE_TIME_BUDGET_SECONDS": str(ROOMY_BUDGET_S)})
