@@ -7,7 +7,7 @@ own, the same stage function timed on the same inputs, A, B, A, B, ..., and thei
     .venv/bin/python bench/ab_module.py clean /tmp/cleaning_old.py
 
 Stages (inputs: make bench's page-text stream, the seed, the 258 dev bodies as page text and
-1,000 synthetic articles, cleaned; with --html the 258 dev pages too):
+1,000 synthetic articles, cleaned; with --html the 258 dev pages too, with --html-only those alone):
   clean     processors.cleaning.clean on each raw message (decoded)
   extract   processors.extraction.extract on each cleaned article
   keywords  processors.enrichment.extract_keywords on each extracted article's title, paragraphs
@@ -44,19 +44,33 @@ def load(path: Path, name: str):  # type: ignore[no-untyped-def]
     return module
 
 
+def _or_error(call, error):  # type: ignore[no-untyped-def]
+    """`call`, or the kind of the stage error it raised (a page with no body is an input too)."""
+
+    def run(*args):  # type: ignore[no-untyped-def]
+        try:
+            return call(*args)
+        except error as exc:
+            return exc.kind
+
+    return run
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("stage", choices=("clean", "extract", "keywords"))
     ap.add_argument("old", type=Path, help="the old version of the stage's module file")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--html", action="store_true")
+    ap.add_argument("--html-only", action="store_true")
     ap.add_argument("--show", type=int, default=0)
     args = ap.parse_args()
     opts = Settings().stage
     cases = bench.fundus_cases()
     messages = [bench.seed_message(), *bench.fundus_texts(cases), *bench.distinct_articles(0, 1000, "-inproc")]
-    if args.html:
-        messages += [p for p, _ in bench.html_messages(cases)]
+    if args.html or args.html_only:
+        pages = [p for p, _ in bench.html_messages(cases)]
+        messages = pages if args.html_only else messages + pages
     cleaned = []
     for offset, message in enumerate(messages):
         result = pipeline.clean_step(message, SourceRef("raw", 0, offset, None), opts, clock())
@@ -65,7 +79,7 @@ def main() -> int:
     old = load(args.old, "ab_old_module")
     if args.stage == "clean":
         inputs = [(decode_raw(m, opts), opts) for m in messages]
-        calls = (old.clean, cleaning.clean)
+        calls = (_or_error(old.clean, old.CleaningError), _or_error(cleaning.clean, cleaning.CleaningError))
     elif args.stage == "extract":
         inputs = [(c, opts) for c in cleaned]
         calls = (old.extract, extraction.extract)

@@ -377,6 +377,35 @@ def test_the_page_metadata_is_trafilaturas_less_categories_tags_and_licence(name
     assert ours.title and ours.date  # the pages have both: the comparison is not of two Nones
 
 
+
+#: JSON-LD that does not parse (as a page's script does once trafilatura has normalised it):
+#: authors under "author" and under "Person" types, names repeated, names without a space (which
+#: stop the list), a "Person" whose name follows a "}" (no match), and a '"Person"' that only
+#: forms once a match before it is cut out.
+UNPARSED_JSON_LD = [
+    '{"@type":"NewsArticle","author":[{"@type":"Person","name":"Ann Lee"},{"@type":"Person","name":"Bo Ek"},'
+    '{"@type":"Person","name":"Ann Lee"}],"headline":"A title","publisher":{"name":"Daily"} "x',
+    '{"a":[{"@type":"Person","name":"Ann Lee"}, {"@type":"Person","x":1}, {"@type":"person","names":"Cy Do"},'
+    '"Pe"}"Person","name":"Di Fa"}, "articleSection":"World" oops',
+    '"Pers{"@type":"Person","name":"Ann Lee"}on","name":"Ed Gi" "Person" "name":"Jo Ko","name":"Lu"',
+    '"author":{"name":"Ann Lee"},"author":{"name":"Bo"},"author":{"names":"Cy Do"}',
+    '"Pe"Person","name":"Ann Lee"rson" "name" "Bo Ek" "Person","name":"Cy"',
+    '[' + ','.join(f'{{"@type":"Person","name":"Reporter {i % 7} Smith"}}' for i in range(300)) + '] "',
+]
+
+
+@pytest.mark.parametrize("text", UNPARSED_JSON_LD)
+def test_unparsed_json_ld_reads_as_trafilatura_reads_it(text):
+    from trafilatura.json_metadata import extract_json_parse_error
+    from trafilatura.settings import Document
+
+    from processors.cleaning import _json_ld_unparsed
+
+    fields = ("author", "pagetype", "sitename", "categories", "title")
+    ours, theirs = _json_ld_unparsed(text, Document()), extract_json_parse_error(text, Document())
+    assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields]
+    assert ours.author  # every case has authors to find
+
 # --- page text in every script ---------------------------------------------------------------------
 
 #: (script, headline, body paragraphs, furniture lines around them): short pages of each kind, the
