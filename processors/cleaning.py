@@ -19,6 +19,8 @@ Two inputs, two paths:
   JSON is redone here (`_json_ld`): trafilatura's cuts each author it finds out of the whole
   text and searches it again from the start, which is quadratic in the script's length (seconds
   for a live blog's script of 800 KB); the same answers, found in one pass.
+  The paragraphs trafilatura keeps are judged by the text path's furniture vocabulary too
+  (pointers to other stories, sign-up and paywall prompts, copyright lines it leaves in).
   Library calls stay deterministic: trafilatura's cross-document deduplication (a module-level
   LRU cache) stays off, and htmldate's upper date bound is the fetch time, not the clock.
 * Text (`raw.text`, a page as a crawler saved it): written here by hand, because no library
@@ -587,6 +589,8 @@ def _text_paragraphs(text: str | None, title: str | None) -> tuple[str, ...]:
             continue
         key = furniture_key(line)
         if not key or key in vocab.FURNITURE_LINES or is_credit_line(line.casefold()):
+            continue
+        if _is_furniture(line, line.casefold()):
             continue
         if not paragraphs and title_key and _repeats_title(key, title_key):
             continue

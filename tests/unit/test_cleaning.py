@@ -290,6 +290,26 @@ def test_html_pages(name, url, fetched_at, title, authors, published_at, languag
     assert not any(p.replace("/", " ").split() == " ".join(authors).split() for p in cleaned.paragraphs)
 
 
+@pytest.mark.parametrize(
+    ("name", "url", "fetched_at", "furniture", "kept"),
+    [
+        (
+            "za_TheCitizen_2025_11_28.html.gz",
+            "https://www.citizen.co.za/news/south-africa/severe-storms-gauteng-residents-flood-risks/",
+            "2025-11-28T14:43:08Z",
+            ("ALSO READ: Brace for very bad weather in Joburg and other parts of SA this weekend",),
+            "He urged residents to avoid flooded areas and immediately report hazardous situations.",
+        ),
+    ],
+)
+def test_html_page_furniture_leaves_the_body(name, url, fetched_at, furniture, kept):
+    # Pointers to other stories and paywall prompts that trafilatura keeps as paragraphs: the
+    # furniture vocabulary of the page-text path judges them too.
+    paragraphs = clean(_page(name, url, fetched_at), OPTIONS).paragraphs
+    assert kept in paragraphs
+    assert not set(furniture) & set(paragraphs)
+
+
 def test_html_page_hints_canonical_and_site_name():
     cleaned = clean(
         _page("us_APNews_2023_04_28.html.gz",
