@@ -114,7 +114,7 @@ FURNITURE_CUES: Final = (
     "recommended for you", "top stories", "most popular", "most read", "trending now",
     "thanks for signing up", "view more offers", "share this article", "share this story",
     "copy link", "advertise with us", "all rights reserved", "video has failed to load",
-    "refreshing your browser",
+    "refreshing your browser", "read next",
     # German
     "mehr zum thema", "das könnte sie auch interessieren", "lesen sie auch", "auch interessant",
     "aus dem ressort", "zu den kommentaren", "kommentar verfassen", "kommentare anzeigen",
@@ -131,7 +131,8 @@ FURNITURE_CUES: Final = (
     "читайте также", "читайте також", "подписывайтесь", "підписуйтесь", "новости по теме",
     "czytaj także", "czytaj też", "přečtěte si také", "ilginizi çekebilir",
     # Japanese, Chinese, Korean
-    "関連記事", "あわせて読みたい", "続きを読む", "この記事を共有", "相关新闻", "相关阅读", "责任编辑",
+    "関連記事", "あわせて読みたい", "続きを読む", "この記事を共有", "会員限定", "有料会員", "有料記事",
+    "会員登録", "関連キーワード", "おすすめ情報", "相关新闻", "相关阅读", "责任编辑",
     "分享到", "관련기사", "무단전재", "재배포 금지",
     # Arabic, Hebrew, Hindi
     "اقرأ أيضا", "اقرأ أيضاً", "קראו גם", "यह भी पढ़ें", "ये भी पढ़ें",

@@ -300,6 +300,14 @@ def test_html_pages(name, url, fetched_at, title, authors, published_at, languag
             ("ALSO READ: Brace for very bad weather in Joburg and other parts of SA this weekend",),
             "He urged residents to avoid flooded areas and immediately report hazardous situations.",
         ),
+        (
+            "jp_ChunichiShimbun_2025_01_13.html.gz",
+            "https://www.chunichi.co.jp/article/1011185",
+            "2025-01-13T18:10:25Z",
+            ("この記事は会員限定です。", "紙の新聞の定期購読者の方は、無料で会員登録できます。", "関連キーワード", "おすすめ情報"),
+            "気象庁は調査終了を受けた記者会見で「地震はいつ起きてもおかしくない。日頃からの備えを確実に実施しておくよう"
+            "お願いしたい」と呼びかけた。気象庁によると、日向灘の地震は南海トラフ巨大地震の想定震源域...",
+        ),
     ],
 )
 def test_html_page_furniture_leaves_the_body(name, url, fetched_at, furniture, kept):
