@@ -114,12 +114,13 @@ FURNITURE_CUES: Final = (
     "recommended for you", "top stories", "most popular", "most read", "trending now",
     "thanks for signing up", "view more offers", "share this article", "share this story",
     "copy link", "advertise with us", "all rights reserved", "video has failed to load",
-    "refreshing your browser", "read next",
+    "refreshing your browser", "read next", "getty images",
     # German
     "mehr zum thema", "das könnte sie auch interessieren", "lesen sie auch", "auch interessant",
     "aus dem ressort", "zu den kommentaren", "kommentar verfassen", "kommentare anzeigen",
     "melden sie sich an", "jetzt abonnieren", "jetzt registrieren", "passwort vergessen",
-    "teilen-funktion", "artikel teilen", "folgen sie uns", "alle rechte vorbehalten",
+    "teilen-funktion", "artikel teilen", "folgen sie uns", "alle rechte vorbehalten", "kostenlos testen",
+    "ein klick für den datenschutz",
     # French
     "lire aussi", "à lire aussi", "sur le même sujet", "abonnez-vous", "créer un compte",
     "mot de passe oublié", "déjà abonné", "suivez-nous", "tous droits réservés",
@@ -127,6 +128,8 @@ FURNITURE_CUES: Final = (
     "lee también", "te puede interesar", "suscríbete", "crear cuenta", "ya eres suscriptor",
     "síguenos", "todos los derechos reservados", "leia também", "veja também", "assine já",
     "cadastre-se", "leggi anche", "potrebbe interessarti", "tutti i diritti riservati", "lees ook",
+    # Norwegian, Danish, Swedish, Zulu
+    "les også", "læs også", "läs också", "läs även", "funda olunye udaba",
     # Russian, Ukrainian, Polish, Czech, Turkish
     "читайте также", "читайте також", "подписывайтесь", "підписуйтесь", "новости по теме",
     "czytaj także", "czytaj też", "přečtěte si také", "ilginizi çekebilir",
@@ -197,7 +200,7 @@ CREDIT_LABELS: Final = (
     "photo credit", "photo credits", "photograph", "photographs", "photos", "photo", "pictures", "picture",
     "pics", "pic", "images", "image", "credits", "credit", "illustration", "graphic", "video",
     "foto", "fotos", "fotografie", "bild", "bilder", "grafik", "bildquelle", "crédit photo",
-    "crédits photo", "crédit", "fotografía", "imagen", "fotografia",
+    "crédits photo", "crédit", "fotografía", "imagen", "fotografia", "quelle", "kilde", "källa",
     "immagine", "zdjęcie", "fot", "kuva", "billede", "foto/video", "φωτογραφία", "fotó", "kép",
     "写真", "撮影", "画像", "照片", "图片", "圖片", "图", "圖", "摄影", "攝影", "사진", "фото", "фотография",
     "תמונה", "צילום", "صورة", "تصوير", "الصورة", "फोटो", "तस्वीर", "ภาพ",

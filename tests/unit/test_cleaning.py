@@ -556,7 +556,8 @@ def test_the_assumed_zone_holds_where_the_domain_names_no_country():
 @pytest.mark.parametrize(
     "credit",
     ["Photo: AFP", "Foto: dpa", "(Foto: Michael Kappeler/dpa)", "Bild: Keystone / Peter Klaunzer",
-     "写真：共同", "Фото: Дмитрий Азаров, Коммерсантъ", "Image: eThekwini Municipality / Facebook"],
+     "写真：共同", "Фото: Дмитрий Азаров, Коммерсантъ", "Image: eThekwini Municipality / Facebook",
+     "Quelle: AFP", "(Quelle: APA/sda/dpa)", "Kilde: Helsenorge.no"],
 )
 def test_picture_credits_are_furniture(credit):
     paragraphs, _ = _text(f"{BODY_1}\n\n{credit}\n\n{BODY_2}")
@@ -602,7 +603,12 @@ def test_teasers_and_footer_around_the_body_are_dropped():
     "cue",
     ["Story continues below", "Create an account or sign in to continue with your reading experience.",
      "Mehr zum Thema", "Das könnte Sie auch interessieren", "À lire aussi : le budget en débat",
-     "Читайте также: новости дня", "関連記事", "यह भी पढ़ें"],
+     "Читайте также: новости дня", "関連記事", "यह भी पढ़ें",
+     # from the dev pages (Nettavisen, Eyethu News, Business Insider DE, Junge Welt, ZDF, Chunichi)
+     "Les også: Tone Damli røper detaljer om frieriet: – Ble helt forfjamset",
+     "FUNDA OLUNYE UDABA LAPHA | Kuboshwe abahlanu besolwa ngokugwaza umfundi",
+     "STR/AFP via Getty Images", "2 Wochen kostenlos testen", "Ein Klick für den Datenschutz",
+     "この記事は会員限定です。", "READ NEXT: Cape Town heads into a weekend of shifting skies, says weather service"],
 )
 def test_furniture_cues_in_many_languages(cue):
     paragraphs, _ = _text(f"{BODY_1}\n\n{cue}\n\n{BODY_2}")
