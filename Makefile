@@ -51,9 +51,12 @@ test-faults-short: venv
 	env -u KAFKA_BOOTSTRAP_SERVERS COPYDESK_FAULT_ROUNDS=3 COPYDESK_FAULT_MESSAGES=300 \
 		$(PY) -m pytest -q -s -p no:cacheprovider tests/faults -k kill_9
 
-# Extraction quality on the annotated pages, beside bare trafilatura (see bench/quality.py).
+# Extraction quality on the annotated pages, beside bare trafilatura (see bench/quality.py); then
+# re-crawls, updates and syndicated copies of them through `copydesk process`, before and after
+# (bench/recrawl.py).
 quality: venv
 	$(PY) bench/quality.py
+	$(PY) bench/recrawl.py
 
 demo: venv
 	@bash deploy/demo.sh

@@ -28,21 +28,31 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 import xxhash
 
+from processors import neardup
 from processors.errors import DedupError
 from schemas.models import DedupVerdict, ExtractedArticle
 
 _EPOCH_SECONDS_PER_DAY = 86_400
 #: Fingerprints of a URL's recent versions kept in its entry (bounds the entry's size).
 MAX_VERSIONS = 8
+#: Sketches of a URL's latest bodies kept in its entry (about 250 bytes each).
+MAX_SKETCHES = 4
+#: `overlap` at or above which a version extracted from another format is the same body.
+DEFAULT_RECRAWL_THRESHOLD = 0.8
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 #: Value stored per article id: its latest body's fingerprint and time, recent versions, first seen.
 UrlEntry = Mapping[str, Any]
+#: A body as the URL entry keeps it: `fp`, `sketch` (`neardup.sketch`), `n` (its distinct
+#: shingles), `format` (`html` or `text`, None when not known), and `of`, the fingerprint of
+#: the version it is a re-crawl of in another format (absent for a version of its own).
+BodySketch = Mapping[str, Any]
 #: Value stored per fingerprint: the id of the earliest article with that body, and its cluster.
 ContentEntry = Mapping[str, Any]
 
@@ -55,6 +65,8 @@ class UrlCheck:
     candidate: DedupVerdict
     final: bool
     writes: dict[str, dict[str, Any]]
+    #: The body's `neardup.sketch`, which the near-duplicate steps need too.
+    sketch: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +117,8 @@ def check_url(
     article: ExtractedArticle,
     found: Iterable[UrlEntry | None],
     source: str,
+    source_format: str | None = None,
+    threshold: float = DEFAULT_RECRAWL_THRESHOLD,
 ) -> UrlCheck:
     """Decide from the URL's stored entries (`found`: the values at `lookup_keys`, newest first).
 
@@ -113,6 +127,17 @@ def check_url(
     seen, fetched no later than the latest one, is a stale re-crawl (`duplicate`), not an update
     that takes the URL back in time. The same body fetched later than a newer version is a real
     revert, an `update`.
+
+    Equal means the same fingerprint or, for a body in a format (`source_format`: `html` or
+    `text`) that none of the URL's kept versions was extracted from, an `overlap` of at least
+    `threshold` with a version from the other format: the two extractions of one page differ
+    by the furniture the page-text path keeps and the lines either drops, and such a re-crawl
+    is a `duplicate`, not an update. The body is then kept as an alias of that version, so that
+    later re-crawls in its format compare by fingerprint: within one format the extraction is
+    the same each time, and another fingerprint is another body. The verdict's `similarity` is
+    the overlap with the version it re-crawls or, for an update, with the latest version.
+    Sketches of the latest `MAX_SKETCHES` bodies are kept (an entry written before they were
+    kept has none: its versions compare by fingerprint, and an update of it has similarity 0).
 
     `source` names the input (its Kafka coordinates). An entry that the same input wrote means
     the input is being processed again after a restart (at-least-once delivery): the decision
@@ -123,28 +148,86 @@ def check_url(
     latest = next((entry for entry in found if entry), None)
     if latest is not None and latest.get("src") == source:
         return UrlCheck(fp, DedupVerdict.from_dict(latest["verdict"]), bool(latest["final"]), {})
+    bodies = list((latest or {}).get("bodies") or ())
+    known = next((b for b in bodies if b["fp"] == fp), None)
+    if known is not None:
+        body = known
+    else:
+        sig, size = neardup.signature_and_size(article.text)
+        body = {"fp": fp, "sketch": neardup.sketch(sig), "n": size, "format": source_format}
     if latest is None:
         verdict, final = DedupVerdict("unique", None, article.id, 0.0), False
-        entry = _url_entry(fp, article.fetched_at, article.fetched_at, article.id, [fp])
+        entry = _url_entry(fp, article.fetched_at, article.fetched_at, article.id, [fp], [body])
     else:
         versions = list(latest.get("versions") or [latest["fp"]])
         newer = article.fetched_at > latest["fetched_at"]
-        stale = fp == latest["fp"] or (fp in versions and not newer)
-        if stale:
-            verdict, final = DedupVerdict("duplicate", article.id, latest["cluster_id"], 1.0), True
-            entry = _url_entry(latest["fp"], latest["fetched_at"], latest["first_seen"], latest["cluster_id"], versions)
+        current = [b for b in bodies if _version(b) == latest["fp"]]
+        to_latest = 1.0 if _version(body) == latest["fp"] else max(map(partial(_similarity, body), current), default=0.0)
+        match = _matched(body, versions, bodies, latest["fp"], threshold)
+        if match is not None and (match[0] == latest["fp"] or not newer):
+            version, similarity = match
+            verdict, final = DedupVerdict("duplicate", article.id, latest["cluster_id"], similarity), True
+            if known is None and version == latest["fp"]:
+                bodies.append({**body, "of": version} if fp != version else body)
+            entry = _url_entry(
+                latest["fp"], latest["fetched_at"], latest["first_seen"], latest["cluster_id"], versions, bodies
+            )
         else:
-            verdict, final = DedupVerdict("update", None, latest["cluster_id"], 0.0), False
+            verdict, final = DedupVerdict("update", None, latest["cluster_id"], to_latest), False
             if fp not in versions:
                 versions = (versions + [fp])[-MAX_VERSIONS:]
+            if known is None:
+                bodies.append(body)
             current_fp, current_at = (fp, article.fetched_at) if newer else (latest["fp"], latest["fetched_at"])
-            entry = _url_entry(current_fp, current_at, latest["first_seen"], latest["cluster_id"], versions)
+            entry = _url_entry(current_fp, current_at, latest["first_seen"], latest["cluster_id"], versions, bodies)
     entry.update(src=source, verdict=verdict.to_dict(), final=final)
-    return UrlCheck(fp, verdict, final, {state_key(article.id, day): entry})
+    return UrlCheck(fp, verdict, final, {state_key(article.id, day): entry}, body["sketch"])
 
 
-def _url_entry(fp: str, fetched_at: str, first_seen: str, cluster_id: str, versions: list[str]) -> dict[str, Any]:
-    return {"fp": fp, "fetched_at": fetched_at, "first_seen": first_seen, "cluster_id": cluster_id, "versions": versions}
+def _version(body: BodySketch) -> str:
+    """The version a kept body is: its own fingerprint, or the one it is a re-crawl of."""
+    return body.get("of") or body["fp"]
+
+
+def _matched(
+    body: BodySketch, versions: list[str], bodies: list[BodySketch], latest_fp: str, threshold: float
+) -> tuple[str, float] | None:
+    """The version `body` is a re-crawl of and their similarity, or None for a new version."""
+    if body["fp"] in versions or body in bodies:
+        return (_version(body) if body in bodies else body["fp"]), 1.0
+    formats = {b.get("format") for b in bodies}
+    if body.get("format") is None or body["format"] in formats:
+        return None
+    scored = [(_similarity(body, b), _version(b) == latest_fp, _version(b)) for b in bodies if b.get("format")]
+    similarity, _, version = max(((s, is_latest, v) for s, is_latest, v in scored if s >= threshold), default=(0, 0, None))
+    return None if version is None else (version, similarity)
+
+
+def _similarity(body: BodySketch, stored: BodySketch) -> float:
+    return 1.0 if body["fp"] == stored["fp"] else overlap(body, stored)
+
+
+def overlap(a: BodySketch, b: BodySketch) -> float:
+    """The estimated share of the smaller body's shingles found in the other one (1.0: one
+    body holds the other), from the two sketches and sizes: Jaccard J of sets of sizes m and n
+    means an intersection of J (m + n) / (1 + J)."""
+    jaccard = neardup.estimate_similarity(neardup.from_sketch(a["sketch"]), neardup.from_sketch(b["sketch"]))
+    shared = jaccard * (a["n"] + b["n"]) / (1 + jaccard)
+    return round(min(1.0, shared / max(1, min(a["n"], b["n"]))), 4)
+
+
+def _url_entry(
+    fp: str, fetched_at: str, first_seen: str, cluster_id: str, versions: list[str], bodies: list[Any]
+) -> dict[str, Any]:
+    kept = [b for b in bodies if b is not None][-MAX_SKETCHES:]
+    return {
+        "fp": fp,
+        "fetched_at": fetched_at,
+        "first_seen": first_seen,
+        "cluster_id": cluster_id,
+        "versions": versions,
+        "bodies": kept,
+    }
 
 
 def check_content(

@@ -196,9 +196,16 @@ def shingles(text: str, size: int) -> list[str]:
 
 
 def signature(text: str, options: NearDupOptions = DEFAULT_OPTIONS) -> tuple[int, ...]:
+    return signature_and_size(text, options)[0]
+
+
+def signature_and_size(text: str, options: NearDupOptions = DEFAULT_OPTIONS) -> tuple[tuple[int, ...], int]:
+    """The signature and the number of distinct shingles it was made of: with two bodies' sizes,
+    their estimated Jaccard similarity gives the share of one found in the other."""
+    grams = shingles(text, options.shingle_words)
     minhash = rensa.RMinHash(options.num_perm, options.seed)
-    minhash.update(shingles(text, options.shingle_words))
-    return tuple(minhash.digest())
+    minhash.update(grams)
+    return tuple(minhash.digest()), len(set(grams))
 
 
 def sketch(sig: Sequence[int]) -> str:

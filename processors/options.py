@@ -43,3 +43,7 @@ class StageOptions:
     dedup_horizon_days: int = 7
     #: Estimated Jaccard similarity of word 5-shingles at or above which a body is a near copy.
     near_duplicate_threshold: float = 0.8
+    #: Share of a URL's earlier version found in a body extracted from the other format (HTML
+    #: one time, page text the next; `processors.dedup.overlap`) at or above which it is a
+    #: re-crawl (`duplicate`), not an `update`.
+    recrawl_threshold: float = 0.8

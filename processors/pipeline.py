@@ -128,7 +128,7 @@ def extract_step(message: Cleaned, options: StageOptions, clock: Clock, site_lin
         article = extract(cleaned, options, identity)
     except StageError as exc:
         return dead_letter(exc, "extraction", message.source, message.payload, clock, message.article.url)
-    out = Extracted(message.source, article)
+    out = Extracted(message.source, article, cleaned.source_format)
     return StepResult(
         "extraction", "extracted", article.id.encode(), dumps(out), writes, url=article.url, source=message.source
     )
@@ -174,7 +174,13 @@ def dedup_url_step(
     try:
         day = dedup.day_of(article.fetched_at)
         keys = dedup.lookup_keys(article.id, day, options.dedup_horizon_days)
-        check = dedup.check_url(article, (lookup(k) for k in keys), _source_id(message.source))
+        check = dedup.check_url(
+            article,
+            (lookup(k) for k in keys),
+            _source_id(message.source),
+            message.source_format,
+            options.recrawl_threshold,
+        )
     except StageError as exc:
         return dead_letter(exc, "dedup_url", message.source, None, clock, article.url)
     if check.final:
@@ -188,7 +194,7 @@ def dedup_url_step(
             check.writes,
             options,
         )
-    probe = ContentProbe(message.source, article, check.fingerprint, check.candidate)
+    probe = ContentProbe(message.source, article, check.fingerprint, check.candidate, check.sketch)
     return StepResult(
         "dedup_url",
         "content",
@@ -227,8 +233,8 @@ def dedup_content_step(
                 check.writes,
                 options,
             )
-        sig = neardup.signature(article.text)
-        sketch = neardup.sketch(sig)
+        sig = neardup.from_sketch(probe.sketch) if probe.sketch else neardup.signature(article.text)
+        sketch = probe.sketch or neardup.sketch(sig)
     except StageError as exc:
         return dead_letter(exc, "dedup_content", probe.source, None, clock, article.url)
     gather_key = _source_id(probe.source)

@@ -31,6 +31,8 @@ class Cleaned:
 class Extracted:
     source: SourceRef
     article: ExtractedArticle
+    #: The format the body was extracted from (`html` or `text`; None in an older message).
+    source_format: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,8 @@ class ContentProbe:
     article: ExtractedArticle
     fingerprint: str
     candidate: DedupVerdict
+    #: The body's `processors.neardup.sketch`, measured by the url step (None in an older message).
+    sketch: str | None = None
 
 
 def dumps(message: Extracted | ContentProbe) -> bytes:
@@ -48,12 +52,16 @@ def dumps(message: Extracted | ContentProbe) -> bytes:
     if isinstance(message, ContentProbe):
         body["fingerprint"] = message.fingerprint
         body["candidate"] = message.candidate.to_dict()
+        if message.sketch is not None:
+            body["sketch"] = message.sketch
+    elif message.source_format is not None:
+        body["source_format"] = message.source_format
     return orjson.dumps(body)
 
 
 def loads_extracted(data: bytes) -> Extracted:
     d = orjson.loads(data)
-    return Extracted(SourceRef.from_dict(d["source"]), ExtractedArticle.from_dict(d["article"]))
+    return Extracted(SourceRef.from_dict(d["source"]), ExtractedArticle.from_dict(d["article"]), d.get("source_format"))
 
 
 def loads_probe(data: bytes) -> ContentProbe:
@@ -63,6 +71,7 @@ def loads_probe(data: bytes) -> ContentProbe:
         ExtractedArticle.from_dict(d["article"]),
         d["fingerprint"],
         DedupVerdict.from_dict(d["candidate"]),
+        d.get("sketch"),
     )
 
 

@@ -175,6 +175,7 @@ class Settings:
             near_duplicate_threshold=_float(
                 env, "COPYDESK_NEAR_DUPLICATE_THRESHOLD", base.stage.near_duplicate_threshold
             ),
+            recrawl_threshold=_float(env, "COPYDESK_RECRAWL_THRESHOLD", base.stage.recrawl_threshold),
         )
         password = env.get("KAFKA_SASL_PASSWORD")
         key_password = env.get("KAFKA_SSL_KEY_PASSWORD")
@@ -323,6 +324,7 @@ MEANINGS: dict[str, str] = {
     "COPYDESK_SITELINES_HORIZON_DAYS": "how long a site's lines are remembered",
     "COPYDESK_DEDUP_HORIZON_DAYS": "how long dedup remembers an article",
     "COPYDESK_NEAR_DUPLICATE_THRESHOLD": "estimated Jaccard similarity that makes a near duplicate",
+    "COPYDESK_RECRAWL_THRESHOLD": "share of a URL's earlier version found in a body from the other format that makes a re-crawl",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 
 import pytest
 
@@ -127,3 +128,66 @@ def test_a_url_entry_keeps_a_bounded_list_of_versions():
 )
 def test_written_out_to_dicts_equal_dataclasses_asdict_field_for_field(value):
     assert list(value.to_dict().items()) == list(dataclasses.asdict(value).items())
+
+
+def story(seed: int, sentences: int = 30) -> list[str]:
+    rng = random.Random(seed)
+    words = [f"w{n}" for n in range(2000)]
+    return [" ".join(rng.choice(words) for _ in range(14)).capitalize() + "." for _ in range(sentences)]
+
+
+STORY = story(1)
+FURNITURE = ["Share this article", "Most read today", "Sign up for our newsletter", "Advertisement"] * 2
+
+
+def decide_as(store: Store, a: ExtractedArticle, source_format: str | None, threshold: float = 0.8) -> DedupVerdict:
+    store.offset += 1
+    day = dedup.day_of(a.fetched_at)
+    found = (store.urls.get(k) for k in dedup.lookup_keys(a.id, day, store.horizon))
+    check = dedup.check_url(a, found, f"raw/0/{store.offset}", source_format, threshold)
+    store.urls.update(check.writes)
+    return check.candidate
+
+
+def test_a_recrawl_in_the_other_format_is_a_duplicate_and_later_ones_in_it_compare_by_fingerprint():
+    store = Store()
+    html_body = "\n\n".join(STORY)
+    text_body = "\n\n".join(FURNITURE[:4] + STORY[1:] + FURNITURE[4:])  # furniture kept, the first line lost
+    assert decide_as(store, article("a", html_body, T1), "html").status == "unique"
+    recrawl = decide_as(store, article("a", text_body, T2), "text")
+    assert (recrawl.status, recrawl.duplicate_of, recrawl.cluster_id) == ("duplicate", "a", "a")
+    assert 0.8 <= recrawl.similarity < 1.0
+    assert decide_as(store, article("a", text_body, T3), "text") == DedupVerdict("duplicate", "a", "a", 1.0)
+    # In a format seen before, another fingerprint is another body, however close.
+    changed = "\n\n".join(FURNITURE[:4] + STORY[1:-1] + ["A new last paragraph with the latest figures."] + FURNITURE[4:])
+    update = decide_as(store, article("a", changed, "2024-05-03T13:00:00Z"), "text")
+    assert (update.status, update.cluster_id) == ("update", "a")
+    assert 0.8 <= update.similarity < 1.0
+
+
+def test_an_update_carries_its_similarity_and_the_threshold_is_a_setting():
+    store = Store()
+    decide_as(store, article("a", "\n\n".join(STORY), T1), "html")
+    rewritten = "\n\n".join(STORY[:10] + story(2, 20))
+    update = decide_as(store, article("a", rewritten, T2), "text")
+    assert update.status == "update"
+    assert 0.2 < update.similarity < 0.5  # a third of the body kept
+    strict = Store()
+    decide_as(strict, article("a", "\n\n".join(STORY), T1), "html", threshold=0.99)
+    recrawl = decide_as(strict, article("a", "\n\n".join(FURNITURE + STORY[3:]), T2), "text", threshold=0.99)
+    assert recrawl.status == "update" and 0.8 < recrawl.similarity < 0.99
+
+
+def test_an_entry_written_before_sketches_were_kept_still_decides():
+    old_entry = {
+        "fp": dedup.fingerprint(BODY), "fetched_at": T1, "first_seen": T1, "cluster_id": "a",
+        "versions": [dedup.fingerprint(BODY)], "src": "raw/0/99",
+        "verdict": DedupVerdict("unique", None, "a", 0.0).to_dict(), "final": False,
+    }
+    store = Store()
+    store.urls[dedup.state_key("a", dedup.day_of(T1))] = old_entry
+    assert decide_as(store, article("a", BODY, T2), "html") == DedupVerdict("duplicate", "a", "a", 1.0)
+    (entry,) = store.urls.values()
+    assert [b["fp"] for b in entry["bodies"]] == [old_entry["fp"]]  # it gets the sketch it lacked
+    update = decide_as(store, article("a", BODY + " More.", T3), "html")
+    assert (update.status, update.cluster_id) == ("update", "a") and 0.5 < update.similarity <= 1.0
