@@ -129,12 +129,12 @@ def check_url(
     revert, an `update`.
 
     Equal means the same fingerprint or, for a body in a format (`source_format`: `html` or
-    `text`) that none of the URL's kept versions was extracted from, an `overlap` of at least
-    `threshold` with a version from the other format: the two extractions of one page differ
-    by the furniture the page-text path keeps and the lines either drops, and such a re-crawl
-    is a `duplicate`, not an update. The body is then kept as an alias of that version, so that
-    later re-crawls in its format compare by fingerprint: within one format the extraction is
-    the same each time, and another fingerprint is another body. The verdict's `similarity` is
+    `text`) the URL has not been crawled in yet (the entry's `formats`), an `overlap` of at
+    least `threshold` with a version from the other format: the two extractions of one page
+    differ by the furniture the page-text path keeps and the lines either drops, and such a
+    re-crawl is a `duplicate`, not an update. The body is then kept as an alias of that version
+    (`of`), and later crawls in its format compare by fingerprint: within one format the
+    extraction is the same each time, and another fingerprint is another body. The verdict's `similarity` is
     the overlap with the version it re-crawls or, for an update, with the latest version.
     Sketches of the latest `MAX_SKETCHES` bodies are kept (an entry written before they were
     kept has none: its versions compare by fingerprint, and an update of it has similarity 0).
@@ -163,7 +163,8 @@ def check_url(
         newer = article.fetched_at > latest["fetched_at"]
         current = [b for b in bodies if _version(b) == latest["fp"]]
         to_latest = 1.0 if _version(body) == latest["fp"] else max(map(partial(_similarity, body), current), default=0.0)
-        match = _matched(body, versions, bodies, latest["fp"], threshold)
+        formats = {b.get("format") for b in bodies} | set(latest.get("formats") or ())
+        match = _matched(body, versions, bodies, formats, latest["fp"], threshold)
         if match is not None and (match[0] == latest["fp"] or not newer):
             version, similarity = match
             verdict, final = DedupVerdict("duplicate", article.id, latest["cluster_id"], similarity), True
@@ -180,7 +181,8 @@ def check_url(
                 bodies.append(body)
             current_fp, current_at = (fp, article.fetched_at) if newer else (latest["fp"], latest["fetched_at"])
             entry = _url_entry(current_fp, current_at, latest["first_seen"], latest["cluster_id"], versions, bodies)
-    entry.update(src=source, verdict=verdict.to_dict(), final=final)
+    seen = {f for f in (*((latest or {}).get("formats") or ()), *(b.get("format") for b in bodies), source_format) if f}
+    entry.update(src=source, verdict=verdict.to_dict(), final=final, formats=sorted(seen))
     return UrlCheck(fp, verdict, final, {state_key(article.id, day): entry}, body["sketch"])
 
 
@@ -190,12 +192,16 @@ def _version(body: BodySketch) -> str:
 
 
 def _matched(
-    body: BodySketch, versions: list[str], bodies: list[BodySketch], latest_fp: str, threshold: float
+    body: BodySketch,
+    versions: list[str],
+    bodies: list[BodySketch],
+    formats: set[str | None],
+    latest_fp: str,
+    threshold: float,
 ) -> tuple[str, float] | None:
     """The version `body` is a re-crawl of and their similarity, or None for a new version."""
     if body["fp"] in versions or body in bodies:
         return (_version(body) if body in bodies else body["fp"]), 1.0
-    formats = {b.get("format") for b in bodies}
     if body.get("format") is None or body["format"] in formats:
         return None
     scored = [(_similarity(body, b), _version(b) == latest_fp, _version(b)) for b in bodies if b.get("format")]

@@ -191,3 +191,13 @@ def test_an_entry_written_before_sketches_were_kept_still_decides():
     assert [b["fp"] for b in entry["bodies"]] == [old_entry["fp"]]  # it gets the sketch it lacked
     update = decide_as(store, article("a", BODY + " More.", T3), "html")
     assert (update.status, update.cluster_id) == ("update", "a") and 0.5 < update.similarity <= 1.0
+
+
+def test_a_format_once_seen_compares_by_fingerprint_even_when_its_first_body_was_the_same():
+    store = Store()
+    body = "\n\n".join(STORY)
+    decide_as(store, article("a", body, T1), "html")
+    assert decide_as(store, article("a", body, T2), "text") == DedupVerdict("duplicate", "a", "a", 1.0)
+    changed = "\n\n".join(STORY + ["A new last paragraph with the latest figures."])
+    update = decide_as(store, article("a", changed, T3), "text")
+    assert (update.status, update.cluster_id) == ("update", "a") and update.similarity > 0.9
