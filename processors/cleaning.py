@@ -740,6 +740,15 @@ def _trafilatura_metadata(tree: object, url: str, date_params: dict[str, object]
     return document
 
 
+def _drop_social_embeds(tree) -> None:  # type: ignore[no-untyped-def]
+    """Embedded posts (a tweet's text, its author's handle and date) are quoted from elsewhere,
+    not the article's text, and trafilatura keeps a blockquote: they go before it extracts."""
+    for element in list(tree.iter("blockquote")):
+        classes = element.get("class")
+        if classes and any(name in classes for name in vocab.SOCIAL_EMBED_CLASSES):
+            element.getparent().remove(element)
+
+
 def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tuple[str, ...], PageHints]:
     tree = _parse_html(raw.html)
     if tree is None:
@@ -759,6 +768,7 @@ def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tupl
         include_tables=False,
         deduplicate=False,
     )
+    _drop_social_embeds(tree)
     body = trafilatura.bare_extraction(tree, **common)  # on a copy of `tree`
     if body is None:
         body = trafilatura.bare_extraction(tree, favor_recall=True, **common)

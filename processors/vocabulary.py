@@ -142,6 +142,9 @@ FURNITURE_CUES: Final = (
 )
 FURNITURE_CUE_MAX_CHARS: Final = 120
 
+#: Classes of the <blockquote> that social networks' embed snippets wrap a post in.
+SOCIAL_EMBED_CLASSES: Final = ("twitter-tweet", "twitter-video", "instagram-media", "tiktok-embed")
+
 #: A line of at most REPEATED_LINE_MAX_CHARS that comes back this many times in one article is
 #: furniture (an embed's placeholder, a consent notice), dropped every time.
 REPEATED_LINE_TIMES: Final = 3

@@ -318,6 +318,18 @@ def test_html_page_furniture_leaves_the_body(name, url, fetched_at, furniture, k
     assert not set(furniture) & set(paragraphs)
 
 
+def test_an_embedded_tweet_is_not_the_article_text():
+    cleaned = clean(
+        _page("mx_MexicoNewsDaily_2025_04_16.html.gz",
+              "https://mexiconewsdaily.com/news/bad-idea-mexico-pushes-back-trump-universal-steel-tariffs/",
+              "2025-04-16T14:10:08Z"),
+        OPTIONS,
+    )
+    assert not [p for p in cleaned.paragraphs if "pic.twitter.com" in p or "(@WhiteHouse)" in p]
+    assert cleaned.paragraphs[0].startswith("The 25% tariffs on steel and aluminum imports")
+    assert cleaned.paragraphs[-1] == "With reports from Reforma and El Economista"
+
+
 def test_html_page_hints_canonical_and_site_name():
     cleaned = clean(
         _page("us_APNews_2023_04_28.html.gz",
