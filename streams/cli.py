@@ -34,7 +34,7 @@ from typing import IO, Callable, Iterable, Iterator
 
 import orjson
 
-from streams import entities_model, logs
+from streams import entities_model, local_state, logs
 from streams.settings import Settings, SettingsError, described, pipeline_version, unknown_variables, variables
 from streams.warc import is_warc
 
@@ -322,6 +322,8 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
         logging.getLogger("copydesk").info("created topics %s", ", ".join(created))
     asyncio.run(check_worker(settings))
     bundle = create_app(settings)
+    tabledir = Path(bundle.app.conf.tabledir)
+    local_state.prepare(tabledir, settings.processing_guarantee == "exactly_once")
     try:
         bundle.metrics.serve(settings.metrics_host, settings.metrics_port)
     except OSError as exc:
@@ -344,7 +346,12 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
         override_logging=False,
     )
     worker.spinner = None  # faust's spinner writes terminal escapes to stdout, even into a log file
-    worker.execute_from_commandline()
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exc:
+        if exc.code in (0, None) and worker.crash_reason is None:
+            local_state.mark_clean_stop(tabledir)
+        raise
     return Exit.OK
 
 
