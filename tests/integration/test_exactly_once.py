@@ -49,6 +49,8 @@ class Run:
     log: Path
     #: Per topic: offsets that hold no record (transaction markers), out of all offsets.
     markers: dict[str, tuple[int, int]]
+    #: Per internal topic: committed records whose bytes an earlier committed record already had.
+    internal_repeats: dict[str, int]
 
     def outcomes_per_input(self) -> dict[tuple, int]:
         counts: dict[tuple, int] = {}
@@ -91,7 +93,45 @@ async def stop_mid_stream(bootstrap: str, tmp: Path, sig: signal.Signals) -> Run
         assert worker.stop() == 0, worker.tail()
     t = settings.topics
     markers = {name: await transaction_markers(settings, name) for name in [t.raw, *t.internal(), *t.outputs().values()]}
-    return Run(sig, settings, TOTAL, by_role(settings, records), len(seen), exit_code, log, markers)
+    repeats = {name: await committed_repeats(settings, name) for name in t.internal()}
+    return Run(sig, settings, TOTAL, by_role(settings, records), len(seen), exit_code, log, markers, repeats)
+
+
+def without_clock(value: bytes | None) -> bytes | None:
+    """An internal message without the clock reading that a re-send changes (a record's
+    `processed_at` on its way to enrichment)."""
+    try:
+        d = orjson.loads(value or b"")
+    except orjson.JSONDecodeError:
+        return value
+    if isinstance(d, dict) and isinstance(d.get("record"), dict):
+        d["record"].pop("processed_at", None)
+    return orjson.dumps(d, option=orjson.OPT_SORT_KEYS)
+
+
+async def committed_repeats(settings: Settings, topic: str) -> int:
+    """Committed records of `topic` that repeat an earlier committed record (but for the clock):
+    an internal message carries its input's coordinates, so a repeat is one message committed twice."""
+    consumer = AIOKafkaConsumer(enable_auto_commit=False, isolation_level="read_committed", **client_options(settings))
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(settings.partitions)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        seen: set[tuple[int, bytes | None, bytes | None]] = set()
+        repeats = 0
+        deadline = time.monotonic() + 60  # a hang guard, not a timing check: it fails, never passes
+        while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
+            assert time.monotonic() < deadline, f"{topic}: not read to its end offsets"
+            for tp, messages in (await consumer.getmany(timeout_ms=500, max_records=1000)).items():
+                for m in messages:
+                    key = (tp.partition, m.key, without_clock(m.value))
+                    repeats += key in seen
+                    seen.add(key)
+        return repeats
+    finally:
+        await consumer.stop()
 
 
 async def transaction_markers(settings: Settings, topic: str) -> tuple[int, int]:
@@ -129,6 +169,7 @@ def run(request, kafka_bootstrap, tmp_path_factory) -> Run:
         f"{repeats} repeated outcomes ({sum(1 for n in counts.values() if n > 1)} inputs; records of repeated "
         f"inputs per topic: {result.repeated_by_role()}); offsets without a record (transaction markers) "
         f"of all offsets, per topic: { {name.rsplit('.', 1)[-1]: m for name, m in result.markers.items()} }; "
+        f"internal messages committed twice, per topic: { {n.rsplit('.', 1)[-1]: r for n, r in result.internal_repeats.items()} }; "
         f"{time.monotonic() - started:.0f} s; worker log {result.log}"
     )
     return result
