@@ -211,3 +211,9 @@ def test_local_tables_are_restored_from_the_changelogs_after_a_sigkill_only(run:
     restarted = run.log.read_text(encoding="utf-8", errors="replace")
     dropped = "last stop of this worker was not clean" in restarted
     assert dropped is (run.signal is signal.SIGKILL), restarted[-2000:]
+
+
+def test_no_internal_message_is_committed_twice(run: Run):
+    """The stages after the first must not see a message twice either: a later stage that absorbed
+    repeats (the gather stores each part under its own key) would hide them from the outcomes."""
+    assert all(n == 0 for n in run.internal_repeats.values()), run.internal_repeats
