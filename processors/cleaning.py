@@ -304,13 +304,16 @@ def _is_furniture(line: str, lowered: str) -> bool:
     return _is_icon_run(lowered)
 
 
+_ICON_MARKER = re.compile("|".join(re.escape(m) for m in vocab.ICON_MARKERS))
+
+
 def _is_icon_run(lowered: str) -> bool:
-    if not any(m in lowered for m in vocab.ICON_MARKERS):
+    if _ICON_MARKER.search(lowered) is None:
         return False
     tokens = lowered.split()
     if len(tokens) < 4:
         return False
-    marked = sum(1 for t in tokens if any(m in t for m in vocab.ICON_MARKERS))
+    marked = sum(1 for t in tokens if _ICON_MARKER.search(t))
     return marked >= 3 and marked * 10 >= len(tokens) * 3
 
 
