@@ -5,9 +5,11 @@ own, the same stage function timed on the same inputs, A, B, A, B, ..., and thei
     .venv/bin/python bench/ab_module.py extract /tmp/extraction_old.py [--rounds 5]
     .venv/bin/python bench/ab_module.py keywords /tmp/enrichment_old.py
     .venv/bin/python bench/ab_module.py clean /tmp/cleaning_old.py
+    .venv/bin/python bench/ab_module.py decode /tmp/intake_old.py
 
 Stages (inputs: make bench's page-text stream, the seed, the 258 dev bodies as page text and
 1,000 synthetic articles, cleaned; with --html the 258 dev pages too, with --html-only those alone):
+  decode    processors.intake.decode_raw on each raw message
   clean     processors.cleaning.clean on each raw message (decoded)
   extract   processors.extraction.extract on each cleaned article
   keywords  processors.enrichment.extract_keywords on each extracted article's title, paragraphs
@@ -58,7 +60,7 @@ def _or_error(call, error):  # type: ignore[no-untyped-def]
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("stage", choices=("clean", "extract", "keywords"))
+    ap.add_argument("stage", choices=("decode", "clean", "extract", "keywords"))
     ap.add_argument("old", type=Path, help="the old version of the stage's module file")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--html", action="store_true")
@@ -77,7 +79,10 @@ def main() -> int:
         if result.role == "cleaned":
             cleaned.append(result.handed.article)
     old = load(args.old, "ab_old_module")
-    if args.stage == "clean":
+    if args.stage == "decode":
+        inputs = [(m, opts) for m in messages]
+        calls = (old.decode_raw, decode_raw)
+    elif args.stage == "clean":
         inputs = [(decode_raw(m, opts), opts) for m in messages]
         calls = (_or_error(old.clean, old.CleaningError), _or_error(cleaning.clean, cleaning.CleaningError))
     elif args.stage == "extract":

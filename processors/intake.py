@@ -62,12 +62,13 @@ def decode_raw(payload: bytes | None, options: StageOptions) -> RawArticle:
             f"{len(payload)} bytes is over the limit of {options.max_payload_bytes}",
         )
     try:
-        text = payload.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidMessage("invalid_utf8", f"the value is not UTF-8: {exc.reason} at byte {exc.start}") from None
-    try:
-        obj = orjson.loads(text)
+        # orjson reads UTF-8 bytes itself: no decoded copy of a page to encode again.
+        obj = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
+        try:
+            payload.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise InvalidMessage("invalid_utf8", f"the value is not UTF-8: {bad.reason} at byte {bad.start}") from None
         raise InvalidMessage("invalid_json", f"the value is not JSON: {exc}") from None
     if not isinstance(obj, dict):
         raise InvalidMessage("not_an_object", f"the value is JSON {type(obj).__name__}, not an object")
@@ -86,9 +87,10 @@ def raw_from_object(obj: dict[str, Any]) -> RawArticle:
     for name, value in (("html", html), ("text", text)):
         if value is not None and not isinstance(value, str):
             raise InvalidMessage("wrong_type", f"{name}: expected a string, got {_json_type(value)}")
-    if not (html or "").strip() and not (text or "").strip():
+    has_html = _has_text(html)
+    if not has_html and not _has_text(text):
         raise InvalidMessage("empty_body", "'html' and 'text' are both empty")
-    if not (html and html.strip()):
+    if not has_html:
         check_repetition("text", text or "")  # HTML: cleaning checks it after its parse
 
     for name in _OPTIONAL_STRINGS:
@@ -106,14 +108,19 @@ def raw_from_object(obj: dict[str, Any]) -> RawArticle:
     return RawArticle(
         url=url,
         fetched_at=fetched_at,
-        html=html if isinstance(html, str) and html.strip() else None,
-        text=text if html is None or not html.strip() else None,
+        html=html if has_html else None,
+        text=text if not has_html else None,
         title=obj.get("title"),
         crawler=obj.get("crawler"),
         http_status=status,
         headers=obj.get("headers") or {},
         metadata=obj.get("metadata") or {},
     )
+
+
+def _has_text(value: str | None) -> bool:
+    """`value` is a string with something besides whitespace (`value.strip()` without copying a page)."""
+    return bool(value) and not value.isspace()  # type: ignore[union-attr]
 
 
 def check_url(url: str) -> None:
