@@ -46,15 +46,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import courlan
+import lxml.etree
 import trafilatura
 from trafilatura import json_metadata as trafilatura_json
 from trafilatura import metadata as trafilatura_metadata
+from trafilatura.xpaths import BODY_XPATH
 
 from processors import intake, metadata
 from processors import vocabulary as vocab
@@ -743,6 +746,37 @@ def _trafilatura_metadata(tree: object, url: str, date_params: dict[str, object]
     return document
 
 
+_CONTAINER_CLASSES = lxml.etree.XPath("//div/@class | //section/@class | //article/@class | //main/@class")
+_BODY_CONTAINER = re.compile(vocab.BODY_CONTAINER_CLASSES)
+
+
+def _join_body_chunks(tree) -> None:  # type: ignore[no-untyped-def]
+    """A body that the page splits into containers of one class (The New Yorker's and Wired's
+    `body__container` between pictures, The Telegraph's, El Diario's) is joined into the first:
+    trafilatura extracts from the first container its `BODY_XPATH` finds and drops the rest.
+
+    Its expressions are costly, so they run only on a page where two containers share a class
+    that names an article body (the class pattern of its first expression)."""
+    counts = Counter(_CONTAINER_CLASSES(tree))
+    repeated = {name for name, count in counts.items() if count > 1 and _BODY_CONTAINER.search(name)}
+    if not repeated:
+        return
+    for expression in BODY_XPATH:
+        found = expression(tree)
+        if not found:
+            continue
+        first = found[0]
+        name = first.get("class")
+        if name in repeated:
+            above = set(first.iterancestors())
+            for element in found[1:]:
+                if (element.tag == first.tag and element.get("class") == name and element not in above
+                        and first not in set(element.iterancestors())):
+                    first.extend(list(element))
+                    element.getparent().remove(element)
+        return
+
+
 def _drop_social_embeds(tree) -> None:  # type: ignore[no-untyped-def]
     """Embedded posts (a tweet's text, its author's handle and date) are quoted from elsewhere,
     not the article's text, and trafilatura keeps a blockquote: they go before it extracts."""
@@ -772,6 +806,7 @@ def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tupl
         deduplicate=False,
     )
     _drop_social_embeds(tree)
+    _join_body_chunks(tree)
     body = trafilatura.bare_extraction(tree, **common)  # on a copy of `tree`
     if body is None:
         body = trafilatura.bare_extraction(tree, favor_recall=True, **common)

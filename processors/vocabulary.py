@@ -142,6 +142,14 @@ FURNITURE_CUES: Final = (
 )
 FURNITURE_CUE_MAX_CHARS: Final = 120
 
+#: Class names of an article body's container: the class pattern of trafilatura's first
+#: `BODY_XPATH` expression (a regular expression).
+BODY_CONTAINER_CLASSES: Final = (
+    r"post[-_]text|post-body|post-?entry|post[-_]?content|postContent|post_inner_wrapper|article-?text"
+    r"|articleText|(?:entry|page|text|article|art)-content|article__content|article(?:-|__)?body|articleBody"
+    r"|ArticleContent|body-text|article__container"
+)
+
 #: Classes of the <blockquote> that social networks' embed snippets wrap a post in.
 SOCIAL_EMBED_CLASSES: Final = ("twitter-tweet", "twitter-video", "instagram-media", "tiktok-embed")
 

@@ -330,6 +330,20 @@ def test_an_embedded_tweet_is_not_the_article_text():
     assert cleaned.paragraphs[-1] == "With reports from Reforma and El Economista"
 
 
+def test_a_body_split_into_containers_of_one_class_is_read_whole():
+    # Politico Europe sets the body in five `article__content` containers between pictures.
+    paragraphs = clean(
+        _page("be_PoliticoEu_2025_10_23.html.gz",
+              "https://www.politico.eu/article/catherine-connolly-socialist-critic-nato-eu-poised-win-ireland-presidency/",
+              "2025-10-23T17:51:24Z"),
+        OPTIONS,
+    ).paragraphs
+    assert paragraphs[0].startswith("DUBLIN — She’s slammed NATO, voted against EU treaties")
+    assert any(p.startswith("Connolly faced questioning from supporters at one campaign event") for p in paragraphs)
+    assert any(p.startswith("Connolly in 2018 joined Daly and Wallace in a tour") for p in paragraphs)
+    assert paragraphs[-1].endswith("would have the capacity to damage Ireland’s reputation and interests.”")
+
+
 def test_html_page_hints_canonical_and_site_name():
     cleaned = clean(
         _page("us_APNews_2023_04_28.html.gz",
