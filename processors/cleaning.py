@@ -146,7 +146,7 @@ def parse_dateline(line: str, assume_timezone: str = "UTC") -> str | None:
     a zone are read in `assume_timezone`; dates without a time are read as midnight there.
     """
     line = line.strip()
-    if not line or len(line) > _DATELINE_MAX_CHARS or not any(c.isdigit() for c in line):
+    if not line or len(line) > _DATELINE_MAX_CHARS or not any(map(str.isdigit, line)):
         return None
     segments = _DATELINE_SEGMENTS.split(line)
     found: list[tuple[bool, str]] = []
@@ -364,7 +364,7 @@ def _is_prose(line: str, lowered: str, sentence: bool, weight: _Weight | None) -
     """A sentence, or a long enough run of words with function words in it (in a script without
     spaces, where no stoplist can be read, a long enough run of running text)."""
     if sentence:
-        return any(c.isalpha() for c in line)
+        return any(map(str.isalpha, line))
     if weight is not None:
         return weight.words >= _UNSPACED_PROSE_WORDS and weight.longest_run >= _UNSPACED_PROSE_RUN
     words = _words(lowered)

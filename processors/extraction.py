@@ -19,6 +19,7 @@ Keywords, entities and quotes are enrichment (`processors.enrichment`), computed
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import filterfalse
 
 import re
 import unicodedata
@@ -119,7 +120,7 @@ def _keys(text: str) -> set[str]:
     folded = text.casefold()
     spelt = folded.translate(_UMLAUTS)
     forms = {folded, spelt}
-    forms |= {"".join(c for c in unicodedata.normalize("NFKD", f) if not unicodedata.combining(c)) for f in (folded, spelt)}
+    forms |= {"".join(filterfalse(unicodedata.combining, unicodedata.normalize("NFKD", f))) for f in (folded, spelt)}
     return {_NON_ALNUM.sub("", f) for f in forms} - {""}
 
 

@@ -124,7 +124,7 @@ def _has_text(value: str | None) -> bool:
 
 
 def check_url(url: str) -> None:
-    if any(c.isspace() for c in url.strip()) or len(url) > 8192:
+    if any(map(str.isspace, url.strip())) or len(url) > 8192:
         raise InvalidMessage("invalid_url", f"url: not a valid URL: {url[:200]!r}")
     try:
         parts = urlsplit(url.strip())

@@ -34,6 +34,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import xxhash
@@ -78,7 +79,7 @@ def line_fingerprint(line: str, max_chars: int) -> str | None:
     if len(line) > max_chars:
         return None
     normal = _NON_WORD.sub(" ", _DIGITS.sub("0", unicodedata.normalize("NFKC", line).casefold())).strip()
-    if sum(c.isalpha() for c in normal) < _MIN_LETTERS:
+    if next(islice(filter(str.isalpha, normal), _MIN_LETTERS - 1, None), None) is None:  # fewer letters
         return None
     return xxhash.xxh3_64_hexdigest(normal.encode("utf-8"))
 
