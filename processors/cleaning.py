@@ -53,7 +53,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import courlan
-import lxml.etree
 import trafilatura
 from trafilatura import json_metadata as trafilatura_json
 from trafilatura import metadata as trafilatura_metadata
@@ -746,19 +745,19 @@ def _trafilatura_metadata(tree: object, url: str, date_params: dict[str, object]
     return document
 
 
-_CONTAINER_CLASSES = lxml.etree.XPath("//div/@class | //section/@class | //article/@class | //main/@class")
+#: The elements whose classes are counted once for the two checks below.
+_CONTAINERS = ("div", "section", "article", "main", "blockquote")
 _BODY_CONTAINER = re.compile(vocab.BODY_CONTAINER_CLASSES)
 
 
-def _join_body_chunks(tree) -> None:  # type: ignore[no-untyped-def]
+def _join_body_chunks(tree, census: Counter[str | None]) -> None:  # type: ignore[no-untyped-def]
     """A body that the page splits into containers of one class (The New Yorker's and Wired's
     `body__container` between pictures, The Telegraph's, El Diario's) is joined into the first:
     trafilatura extracts from the first container its `BODY_XPATH` finds and drops the rest.
 
     Its expressions are costly, so they run only on a page where two containers share a class
     that names an article body (the class pattern of its first expression)."""
-    counts = Counter(_CONTAINER_CLASSES(tree))
-    repeated = {name for name, count in counts.items() if count > 1 and _BODY_CONTAINER.search(name)}
+    repeated = {name for name, count in census.items() if count > 1 and name and _BODY_CONTAINER.search(name)}
     if not repeated:
         return
     for expression in BODY_XPATH:
@@ -777,9 +776,11 @@ def _join_body_chunks(tree) -> None:  # type: ignore[no-untyped-def]
         return
 
 
-def _drop_social_embeds(tree) -> None:  # type: ignore[no-untyped-def]
+def _drop_social_embeds(tree, census: Counter[str | None]) -> None:  # type: ignore[no-untyped-def]
     """Embedded posts (a tweet's text, its author's handle and date) are quoted from elsewhere,
     not the article's text, and trafilatura keeps a blockquote: they go before it extracts."""
+    if not any(name in classes for classes in census if classes for name in vocab.SOCIAL_EMBED_CLASSES):
+        return
     for element in list(tree.iter("blockquote")):
         classes = element.get("class")
         if classes and any(name in classes for name in vocab.SOCIAL_EMBED_CLASSES):
@@ -805,8 +806,9 @@ def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tupl
         include_tables=False,
         deduplicate=False,
     )
-    _drop_social_embeds(tree)
-    _join_body_chunks(tree)
+    census = Counter(element.get("class") for element in tree.iter(*_CONTAINERS))
+    _drop_social_embeds(tree, census)
+    _join_body_chunks(tree, census)
     body = trafilatura.bare_extraction(tree, **common)  # on a copy of `tree`
     if body is None:
         body = trafilatura.bare_extraction(tree, favor_recall=True, **common)
