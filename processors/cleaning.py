@@ -827,6 +827,7 @@ def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tupl
     host = _host(raw.url)
     authors = metadata.page_authors(page, document.author, site_name, host)
     paragraphs, authors = metadata.body_byline(paragraphs, authors, page, tree, site_name, host)
+    paragraphs = metadata.with_lead(paragraphs, tree, page)
     hints = PageHints(
         title=metadata.choose_title(document.title, page),
         authors=authors,

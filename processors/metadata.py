@@ -25,6 +25,8 @@ from __future__ import annotations
 import html
 import json
 import re
+
+import lxml.etree
 import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -35,6 +37,7 @@ __all__ = [
     "PageMeta",
     "body_byline",
     "choose_title",
+    "with_lead",
     "page_authors",
     "read_page",
     "split_author_names",
@@ -70,6 +73,10 @@ _MAX_NAME_WORDS = 5
 _BYLINE_PARAGRAPH_MAX_CHARS = 80
 _BYLINE_HEAD = 3
 _BYLINE_TAIL = 2
+#: A lead is a description of at least this many characters, found by its first characters.
+_LEAD_MIN_CHARS = 40
+_LEAD_START_CHARS = 24
+_LEAD_SEEN_IN = 3
 _NOT_IN_NAMES = re.compile(r"[.!?:;\"“”«»„()\d]")
 
 
@@ -389,6 +396,34 @@ def body_byline(
         if nobody and not any(is_publisher(n) for n in names) and _in_bold(tree, paragraphs[index]):
             return rest, names
     return paragraphs, authors
+
+
+_TEXT_CONTAINING = lxml.etree.XPath(
+    "//body//text()[contains(., $start)][not(ancestor::script or ancestor::style)]"
+)
+
+
+def with_lead(paragraphs: tuple[str, ...], tree, page: PageMeta) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """The body with the article's lead before it, when the page prints its description
+    (og:description, meta description, twitter:description) as an element of its own in the
+    body of the page and the body's first paragraphs do not hold it already. Extractors leave a
+    lead set apart from the body's container (a teaser under the headline) out of the body."""
+    description = page.first("og:description", "description", "twitter:description")
+    if not description or len(description) < _LEAD_MIN_CHARS or not paragraphs:
+        return paragraphs
+    key = _keys(description)
+    if key in _keys(" ".join(paragraphs[:_LEAD_SEEN_IN])):
+        return paragraphs
+    start = description[:_LEAD_START_CHARS]
+    if " " in start[_LEAD_START_CHARS // 2:]:
+        start = start.rsplit(" ", 1)[0]  # whole words: inline markup may follow one
+    for node in _TEXT_CONTAINING(tree, start=start):
+        element = node.getparent()
+        while element is not None and len(_keys(element.text_content())) < len(key):
+            element = element.getparent()
+        if element is not None and _keys(element.text_content()) == key:
+            return (_text(element.text_content()), *paragraphs)
+    return paragraphs
 
 
 def _unique(names: list[str]) -> tuple[str, ...]:

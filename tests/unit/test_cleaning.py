@@ -249,7 +249,8 @@ def _page(name: str, url: str, fetched_at: str) -> RawArticle:
             ("ORF.at",),  # JSON-LD credits the site; "Red" and "Agenturen" are desks, no person
             "2024-11-22T06:57:50+00:00",  # JSON-LD datePublished, with its time
             "de",
-            "Trump hatte ursprünglich den umstrittenen Kongressabgeordneten Gaetz",
+            # The lead, printed under the headline apart from the body's container, as annotated.
+            "Der designierte US-Präsident Donald Trump hat nach dem Rückzug seines Wunschkandidaten",
             "kämpft, begrüßt.",
         ),
         (
@@ -338,7 +339,7 @@ def test_a_body_split_into_containers_of_one_class_is_read_whole():
               "2025-10-23T17:51:24Z"),
         OPTIONS,
     ).paragraphs
-    assert paragraphs[0].startswith("DUBLIN — She’s slammed NATO, voted against EU treaties")
+    assert paragraphs[1].startswith("DUBLIN — She’s slammed NATO, voted against EU treaties")
     assert any(p.startswith("Connolly faced questioning from supporters at one campaign event") for p in paragraphs)
     assert any(p.startswith("Connolly in 2018 joined Daly and Wallace in a tour") for p in paragraphs)
     assert paragraphs[-1].endswith("would have the capacity to damage Ireland’s reputation and interests.”")

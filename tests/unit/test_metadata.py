@@ -7,7 +7,14 @@ import json
 import pytest
 import trafilatura
 
-from processors.metadata import body_byline, choose_title, page_authors, read_page, split_author_names
+from processors.metadata import (
+    body_byline,
+    choose_title,
+    page_authors,
+    read_page,
+    split_author_names,
+    with_lead,
+)
 
 BODY = "<p>" + "The council closed the old bridge for repairs on Tuesday. " * 5 + "</p>"
 
@@ -172,3 +179,28 @@ def test_a_byline_paragraph_leaves_the_body(markup, authors, expected_authors, d
     paragraphs, got = body_byline((line, text), authors, read_page(tree), tree, "Lesotho Times", "lestimes.com")
     assert got == expected_authors
     assert paragraphs == ((text,) if dropped else (line, text))
+
+
+LEAD = "Independent socialist Catherine Connolly is poised to become Ireland's next president."
+
+
+@pytest.mark.parametrize(
+    ("markup", "body", "expected"),
+    [
+        # Printed under the headline, outside the body's container: it opens the body.
+        (f"<h1>H</h1><p class='hero__excerpt'>{LEAD}</p>", ("Body one.", "Body two."), (LEAD, "Body one.", "Body two.")),
+        # Its text split by inline markup is still the description's.
+        (f"<div class='lead'>Independent socialist <b>Catherine Connolly</b> is poised to become Ireland's next "
+         "president.</div>", ("Body one.",), (LEAD, "Body one.")),
+        # Already the body's opening: not twice.
+        (f"<p>{LEAD}</p>", (LEAD, "Body one."), (LEAD, "Body one.")),
+        # Only in the meta tags (a search snippet): not the article's text.
+        ("<p>Something else entirely, of some length to be a paragraph.</p>", ("Body one.",), ("Body one.",)),
+        # Part of a longer paragraph: not a lead of its own.
+        (f"<p>{LEAD} And more words follow here.</p>", ("Body one.",), ("Body one.",)),
+    ],
+)
+def test_a_lead_printed_apart_from_the_body_opens_it(markup, body, expected):
+    tree = trafilatura.load_html(f"<html><head><meta property='og:description' content=\"{LEAD}\"></head>"
+                                 f"<body>{markup}</body></html>")
+    assert with_lead(body, tree, read_page(tree)) == expected
