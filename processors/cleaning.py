@@ -756,7 +756,8 @@ def _join_body_chunks(tree, census: Counter[str | None]) -> None:  # type: ignor
     trafilatura extracts from the first container its `BODY_XPATH` finds and drops the rest.
 
     Its expressions are costly, so they run only on a page where two containers share a class
-    that names an article body (the class pattern of its first expression)."""
+    that names an article body (the class pattern of its first expression). Containers in two
+    different <article> elements are two stories, and stay apart."""
     repeated = {name for name, count in census.items() if count > 1 and name and _BODY_CONTAINER.search(name)}
     if not repeated:
         return
@@ -766,14 +767,25 @@ def _join_body_chunks(tree, census: Counter[str | None]) -> None:  # type: ignor
             continue
         first = found[0]
         name = first.get("class")
-        if name in repeated:
-            above = set(first.iterancestors())
-            for element in found[1:]:
-                if (element.tag == first.tag and element.get("class") == name and element not in above
-                        and first not in set(element.iterancestors())):
-                    first.extend(list(element))
-                    element.getparent().remove(element)
+        if name not in repeated:
+            return
+        above = set(first.iterancestors())
+        story = _story_of(first)
+        after = False
+        for element in list(tree.iter(first.tag)):
+            if element is first:
+                after = True
+            elif (after and element.get("class") == name and element not in above
+                    and first not in set(element.iterancestors()) and _story_of(element) is story):
+                first.extend(list(element))
+                element.getparent().remove(element)
         return
+
+
+def _story_of(element):  # type: ignore[no-untyped-def]
+    """The nearest <article> around an element (None outside any): a page that runs the next
+    story under the first keeps each story's containers in an article of its own."""
+    return next(element.iterancestors("article"), None)
 
 
 def _drop_social_embeds(tree, census: Counter[str | None]) -> None:  # type: ignore[no-untyped-def]

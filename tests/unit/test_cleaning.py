@@ -345,6 +345,24 @@ def test_a_body_split_into_containers_of_one_class_is_read_whole():
     assert paragraphs[-1].endswith("would have the capacity to damage Ireland’s reputation and interests.”")
 
 
+def test_body_chunks_join_within_one_story_only():
+    first = [f"{BODY_1[:-1]}, said the mayor in her {n} statement of the week." for n in ("first", "second", "third")]
+    second = [f"{BODY_2[:-1]}, said the baker in his {n} interview of the day." for n in ("first", "second", "third")]
+    other = [f"The harbour reopened on Friday after a long winter, the {n} ferry said." for n in ("first", "second")]
+
+    def chunk(lines: list[str]) -> str:
+        return "<div class='article-body'>" + "".join(f"<p>{line}</p>" for line in lines) + "</div>"
+
+    html = (
+        "<html><head><title>Bridge</title></head><body><main>"
+        f"<article><h1>Bridge</h1>{chunk(first)}<figure><img src='a.jpg'></figure>{chunk(second)}</article>"
+        f"<article><h2>Harbour</h2>{chunk(other)}</article>"
+        "</main></body></html>"
+    )
+    paragraphs = clean(RawArticle(url="https://example.com/a", fetched_at="2024-05-03T10:00:00Z", html=html), OPTIONS).paragraphs
+    assert paragraphs == (*first, *second)
+
+
 def test_html_page_hints_canonical_and_site_name():
     cleaned = clean(
         _page("us_APNews_2023_04_28.html.gz",
