@@ -3,14 +3,14 @@
 An article that exact dedup did not settle (a candidate `unique` or `update`) goes through
 three steps, which the shell runs as a scatter-gather through Kafka:
 
-1. **Scatter** (anywhere): `signature` of the body, then `band_keys`: one key per band. The shell
-   sends the band keys to the partitions that own them (one message per partition), so that
+1. **Route** (anywhere): `signature` of the body, then `band_keys`: one key per band. The shell
+   sends the band keys to the partitions that own them, one partition after the other, so that
    every article with the same band lands on the same partition and meets the others there.
 2. **Band** (on the partition that owns the band keys): `check_bands` reads the band keys'
    stored entries, replies with the articles already there (`BandReply`) and returns the write
    that adds this one. Each partition handles its messages one at a time, and a
    message's table write is visible to the next: that order is what the concurrency rule rests on.
-3. **Gather** (keyed by the article id, once all `bands` replies are in): `decide` turns the
+3. **Gather** (keyed by the input, once the replies of every band are in): `decide` turns the
    replies into a verdict.
 
 Signature. Words are the body's words as `dedup.fingerprint` sees them (NFKC, case folded,

@@ -9,12 +9,17 @@ the tables and the topics.
 Dedup steps read state through `lookup` (a read-only view of the step's table) and return the
 writes to apply (a value of None deletes the key); they never keep state of their own.
 
-Near-duplicates are a scatter-gather (see `processors.neardup`): the content step sends the
-article and its MinHash sketch (the signature's low bytes, all that the later steps use: 172
-characters instead of 128 integers of up to 20 digits) to the gather partition of its input (`gather_key`, the input's coordinates) and its
-band keys, grouped by the partition that owns them, to the band step; each band step replies to
-the gather step, which publishes the verdict once every band has answered. A gather step that
-is still waiting emits nothing (role "none").
+Near-duplicates go through the band partitions in turn and are decided at the gather (see
+`processors.neardup`): the content step sends the article and its MinHash sketch (the
+signature's low bytes, all that the later steps use: 172 characters instead of 128 integers of
+up to 20 digits) to the gather partition of its input (`gather_key`, the input's coordinates),
+and a probe with its band keys, grouped by the partition that owns them, to the first of those
+partitions; each band step checks its own keys, adds their replies to the probe and sends it on
+to the next partition (role "none" with the probe in `more`); the last one sends every reply to
+the gather step as one part, and the gather publishes the verdict. A gather step that is still
+waiting emits nothing (role "none"). The probe is small (no article), and the gather receives
+two messages per article instead of one per band partition and the article: what each band
+partition's own reply used to cost in messages and gather writes.
 
 Cleaning hands its result on to extraction in the same agent (role `HANDED_ON`, no topic): the
 two are stateless and keyed alike, so a hop between them would buy nothing. The result goes as
@@ -241,17 +246,18 @@ def dedup_content_step(
     by_partition: dict[int, list[str]] = {}
     for band_key in neardup.band_keys(sig):
         by_partition.setdefault(band_partition(band_key), []).append(band_key)
-    scatter = tuple(
-        Emission(
-            "bands",
-            keys[0].encode(),
-            BandProbe(gather_key, article.id, article.fetched_at, sketch, tuple(keys), probe.source).to_bytes(),
-            partition,
-        )
-        for partition, keys in sorted(by_partition.items())
+    (first, first_keys), *later = sorted(by_partition.items())
+    relay = BandProbe(
+        gather_key,
+        article.id,
+        article.fetched_at,
+        sketch,
+        tuple(first_keys),
+        probe.source,
+        route=tuple((partition, tuple(keys)) for partition, keys in later),
+        part=first_keys[0],
     )
-    parts = [keys[0] for _, keys in sorted(by_partition.items())]
-    pending = gather_pending(probe, check.verdict, sketch, parts, check.displaced)
+    pending = gather_pending(probe, check.verdict, sketch, [relay.part], check.displaced)
     return StepResult(
         "dedup_content",
         "gather",
@@ -260,13 +266,14 @@ def dedup_content_step(
         check.writes,
         url=article.url,
         source=probe.source,
-        more=scatter,
+        more=(Emission("bands", first_keys[0].encode(), relay.to_bytes(), first),),
     )
 
 
 def dedup_bands_step(value: bytes, lookup: BandLookup, options: StageOptions, clock: Clock) -> StepResult:
     """Check the probe's band keys against the articles stored under them (one read of the
-    index for all of them); reply to the gather step."""
+    index for all of them), then send the probe on to its next band partition with these replies
+    added, or, from the last one, every reply to the gather step as one part."""
     probe = BandProbe.from_bytes(value)
     try:
         check = neardup.check_bands(
@@ -280,8 +287,13 @@ def dedup_bands_step(value: bytes, lookup: BandLookup, options: StageOptions, cl
         )
     except StageError as exc:
         return dead_letter(exc, "dedup_bands", probe.source, None, clock, None)
-    replies = [reply.to_dict() for reply in check.replies]
-    reply = gather_replies(probe.band_keys[0], replies, probe.source, probe.fetched_at)
+    replies = (*probe.replies, *(reply.to_dict() for reply in check.replies))
+    if probe.route:
+        (partition, band_keys), *rest = probe.route
+        onward = replace(probe, band_keys=band_keys, route=tuple(rest), replies=replies)
+        forward = Emission("bands", band_keys[0].encode(), onward.to_bytes(), partition)
+        return StepResult("dedup_bands", "none", None, b"", check.writes, source=probe.source, more=(forward,))
+    reply = gather_replies(probe.part, list(replies), probe.source, probe.fetched_at)
     return StepResult("dedup_bands", "gather", probe.gather_key.encode(), reply, check.writes, source=probe.source)
 
 

@@ -89,7 +89,10 @@ def peek_origin(data: bytes) -> tuple[SourceRef, None] | None:
 
 @dataclass(frozen=True, slots=True)
 class BandProbe:
-    """An article's band keys that one partition owns, on their way to that partition."""
+    """An article's near-duplicate check on its way through the band partitions: the band keys
+    of the partition it is going to, the stops after that one (`route`: each a partition and its
+    band keys), and the replies of the stops before (`replies`). The last stop sends all the
+    replies to the gather as one part, named `part`."""
 
     gather_key: str
     article_id: str
@@ -97,6 +100,9 @@ class BandProbe:
     sketch: str  # `processors.neardup.sketch` of the signature
     band_keys: tuple[str, ...]
     source: SourceRef
+    route: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    replies: tuple[dict[str, Any], ...] = ()
+    part: str = ""
 
     def to_bytes(self) -> bytes:
         return orjson.dumps(
@@ -107,19 +113,28 @@ class BandProbe:
                 "sketch": self.sketch,
                 "band_keys": list(self.band_keys),
                 "source": self.source.to_dict(),
+                "route": [[partition, list(keys)] for partition, keys in self.route],
+                "replies": list(self.replies),
+                "part": self.part or self.band_keys[0],
             }
         )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> BandProbe:
+        """A probe of this layout, or of the scatter-gather's before it (no route: it replies
+        alone, as its own part)."""
         d = orjson.loads(data)
+        band_keys = tuple(d["band_keys"])
         return cls(
             d["gather_key"],
             d["article_id"],
             d["fetched_at"],
             d["sketch"],
-            tuple(d["band_keys"]),
+            band_keys,
             SourceRef.from_dict(d["source"]),
+            tuple((int(p), tuple(keys)) for p, keys in d.get("route") or ()),
+            tuple(d.get("replies") or ()),
+            d.get("part") or band_keys[0],
         )
 
 

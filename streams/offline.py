@@ -70,11 +70,12 @@ class OfflineRun:
             )
             _apply(self.contents, result.writes)
         if result.role == "gather":
-            # The scatter-gather in order: every band step, then the gather step for the
-            # article and for each reply; the last of them publishes the verdict.
+            # The band steps in order (each sends the probe on to the next, the last replies),
+            # then the gather step for the article and for the reply, which publishes the verdict.
             parts = [result.value]
-            for emission in result.more:
-                band_value = emission.value
+            probes = [e.value for e in result.more]
+            while probes:
+                band_value = probes.pop(0)
                 reply = guarded(
                     "dedup_bands",
                     lambda: pipeline.dedup_bands_step(band_value, self.band_index.lookup, opts, now),
@@ -85,9 +86,12 @@ class OfflineRun:
                 _apply(self.bands, reply.writes)
                 for key, entry in reply.writes.items():
                     self.band_index.add(key, entry)
-                if reply.role != "gather":
+                if reply.role == "gather":
+                    parts.append(reply.value)
+                elif reply.role == "none":
+                    probes += [e.value for e in reply.more]
+                else:
                     return reply
-                parts.append(reply.value)
             for part in parts:
                 result = guarded(
                     "dedup_gather",
