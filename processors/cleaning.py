@@ -745,9 +745,22 @@ def _trafilatura_metadata(tree: object, url: str, date_params: dict[str, object]
     return document
 
 
-#: The elements whose classes are counted once for the two checks below.
-_CONTAINERS = ("div", "section", "article", "main", "blockquote")
+#: The elements whose classes are counted once for the checks below.
+_CONTAINERS = ("div", "section", "article", "main", "aside", "blockquote")
 _BODY_CONTAINER = re.compile(vocab.BODY_CONTAINER_CLASSES)
+_BOX = re.compile(vocab.BOX_CLASSES)
+
+
+def _drop_boxes(tree, census: Counter[str | None]) -> None:  # type: ignore[no-untyped-def]
+    """Fact boxes, info boxes and polls beside the story ("Fakta om fødselsdepresjon", "Ukraine-
+    Geflüchtete in Hessen", "Sollten Plattformen wie Tiktok strenger reguliert werden?") go
+    before trafilatura extracts: they are the page's, not the article's running text."""
+    if not any(_BOX.search(name) for name in census if name):
+        return
+    for element in list(tree.iter(*_CONTAINERS)):
+        name = element.get("class")
+        if name and _BOX.search(name) and element.getparent() is not None:
+            element.getparent().remove(element)
 
 
 def _join_body_chunks(tree, census: Counter[str | None]) -> None:  # type: ignore[no-untyped-def]
@@ -821,6 +834,7 @@ def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tupl
     census = Counter(element.get("class") for element in tree.iter(*_CONTAINERS))
     _drop_social_embeds(tree, census)
     _join_body_chunks(tree, census)
+    _drop_boxes(tree, census)
     body = trafilatura.bare_extraction(tree, **common)  # on a copy of `tree`
     if body is None:
         body = trafilatura.bare_extraction(tree, favor_recall=True, **common)

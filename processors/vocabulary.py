@@ -150,6 +150,10 @@ BODY_CONTAINER_CLASSES: Final = (
     r"|ArticleContent|body-text|article__container"
 )
 
+#: Classes of boxes set beside a story's text (fact boxes, info boxes, polls), a regular
+#: expression: such a container goes before the body is extracted.
+BOX_CLASSES: Final = r"(?i:fact-?box|info-?box)|\bpoll\b|Poll"
+
 #: Classes of the <blockquote> that social networks' embed snippets wrap a post in.
 SOCIAL_EMBED_CLASSES: Final = ("twitter-tweet", "twitter-video", "instagram-media", "tiktok-embed")
 

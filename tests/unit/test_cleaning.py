@@ -363,6 +363,19 @@ def test_body_chunks_join_within_one_story_only():
     assert paragraphs == (*first, *second)
 
 
+def test_an_info_box_beside_the_story_is_not_its_text():
+    paragraphs = clean(
+        _page("de_Hessenschau_2024_04_27.html.gz",
+              "https://www.hessenschau.de/wirtschaft/schnellere-integration-job-turbo-hilft-gefluechteten-auf-dem-"
+              "arbeitsmarkt-v1,ukrainer-arbeitsmarkt-100.html",
+              "2024-04-27T09:45:52Z"),
+        OPTIONS,
+    ).paragraphs
+    assert "Ukraine-Geflüchtete in Hessen" not in paragraphs  # the box's headline, and its text below
+    assert not [p for p in paragraphs if p.startswith("Unter den rund 89.500 Ukraine-Geflüchteten in Hessen")]
+    assert paragraphs[-1].endswith("spielsweise die Anerkennung von Abschlüssen und Qualifikationen aus dem Ausland.")
+
+
 def test_html_page_hints_canonical_and_site_name():
     cleaned = clean(
         _page("us_APNews_2023_04_28.html.gz",
