@@ -853,9 +853,10 @@ def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tupl
     host = _host(raw.url)
     authors = metadata.page_authors(page, document.author, site_name, host)
     paragraphs, authors = metadata.body_byline(paragraphs, authors, page, tree, site_name, host)
-    paragraphs = metadata.with_lead(paragraphs, tree, page)
+    title = metadata.choose_title(document.title, page)
+    paragraphs = metadata.with_lead(metadata.without_headline(paragraphs, page, title), tree, page)
     hints = PageHints(
-        title=metadata.choose_title(document.title, page),
+        title=title,
         authors=authors,
         published_at=(
             _iso_published_at(page.published(), zone, raw.fetched_at)

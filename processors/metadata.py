@@ -38,6 +38,7 @@ __all__ = [
     "body_byline",
     "choose_title",
     "with_lead",
+    "without_headline",
     "page_authors",
     "read_page",
     "split_author_names",
@@ -77,6 +78,8 @@ _BYLINE_TAIL = 2
 _LEAD_MIN_CHARS = 40
 _LEAD_START_CHARS = 24
 _LEAD_SEEN_IN = 3
+#: A first paragraph this long or longer that is part of a headline is the headline's.
+_HEADLINE_PART_MIN_CHARS = 15
 _NOT_IN_NAMES = re.compile(r"[.!?:;\"“”«»„()\d]")
 
 
@@ -401,6 +404,23 @@ def body_byline(
 _TEXT_CONTAINING = lxml.etree.XPath(
     "//body//text()[contains(., $start)][not(ancestor::script or ancestor::style)]"
 )
+
+
+def without_headline(paragraphs: tuple[str, ...], page: PageMeta, title: str | None) -> tuple[str, ...]:
+    """The body without a first paragraph that is the article's headline, as one of the page's
+    headlines (`title`, the JSON-LD headline, og:title, twitter:title, <h1>, <title>) has it, or
+    a part of one ("Orden fürs Morden" under a kicker): extractors keep a headline set inside
+    the body's container."""
+    if len(paragraphs) < 2:
+        return paragraphs
+    first = _keys(paragraphs[0])
+    if not first:
+        return paragraphs
+    for headline in (title, page.headline(), page.first("og:title"), page.first("twitter:title"), page.h1, page.title):
+        key = _keys(headline) if headline else ""
+        if key and (first == key or (len(paragraphs[0]) >= _HEADLINE_PART_MIN_CHARS and first in key)):
+            return paragraphs[1:]
+    return paragraphs
 
 
 def with_lead(paragraphs: tuple[str, ...], tree, page: PageMeta) -> tuple[str, ...]:  # type: ignore[no-untyped-def]

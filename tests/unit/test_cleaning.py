@@ -372,6 +372,8 @@ def test_an_info_box_beside_the_story_is_not_its_text():
         OPTIONS,
     ).paragraphs
     assert "Ukraine-Geflüchtete in Hessen" not in paragraphs  # the box's headline, and its text below
+    # The headline that trafilatura keeps inside the body's container is not its first paragraph.
+    assert paragraphs[0] != 'Schnellere Integration "Job-Turbo" hilft Geflüchteten auf dem Arbeitsmarkt'
     assert not [p for p in paragraphs if p.startswith("Unter den rund 89.500 Ukraine-Geflüchteten in Hessen")]
     assert paragraphs[-1].endswith("spielsweise die Anerkennung von Abschlüssen und Qualifikationen aus dem Ausland.")
 

@@ -14,6 +14,7 @@ from processors.metadata import (
     read_page,
     split_author_names,
     with_lead,
+    without_headline,
 )
 
 BODY = "<p>" + "The council closed the old bridge for repairs on Tuesday. " * 5 + "</p>"
@@ -204,3 +205,18 @@ def test_a_lead_printed_apart_from_the_body_opens_it(markup, body, expected):
     tree = trafilatura.load_html(f"<html><head><meta property='og:description' content=\"{LEAD}\"></head>"
                                  f"<body>{markup}</body></html>")
     assert with_lead(body, tree, read_page(tree)) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "dropped"),
+    [
+        ("Schlachtbetriebe Das harte Geschäft mit dem Tod", True),  # the <h1> with its kicker
+        ("Das harte Geschäft mit dem Tod", True),  # a part of it, set apart
+        ("Tod", False),  # too short to tell
+        ("The council voted on Tuesday to close the old bridge.", False),
+    ],
+)
+def test_a_headline_kept_in_the_body_leaves_it(first, dropped):
+    meta = page(article("Jane Doe", headline="Das harte Geschäft mit dem Tod"), h1="Schlachtbetriebe Das harte Geschäft mit dem Tod")
+    body = (first, "The second paragraph stays.")
+    assert without_headline(body, meta, "Das harte Geschäft mit dem Tod") == (body[1:] if dropped else body)
