@@ -597,6 +597,8 @@ def _text_paragraphs(text: str | None, title: str | None) -> tuple[str, ...]:
             continue
         if _is_furniture(line, line.casefold()):
             continue
+        if len(line) <= _BYLINE_MAX_CHARS and (parse_dateline(line) or _byline_authors(line)):
+            continue  # "Stand: 22.04.2024, 06:00 Uhr", "Von Nina Magoley": the page's fields
         if not paragraphs and title_key and _repeats_title(key, title_key):
             continue
         paragraphs.append(line)

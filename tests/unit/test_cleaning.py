@@ -630,6 +630,15 @@ def test_a_caption_opening_with_photo_is_not_a_credit():
     assert paragraphs == (BODY_1, caption, BODY_2)
 
 
+def test_datelines_and_bylines_leave_an_html_body():
+    lines = (BODY_1, "Stand: 22.04.2024, 06:00 Uhr", "Von Nina Magoley", BODY_2, "Freitag, 28.04.2023, 19:25",
+             BODY_1.replace("bridge", "tunnel"))
+    html = ("<html><head><title>Bridge</title></head><body><article><h1>Bridge</h1>"
+            + "".join(f"<p>{line}</p>" for line in lines) + "</article></body></html>")
+    raw = RawArticle(url="https://example.com/a", fetched_at="2024-05-03T10:00:00Z", html=html)
+    assert clean(raw, OPTIONS).paragraphs == (BODY_1, BODY_2, BODY_1.replace("bridge", "tunnel"))
+
+
 def test_picture_credits_leave_an_html_body():
     body = "".join(f"<p>{p}</p>" for p in (BODY_1, "Foto: dpa", BODY_2, "Photo: AFP", BODY_1.replace("bridge", "tunnel")))
     html = f"<html><head><title>Bridge</title></head><body><article><h1>Bridge</h1>{body}</article></body></html>"
