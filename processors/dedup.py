@@ -149,6 +149,7 @@ def check_url(
     if latest is not None and latest.get("src") == source:
         return UrlCheck(fp, DedupVerdict.from_dict(latest["verdict"]), bool(latest["final"]), {})
     bodies = list((latest or {}).get("bodies") or ())
+    formats = {b.get("format") for b in bodies} | set((latest or {}).get("formats") or ())
     known = next((b for b in bodies if b["fp"] == fp), None)
     if known is not None:
         body = known
@@ -162,9 +163,10 @@ def check_url(
         versions = list(latest.get("versions") or [latest["fp"]])
         newer = article.fetched_at > latest["fetched_at"]
         current = [b for b in bodies if _version(b) == latest["fp"]]
-        to_latest = 1.0 if _version(body) == latest["fp"] else max(map(partial(_similarity, body), current), default=0.0)
-        formats = {b.get("format") for b in bodies} | set(latest.get("formats") or ())
-        match = _matched(body, versions, bodies, formats, latest["fp"], threshold)
+        to_latest = max(map(partial(_similarity, body), current), default=0.0)
+        if _version(body) == latest["fp"]:
+            to_latest = 1.0
+        match = _matched(body, known, versions, bodies, formats, latest["fp"], threshold)
         if match is not None and (match[0] == latest["fp"] or not newer):
             version, similarity = match
             verdict, final = DedupVerdict("duplicate", article.id, latest["cluster_id"], similarity), True
@@ -181,8 +183,8 @@ def check_url(
                 bodies.append(body)
             current_fp, current_at = (fp, article.fetched_at) if newer else (latest["fp"], latest["fetched_at"])
             entry = _url_entry(current_fp, current_at, latest["first_seen"], latest["cluster_id"], versions, bodies)
-    seen = {f for f in (*((latest or {}).get("formats") or ()), *(b.get("format") for b in bodies), source_format) if f}
-    entry.update(src=source, verdict=verdict.to_dict(), final=final, formats=sorted(seen))
+    formats = (formats | {source_format}) - {None}
+    entry.update(src=source, verdict=verdict.to_dict(), final=final, formats=sorted(formats))
     return UrlCheck(fp, verdict, final, {state_key(article.id, day): entry}, body["sketch"])
 
 
@@ -193,20 +195,27 @@ def _version(body: BodySketch) -> str:
 
 def _matched(
     body: BodySketch,
+    known: BodySketch | None,
     versions: list[str],
     bodies: list[BodySketch],
     formats: set[str | None],
     latest_fp: str,
     threshold: float,
 ) -> tuple[str, float] | None:
-    """The version `body` is a re-crawl of and their similarity, or None for a new version."""
-    if body["fp"] in versions or body in bodies:
-        return (_version(body) if body in bodies else body["fp"]), 1.0
+    """The version `body` is a re-crawl of and their similarity, or None for a new version
+    (`known`: the kept body with its fingerprint, if any)."""
+    if known is not None:
+        return _version(known), 1.0
+    if body["fp"] in versions:
+        return body["fp"], 1.0
     if body.get("format") is None or body["format"] in formats:
         return None
     scored = [(_similarity(body, b), _version(b) == latest_fp, _version(b)) for b in bodies if b.get("format")]
-    similarity, _, version = max(((s, is_latest, v) for s, is_latest, v in scored if s >= threshold), default=(0, 0, None))
-    return None if version is None else (version, similarity)
+    passed = [(similarity, is_latest, version) for similarity, is_latest, version in scored if similarity >= threshold]
+    if not passed:
+        return None
+    similarity, _, version = max(passed)
+    return version, similarity
 
 
 def _similarity(body: BodySketch, stored: BodySketch) -> float:
