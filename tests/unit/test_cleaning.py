@@ -494,6 +494,24 @@ def test_unparsed_json_ld_reads_as_trafilatura_reads_it(text):
     assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields]
     assert ours.author  # every case has authors to find
 
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{\n  "@type": "NewsArticle",\n  "headline": "A  \\"quoted\\"\ttitle",\n  "name": "caf\\u00e9 \\ud83d\\ude00"\n}',
+        '{"articleBody": "<p>One &amp; two</p><!-- c -->\\n\\r\\t three"}  "unterminated  \\\n',
+        '  "a\\\nb"  \u00a0 "x" \u2028 { "y" :  1 }',
+        '"\\ud800 lone \\udfff" "é" \\',
+    ],
+)
+def test_json_ld_scripts_are_prepared_as_trafilatura_prepares_them(text):
+    from trafilatura.json_metadata import normalize_json
+    from trafilatura.metadata import JSON_MINIFY
+
+    from processors.cleaning import _normalized_json
+
+    assert _normalized_json(text) == normalize_json(JSON_MINIFY.sub(r"\1", text))
+
 # --- page text in every script ---------------------------------------------------------------------
 
 #: (script, headline, body paragraphs, furniture lines around them): short pages of each kind, the
