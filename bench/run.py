@@ -65,6 +65,7 @@ SIZES = {
     "tax_messages": (2000, 6000),
     "e2e_messages": (300, 3000),
     "scale_messages": (300, 2000),
+    "lean_messages": (300, 1000),
     "memory_seconds": (30, 240),
 }
 
@@ -777,6 +778,40 @@ def bench_chain(rows: list, out: dict, workdir: Path) -> None:
     ]
 
 
+def in_process_cpu_ms(payloads: list[bytes], env: dict[str, str]) -> float:
+    """CPU milliseconds per input of the whole chain in-process (`streams.offline.OfflineRun`, the
+    steps a worker runs) over `payloads`, with the stage settings of `env`."""
+    run = offline_module.OfflineRun(Settings.from_env(env))
+    t0 = time.process_time()
+    for offset, payload in enumerate(payloads):
+        run.run_one(payload, offset)
+    return (time.process_time() - t0) / len(payloads) * 1000
+
+
+def bench_lean(rows: list, out: dict, workdir: Path) -> None:
+    """The lean-worker goals: a worker's CPU per input against the same inputs in-process, and
+    the Kafka records per input, with 1 and 8 partitions (page text, a quarter copies, entities
+    off and on); p99 at half load and two workers against one are sections 3 and 4."""
+    n = size("lean_messages")
+    values = with_copies(distinct_articles(200_000, n, "-lean"), 0.25)
+    out["lean"] = {}
+    for entities in ("off", "on"):
+        for partitions in (1, 8):
+            env = {"COPYDESK_ENTITIES": entities, "COPYDESK_PARTITIONS": str(partitions)}
+            label = f"lean {partitions}p entities {entities}"
+            log(f"lean: {n} inputs (a quarter copies), {partitions} partitions, entities {entities}")
+            local = in_process_cpu_ms(values, env)
+            run = asyncio.run(chain_run(label, workdir, values, extra_env=env))
+            ratio = run["worker_cpu_ms_per_input"] / local
+            out["lean"][label] = {"in_process_cpu_ms_per_input": round(local, 2), "run": run, "ratio": round(ratio, 2)}
+            rows += [
+                ("lean", f"{partitions} partition(s), entities {entities}: worker / in-process CPU per input (goal 1.25x)",
+                 f"{run['worker_cpu_ms_per_input']:.1f} / {local:.1f} ms = {ratio:.2f}x"),
+                ("lean", f"  Kafka records per input beyond the raw one (goal 6 with 8 partitions)",
+                 f"{run['records_per_input']:.2f}"),
+            ]
+
+
 def bench_scaling(rows: list, out: dict, workdir: Path) -> None:
     n = size("scale_messages")
     values = distinct_articles(100_000, n, "-scale")
@@ -898,7 +933,7 @@ def main() -> int:
     rows: list[tuple[str, str, str]] = []
     out: dict = {}
     broker = None
-    needs_broker = any(wanted(s) for s in ("tax", "e2e", "scaling", "memory"))
+    needs_broker = any(wanted(s) for s in ("tax", "e2e", "lean", "scaling", "memory"))
     workdir = Path(tempfile.mkdtemp(prefix="copydesk-bench-"))
     try:
         if wanted("stages"):
@@ -910,6 +945,8 @@ def main() -> int:
             bench_tax(rows, out, workdir)
         if wanted("e2e"):
             bench_chain(rows, out, workdir)
+        if wanted("lean"):
+            bench_lean(rows, out, workdir)
         if wanted("scaling"):
             bench_scaling(rows, out, workdir)
         if wanted("memory"):
