@@ -14,6 +14,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent.parent / "shared" / "data"
+sys.path.insert(0, str(HERE.parent / "bench"))
+
+from quality import flatten  # noqa: E402
+
 PAGES = [
     "at/ORF_2024_11_22.html.gz",
     "tw/TaipeiTimes_2024_10_15.html.gz",
@@ -53,6 +57,10 @@ def main() -> None:
     first = json.loads(lines[1])
     html = re.sub(r"<link[^>]+rel=.canonical[^>]*>|<meta[^>]+og:url[^>]*>", "", first["html"], flags=re.I)
     add({**first, "html": html, "url": "https://syndication.example.net/wire/orf-story", "crawler": "sample-syndication"})
+    # A re-crawl of the first page as its rendered text (what a crawler that saves page text
+    # sends), under its URL with tracking parameters: a duplicate of the HTML version.
+    add({"url": first["url"] + "?utm_source=newsletter", "fetched_at": "2024-11-22T12:00:00Z",
+         "text": flatten(first["html"]), "crawler": "sample-text"})
     # Bad input: every one must come out as a dead letter with its reason.
     add("{this is not json")
     add(json.dumps(["an", "array"]))

@@ -47,7 +47,7 @@ async def topic_names(settings: Settings) -> set[str]:
 
 @pytest.fixture(scope="module")
 def filled(kafka_bootstrap, tmp_path_factory) -> tuple[dict[str, str], dict[str, list[dict]]]:
-    """A prefix whose output topics hold the samples' outcomes: 10 enriched, 3 duplicates, 6 dead letters."""
+    """A prefix whose output topics hold the samples' outcomes: 10 enriched, 4 duplicates, 6 dead letters."""
     env = unique_env(kafka_bootstrap, tmp_path_factory.mktemp("state"), COPYDESK_ENTITIES="off")
     settings = Settings.from_env(env)
     outcomes: dict[str, list[bytes]] = {role: [] for role in settings.topics.outputs()}
@@ -72,7 +72,7 @@ def test_outputs_prints_json_lines_on_stdout_and_counts_on_stderr(filled):
     expected = [r for records in outcomes.values() for r in records]
     key = lambda r: orjson.dumps(r, option=orjson.OPT_SORT_KEYS)  # noqa: E731
     assert sorted(map(key, printed)) == sorted(map(key, expected))
-    assert proc.stderr.strip() == "copydesk: 19 records (10 on enriched, 3 on duplicates, 6 on dead-letter)"
+    assert proc.stderr.strip() == "copydesk: 20 records (10 on enriched, 4 on duplicates, 6 on dead-letter)"
 
 
 def test_outputs_summary_lines_are_labelled_and_carry_the_url(filled):
@@ -80,7 +80,7 @@ def test_outputs_summary_lines_are_labelled_and_carry_the_url(filled):
     proc = copydesk(env, "outputs", "--topic", "duplicates")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 4
     for record in outcomes["duplicates"]:
         (line,) = [ln for ln in lines if ln.endswith(f" url={record['url']}")]
         assert f" id={record['id'][:12]} duplicate_of={record['dedup']['duplicate_of'][:12]} " in line
@@ -94,7 +94,7 @@ def test_outputs_stops_after_n_and_reports_a_timeout_with_exit_1(filled):
     assert all(orjson.loads(line)["error"]["kind"] for line in two.stdout.splitlines())
     short = copydesk(env, "outputs", "-n", "25", "--timeout", "3")
     assert short.returncode == 1, short.stderr
-    assert len(short.stdout.splitlines()) == 19
+    assert len(short.stdout.splitlines()) == 20
     assert "gave up after 3 s before 25 records (--timeout)" in short.stderr
     fresh = copydesk(env, "outputs", "-f", "--from", "end", "--timeout", "2")
     assert fresh.returncode == 0 and fresh.stdout == "", fresh.stderr  # nothing new arrived
@@ -141,7 +141,7 @@ def test_the_commands_make_demo_prints_read_its_outputs(filled):
         proc = subprocess.run(["bash", "-c", f"{export} && {venv}"], cwd=REPO_ROOT, env={k: v for k, v in os.environ.items() if not k.startswith(("COPYDESK_", "KAFKA_"))},
                               capture_output=True, text=True, timeout=120, check=False)
         assert proc.returncode == 0, (command, proc.stderr)
-        assert len(proc.stdout.splitlines()) == 19, (command, proc.stdout[-2000:])
+        assert len(proc.stdout.splitlines()) == 20, (command, proc.stdout[-2000:])
 
 
 def test_following_prints_new_records_as_they_come_and_ctrl_c_ends_it_cleanly(filled):

@@ -51,7 +51,7 @@ async def test_pipeline_and_enrichment_workers_apart(kafka_bootstrap, tmp_path):
     outputs = by_role(settings, records)
     assert_conforms(outputs)
     assert_each_input_accounted(outputs, settings.topics.raw, len(messages))
-    assert {role: len(r) for role, r in outputs.items()} == {"enriched": 10, "duplicates": 3, "dead_letter": 6}
+    assert {role: len(r) for role, r in outputs.items()} == {"enriched": 10, "duplicates": 4, "dead_letter": 6}
     seed = next(r for r in outputs["enriched"] if r["site"] == "rt.com" and r["dedup"]["status"] == "unique")
     assert {"Steve Warren", "Vladimir Putin"} <= set(seed["entities"]["people"])
     assert "Islamic State" in seed["keywords"] and seed["quotes"]

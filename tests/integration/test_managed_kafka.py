@@ -126,7 +126,7 @@ async def test_a_least_privilege_worker_and_the_cli_over_tls(kafka_tls, tmp_path
     outputs = by_role(settings, records)
     assert_conforms(outputs)
     assert_each_input_accounted(outputs, settings.topics.raw, len(messages) + 1)
-    assert {role: len(r) for role, r in outputs.items()} == {"enriched": 10, "duplicates": 3, "dead_letter": 7}
+    assert {role: len(r) for role, r in outputs.items()} == {"enriched": 10, "duplicates": 4, "dead_letter": 7}
     assert_no_secret(
         kafka_tls,
         worker_log=worker.log_path.read_text(errors="replace"),

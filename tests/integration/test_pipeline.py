@@ -109,7 +109,7 @@ async def test_samples_through_the_worker_equal_the_offline_mode(kafka_bootstrap
     outputs = by_role(settings, records)
     assert_conforms(outputs)
     assert_each_input_accounted(outputs, settings.topics.raw, len(messages))
-    assert {role: len(r) for role, r in outputs.items()} == {"enriched": 10, "duplicates": 3, "dead_letter": 6}
+    assert {role: len(r) for role, r in outputs.items()} == {"enriched": 10, "duplicates": 4, "dead_letter": 6}
 
     kinds = sorted(r["error"]["kind"] for r in outputs["dead_letter"])
     assert kinds == sorted(["invalid_json", "not_an_object", "missing_field", "invalid_url", "invalid_time", "empty_body"])
