@@ -57,7 +57,12 @@ see the transaction commit with its output and without its offset: a repeat afte
 commit (`ExactlyOnceConsumer.force_commit`) first stops inputs from starting to send, waits a
 little for the inputs that already sent to be acked, flushes the producer buffer (table changelog
 records of acked inputs join their transaction), and leaves out the partitions whose transaction
-still holds an unacked input's output: they commit next time.
+still holds the output of an input that the commit would not cover: they commit next time. An
+input is covered when the offset committed for its partition is past it; an acked one can still
+be left out, because faust commits a partition only as far as the acked offsets run without a gap,
+and an offset it has not seen (a transaction marker of the topic) is such a gap until it fetches
+past it. Committing that transaction ended the outputs' journey while their inputs stayed
+uncommitted: after a restart they were processed again, and their outputs committed twice.
 
 On a stop, faust 0.15.3 ends the transactions twice: `App._stop_consumer` waits for the streams,
 whose `Consumer.wait_empty` ends with `commit_and_end_transactions`, and `Consumer.on_stop` does
@@ -140,16 +145,21 @@ class SourceTransactionManager(TransactionManager):
             transactional_id=tid,
         )
 
-    def _unacked(self) -> list[tuple[Any, str, Optional[asyncio.Task]]]:
-        """Inputs that sent and are not acked. One whose agent was cancelled stays: its partial
-        output is in its transaction, which must then never commit (the next owner aborts it)."""
+    def _uncommitted(self) -> list[tuple[Any, str, Optional[asyncio.Task]]]:
+        """Inputs that sent and whose offset is not committed yet. An acked one is kept until a
+        commit covers it: faust may commit a partition short of its acked offsets (below a
+        transaction marker it has not seen past yet). One whose agent was cancelled stays: its
+        partial output is in its transaction, which must then never commit (the next owner
+        aborts it)."""
+        committed = self.consumer._committed_offset  # the next offset to read, per partition
         for key, (message, _, _) in list(self._sending.items()):
-            if message.acked:
+            done = committed.get(message.tp)
+            if message.acked and done is not None and message.offset < done:
                 del self._sending[key]
         return list(self._sending.values())
 
     def _still_processing(self) -> bool:
-        return any(task is None or not task.done() for _, _, task in self._unacked())
+        return any(not m.acked and (task is None or not task.done()) for m, _, task in self._uncommitted())
 
     @asynccontextmanager
     async def between_inputs(self, end: bool) -> AsyncIterator[None]:
@@ -168,8 +178,17 @@ class SourceTransactionManager(TransactionManager):
                 self._may_send.set()
 
     def committable(self, offsets: Mapping[TP, int]) -> dict[TP, int]:
-        """The offsets whose transaction holds no unacked input's output and has not ended."""
-        held = {tid for _, tid, _ in self._unacked()} | self._ended
+        """The offsets whose transaction has not ended and holds only outputs of inputs that this
+        commit covers: an input that sent is covered when the offset committed for its partition
+        (here or before) is past it. An unacked input never is (faust commits no further than the
+        first unacked offset); nor is an acked one that faust leaves out, which would otherwise see
+        its output committed without its offset, and be processed again after a restart."""
+        committed = self.consumer._committed_offset
+        held = set(self._ended)
+        for message, tid, _ in self._uncommitted():
+            target = offsets.get(message.tp, committed.get(message.tp))
+            if target is None or message.offset >= target:
+                held.add(tid)
         return {tp: offset for tp, offset in offsets.items() if self.transactional_id_for(tp) not in held}
 
     async def commit(self, offsets: Mapping[TP, int], start_new_transaction: bool = True) -> bool:
