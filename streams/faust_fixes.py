@@ -212,6 +212,34 @@ class SourceTransactionManager(TransactionManager):
 
 
 class ExactlyOnceConsumer(SnapshotFetchConsumer):
+    def _new_offset(self, tp: TP) -> Optional[int]:
+        """Under exactly_once, the offset to commit for `tp`: one past its highest acked offset,
+        but never past a message an agent took and has not acked.
+
+        faust's own rule commits only as far as the acked offsets run without a gap, and fills the
+        gaps it saw while fetching. A topic written in transactions has an offset no consumer
+        sees after each transaction (its commit marker), and faust's fetch loop leaves some of
+        them unrecorded (a gap at the committed offset itself, or after offset 0), so the commit
+        stopped below acked inputs whose outputs were already in the transaction. Each agent
+        takes one message at a time, in order within a partition, so every offset below its
+        highest acked one is acked, a marker, or taken and not acked yet."""
+        if not self.in_transaction:
+            return super()._new_offset(tp)
+        acked = self._acked[tp]
+        if not acked:
+            return None
+        top = max(acked) + 1
+        taken = [m.offset for m in list(self._unacked_messages) if m.tp == tp]
+        if taken:
+            top = min(top, min(taken))
+        done = [o for o in acked if o < top]
+        acked[:] = [o for o in acked if o >= top]
+        self._acked_index[tp].difference_update(done)
+        committed = self._committed_offset[tp]
+        if committed is not None and top <= committed:
+            return None
+        return top
+
     async def force_commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
         if not self.in_transaction:
             return await super().force_commit(topics, start_new_transaction=start_new_transaction)

@@ -151,3 +151,23 @@ async def test_after_the_transactions_end_no_input_sends_until_they_begin_again(
     await asyncio.wait_for(sending, 5)
     assert producer.sent == [(t.enriched, None, f"{app_id}-0-1")]
     assert manager.committable({TP(t.raw, 0): 9}) == {TP(t.raw, 0): 9}
+
+
+def test_exactly_once_commits_past_the_offsets_no_consumer_sees_but_never_past_a_taken_message():
+    copydesk, manager, producer = transactions()
+    consumer = copydesk.app.consumer
+    consumer.in_transaction = True  # as in a worker (faust reads it from app.in_worker)
+    tp = TP(copydesk.settings.topics.gather, 0)
+    consumer._committed_offset[tp] = 5  # 5 and 7 are transaction markers: no message has them
+    for offset in (6, 8, 9):
+        consumer._acked[tp].append(offset)
+        consumer._acked_index[tp].add(offset)
+    # faust's own rule stops at the marker it did not record: 7, below acked inputs
+    assert consumer._new_offset(tp) == 10
+    assert consumer._new_offset(tp) is None  # nothing new acked
+    taken = FakeMessage(tp, offset=12)  # an agent took it and has not acked it
+    consumer._unacked_messages.add(taken)
+    for offset in (11, 13):  # 13 cannot be acked before 12 by one agent; the rule must still hold
+        consumer._acked[tp].append(offset)
+        consumer._acked_index[tp].add(offset)
+    assert consumer._new_offset(tp) == 12
