@@ -23,8 +23,12 @@ import orjson
 import pytest
 import yaml
 
+from processors import neardup, pipeline
+from schemas.models import SourceRef
 from streams.kafka_io import ensure_topics, produce, read_outputs
 from streams.settings import Settings
+from streams.steps import clock
+from streams.tables import partition_of
 from tests.integration.test_pipeline import distinct_articles, sample_messages
 from tests.integration.workers import WorkerProcess, free_port, unique_env
 
@@ -247,9 +251,10 @@ async def test_consumer_lag_shows_a_backlog_and_drains_to_zero(kafka_bootstrap, 
         def table_keys() -> dict[str, float]:
             return {labels["table"]: v for labels, v in metric_samples(worker.metrics(), "copydesk_table_keys")}
 
-        # 400 distinct bodies: one key each in urls and contents, 21 band keys each in bands (their
-        # bands share no value), nothing left waiting in gather, and no short line to learn
-        expected = {"urls": 400, "contents": 400, "bands": 21 * 400, "gather": 0, "sitelines": 0}
+        # 400 distinct bodies: one key each in urls and contents, one entry in bands per band
+        # partition each article's probe visited (their bands share no value), nothing left
+        # waiting in gather, and no short line to learn
+        expected = {"urls": 400, "contents": 400, "bands": band_messages(settings, backlog), "gather": 0, "sitelines": 0}
         seen: list[dict[str, float]] = []
         try:
             keys = wait_for(lambda: (k := table_keys(), seen.append(k))[0] == expected and k, 300, "table keys")
@@ -311,3 +316,15 @@ async def test_worker_log_lines_and_dead_letter_coordinates(kafka_bootstrap, tmp
         )
         assert len(got) == len(dead_lines), dead_lines
     assert got == want
+
+
+def band_messages(settings: Settings, payloads: list[bytes]) -> int:
+    """The band partitions each article's probe visits, summed: the partitions its 21 band keys
+    fall on, from its body as the first steps extract it."""
+    total, opts = 0, settings.stage
+    for offset, payload in enumerate(payloads):
+        here, now = SourceRef(settings.topics.raw, 0, offset, None), clock()
+        extracted = pipeline.extract_step(pipeline.clean_step(payload, here, opts, now).handed, opts, now)
+        text = orjson.loads(extracted.value)["article"]["text"]
+        total += len({partition_of(k, settings.partitions) for k in neardup.band_keys(neardup.signature(text))})
+    return total
