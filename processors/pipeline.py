@@ -10,16 +10,15 @@ Dedup steps read state through `lookup` (a read-only view of the step's table) a
 writes to apply (a value of None deletes the key); they never keep state of their own.
 
 Near-duplicates go through the band partitions in turn and are decided at the gather (see
-`processors.neardup`): the content step sends the article and its MinHash sketch (the
-signature's low bytes, all that the later steps use: 172 characters instead of 128 integers of
-up to 20 digits) to the gather partition of its input (`gather_key`, the input's coordinates),
-and a probe with its band keys, grouped by the partition that owns them, to the first of those
-partitions; each band step checks its own keys, adds their replies to the probe and sends it on
-to the next partition (role "none" with the probe in `more`); the last one sends every reply to
-the gather step as one part, and the gather publishes the verdict. A gather step that is still
-waiting emits nothing (role "none"). The probe is small (no article), and the gather receives
-two messages per article instead of one per band partition and the article: what each band
-partition's own reply used to cost in messages and gather writes.
+`processors.neardup`): the content step sends one probe, with the article, its MinHash sketch
+(the signature's low bytes, all that the later steps use: 172 characters instead of 128 integers
+of up to 20 digits) and its band keys grouped by the partition that owns them, to the first of
+those partitions (role "none", the probe in `more`); each band step checks its own keys, adds
+their replies to the probe and sends it on to the next partition; the last one sends the article
+and every reply to the gather partition of its input (`gather_key`, the input's coordinates),
+which decides at once and publishes the verdict. The gather still reads the parts an older
+worker sent apart (the article, then each band partition's replies), storing them until all have
+arrived (role "none" meanwhile).
 
 Cleaning hands its result on to extraction in the same agent (role `HANDED_ON`, no topic): the
 two are stateless and keyed alike, so a hop between them would buy nothing. The result goes as
@@ -53,7 +52,7 @@ from schemas.internal import (
     ContentProbe,
     Extracted,
     dumps,
-    gather_pending,
+    gather_complete,
     gather_replies,
     loads_extracted,
     loads_probe,
@@ -256,13 +255,15 @@ def dedup_content_step(
         probe.source,
         route=tuple((partition, tuple(keys)) for partition, keys in later),
         part=first_keys[0],
+        article=article.to_dict(),
+        candidate=check.verdict.to_dict(),
+        displaced=check.displaced,
     )
-    pending = gather_pending(probe, check.verdict, sketch, [relay.part], check.displaced)
     return StepResult(
         "dedup_content",
-        "gather",
-        gather_key.encode(),
-        pending,
+        "none",
+        None,
+        b"",
         check.writes,
         url=article.url,
         source=probe.source,
@@ -293,21 +294,27 @@ def dedup_bands_step(value: bytes, lookup: BandLookup, options: StageOptions, cl
         onward = replace(probe, band_keys=band_keys, route=tuple(rest), replies=replies)
         forward = Emission("bands", band_keys[0].encode(), onward.to_bytes(), partition)
         return StepResult("dedup_bands", "none", None, b"", check.writes, source=probe.source, more=(forward,))
-    reply = gather_replies(probe.part, list(replies), probe.source, probe.fetched_at)
+    if probe.article is not None:
+        reply = gather_complete(probe, list(replies))
+    else:  # an older worker's probe: its article waits in the gather for this part
+        reply = gather_replies(probe.part, list(replies), probe.source, probe.fetched_at)
     return StepResult("dedup_bands", "gather", probe.gather_key.encode(), reply, check.writes, source=probe.source)
 
 
 def dedup_gather_step(
     value: bytes, lookup: Lookup, options: StageOptions, clock: Clock, pipeline_version: str
 ) -> StepResult:
-    """Collect the article and its band replies; decide once all bands have answered.
+    """Decide an article from its band replies.
 
-    The article and each partition's reply are stored under keys of their own (`gather_keys`),
-    each written once: one entry rewritten with every reply cost about 4 times the article's
-    bytes in changelog writes (bench/README.md). A part that completes the gather is not stored
-    at all, and the stored ones are deleted with the verdict."""
+    The probe's last band partition sends the article with every reply (kind "complete"): the
+    decision is made at once and nothing is stored. An older worker sent the article ("pending")
+    and each band partition's replies ("replies") apart: those are stored under keys of their own
+    (`_reply_key`), each written once, until all have arrived; a part that completes the gather
+    is not stored at all, and the stored ones are deleted with the verdict."""
     part = orjson.loads(value)
     source = SourceRef.from_dict(part["source"])
+    if part["kind"] == "complete":
+        return _decided(part, part["replies"], source, {}, options, clock, pipeline_version)
     gather_key = _source_id(source)
     fetched_at = part["article"]["fetched_at"] if part["kind"] == "pending" else part["fetched_at"]
     day = dedup.day_of(fetched_at)
@@ -326,34 +333,41 @@ def dedup_gather_step(
     stored = [arrived.get(k) or lookup(k) for k in reply_keys]
     if any(entry is None for entry in stored):
         return StepResult("dedup_gather", "none", None, b"", arrived, source=source)
-    article = ExtractedArticle.from_dict(pending["article"])
     done = {k: None for k in (article_key, *reply_keys) if k not in arrived}
+    replies = [r for entry in stored for r in entry["replies"]]
+    return _decided(pending, replies, source, done, options, clock, pipeline_version)
+
+
+def _decided(
+    waiting: Mapping[str, Any],
+    replies: Sequence[Mapping[str, Any]],
+    source: SourceRef,
+    writes: Mapping[str, Mapping[str, Any] | None],
+    options: StageOptions,
+    clock: Clock,
+    pipeline_version: str,
+) -> StepResult:
+    """The verdict of an article (`waiting`: its `article`, `candidate`, `sketch` and the exact
+    copy it `displaced`, if any) from the replies of all its bands, published with the
+    corrections of the copies it displaced as the original."""
+    article = ExtractedArticle.from_dict(waiting["article"])
     try:
         decision = neardup.decide(
             article.id,
-            neardup.from_sketch(pending["sketch"]),
-            [neardup.BandReply.from_dict(r) for entry in stored for r in entry["replies"]],
-            DedupVerdict.from_dict(pending["candidate"]),
+            neardup.from_sketch(waiting["sketch"]),
+            [neardup.BandReply.from_dict(r) for r in replies],
+            DedupVerdict.from_dict(waiting["candidate"]),
             threshold=options.near_duplicate_threshold,
             fetched_at=article.fetched_at,
         )
     except (StageError, ValueError) as exc:
         return dead_letter(exc, "dedup_gather", source, None, clock, article.url)
-    result = _published(
-        "dedup_gather",
-        article,
-        decision.verdict,
-        source,
-        clock,
-        pipeline_version,
-        done,
-        options,
-    )
+    result = _published("dedup_gather", article, decision.verdict, source, clock, pipeline_version, writes, options)
     if result.role == "dead_letter":
         return result
     verdict = decision.verdict
     original = verdict.duplicate_of if verdict.is_copy else article.id
-    displaced = {pending["displaced"]: ("duplicate", 1.0)} if pending.get("displaced") else {}
+    displaced = {waiting["displaced"]: ("duplicate", 1.0)} if waiting.get("displaced") else {}
     for copy_id, similarity in decision.displaced:
         displaced.setdefault(copy_id, ("near_duplicate", similarity))
     corrections = tuple(

@@ -91,8 +91,10 @@ def peek_origin(data: bytes) -> tuple[SourceRef, None] | None:
 class BandProbe:
     """An article's near-duplicate check on its way through the band partitions: the band keys
     of the partition it is going to, the stops after that one (`route`: each a partition and its
-    band keys), and the replies of the stops before (`replies`). The last stop sends all the
-    replies to the gather as one part, named `part`."""
+    band keys), and the replies of the stops before (`replies`). The last stop sends the article
+    and all the replies to the gather as one message (`gather_complete`); a probe without the
+    article (an older worker's) sends the replies alone, as the part named `part` that the
+    article's pending entry waits for."""
 
     gather_key: str
     article_id: str
@@ -103,6 +105,12 @@ class BandProbe:
     route: tuple[tuple[int, tuple[str, ...]], ...] = ()
     replies: tuple[dict[str, Any], ...] = ()
     part: str = ""
+    #: What the gather decides with, carried along so that the last stop sends it all at once:
+    #: the article (`ExtractedArticle.to_dict()`), exact dedup's verdict, and the exact copy the
+    #: article displaced as its body's original. None in a probe whose article waits in the gather.
+    article: dict[str, Any] | None = None
+    candidate: dict[str, Any] | None = None
+    displaced: str | None = None
 
     def to_bytes(self) -> bytes:
         return orjson.dumps(
@@ -116,6 +124,11 @@ class BandProbe:
                 "route": [[partition, list(keys)] for partition, keys in self.route],
                 "replies": list(self.replies),
                 "part": self.part or self.band_keys[0],
+                **(
+                    {"article": self.article, "candidate": self.candidate, "displaced": self.displaced}
+                    if self.article is not None
+                    else {}
+                ),
             }
         )
 
@@ -135,26 +148,25 @@ class BandProbe:
             tuple((int(p), tuple(keys)) for p, keys in d.get("route") or ()),
             tuple(d.get("replies") or ()),
             d.get("part") or band_keys[0],
+            d.get("article"),
+            d.get("candidate"),
+            d.get("displaced"),
         )
 
 
-def gather_pending(
-    probe: ContentProbe, candidate: DedupVerdict, sketch: str, parts: list[str], displaced: str | None = None
-) -> bytes:
-    """The article itself, sent to the gather partition to wait for one reply per `parts` (the
-    first band key of each band partition's probe); `displaced`: the exact copy it displaced as
-    its body's original, if any."""
-    body = {
-        "kind": "pending",
-        "source": probe.source.to_dict(),
-        "article": probe.article.to_dict(),
-        "candidate": candidate.to_dict(),
-        "sketch": sketch,
-        "parts": parts,
-    }
-    if displaced:
-        body["displaced"] = displaced
-    return orjson.dumps(body)
+def gather_complete(probe: BandProbe, replies: list[dict[str, Any]]) -> bytes:
+    """Everything the gather decides with, from the probe's last band partition."""
+    return orjson.dumps(
+        {
+            "kind": "complete",
+            "source": probe.source.to_dict(),
+            "article": probe.article,
+            "candidate": probe.candidate,
+            "sketch": probe.sketch,
+            "displaced": probe.displaced,
+            "replies": replies,
+        }
+    )
 
 
 def gather_replies(part: str, replies: list[dict[str, Any]], source: SourceRef, fetched_at: str) -> bytes:

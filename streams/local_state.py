@@ -12,8 +12,9 @@ Kafka Streams meets the same problem the same way: under exactly-once, the store
 did not close cleanly are wiped and restored from the changelog. Here a worker marks a clean stop
 in its data dir (`mark_clean_stop`); a worker that starts under exactly_once without that mark
 deletes its tables' local databases (`prepare`), and faust restores them from the committed
-changelogs, as on a new machine. At-least-once keeps them: there nothing is rolled back, every
-local write belongs to an input whose effects were sent, and a repeat is recognised.
+changelogs, as on a new machine. At-least-once keeps them: no transaction is rolled back there,
+and the steps recognise their own writes when an input is read again; none of them removes state
+on the way to an outcome any more (the gather decides a complete part without storing it).
 """
 
 from __future__ import annotations

@@ -69,30 +69,26 @@ class OfflineRun:
                 now,
             )
             _apply(self.contents, result.writes)
-        if result.role == "gather":
-            # The band steps in order (each sends the probe on to the next, the last replies),
-            # then the gather step for the article and for the reply, which publishes the verdict.
-            parts = [result.value]
+        if result.stage == "dedup_content" and result.role == "none":
+            # The probe through the band steps in order; the last one sends the article and
+            # every reply to the gather step, which publishes the verdict.
             probes = [e.value for e in result.more]
             while probes:
                 band_value = probes.pop(0)
-                reply = guarded(
+                result = guarded(
                     "dedup_bands",
                     lambda: pipeline.dedup_bands_step(band_value, self.band_index.lookup, opts, now),
                     band_value,
                     here,
                     now,
                 )
-                _apply(self.bands, reply.writes)
-                for key, entry in reply.writes.items():
+                _apply(self.bands, result.writes)
+                for key, entry in result.writes.items():
                     self.band_index.add(key, entry)
-                if reply.role == "gather":
-                    parts.append(reply.value)
-                elif reply.role == "none":
-                    probes += [e.value for e in reply.more]
-                else:
-                    return reply
-            for part in parts:
+                if result.role == "none":
+                    probes += [e.value for e in result.more]
+            if result.role == "gather":
+                part = result.value
                 result = guarded(
                     "dedup_gather",
                     lambda: pipeline.dedup_gather_step(part, self.gather.get, opts, now, version),

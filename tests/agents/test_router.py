@@ -185,14 +185,14 @@ def index_of(table: dict[str, dict]) -> BandIndex:
     return index
 
 
-def gather_parts(opts: StageOptions, tables: dict[str, dict], payload: bytes, offset: int) -> list[bytes]:
-    """An article's messages to the gather step: the article itself, then the reply that the
-    probe brings back from its last band partition (of four), as the content and band steps
-    make them."""
+def gather_part(opts: StageOptions, tables: dict[str, dict], payload: bytes, offset: int) -> bytes:
+    """An article's message to the gather step, as the content step and the probe's band steps
+    make it (four partitions): the article with the replies of all its bands."""
     now, here = clock(), SourceRef("t.raw", 0, offset, None)
     extracted = pipeline.extract_step(pipeline.clean_step(payload, here, opts, now).handed, opts, now)
     probe = pipeline.dedup_url_step(extracted.value, tables["urls"].get, opts, now, "t")
     content = pipeline.dedup_content_step(probe.value, tables["contents"].get, opts, now, "t", lambda key: partition_of(key, 4))
+    assert content.role == "none" and content.value == b""
     (emission,) = content.more
     stops, band_keys = [], []
     while True:
@@ -207,8 +207,10 @@ def gather_parts(opts: StageOptions, tables: dict[str, dict], payload: bytes, of
         (emission,) = reply.more
     # the probe went to each partition that owns some of the 21 band keys, once, in order
     assert stops == sorted(set(stops)) and len(band_keys) == len(set(band_keys)) == 21
-    assert len(orjson.loads(reply.value)["replies"]) == 21
-    return [content.value, reply.value]
+    complete = orjson.loads(reply.value)
+    assert complete["kind"] == "complete" and len(complete["replies"]) == 21
+    assert complete["article"]["url"] == "https://www.rt.com/news/1/"
+    return reply.value
 
 
 class RecordingTable(dict):
@@ -221,28 +223,52 @@ class RecordingTable(dict):
         super().__setitem__(key, value)
 
 
-async def test_the_gather_stores_the_article_once_in_any_order_and_leaves_nothing_behind():
+async def gather(parts: list[bytes], order: list[int], opts: StageOptions):
+    b, table = bundle(), RecordingTable()
+    router = Router(b)
+    for i in order:
+        value = parts[i]
+        result = router.run("dedup_gather", SourceRef("t.gather", 0, i, None), value,
+                            lambda now: pipeline.dedup_gather_step(value, table.get, opts, now, "t"))
+        await router.emit(result, SourceRef("t.gather", 0, i, None), table)
+    return b, table
+
+
+def assert_published_unique(b) -> None:
+    """A unique article goes on to enrichment, which publishes it on enriched."""
+    (request,) = [orjson.loads(v) for _, v in b.topics.topics["enrich"].sent]
+    record = request["record"]
+    assert record["dedup"]["status"] == "unique" and record["source"]["offset"] == 0
+    assert b.topics.topics["enriched"].sent == []
+
+
+MESSAGE = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
+
+
+async def test_the_gather_decides_the_probes_complete_part_at_once_and_stores_nothing():
     opts = StageOptions()
-    message = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
+    part = gather_part(opts, {"urls": {}, "contents": {}, "bands": {}}, MESSAGE, 0)
+    b, table = await gather([part], [0], opts)
+    assert_published_unique(b)
+    assert table == {} and table.sets == []
+
+
+async def test_the_gather_still_collects_an_older_workers_parts_in_any_order_and_leaves_nothing_behind():
+    """An older worker sent the article to the gather and each band partition's replies apart."""
+    opts = StageOptions()
+    complete = orjson.loads(gather_part(opts, {"urls": {}, "contents": {}, "bands": {}}, MESSAGE, 0))
+    part = complete["replies"][0]["band_key"]
+    pending = {"kind": "pending", "source": complete["source"], "article": complete["article"],
+               "candidate": complete["candidate"], "sketch": complete["sketch"], "parts": [part]}
+    replies = {"kind": "replies", "part": part, "replies": complete["replies"], "source": complete["source"],
+               "fetched_at": complete["article"]["fetched_at"]}
+    parts = [orjson.dumps(pending), orjson.dumps(replies)]
     for order in ([0, 1], [1, 0]):
-        b, gather = bundle(), RecordingTable()
-        router = Router(b)
-        parts = gather_parts(opts, {"urls": {}, "contents": {}, "bands": {}}, message, 0)
-        for i in order:
-            value = parts[i]
-            result = router.run("dedup_gather", SourceRef("t.gather", 0, i, None), value,
-                                lambda now: pipeline.dedup_gather_step(value, gather.get, opts, now, "t"))
-            await router.emit(result, SourceRef("t.gather", 0, i, None), gather)
-        # a unique article goes on to enrichment, which publishes it on enriched
-        (request,) = [orjson.loads(v) for _, v in b.topics.topics["enrich"].sent]
-        record = request["record"]
-        assert record["dedup"]["status"] == "unique" and record["source"]["offset"] == 0
-        assert b.topics.topics["enriched"].sent == []
-        assert gather == {}
+        b, table = await gather(parts, order, opts)
+        assert_published_unique(b)
+        assert table == {}
         # the first part is written once and the last one not at all
-        assert sum("article" in value for _, value in gather.sets) == (0 if order[-1] == 0 else 1)
-        assert not any("payload" in value for _, value in gather.sets)  # the raw bytes never travel
-        assert len(gather.sets) == 1
+        assert [("article" in value) for _, value in table.sets] == [order[0] == 0]
 
 
 def test_a_probe_of_the_scatter_gather_layout_still_gets_its_reply_to_the_gather():
