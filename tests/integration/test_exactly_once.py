@@ -17,6 +17,7 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -109,51 +110,40 @@ def without_clock(value: bytes | None) -> bytes | None:
     return orjson.dumps(d, option=orjson.OPT_SORT_KEYS)
 
 
-async def committed_repeats(settings: Settings, topic: str) -> int:
-    """Committed records of `topic` that repeat an earlier committed record (but for the clock):
-    an internal message carries its input's coordinates, so a repeat is one message committed twice."""
-    consumer = AIOKafkaConsumer(enable_auto_commit=False, isolation_level="read_committed", **client_options(settings))
+async def read_to_end(settings: Settings, topic: str, isolation: str) -> tuple[list[Any], int]:
+    """Every record of `topic` a reader with `isolation` sees, from the beginning to the end
+    offsets, and the number of offsets up to them."""
+    consumer = AIOKafkaConsumer(enable_auto_commit=False, isolation_level=isolation, **client_options(settings))
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in range(settings.partitions)]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
-        seen: set[tuple[int, bytes | None, bytes | None]] = set()
-        repeats = 0
+        records: list[Any] = []
         deadline = time.monotonic() + 60  # a hang guard, not a timing check: it fails, never passes
-        while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
-            assert time.monotonic() < deadline, f"{topic}: not read to its end offsets"
-            for tp, messages in (await consumer.getmany(timeout_ms=500, max_records=1000)).items():
-                for m in messages:
-                    key = (tp.partition, m.key, without_clock(m.value))
-                    repeats += key in seen
-                    seen.add(key)
-        return repeats
+        while behind := [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
+            assert time.monotonic() < deadline, f"{topic}: {behind} not read to their end offsets"
+            for messages in (await consumer.getmany(timeout_ms=500, max_records=1000)).values():
+                records += messages
+        return records, sum(end.values())
     finally:
         await consumer.stop()
+
+
+async def committed_repeats(settings: Settings, topic: str) -> int:
+    """Committed records of `topic` that repeat an earlier committed record (but for the clock):
+    an internal message carries its input's coordinates, so a repeat is one message committed twice."""
+    records, _ = await read_to_end(settings, topic, "read_committed")
+    seen = {(m.partition, m.key, without_clock(m.value)) for m in records}
+    return len(records) - len(seen)
 
 
 async def transaction_markers(settings: Settings, topic: str) -> tuple[int, int]:
     """(offsets without a record, all offsets) of a topic: a transaction's commit or abort
     marker takes an offset that no consumer sees, a plain send does not."""
-    consumer = AIOKafkaConsumer(enable_auto_commit=False, isolation_level="read_uncommitted", **client_options(settings))
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in range(settings.partitions)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        seen = 0
-        deadline = time.monotonic() + 60  # a hang guard, not a timing check: it fails, never passes
-        while behind := [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
-            assert time.monotonic() < deadline, f"{topic}: {behind} not read to their end offsets"
-            for messages in (await consumer.getmany(timeout_ms=500, max_records=1000)).values():
-                seen += len(messages)
-        total = sum(end.values())
-        return total - seen, total
-    finally:
-        await consumer.stop()
+    records, total = await read_to_end(settings, topic, "read_uncommitted")
+    return total - len(records), total
 
 
 @pytest.fixture(scope="module", params=[signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
