@@ -30,6 +30,7 @@ from processors.errors import StageError  # noqa: E402
 from processors.extraction import extract  # noqa: E402
 from processors.options import StageOptions  # noqa: E402
 from schemas.models import DedupVerdict, ExtractedArticle, RawArticle  # noqa: E402
+from streams.band_index import BandIndex  # noqa: E402
 
 CASES = Path("/work/shared/data/fundus-news/cases.jsonl")
 RESULTS = ROOT / "bench" / "results" / "dedup_quality.json"
@@ -120,7 +121,7 @@ class InProcess:
         self.urls: dict = {}
         self.contents: dict = {}
         self.bands: dict = {}
-        self.index: dict = {}  # band key -> entries, derived from the band table as a worker does
+        self.index = BandIndex()  # band key -> entries, derived from the band table as a worker does
         self.offset = 0
 
     def decide(self, a: ExtractedArticle) -> DedupVerdict:
@@ -140,12 +141,10 @@ class InProcess:
             return c.verdict
         sig = neardup.signature(a.text)
         keys = neardup.band_keys(sig)
-        found = [self.index.get(k, []) for k in keys]
-        check = neardup.check_bands(a.id, a.fetched_at, keys, neardup.sketch(sig), found, source, HORIZON)
+        check = neardup.check_bands(a.id, a.fetched_at, keys, neardup.sketch(sig), self.index.lookup(keys), source, HORIZON)
         self.bands.update(check.writes)
         for stored_key, value in check.writes.items():
-            for band_key, entry in neardup.index_entries(stored_key, value):
-                self.index.setdefault(band_key, []).append(entry)
+            self.index.add(stored_key, value)
         return neardup.decide(a.id, sig, check.replies, c.verdict).verdict
 
 

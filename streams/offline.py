@@ -28,7 +28,7 @@ class OfflineRun:
     settings: Settings
     urls: dict[str, dict] = field(default_factory=dict)
     contents: dict[str, dict] = field(default_factory=dict)
-    bands: dict[str, dict] = field(default_factory=dict)
+    #: The band table as the band step reads it (no table beside it: nothing else reads that).
     band_index: BandIndex = field(default_factory=BandIndex)
     gather: dict[str, dict] = field(default_factory=dict)
     sitelines: dict[str, dict] = field(default_factory=dict)
@@ -82,7 +82,6 @@ class OfflineRun:
                     here,
                     now,
                 )
-                _apply(self.bands, result.writes)
                 for key, entry in result.writes.items():
                     self.band_index.add(key, entry)
                 if result.role == "none":

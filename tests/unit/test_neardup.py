@@ -77,6 +77,13 @@ def long_article(seed: int, n_paragraphs: int = 12) -> str:
     )
 
 
+def indexed(index: dict[str, list], writes: dict) -> None:
+    """Add a band step's writes to a dict index, as the shell derives its index from the table."""
+    for stored_key, value in writes.items():
+        for band_key, entry in neardup.index_entries(stored_key, value):
+            index.setdefault(band_key, []).append(entry)
+
+
 class Bands:
     """The band table and its index as dicts, each band checked in the order given, then the decision."""
 
@@ -94,9 +101,7 @@ class Bands:
             article_id, fetched_at, [key], neardup.sketch(sig), found, source, self.horizon, self.options
         )
         self.table.update(check.writes)
-        for stored_key, value in check.writes.items():
-            for band_key, entry in neardup.index_entries(stored_key, value):
-                self.index.setdefault(band_key, []).append(entry)
+        indexed(self.index, check.writes)
         return check.replies[0], check.writes
 
     def run(self, messages, articles) -> dict[str, DedupVerdict]:
@@ -316,9 +321,7 @@ def test_a_band_message_writes_one_entry_for_all_its_band_keys_and_a_replay_writ
     def band_message(article_id: str, source: str) -> neardup.BandCheck:
         found = [index.get(k, []) for k in keys]
         check = neardup.check_bands(article_id, T1, keys, neardup.sketch(sig), found, source, HORIZON)
-        for stored_key, value in check.writes.items():
-            for band_key, entry in neardup.index_entries(stored_key, value):
-                index.setdefault(band_key, []).append(entry)
+        indexed(index, check.writes)
         return check
 
     a = band_message("a", "raw/0/1")
