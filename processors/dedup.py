@@ -162,10 +162,6 @@ def check_url(
     else:
         versions = list(latest.get("versions") or [latest["fp"]])
         newer = article.fetched_at > latest["fetched_at"]
-        current = [b for b in bodies if _version(b) == latest["fp"]]
-        to_latest = max(map(partial(_similarity, body), current), default=0.0)
-        if _version(body) == latest["fp"]:
-            to_latest = 1.0
         match = _matched(body, known, versions, bodies, formats, latest["fp"], threshold)
         if match is not None and (match[0] == latest["fp"] or not newer):
             version, similarity = match
@@ -176,6 +172,11 @@ def check_url(
                 latest["fp"], latest["fetched_at"], latest["first_seen"], latest["cluster_id"], versions, bodies
             )
         else:
+            # An update's similarity to the latest version (its sketches decoded only here).
+            current = [b for b in bodies if _version(b) == latest["fp"]]
+            to_latest = max(map(partial(_similarity, body), current), default=0.0)
+            if _version(body) == latest["fp"]:
+                to_latest = 1.0
             verdict, final = DedupVerdict("update", None, latest["cluster_id"], to_latest), False
             if fp not in versions:
                 versions = (versions + [fp])[-MAX_VERSIONS:]
