@@ -595,9 +595,10 @@ def _text_paragraphs(text: str | None, title: str | None) -> tuple[str, ...]:
         if not line:
             continue
         key = furniture_key(line)
-        if not key or key in vocab.FURNITURE_LINES or is_credit_line(line.casefold()):
+        if not key or key in vocab.FURNITURE_LINES:
             continue
-        if _is_furniture(line, line.casefold()):
+        lowered = line.casefold()
+        if is_credit_line(lowered) or _is_furniture(line, lowered):
             continue
         if len(line) <= _BYLINE_MAX_CHARS and (parse_dateline(line) or _byline_authors(line)):
             continue  # "Stand: 22.04.2024, 06:00 Uhr", "Von Nina Magoley": the page's fields
