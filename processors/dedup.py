@@ -86,7 +86,7 @@ def fingerprint(text: str) -> str:
 
 def day_of(rfc3339: str) -> int:
     try:
-        moment = datetime.fromisoformat(rfc3339.replace("Z", "+00:00"))
+        moment = _moment(rfc3339)
     except ValueError:
         raise DedupError("invalid_time", f"fetched_at is not a time: {rfc3339[:64]!r}") from None
     return int(moment.timestamp()) // _EPOCH_SECONDS_PER_DAY
