@@ -877,6 +877,7 @@ def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tupl
     host = _host(raw.url)
     authors = metadata.page_authors(page, document.author, site_name, host)
     paragraphs, authors = metadata.body_byline(paragraphs, authors, page, tree, site_name, host)
+    authors = metadata.markup_authors(authors, page, tree, site_name, host)
     title = metadata.choose_title(document.title, page)
     paragraphs = metadata.with_lead(metadata.without_headline(paragraphs, page, title), tree, page)
     hints = PageHints(

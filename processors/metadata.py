@@ -37,6 +37,7 @@ __all__ = [
     "PageMeta",
     "body_byline",
     "choose_title",
+    "markup_authors",
     "with_lead",
     "without_headline",
     "page_authors",
@@ -399,6 +400,47 @@ def body_byline(
         if nobody and not any(is_publisher(n) for n in names) and _in_bold(tree, paragraphs[index]):
             return rest, names
     return paragraphs, authors
+
+
+#: Elements that credit the article in the page's markup: a link to an author's page, an
+#: element marked as the author (`rel`, `itemprop`), or one whose class names a byline.
+_BYLINE_ELEMENTS = lxml.etree.XPath(
+    "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'Author')"
+    " or contains(@class, 'byline') or contains(@class, 'Byline') or contains(@class, 'autor')"
+    " or contains(@href, '/author/') or contains(@href, '/autor')]"
+    "[not(ancestor::script or ancestor::style or ancestor::head)]"
+)
+_BYLINE_ELEMENT_MAX_CHARS = 120
+
+
+def markup_authors(
+    authors: tuple[str, ...], page: PageMeta, tree,  # type: ignore[no-untyped-def]
+    site_name: str | None, site: str,
+) -> tuple[str, ...]:
+    """The authors, or when the page's JSON-LD and meta tags credit no person (only the
+    publisher, or nobody) the people its markup credits: the first byline element (a link to an
+    author's page, `rel=author`, `itemprop=author`, a class naming an author or byline) whose
+    text is one to three people's names ("von Dr. Max Kolter", "David Straub, MDR THÜRINGEN")."""
+    is_publisher = _publisher(page, site_name, site)
+    if (page.article and page.article.get("author")) or not all(is_publisher(a) for a in authors):
+        return authors
+    for element in _BYLINE_ELEMENTS(tree):
+        text = _text(element.text_content())
+        if not text or len(text) > _BYLINE_ELEMENT_MAX_CHARS:
+            continue
+        names = split_author_names(text)
+        people = [n for n in names if _person_like(n) and not is_publisher(n)]
+        if 1 <= len(people) <= 3:
+            return tuple(people)
+        if names and all(is_publisher(n) for n in names):
+            return authors
+    return authors
+
+
+def _person_like(name: str) -> bool:
+    words = name.split()
+    return 2 <= len(words) <= 4 and words[0][0].isupper() and not any(c.isdigit() for c in name) and all(
+        w[0].isupper() or w.casefold() in _NAME_PARTICLES for w in words)
 
 
 _TEXT_CONTAINING = lxml.etree.XPath(

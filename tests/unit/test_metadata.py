@@ -10,6 +10,7 @@ import trafilatura
 from processors.metadata import (
     body_byline,
     choose_title,
+    markup_authors,
     page_authors,
     read_page,
     split_author_names,
@@ -220,3 +221,30 @@ def test_a_headline_kept_in_the_body_leaves_it(first, dropped):
     meta = page(article("Jane Doe", headline="Das harte Geschäft mit dem Tod"), h1="Schlachtbetriebe Das harte Geschäft mit dem Tod")
     body = (first, "The second paragraph stays.")
     assert without_headline(body, meta, "Das harte Geschäft mit dem Tod") == (body[1:] if dropped else body)
+
+
+@pytest.mark.parametrize(
+    ("ld", "markup", "authors", "expected"),
+    [
+        # Only the publisher in the meta tags; the byline in the markup names the person.
+        (None, "<div class='authorWrapper'><p class='author'>von <a href='mailto:d@mdr.de'>David Straub, "
+         "MDR THÜRINGEN</a></p><p>Stand: 28. April 2023, 05:00 Uhr</p></div>", ("mdr.de",), ("David Straub",)),
+        (None, "<p class='reader__meta-info'>von <a href='/autoren/name/max-kolter'>Dr. Max Kolter</a></p>",
+         ("MDR",), ("Dr. Max Kolter",)),
+        # The first byline names the publisher: a name further down (a teaser's) is not the article's.
+        (None, "<span class='cm-author'>MDR</span><ul><li><span class='cm-author'>Anetta Mangxaba</span></li></ul>",
+         ("MDR",), ("MDR",)),
+        # The JSON-LD credits the publisher itself: that credit stands.
+        ({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "MDR"}},
+         "<span class='byline'>Jane Doe</span>", ("MDR",), ("MDR",)),
+        # A person is credited already; an agency or a date is no person.
+        (None, "<span class='byline'>John Smith</span>", ("Jane Doe",), ("Jane Doe",)),
+        (None, "<div class='article-author'>von APA</div>", ("MDR",), ("MDR",)),
+        (None, "<span class='byline'>03:07 Min.</span>", (), ()),
+    ],
+)
+def test_a_byline_in_the_markup_credits_the_person(ld, markup, authors, expected):
+    head = f"<script type='application/ld+json'>{json.dumps(ld)}</script>" if ld else ""
+    tree = trafilatura.load_html(f"<html><head>{head}<meta property='og:site_name' content='MDR'></head>"
+                                 f"<body><h1>H</h1>{markup}{BODY}</body></html>")
+    assert markup_authors(authors, read_page(tree), tree, "MDR", "mdr.de") == expected
