@@ -27,8 +27,10 @@ class StageOptions:
     #: Site-repeated lines (`processors.sitelines`): a line seen in at least this many other
     #: articles of the same site within the horizon is the site's furniture (0 turns it off).
     sitelines_min_articles: int = 3
-    #: Longer lines are body text, never counted or dropped.
-    sitelines_max_line_chars: int = 200
+    #: Longer lines are never counted or dropped. Long lines are learnt too: a commenting
+    #: policy or a cookie notice runs to hundreds of characters, and a body paragraph is not
+    #: printed word for word in `sitelines_min_articles` other articles of its site.
+    sitelines_max_line_chars: int = 5000
     #: Fingerprints kept per site and day (bounds a state value's size).
     sitelines_max_lines_per_day: int = 2000
     sitelines_horizon_days: int = 7

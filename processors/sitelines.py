@@ -5,8 +5,10 @@ The line classifier of `processors.cleaning` knows furniture that every site pri
 words; each site also has its own. A line is the site's furniture when it appeared, in the same
 normalised form, in at least `StageOptions.sitelines_min_articles` different articles of that
 site within the last `StageOptions.sitelines_horizon_days` days. Body sentences are safe: a
-sentence quoted in two articles stays, long lines are never counted, and an article never loses
-its only line or all its lines.
+sentence quoted in two articles stays, and an article never loses its only line or all its
+lines. Long lines count as short ones do (a commenting policy of a few hundred characters under
+every article is furniture); only lines over `StageOptions.sitelines_max_line_chars` are not
+counted.
 
 State, passed in and returned like `processors.dedup`: one value per site and day, under the key
 `<site>@<day>` (the day of the article's `fetched_at` since the epoch, `dedup.state_key`):
@@ -74,8 +76,8 @@ class SiteLinesCheck:
 
 
 def line_fingerprint(line: str, max_chars: int) -> str | None:
-    """The fingerprint of a short-to-medium line; None for a line too long to be furniture
-    (more than `max_chars` characters) or with too few letters to say anything."""
+    """The fingerprint of a line; None for a line over `max_chars` characters or with too few
+    letters to say anything."""
     if len(line) > max_chars:
         return None
     normal = _NON_WORD.sub(" ", _DIGITS.sub("0", unicodedata.normalize("NFKC", line).casefold())).strip()

@@ -320,7 +320,7 @@ MEANINGS: dict[str, str] = {
     "COPYDESK_ENRICH_LINGER_MS": "how long enrichment waits at most to fill a batch",
     "COPYDESK_ENTITIES": "on (named entities of English articles, spaCy) or off",
     "COPYDESK_ENTITIES_MODEL": "the spaCy pipeline package the entities come from (e.g. Explosion's en_core_web_sm)",
-    "COPYDESK_SITELINES_MIN_ARTICLES": "a short line in this many other articles of a site is dropped (0: off)",
+    "COPYDESK_SITELINES_MIN_ARTICLES": "a line in this many other articles of a site is dropped (0: off)",
     "COPYDESK_SITELINES_HORIZON_DAYS": "how long a site's lines are remembered",
     "COPYDESK_DEDUP_HORIZON_DAYS": "how long dedup remembers an article",
     "COPYDESK_NEAR_DUPLICATE_THRESHOLD": "estimated Jaccard similarity that makes a near duplicate",

@@ -79,13 +79,14 @@ def test_a_sentence_repeated_in_two_articles_stays():
     assert run(table, "example.com", lines, aid(5)).drop == ()
 
 
-def test_long_lines_are_never_counted_or_dropped():
+def test_lines_over_the_cap_are_never_counted_or_dropped():
+    options = replace(OPTIONS, sitelines_max_line_chars=200)
     long_line = "A long paragraph of the body. " * 10  # 300 characters
     table = Table()
     for n in range(5):
-        run(table, "example.com", [body(n)[0], long_line], aid(n))
-    assert run(table, "example.com", [body(9)[0], long_line], aid(9)).drop == ()
-    # Only the six short first paragraphs were recorded, the long line never.
+        run(table, "example.com", [body(n)[0], long_line], aid(n), options=options)
+    assert run(table, "example.com", [body(9)[0], long_line], aid(9), options=options).drop == ()
+    # Only the six first paragraphs were recorded, the line over the cap never.
     assert len(table[f"example.com@{DAY}"]["lines"]) == 6
 
 
@@ -174,9 +175,29 @@ def test_the_stored_day_is_read_not_changed():
     assert held == before
 
 
+#: A site's commenting policy as printed under each of its articles (384 characters).
+POLICY = (
+    "Postmedia is committed to maintaining a lively but civil forum for discussion. Please keep comments "
+    "relevant and respectful. Comments may take up to an hour to appear on the site. You will receive an "
+    "email if there is a reply to your comment, an update to a thread you follow or if a user you follow "
+    "comments. Visit our Community Guidelines for more information and details on how to adjust your email settings."
+)
+
+
+def test_a_long_line_the_site_prints_under_every_article_is_learnt():
+    assert len(POLICY) > 300
+    table = Table()
+    for n in range(3):
+        assert run(table, "nationalpost.com", [*body(n), POLICY], aid(n)).drop == ()
+    fourth = [*body(3), POLICY]
+    check = run(table, "nationalpost.com", fourth, aid(3))
+    assert check.kept(fourth) == tuple(body(3))
+
+
 def test_fingerprint_skips_long_and_letterless_lines():
     assert sitelines.line_fingerprint("12:45", 200) is None
     assert sitelines.line_fingerprint("x" * 201, 200) is None
+    assert sitelines.line_fingerprint(POLICY, OPTIONS.sitelines_max_line_chars) is not None
     assert sitelines.line_fingerprint("Most read", 200) == sitelines.line_fingerprint("most  READ!", 200)
     assert sitelines.line_fingerprint("Most read", 200) != sitelines.line_fingerprint("Most liked", 200)
 
