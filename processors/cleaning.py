@@ -328,8 +328,22 @@ _CREDIT_LINE = re.compile(
 
 
 def is_credit_line(lowered: str) -> bool:
-    """A picture's or a video's credit ("Photo: AFP", "Foto: dpa", "写真：共同"), case-folded."""
-    return len(lowered) <= vocab.CREDIT_LINE_MAX_CHARS + 20 and _CREDIT_LINE.match(lowered) is not None
+    """A picture's or a video's credit ("Photo: AFP", "Foto: dpa", "写真：共同"), case-folded, or a
+    caption that ends with one (`vocab.CAPTION_CREDIT_LABELS`)."""
+    if len(lowered) <= vocab.CREDIT_LINE_MAX_CHARS + 20 and _CREDIT_LINE.match(lowered) is not None:
+        return True
+    return _CAPTION_CREDIT.search(lowered) is not None
+
+
+#: What may stand before a caption's credit: the end of its last sentence (glued to it or not),
+#: a dash or a bar between spaces, an opening bracket.
+_CAPTION_CREDIT = re.compile(
+    r"(?:(?:[.!?)\]\"'”’»]\s*|\s[-–—|]\s+|\s[(\[])(?:(?:"
+    + "|".join(re.escape(w) for w in sorted(vocab.CREDIT_LABELS + vocab.CAPTION_CREDIT_LABELS, key=len, reverse=True))
+    + r")\s*(?:[:：/]|by\s)|©)|\s[-–—|]\s+copyright\s)\s*[^\s:：].{0,"
+    + str(vocab.CAPTION_CREDIT_MAX_CHARS)
+    + r"}$"
+)
 
 
 def _words(lowered: str) -> list[str]:

@@ -222,6 +222,16 @@ CREDIT_LABELS: Final = (
 )
 CREDIT_LINE_MAX_CHARS: Final = 60
 
+#: A picture's caption ends with its credit: after the caption's last sentence (or a dash, a
+#: bar or an opening bracket) comes one of `CREDIT_LABELS`, or one of these, then a colon, a
+#: slash or "by" and at most `CAPTION_CREDIT_MAX_CHARS` of names ("... in Karachi. Photo by
+#: Rizwan Tabassum /AFP via Getty Images", "... (AP Photo/Alex Brandon)", "... (Image: Getty)",
+#: "...Teamleistung.Foto: Alexander Daleiden"). "©" needs no separator ("... Rund um den
+#: Brandort gibt es Sperrungen. © DPA Images | Christoph Soeder"), nor "Copyright" after a
+#: dash or a bar ("... police officer - Copyright Fredrik Persson/AP").
+CAPTION_CREDIT_LABELS: Final = ("ap photo", "afp photo", "reuters photo", "photo illustration", "image credit")
+CAPTION_CREDIT_MAX_CHARS: Final = 100
+
 #: Meta tags whose content credits the article's author (names compared lower-case).
 #: `article:author` is often a profile URL: URLs are dropped from every credit.
 AUTHOR_META_NAMES: Final = ("author", "article:author", "og:article:author", "byl",

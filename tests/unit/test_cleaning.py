@@ -648,6 +648,38 @@ def test_a_caption_opening_with_photo_is_not_a_credit():
     assert paragraphs == (BODY_1, caption, BODY_2)
 
 
+#: Captions that end with their picture's credit, from the dev pages (National Post, WAZ via
+#: Berliner Morgenpost, Luxemburger Wort, Express, AP News, Euronews, Aftonbladet).
+CAPTIONS = [
+    "Activists shout slogans during an anti-India protest rally in Karachi on May 7, 2025. Photo by RIZWAN "
+    "TABASSUM /AFP via Getty Images",
+    "Rund um den Brandort gibt es Sperrungen. © DPA Images | Christoph Soeder",
+    "Luc Wirtgen hätte gerne gewonnen, freut sich aber über die Teamleistung.Foto: Alexander Daleiden",
+    "Prince Harry picked up an ESPY award (Image: Getty)",
+    "Vice President Kamala Harris speaks at a campaign event in Detroit, Monday, Sept. 2, 2024. "
+    "(AP Photo/Jacquelyn Martin)",
+    "Swedish police officer - Copyright Fredrik Persson/AP",
+    "Ukrainas president Volodymyr Zelenskyj. Foto: Teresa Suarez/AP",
+]
+
+
+@pytest.mark.parametrize("caption", CAPTIONS)
+def test_a_caption_ending_with_its_credit_is_furniture(caption):
+    paragraphs, _ = _text(f"{BODY_1}\n\n{caption}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, BODY_2)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["The court. Copyright law is complex, and the judges said so in a ruling of forty pages on Monday.",
+     "He was accused of copyright infringement by the publisher of the newspaper last spring.",
+     "Erstes Bild: So könnte die Duisburger Seilbahn über dem Rhein einmal aussehen, sagte der Planer."],
+)
+def test_a_sentence_naming_a_picture_or_copyright_is_not_a_credit(sentence):
+    paragraphs, _ = _text(f"{BODY_1}\n\n{sentence}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, sentence, BODY_2)
+
+
 def test_datelines_and_bylines_leave_an_html_body():
     lines = (BODY_1, "Stand: 22.04.2024, 06:00 Uhr", "Von Nina Magoley", BODY_2, "Freitag, 28.04.2023, 19:25",
              BODY_1.replace("bridge", "tunnel"))
