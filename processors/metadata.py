@@ -348,7 +348,22 @@ def page_authors(page: PageMeta, fallback: str | None, site_name: str | None, si
 
 
 def _publisher(page: PageMeta, site_name: str | None, site: str) -> _Publisher:
-    return _Publisher([*(page.publishers()), *([site_name] if site_name else [])], site)
+    return _Publisher([*(page.publishers()), *_signed(page, site), *([site_name] if site_name else [])], site)
+
+
+def _signed(page: PageMeta, site: str) -> list[str]:
+    """Credits that give the site's own address beside a name ("Deutsche Welle (www.dw.com)"):
+    the publisher signing, not a person."""
+    host = re.compile(
+        r"\(?(?:https?://)?(?:www\.)?" + re.escape(site.lower().removeprefix("www.")) + r"/?\)?\s*$", re.IGNORECASE
+    )
+    names = []
+    for name in vocab.AUTHOR_META_NAMES:
+        for value in page.meta.get(name, ()):
+            match = host.search(value)
+            if match and match.start() > 0:
+                names.append(value[:match.start()].strip())
+    return names
 
 
 def _names_only(paragraph: str) -> tuple[str, ...] | None:
@@ -407,7 +422,10 @@ def body_byline(
 _BYLINE_ELEMENTS = lxml.etree.XPath(
     "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'Author')"
     " or contains(@class, 'byline') or contains(@class, 'Byline') or contains(@class, 'autor')"
-    " or contains(@href, '/author/') or contains(@href, '/autor')]"
+    " or contains(@href, '/author/') or contains(@href, '/autor')"
+    " or ((self::li or self::p or self::dd or self::div) and *[1][self::strong or self::b or self::span]"
+    "[starts-with(normalize-space(), 'Autor') or starts-with(normalize-space(), 'Author')"
+    " or starts-with(normalize-space(), 'Auteur')])]"
     "[not(ancestor::script or ancestor::style or ancestor::head)]"
 )
 _BYLINE_ELEMENT_MAX_CHARS = 120

@@ -113,6 +113,17 @@ def test_a_publisher_address_is_not_three_people():
     )
 
 
+def test_a_credit_signed_with_the_site_address_is_the_publisher():
+    meta = page(None, {"author": "Deutsche Welle (www.dw.com)"})
+    assert page_authors(meta, None, None, "dw.com") == ("Deutsche Welle",)
+    tree = trafilatura.load_html("<html><head><meta name='author' content='Deutsche Welle (www.dw.com)'></head><body>"
+                                 f"<p><span class='author'>Roman Goncharenko</span></p>{BODY}</body></html>")
+    assert markup_authors(("Deutsche Welle",), read_page(tree), tree, None, "dw.com") == ("Roman Goncharenko",)
+    # A person's profile on the site is no signature.
+    person = page(None, {"author": "Tom Davies https://www.dw.com/en/tom-davies/person-1"})
+    assert page_authors(person, None, None, "dw.com") == ("Tom Davies",)
+
+
 def test_trafilatura_byline_when_nothing_else_names_a_person():
     assert page_authors(page(), "Jane Doe; John Smith", None, "example.com") == ("Jane Doe", "John Smith")
     assert page_authors(page(), None, None, "example.com") == ()
@@ -241,6 +252,9 @@ def test_a_headline_kept_in_the_body_leaves_it(first, dropped):
         (None, "<span class='byline'>John Smith</span>", ("Jane Doe",), ("Jane Doe",)),
         (None, "<div class='article-author'>von APA</div>", ("MDR",), ("MDR",)),
         (None, "<span class='byline'>03:07 Min.</span>", (), ()),
+        # A label and the name, in a list of the article's facts.
+        (None, "<ul><li><strong>Datum</strong> 28.04.2023</li><li><strong>Autorin/Autor</strong> Roman Goncharenko</li>"
+         "</ul>", ("MDR",), ("Roman Goncharenko",)),
     ],
 )
 def test_a_byline_in_the_markup_credits_the_person(ld, markup, authors, expected):
