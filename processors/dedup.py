@@ -45,7 +45,7 @@ MAX_VERSIONS = 8
 MAX_SKETCHES = 4
 #: `overlap` at or above which a version extracted from another format is the same body.
 DEFAULT_RECRAWL_THRESHOLD = 0.8
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+")
 
 #: Value stored per article id: its latest body's fingerprint and time, recent versions, first seen.
 UrlEntry = Mapping[str, Any]
@@ -77,11 +77,28 @@ class ContentCheck:
     displaced: str | None = None
 
 
-def fingerprint(text: str) -> str:
-    normal = _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
-    if not normal:
+@dataclass(frozen=True, slots=True)
+class NormalBody:
+    """A body as its fingerprint and its shingles (`neardup.shingles`) read it: NFKC and case
+    folded (`text`), and the runs of letters and digits in that (`words`). Made once per
+    article, it is handed to both."""
+
+    text: str
+    words: list[str]
+
+    @classmethod
+    def of(cls, text: str) -> NormalBody:
+        normal = unicodedata.normalize("NFKC", text).casefold()
+        return cls(normal, _WORD.findall(normal))
+
+
+def fingerprint(text: str | NormalBody) -> str:
+    """xxh3-128 of the normal body's words joined by single spaces: all punctuation and
+    whitespace between them collapsed."""
+    body = text if isinstance(text, NormalBody) else NormalBody.of(text)
+    if not body.words:
         raise DedupError("empty_fingerprint", "the body has no words to fingerprint")
-    return xxhash.xxh3_128_hexdigest(normal.encode("utf-8"))
+    return xxhash.xxh3_128_hexdigest(" ".join(body.words).encode("utf-8"))
 
 
 def day_of(rfc3339: str) -> int:
@@ -143,7 +160,8 @@ def check_url(
     the input is being processed again after a restart (at-least-once delivery): the decision
     stored with it is returned unchanged, so a replay never judges an article a copy of itself.
     """
-    fp = fingerprint(article.text)
+    normal = NormalBody.of(article.text)
+    fp = fingerprint(normal)
     day = day_of(article.fetched_at)
     latest = next((entry for entry in found if entry), None)
     if latest is not None and latest.get("src") == source:
@@ -154,7 +172,7 @@ def check_url(
     if known is not None:
         body = known
     else:
-        sig, size = neardup.signature_and_size(article.text)
+        sig, size = neardup.signature_and_size(normal)
         body = {"fp": fp, "sketch": neardup.sketch(sig), "n": size, "format": source_format}
     if latest is None:
         verdict, final = DedupVerdict("unique", None, article.id, 0.0), False

@@ -92,7 +92,6 @@ from __future__ import annotations
 
 import base64
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -107,7 +106,6 @@ _SKETCH_MASK = 0xFF
 _CHANCE = 1 / 256  # two unrelated values share their low byte this often
 _UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAS_UNSPACED = re.compile(f"[{_UNSPACED}]")
-_WORD = re.compile(r"[^\W_]+")
 _WORD_OR_UNSPACED_CHAR = re.compile(f"[{_UNSPACED}]|[^\\W_{_UNSPACED}]+")
 
 #: An article as the index holds it under one band key: id, fetched_at, sketch, seq, src, day.
@@ -185,21 +183,23 @@ class BandCheck:
     writes: dict[str, dict[str, Any]]
 
 
-def shingles(text: str, size: int) -> list[str]:
-    normal = unicodedata.normalize("NFKC", text).casefold()
-    # The simpler pattern is twice as fast, and most bodies need no more.
-    words = (_WORD_OR_UNSPACED_CHAR if _HAS_UNSPACED.search(normal) else _WORD).findall(normal)
+def shingles(text: str | dedup.NormalBody, size: int) -> list[str]:
+    body = text if isinstance(text, dedup.NormalBody) else dedup.NormalBody.of(text)
+    # Most bodies need no more than the fingerprint's words.
+    words = _WORD_OR_UNSPACED_CHAR.findall(body.text) if _HAS_UNSPACED.search(body.text) else body.words
     if not words:
         raise DedupError("empty_fingerprint", "the body has no words to fingerprint")
     size = min(size, len(words))
     return list(map(" ".join, zip(*(words[i:] for i in range(size)))))
 
 
-def signature(text: str, options: NearDupOptions = DEFAULT_OPTIONS) -> tuple[int, ...]:
+def signature(text: str | dedup.NormalBody, options: NearDupOptions = DEFAULT_OPTIONS) -> tuple[int, ...]:
     return signature_and_size(text, options)[0]
 
 
-def signature_and_size(text: str, options: NearDupOptions = DEFAULT_OPTIONS) -> tuple[tuple[int, ...], int]:
+def signature_and_size(
+    text: str | dedup.NormalBody, options: NearDupOptions = DEFAULT_OPTIONS
+) -> tuple[tuple[int, ...], int]:
     """The signature and the number of distinct shingles it was made of: with two bodies' sizes,
     their estimated Jaccard similarity gives the share of one found in the other."""
     grams = shingles(text, options.shingle_words)
