@@ -39,6 +39,7 @@ __all__ = [
     "choose_title",
     "markup_authors",
     "with_lead",
+    "without_link_teasers",
     "without_headline",
     "page_authors",
     "read_page",
@@ -506,6 +507,27 @@ def with_lead(paragraphs: tuple[str, ...], tree, page: PageMeta) -> tuple[str, .
     return paragraphs
 
 
+#: Text set inside a link: a teaser's summary (a <p> in the <a> of "You might also like"), or
+#: a list item that is one link and nothing else (a related-story list).
+_LINKED_PARAGRAPHS = lxml.etree.XPath("//body//a//p")
+_LINK_ITEMS = lxml.etree.XPath("//body//li[count(*)=1][a][normalize-space(.)=normalize-space(a)]")
+
+
+def without_link_teasers(paragraphs: tuple[str, ...], tree) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """The body without paragraphs that the page sets inside a link: the summaries of teasers
+    and the items of link lists that extractors keep beside or inside the body ("Taiwan on
+    alert over Chinese carrier" under "You might also like", "- Zum Artikel ..."). An article's
+    own paragraphs are never wholly a link. Lists are looked at only when the body has items."""
+    keys = {_keys(element.text_content()) for element in _LINKED_PARAGRAPHS(tree)}
+    if any(paragraph.startswith("- ") for paragraph in paragraphs):
+        keys.update(_keys(element.text_content()) for element in _LINK_ITEMS(tree))
+    keys.discard("")
+    if not keys:
+        return paragraphs
+    kept = tuple(paragraph for paragraph in paragraphs if _keys(paragraph) not in keys)
+    return kept or paragraphs
+
+
 def _unique(names: list[str]) -> tuple[str, ...]:
     seen: set[str] = set()
     result = []
@@ -580,3 +602,4 @@ def choose_title(title: str | None, page: PageMeta) -> str | None:
             if best is None or len(candidate) > len(best):
                 best = candidate
     return best or title
+

@@ -16,6 +16,7 @@ from processors.metadata import (
     split_author_names,
     with_lead,
     without_headline,
+    without_link_teasers,
 )
 
 BODY = "<p>" + "The council closed the old bridge for repairs on Tuesday. " * 5 + "</p>"
@@ -262,3 +263,27 @@ def test_a_byline_in_the_markup_credits_the_person(ld, markup, authors, expected
     tree = trafilatura.load_html(f"<html><head>{head}<meta property='og:site_name' content='MDR'></head>"
                                  f"<body><h1>H</h1>{markup}{BODY}</body></html>")
     assert markup_authors(authors, read_page(tree), tree, "MDR", "mdr.de") == expected
+
+
+TEASER = "An official said it is unclear if China would hold war games this year."
+
+
+@pytest.mark.parametrize(
+    ("markup", "body", "expected"),
+    [
+        # A teaser's summary set inside its link ("You might also like").
+        (f"<div><h2>You might also like</h2><ul><li><a href='/a/1'><h3>Taiwan on alert</h3><p>{TEASER}</p></a></li>"
+         "</ul></div>", ("Body one.", TEASER), ("Body one.",)),
+        # Items of a list that are one link each: a related-story list; a list of facts stays.
+        ("<ul><li><a href='/a/2'>Zum Artikel: Streik bei der Bahn</a></li></ul><ul><li>Fakt eins</li></ul>",
+         ("Body one.", "- Zum Artikel: Streik bei der Bahn", "- Fakt eins"), ("Body one.", "- Fakt eins")),
+        # A link inside a paragraph of the article does not make it a teaser.
+        ("<p>The council <a href='/c'>voted</a> on Tuesday.</p>", ("The council voted on Tuesday.",),
+         ("The council voted on Tuesday.",)),
+        # Nothing left would mean the page is all links: the body stays as it was.
+        (f"<a href='/a/1'><p>{TEASER}</p></a>", (TEASER,), (TEASER,)),
+    ],
+)
+def test_paragraphs_set_inside_a_link_leave_the_body(markup, body, expected):
+    tree = trafilatura.load_html(f"<html><body>{markup}</body></html>")
+    assert without_link_teasers(body, tree) == expected
