@@ -481,7 +481,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
 def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> tuple[str, ...]:
     """Body paragraphs: the headline's copies out, hard-wrapped continuation lines joined to
     their paragraph, and of those the densest span of prose kept (navigation, teasers and
-    footers around it out)."""
+    footers around it out), less the runs of lines the page prints more than once."""
     paragraphs: list[_Line] = []
     previous: _Line | None = None
     for ln in lines:
@@ -499,10 +499,31 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
         else:
             paragraphs.append(ln)
         previous = ln
-    span = _densest_span(paragraphs)
+    counts = Counter(p.text for p in paragraphs)
+    echoed = [counts[p.text] > 1 and not (p.prose and len(p.text) >= _ECHOED_PROSE_MIN_CHARS) for p in paragraphs]
+    own = [i for i, echo in enumerate(echoed) if not echo]
+    span = _densest_span([paragraphs[i] for i in own])
     if span is None:
         return ()
-    return tuple(p.text for p in paragraphs[span[0]:span[1] + 1])
+    first, last = own[span[0]], own[span[1]]
+    padded = [False, *echoed, False]
+    if first > 0 and echoed[first - 1] and not padded[first - 1]:
+        first -= 1  # the heading of the body's first entry
+    return tuple(
+        p.text
+        for i, p in enumerate(paragraphs[first:last + 1], first)
+        if not (echoed[i] and (padded[i] or padded[i + 2]))
+        and not (counts[p.text] >= vocab.REPEATED_LINE_TIMES and len(p.text) <= vocab.REPEATED_LINE_MAX_CHARS)
+    )
+
+
+#: Lines the page prints more than once ("echoed": a menu at the head and the foot, a
+#: subscription offer or a sign-in dialog printed twice, a live blog's summary of its entries)
+#: weigh nothing in the densest span. In the span, an echoed line in a run of them goes (a
+#: menu, a summary), one standing alone stays (a live blog's entry heading, whose copy is in the
+#: summary), and so does one right before the span (the first entry's heading). Prose printed twice from this length on is not echoed (a lead repeated under the
+#: headline): it is kept once.
+_ECHOED_PROSE_MIN_CHARS = 400
 
 
 #: A line that is not prose costs its length times this, plus `_COST_PER_LINE`, against the

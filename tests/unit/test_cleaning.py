@@ -718,6 +718,55 @@ def test_teasers_and_footer_around_the_body_are_dropped():
     assert paragraphs == (BODY_1, "What happens next", BODY_2)
 
 
+#: A subscription offer that National Post's page prints twice between the lead and the body.
+OFFER = [
+    "Enjoy the latest local, national and international news.",
+    "Exclusive articles by Conrad Black, Barbara Kay and others. Plus, special edition NP Platformed and First Read newsletters and virtual events.",
+    "Unlimited online access to National Post and 15 news sites with one account.",
+    "National Post ePaper, an electronic replica of the print edition to view on any device, share and comment on.",
+    "Daily puzzles including the New York Times Crossword.",
+    "Support local journalism.",
+]
+#: Euronews' menu, printed at the head of the page and again at its foot, descriptions and all.
+MENU = [
+    "L'actu de la culture",
+    "The Ring",
+    "'The Ring' est l'émission de confrontation politique hebdomadaire d'Euronews, où les débats les plus animés "
+    "d'Europe rencontrent les voix de ceux qui les mènent, chaque semaine sur nos antennes.",
+    "The Food Detectives",
+    "Les meilleurs experts en alimentation d'Europe unissent leurs forces pour lutter contre la fraude. Euronews "
+    "les accompagne dans cette enquête.",
+    "Widgets & Services",
+]
+
+
+def test_lines_the_page_prints_twice_are_not_the_body():
+    page = "\n".join([*MENU, "Kamala Harris' Canadian connections", BODY_1, *OFFER, *OFFER, BODY_2,
+                      BODY_1.replace("bridge", "tunnel"), *MENU])
+    paragraphs, _ = _text(page)
+    assert paragraphs == (BODY_1, BODY_2, BODY_1.replace("bridge", "tunnel"))
+
+
+def test_a_live_blogs_entry_headings_stay_though_its_summary_repeats_them():
+    headings = ["Plymouth protests erupt in violence as rioters throw stones",
+                "Muslim graves desecrated in Burnley",
+                "Manchester mayor says the city must not let rioters prevail"]
+    entries = [BODY_1, BODY_2, BODY_1.replace("bridge", "tunnel")]
+    page = "\n".join(["Riots across the country: live", *headings, "Tim Hanlon, News Reporter",
+                      *[line for pair in zip(headings, entries) for line in pair]])
+    paragraphs, hints = _text(page)
+    assert hints.title == "Riots across the country: live"
+    assert paragraphs == tuple(line for pair in zip(headings, entries) for line in pair)
+
+
+def test_a_long_lead_printed_twice_is_kept_once():
+    lead = " ".join([BODY_1, BODY_2, BODY_1.replace("bridge", "tunnel"), BODY_2.replace("shops", "cafés"),
+                     BODY_1.replace("bridge", "ferry")])
+    assert len(lead) >= 400
+    paragraphs, _ = _text("\n".join([lead, "Share this article", lead, BODY_2.replace("vote", "count")]))
+    assert paragraphs == (lead, BODY_2.replace("vote", "count"))
+
+
 @pytest.mark.parametrize(
     "cue",
     ["Story continues below", "Create an account or sign in to continue with your reading experience.",
