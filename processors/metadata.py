@@ -508,9 +508,11 @@ def with_lead(paragraphs: tuple[str, ...], tree, page: PageMeta) -> tuple[str, .
 
 
 #: Text set inside a link: a teaser's summary (a <p> in the <a> of "You might also like"), or
-#: a list item that is one link and nothing else (a related-story list).
+#: a list item that is links and nothing else but a kicker in bold (a related-story list).
 _LINKED_PARAGRAPHS = lxml.etree.XPath("//body//a//p")
-_LINK_ITEMS = lxml.etree.XPath("//body//li[count(*)=1][a][normalize-space(.)=normalize-space(a)]")
+_LINK_ITEMS = lxml.etree.XPath(
+    "//body//li[a][not(text()[normalize-space()])][not(*[not(self::a or self::strong or self::b)])]"
+)
 
 
 def without_link_teasers(paragraphs: tuple[str, ...], tree) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
