@@ -327,12 +327,17 @@ _CREDIT_LINE = re.compile(
 )
 
 
-def is_credit_line(lowered: str) -> bool:
+def is_credit_line(lowered: str, spaced: bool = False) -> bool:
     """A picture's or a video's credit ("Photo: AFP", "Foto: dpa", "写真：共同"), case-folded, or a
-    caption that ends with one (`vocab.CAPTION_CREDIT_LABELS`)."""
+    caption that ends with one (`vocab.CAPTION_CREDIT_LABELS`). `spaced`: each run of whitespace
+    in the line is one space (a page-text line), so that a caption's credit can only stand in its
+    last `_CAPTION_CREDIT_SPAN` characters, and only those are searched."""
     if len(lowered) <= vocab.CREDIT_LINE_MAX_CHARS + 20 and _CREDIT_LINE.match(lowered) is not None:
         return True
-    return _CAPTION_CREDIT.search(lowered) is not None
+    start = max(0, len(lowered) - _CAPTION_CREDIT_SPAN) if spaced else 0
+    if not any(map(lowered[start:].__contains__, _CAPTION_CREDIT_MARKS)):
+        return False
+    return _CAPTION_CREDIT.search(lowered, start) is not None
 
 
 #: What may stand before a caption's credit: the end of its last sentence (glued to it or not),
@@ -344,6 +349,15 @@ _CAPTION_CREDIT = re.compile(
     + str(vocab.CAPTION_CREDIT_MAX_CHARS)
     + r"}$"
 )
+#: The longest match of `_CAPTION_CREDIT` in a line whose whitespace runs are single spaces:
+#: the opening (three characters at most), a label and its colon or "by " (or " copyright "), a
+#: space, then the credit itself.
+_CAPTION_CREDIT_SPAN = (
+    max(map(len, vocab.CREDIT_LABELS + vocab.CAPTION_CREDIT_LABELS + ("copyright",))) + 16 + vocab.CAPTION_CREDIT_MAX_CHARS
+)
+#: What each match of `_CAPTION_CREDIT` holds: its label's colon, slash or "by", or a "©", or
+#: "copyright". A line without any is not searched.
+_CAPTION_CREDIT_MARKS = (":", "/", "by", "©", "：", "copyright")
 
 
 def _words(lowered: str) -> list[str]:
@@ -436,7 +450,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
             if not key or key in vocab.FURNITURE_LINES or key in vocab.PLAYER_LINES or _DURATION.match(line):
                 continue
         lowered = line.casefold()
-        if _is_furniture(line, lowered) or _is_title(line, title, title_key) or is_credit_line(lowered):
+        if _is_furniture(line, lowered) or _is_title(line, title, title_key) or is_credit_line(lowered, spaced=True):
             continue
         if len(line) <= _DATELINE_MAX_CHARS and line[0].isalnum():
             when = parse_dateline(line, assume_timezone)
