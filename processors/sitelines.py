@@ -159,7 +159,8 @@ def _bounded(lines: dict[str, list[str]], cap: int) -> dict[str, list[str]]:
         return lines
     dropped: list[str] = []
     for size in sorted(set(map(len, lines.values()))):  # the least seen first, the oldest first
-        dropped += [fp for fp, tags in lines.items() if len(tags) == size][: excess - len(dropped)]
+        # Read only as far as the lines to drop: they are most often the first few.
+        dropped += islice((fp for fp, tags in lines.items() if len(tags) == size), excess - len(dropped))
         if len(dropped) == excess:
             break
     for fp in dropped:
