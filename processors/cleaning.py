@@ -653,8 +653,14 @@ def _text_paragraphs(text: str | None, title: str | None) -> tuple[str, ...]:
             continue  # "Stand: 22.04.2024, 06:00 Uhr", "Von Nina Magoley": the page's fields
         if not paragraphs and title_key and _repeats_title(key, title_key):
             continue
+        if _MEDIA_TEASER_END.search(line):
+            continue  # "... einer nuklearen Eskalation? 21.04.2024 | 3:18 min": a video's teaser
         paragraphs.append(line)
     return _without_repeats(paragraphs)
+
+
+#: The running time that closes a video's or a podcast's teaser ("21.04.2024 | 3:18 min").
+_MEDIA_TEASER_END = re.compile(r"\|\s*\d{1,2}:\d{2}(?::\d{2})?\s*min\.?$", re.IGNORECASE)
 
 
 def _without_repeats(paragraphs: list[str]) -> tuple[str, ...]:

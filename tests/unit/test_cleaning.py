@@ -787,3 +787,14 @@ def test_a_story_may_say_sign_in_and_password():
     line = "Users could not sign in to their accounts or change a password for hours on Monday."
     paragraphs, _ = _text(f"{BODY_1}\n\n{line}\n\n{BODY_2}")
     assert paragraphs == (BODY_1, line, BODY_2)
+
+
+def test_a_video_teaser_closed_by_its_running_time_leaves_an_html_body():
+    # ZDF sets its videos' teasers in the body: a summary, the date and the running time.
+    teaser = ("Neben Raketen und Drohnen des Iran ist die größte Bedrohung für Israel das Atomprogramm. "
+              "Wie groß ist die Gefahr einer nuklearen Eskalation? 21.04.2024 | 3:18 min")
+    race = "She ran the last lap in 1:02 min, a record for the course that had stood since the spring."
+    body = "".join(f"<p>{p}</p>" for p in (BODY_1, teaser, BODY_2, race))
+    html = f"<html><head><title>Bridge</title></head><body><article><h1>Bridge</h1>{body}</article></body></html>"
+    raw = RawArticle(url="https://example.com/a", fetched_at="2024-05-03T10:00:00Z", html=html)
+    assert clean(raw, OPTIONS).paragraphs == (BODY_1, BODY_2, race)
