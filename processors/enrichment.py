@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
+from operator import itemgetter
 from typing import Iterator, Mapping, Sequence
 
 from processors import vocabulary as vocab
@@ -195,7 +196,8 @@ class _Forms:
 def _ranked(scores: Counter[str], phrase_scores: Mapping[str, float], max_keywords: int) -> Iterator[str]:
     """Words (the short ones left out) and phrases, highest score first, ties alphabetical.
     Only the best words are sorted, unless covering uses them all up."""
-    top = scores.most_common(max_keywords * 3)
+    # `most_common(n)`'s order (its heap is the stable sort's first n), sorted in C.
+    top = sorted(scores.items(), key=itemgetter(1), reverse=True)[: max_keywords * 3]
     cutoff = top[-1][1] if top and len(scores) > len(top) else -1  # no word left out scores more
     best = [(-n, k) for k, n in top if n > cutoff and len(k) >= _MIN_KEYWORD_CHARS]
     best += [(-s, k) for k, s in phrase_scores.items() if s > cutoff]
