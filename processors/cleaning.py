@@ -79,9 +79,16 @@ _ALNUM_SPAN = re.compile(r"[^\W_](?:.*[^\W_])?", re.DOTALL)
 _WORD = re.compile(r"[\w\u0900-\u0963\u0966-\u0dff]+(?:['’-][\w\u0900-\u0963\u0966-\u0dff]+)*")
 #: Ends like a sentence: terminal punctuation, in any script, possibly inside closing quotes or
 #: brackets.
-_SENTENCE_END = re.compile(
-    "[.!?…:;" + vocab.SENTENCE_END_MARKS + "][" + re.escape(vocab.SENTENCE_CLOSERS) + "]*$|[\"”’»」』]$"
-)
+_SENTENCE_END_CHARS = frozenset(".!?…:;" + vocab.SENTENCE_END_MARKS)
+_CLOSING_QUOTES = frozenset("\"”’»」』")
+
+
+def _ends_sentence(line: str) -> bool:
+    """Whether the line ends as a sentence does: on a stop, then perhaps closing quotes and
+    brackets (`vocab.SENTENCE_CLOSERS`), or on a closing quote. Read from the end (a pattern
+    anchored at the end is tried at every stop of the line)."""
+    line = line[:-1] if line.endswith("\n") else line
+    return line[-1:] in _CLOSING_QUOTES or line.rstrip(vocab.SENTENCE_CLOSERS)[-1:] in _SENTENCE_END_CHARS
 #: Runs of each script written without spaces (`vocab.UNSPACED_SCRIPTS`), and their weights.
 _UNSPACED = tuple((re.compile(f"[{ranges}]+"), 1.0 / chars_per_word) for ranges, chars_per_word in vocab.UNSPACED_SCRIPTS)
 _ANY_UNSPACED = re.compile("[" + "".join(ranges for ranges, _ in vocab.UNSPACED_SCRIPTS) + "]")
@@ -462,7 +469,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
             if byline is not None:
                 authors = authors or byline
                 continue
-        sentence = _SENTENCE_END.search(line) is not None
+        sentence = _ends_sentence(line)
         weight = _weight(line)
         if (
             title is None
@@ -504,11 +511,11 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
         if (
             previous is not None
             and not ln.block_start
-            and not _SENTENCE_END.search(previous.text)
+            and not _ends_sentence(previous.text)
             and ln.text[0].islower()
         ):
             text = f"{paragraphs[-1].text} {ln.text}"
-            sentence = _SENTENCE_END.search(text) is not None
+            sentence = _ends_sentence(text)
             paragraphs[-1] = _Line(text, paragraphs[-1].block_start, _is_prose(text, text.casefold(), sentence, _weight(text)))
         else:
             paragraphs.append(ln)
