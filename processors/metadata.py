@@ -507,27 +507,43 @@ def with_lead(paragraphs: tuple[str, ...], tree, page: PageMeta) -> tuple[str, .
     return paragraphs
 
 
-#: Text set inside a link: a teaser's summary (a <p> in the <a> of "You might also like"), or
-#: a list item that is links and nothing else but a kicker in bold (a related-story list).
+#: Text set inside a link: a teaser's summary (a <p> in the <a> of "You might also like").
 _LINKED_PARAGRAPHS = lxml.etree.XPath("//body//a//p")
-_LINK_ITEMS = lxml.etree.XPath(
-    "//body//li[a][not(text()[normalize-space()])][not(*[not(self::a or self::strong or self::b)])]"
-)
+#: A list item whose links hold at least this share of its letters and digits is a pointer to
+#: other pages ("Zum Artikel: ...", a kicker and a linked headline, "Topic: link | link").
+_LINK_ITEM_SHARE = 0.5
 
 
 def without_link_teasers(paragraphs: tuple[str, ...], tree) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
     """The body without paragraphs that the page sets inside a link: the summaries of teasers
     and the items of link lists that extractors keep beside or inside the body ("Taiwan on
     alert over Chinese carrier" under "You might also like", "- Zum Artikel ..."). An article's
-    own paragraphs are never wholly a link. Lists are looked at only when the body has items."""
+    own paragraphs are never mostly links."""
     keys = {_keys(element.text_content()) for element in _LINKED_PARAGRAPHS(tree)}
-    if any(paragraph.startswith("- ") for paragraph in paragraphs):
-        keys.update(_keys(element.text_content()) for element in _LINK_ITEMS(tree))
     keys.discard("")
-    if not keys:
-        return paragraphs
-    kept = tuple(paragraph for paragraph in paragraphs if _keys(paragraph) not in keys)
-    return kept or paragraphs
+    kept = [paragraph for paragraph in paragraphs if _keys(paragraph) not in keys] if keys else list(paragraphs)
+    items = {_squeezed(paragraph[2:]) for paragraph in kept if paragraph.startswith("- ")}
+    if items:
+        links = _link_items(tree, items)
+        kept = [p for p in kept if not (p.startswith("- ") and _squeezed(p[2:]) in links)]
+    return tuple(kept) if kept else paragraphs
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+def _link_items(tree, items: set[str]) -> set[str]:  # type: ignore[no-untyped-def]
+    """Those of `items` (list items' texts without spaces) that the page prints as list items
+    mostly made of links."""
+    found = set()
+    for item in tree.iter("li"):
+        text = _squeezed(item.text_content())
+        if text in items:
+            linked = sum(len(_squeezed(link.text_content())) for link in item.iter("a"))
+            if linked >= _LINK_ITEM_SHARE * len(text):
+                found.add(text)
+    return found
 
 
 def _unique(names: list[str]) -> tuple[str, ...]:

@@ -277,11 +277,14 @@ TEASER = "An official said it is unclear if China would hold war games this year
         # Items of a list that are one link each: a related-story list; a list of facts stays.
         ("<ul><li><a href='/a/2'>Zum Artikel: Streik bei der Bahn</a></li></ul><ul><li>Fakt eins</li></ul>",
          ("Body one.", "- Zum Artikel: Streik bei der Bahn", "- Fakt eins"), ("Body one.", "- Fakt eins")),
-        # A kicker in bold before the link is still a link item; text of the item's own is not.
-        ("<ul><li><strong>KI in der Schule? </strong><a href='/a/3'>Wildberger warnt</a></li>"
-         "<li>Die App: <a href='/app'>hier entlang</a></li></ul>",
-         ("Body one.", "- KI in der Schule? Wildberger warnt", "- Die App: hier entlang"),
-         ("Body one.", "- Die App: hier entlang")),
+        # A kicker before the link, a topic before two: still mostly links. An item mostly of
+        # its own words stays.
+        ("<ul><li><strong>KI in der Schule? </strong><a href='/a/3'>Wildberger warnt vor Verboten</a></li>"
+         "<li>Dozimetr: <a href='/a/4'>Razie v Praze</a> | <a href='/a/5'>Razie v Říčanech</a></li>"
+         "<li>Die Stadt sperrt die Brücke bis zum Sommer, sagt <a href='/p'>der Planer</a></li></ul>",
+         ("Body one.", "- KI in der Schule? Wildberger warnt vor Verboten", "- Dozimetr: Razie v Praze | Razie v Říčanech",
+          "- Die Stadt sperrt die Brücke bis zum Sommer, sagt der Planer"),
+         ("Body one.", "- Die Stadt sperrt die Brücke bis zum Sommer, sagt der Planer")),
         # A link inside a paragraph of the article does not make it a teaser.
         ("<p>The council <a href='/c'>voted</a> on Tuesday.</p>", ("The council voted on Tuesday.",),
          ("The council voted on Tuesday.",)),
