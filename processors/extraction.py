@@ -319,7 +319,8 @@ def extract(cleaned: CleanedArticle, options: StageOptions, identity: Identity |
         language=language,
         text=text,
         lead=make_lead(paragraphs[0], options.lead_max_chars) if paragraphs else "",
-        word_count=count_words(text),
+        # Each paragraph is spaced by `_normal_paragraph`: its words are its spaces plus one.
+        word_count=count_words(text) if _HAS_CJK.search(text) else text.count(" ") + len(paragraphs),
         entities=Entities(),
         keywords=(),
         fetched_at=cleaned.fetched_at,
