@@ -98,6 +98,9 @@ _UNSPACED_PROSE_RUN = 7.0
 #: A line without a sentence's final mark is prose from this many words on (with function
 #: words among them): a teaser's headline has fewer.
 _PROSE_MIN_WORDS = 12
+#: ... and at least this many characters: a teaser's headline, however many words it has, is
+#: shorter (a standfirst may be too: see `_standfirst`).
+_HEADLINE_MAX_CHARS = 100
 #: ... and, without a sentence's final mark, at least this many words in all: a teaser's
 #: headline runs long too.
 _UNSPACED_PROSE_WORDS = 20
@@ -269,6 +272,15 @@ class _Line(NamedTuple):
     text: str
     block_start: bool  # a blank line (or the start) precedes it
     prose: bool
+    #: Running text too short to weigh as prose: a teaser's headline, a standfirst, a sentence
+    #: whose final mark the page left out.
+    headline: bool = False
+
+
+def _line(text: str, block_start: bool, lowered: str, sentence: bool, weight: _Weight | None) -> _Line:
+    prose = _is_prose(text, lowered, sentence, weight)
+    headline = not prose and not sentence and weight is None and _is_running_text(text, lowered)
+    return _Line(text, block_start, prose, headline)
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -397,12 +409,18 @@ def _weight(line: str) -> _Weight | None:
 
 
 def _is_prose(line: str, lowered: str, sentence: bool, weight: _Weight | None) -> bool:
-    """A sentence, or a long enough run of words with function words in it (in a script without
-    spaces, where no stoplist can be read, a long enough run of running text)."""
+    """A sentence, or running text longer than a headline (in a script without spaces, where no
+    stoplist can be read, a long enough run of running text)."""
     if sentence:
         return any(map(str.isalpha, line))
     if weight is not None:
         return weight.words >= _UNSPACED_PROSE_WORDS and weight.longest_run >= _UNSPACED_PROSE_RUN
+    return len(line) >= _HEADLINE_MAX_CHARS and _is_running_text(line, lowered)
+
+
+def _is_running_text(line: str, lowered: str) -> bool:
+    """Enough words without a sentence's final mark, with function words among them: prose,
+    a teaser's headline or a standfirst."""
     words = _words(lowered)
     if len(words) >= _PROSE_MIN_WORDS:
         stop = sum(1 for w in words if w in vocab.CLEANING_STOPWORDS)
@@ -485,7 +503,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
         elif not sentence and (line.count(" ") < 2 if weight is None else weight.words < 3):
             continue  # a lone credit or label ("RT", "Reuters", "Getty Images")
         seen_sentence = seen_sentence or sentence
-        kept.append(_Line(line, block_start, _is_prose(line, lowered, sentence, weight)))
+        kept.append(_line(line, block_start, lowered, sentence, weight))
 
     if title is None and headline_at is not None:
         # The headline is the first title-like line before the first sentence, alone in its
@@ -502,7 +520,8 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
 def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> tuple[str, ...]:
     """Body paragraphs: the headline's copies out, hard-wrapped continuation lines joined to
     their paragraph, and of those the densest span of prose kept (navigation, teasers and
-    footers around it out), less the runs of lines the page prints more than once."""
+    footers around it out), less the runs of lines the page prints more than once, and the
+    standfirst before it."""
     paragraphs: list[_Line] = []
     previous: _Line | None = None
     for ln in lines:
@@ -516,7 +535,7 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
         ):
             text = f"{paragraphs[-1].text} {ln.text}"
             sentence = _ends_sentence(text)
-            paragraphs[-1] = _Line(text, paragraphs[-1].block_start, _is_prose(text, text.casefold(), sentence, _weight(text)))
+            paragraphs[-1] = _line(text, paragraphs[-1].block_start, text.casefold(), sentence, _weight(text))
         else:
             paragraphs.append(ln)
         previous = ln
@@ -530,26 +549,51 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
     padded = [False, *echoed, False]
     if first > 0 and echoed[first - 1] and not padded[first - 1]:
         first -= 1  # the heading of the body's first entry
-    return tuple(
+    body = [
         p.text
         for i, p in enumerate(paragraphs[first:last + 1], first)
         if not (echoed[i] and (padded[i] or padded[i + 2]))
         and not (counts[p.text] >= vocab.REPEATED_LINE_TIMES and len(p.text) <= vocab.REPEATED_LINE_MAX_CHARS)
-    )
+    ]
+    before = max(0, first - _STANDFIRST_LOOKBACK)
+    lead = _standfirst(paragraphs[before:first], echoed[before:first])
+    return tuple([lead, *body] if lead is not None else body)
+
+
+def _standfirst(before: list[_Line], echoed: list[bool]) -> str | None:
+    """The body's standfirst, when the page set it apart from the body (a byline, a date, share
+    buttons between them): of the lines just before the body, the longest that is prose or
+    running text (`_Line.headline`) and not printed twice."""
+    candidates = [
+        line.text
+        for line, echo in zip(before, echoed)
+        if not echo
+        and len(line.text) >= _STANDFIRST_MIN_CHARS
+        and (line.prose or line.headline)
+    ]
+    return max(candidates, key=len, default=None)
+
+
+#: How many lines before the body are searched for its standfirst, and its least length.
+_STANDFIRST_LOOKBACK = 20
+_STANDFIRST_MIN_CHARS = 60
 
 
 #: Lines the page prints more than once ("echoed": a menu at the head and the foot, a
 #: subscription offer or a sign-in dialog printed twice, a live blog's summary of its entries)
 #: weigh nothing in the densest span. In the span, an echoed line in a run of them goes (a
 #: menu, a summary), one standing alone stays (a live blog's entry heading, whose copy is in the
-#: summary), and so does one right before the span (the first entry's heading). Prose printed twice from this length on is not echoed (a lead repeated under the
-#: headline): it is kept once.
+#: summary), and so does one right before the span (the first entry's heading). Prose printed
+#: twice from this length on is not echoed (a lead repeated under the headline): kept once.
 _ECHOED_PROSE_MIN_CHARS = 400
 
 
 #: A line that is not prose costs its length times this, plus `_COST_PER_LINE`, against the
 #: prose around it (see `_densest_span`).
 _COST_FACTOR = 1.0
+#: A line of running text too short for prose (`_Line.headline`) costs its length times this:
+#: a run of teasers' headlines costs, a body sentence whose final mark was left out costs little.
+_HEADLINE_COST_FACTOR = 0.5
 _COST_PER_LINE = 30.0
 
 
@@ -564,7 +608,12 @@ def _densest_span(lines: list[_Line]) -> tuple[int, int] | None:
     start = 0
     running = 0.0
     for i, line in enumerate(lines):
-        weight = len(line.text) if line.prose else -(_COST_FACTOR * len(line.text) + _COST_PER_LINE)
+        if line.prose:
+            weight = len(line.text)
+        elif line.headline:
+            weight = -_HEADLINE_COST_FACTOR * len(line.text)
+        else:
+            weight = -(_COST_FACTOR * len(line.text) + _COST_PER_LINE)
         if running <= 0:
             start, running = i, 0.0
         running += weight

@@ -767,6 +767,39 @@ def test_a_long_lead_printed_twice_is_kept_once():
     assert paragraphs == (lead, BODY_2.replace("vote", "count"))
 
 
+#: TechCrunch's article body (shortened).
+STRAVA = [
+    "Strava on Thursday announced a slew of new features and updates at its annual Camp Strava event, as the "
+    "San Francisco-headquartered company continues to find ways to grow its business.",
+    "One of the perennial complaints emanating from the Strava community is that users sometimes cheat to attain "
+    "lofty leaderboard positions, for example by recording a bike ride as a run.",
+    "Now Strava says it will start using more sophisticated machine learning to detect questionable activities "
+    "when they are uploaded, and it will move them off the leaderboards.",
+]
+#: Headlines of other stories under it (The Express's shape): running text without a final stop,
+#: a dozen words or more, each shorter than a paragraph.
+TEASERS = [
+    "More stories from the same section of the site",
+    "Meghan Markle turned and hissed at a staffer leaving her in tears at the palace",
+    "Royal expert tears into Meghan Markle after she said she had a rotten time in the UK",
+    "Unusual way Donald Trump saved Prince Harry from a huge kick in the teeth last year",
+    "Prince Harry and Meghan celebrate as the godfather of their daughter receives an award",
+]
+
+
+def test_teaser_headlines_after_the_body_are_dropped():
+    paragraphs, _ = _text("\n".join(["Strava taps AI to weed out leaderboard cheats", *STRAVA, *TEASERS]))
+    assert paragraphs == tuple(STRAVA)
+
+
+def test_a_standfirst_set_apart_from_the_body_by_a_byline_and_share_buttons_stays():
+    standfirst = "Hollywood legend escorted off stage after protesters climb up holding a sign in the theatre"
+    page = "\n".join(["Two arrested after protest at West End play", standfirst, "By Jacqui Housden",
+                      "January 28, 2025 11:30 am", "Share bookmark Save", "Share on Facebook", *STRAVA])
+    paragraphs, _ = _text(page)
+    assert paragraphs == (standfirst, *STRAVA)
+
+
 @pytest.mark.parametrize(
     "cue",
     ["Story continues below", "Create an account or sign in to continue with your reading experience.",
