@@ -23,6 +23,7 @@ prefixes ("By", "Von", "Autor:"), roles ("Journalist", "기자") and e-mails, UR
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import re
 
@@ -487,8 +488,9 @@ def without_headline(paragraphs: tuple[str, ...], page: PageMeta, title: str | N
 def with_lead(paragraphs: tuple[str, ...], tree, page: PageMeta) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
     """The body with the article's lead before it, when the page prints its description
     (og:description, meta description, twitter:description) as an element of its own in the
-    body of the page and the body's first paragraphs do not hold it already. Extractors leave a
-    lead set apart from the body's container (a teaser under the headline) out of the body."""
+    body of the page and the body's first paragraphs do not hold it already; else a block under
+    the headline whose class marks it as the lead (`_marked_lead`). Extractors leave a lead set
+    apart from the body's container (a teaser under the headline) out of the body."""
     description = page.first("og:description", "description", "twitter:description")
     if not description or len(description) < _LEAD_MIN_CHARS or not paragraphs:
         return paragraphs
@@ -504,7 +506,37 @@ def with_lead(paragraphs: tuple[str, ...], tree, page: PageMeta) -> tuple[str, .
             element = element.getparent()
         if element is not None and _keys(element.text_content()) == key:
             return (_text(element.text_content()), *paragraphs)
-    return paragraphs
+    lead = _marked_lead(paragraphs, tree)
+    return (lead, *paragraphs) if lead else paragraphs
+
+
+#: Text blocks whose class may name a lead, without blocks, pictures or lists inside them.
+_MARKED_LEADS = lxml.etree.XPath(
+    "//body//*[self::p or self::div][contains(@class, 'intro') or contains(@class, 'lead')"
+    " or contains(@class, 'standfirst')][not(.//p or .//div or .//h1 or .//h2 or .//figure or .//img or .//ul)]"
+    "[not(ancestor::figure or ancestor::a)]"
+)
+_LEAD_CLASS = re.compile(r"(?:^|[\s_-])(?:intro|lead|standfirst)(?:$|[\s_-])", re.IGNORECASE)
+_LEAD_MAX_CHARS = 600
+#: A marked lead stands under the headline: one of its nearest ancestors holds the <h1>.
+_LEAD_HEADLINE_LEVELS = 4
+
+
+def _marked_lead(paragraphs: tuple[str, ...], tree) -> str | None:  # type: ignore[no-untyped-def]
+    """The first text block near the <h1> whose class names a lead ("intro__text", "_lead_",
+    "standfirst"), unless the body holds it already: the lead that a page prints in words other
+    than its description's."""
+    for element in _MARKED_LEADS(tree):
+        if not _LEAD_CLASS.search(element.get("class") or ""):
+            continue
+        text = _text(element.text_content())
+        if not _LEAD_MIN_CHARS <= len(text) <= _LEAD_MAX_CHARS:
+            continue
+        ancestors = itertools.islice(element.iterancestors(), _LEAD_HEADLINE_LEVELS)
+        if not any(ancestor.find(".//h1") is not None for ancestor in ancestors):
+            continue
+        return None if _keys(text) in _keys(" ".join(paragraphs)) else text
+    return None
 
 
 #: Text set inside a link: a teaser's summary (a <p> in the <a> of "You might also like").

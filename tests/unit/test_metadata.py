@@ -220,6 +220,29 @@ def test_a_lead_printed_apart_from_the_body_opens_it(markup, body, expected):
     assert with_lead(body, tree, read_page(tree)) == expected
 
 
+INTRO = "Europas Banken wollen beim Zahlungsverkehr unabhängiger von US-Firmen wie Paypal werden."
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        # The description is not printed, but a block under the headline is marked as the lead.
+        (f"<div class='article__top'><h1>EPI</h1><div class='intro'><div class='intro__text'>{INTRO}</div></div></div>",
+         (INTRO, "Body one.")),
+        (f"<header><h1>EPI</h1><p class='_lead_16k26_2 bold'>{INTRO}</p></header>", (INTRO, "Body one.")),
+        # Far from the headline (a paywall's "intro"), or a word that only contains "lead": no lead.
+        ("<header><h1>EPI</h1></header><div><div><div><div class='identity-intro'><div><div><p class='identity-intro"
+         "__description'>Subscribe now to read the latest news in your city and across Canada.</p></div></div></div>"
+         f"</div></div></div>", ("Body one.",)),
+        (f"<header><h1>EPI</h1><p class='leading-5'>{INTRO}</p></header>", ("Body one.",)),
+    ],
+)
+def test_a_lead_marked_by_its_class_under_the_headline_opens_the_body(markup, expected):
+    tree = trafilatura.load_html("<html><head><meta property='og:description' content='Mit EPI wollen Europas Banken "
+                                 f"unabhängiger werden, sagt die Beschreibung.'></head><body>{markup}</body></html>")
+    assert with_lead(("Body one.",), tree, read_page(tree)) == expected
+
+
 @pytest.mark.parametrize(
     ("first", "dropped"),
     [
