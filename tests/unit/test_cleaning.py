@@ -809,7 +809,14 @@ def test_a_standfirst_set_apart_from_the_body_by_a_byline_and_share_buttons_stay
      "Les også: Tone Damli røper detaljer om frieriet: – Ble helt forfjamset",
      "FUNDA OLUNYE UDABA LAPHA | Kuboshwe abahlanu besolwa ngokugwaza umfundi",
      "STR/AFP via Getty Images", "2 Wochen kostenlos testen", "Ein Klick für den Datenschutz",
-     "この記事は会員限定です。", "READ NEXT: Cape Town heads into a weekend of shifting skies, says weather service"],
+     "この記事は会員限定です。", "READ NEXT: Cape Town heads into a weekend of shifting skies, says weather service",
+     # sign-in and newsletter prompts (Postmedia, The Express, 20 Minuten, Braunschweiger Zeitung, SRF,
+     # Le Monde, El País)
+     "REGISTER / SIGN IN TO UNLOCK MORE ARTICLES", "THIS CONTENT IS RESERVED FOR SUBSCRIBERS ONLY",
+     "A welcome email is on its way. If you don't see it, please check your junk folder.",
+     "You can save this article by registering for free here. Or sign-in if you have an account.",
+     "Mit meiner Anmeldung zum Newsletter stimme ich der Werbevereinbarung zu.", "Mehr lesen über",
+     "Empfohlener redaktioneller Inhalt", "Sie befinden sich hier:", "Copier le lien", "Lo más leído"],
 )
 def test_furniture_cues_in_many_languages(cue):
     paragraphs, _ = _text(f"{BODY_1}\n\n{cue}\n\n{BODY_2}")
