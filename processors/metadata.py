@@ -628,19 +628,18 @@ def choose_title(title: str | None, page: PageMeta) -> str | None:
     The <title> is written for search engines, og:title for link previews. When og:title merely
     repeats the <title> and the JSON-LD headline says something else, that headline is the
     editor's and is taken (on the annotated pages the <h1> is no guide here: it sides with
-    og:title as often as with the JSON-LD headline). Otherwise `title` stays, without a section or site name that another
+    og:title as often as with the JSON-LD headline); so it is when the <title> sides with the
+    JSON-LD headline against og:title and the <h1> with neither. Otherwise `title` stays, without a section or site name that another
     headline shows to be an addition ("Headline - National" beside a JSON-LD "Headline",
     "Section | Headline" beside an <h1> "Headline"); a kicker before a colon is part of a
     headline and stays.
     """
     headline, social = page.headline(), page.first("og:title")
-    if (
-        headline and social
-        and not _same_headline(headline, social)
-        and _same_headline(page.title, social)
-        and not _same_headline(page.title, headline)
-    ):
-        return headline
+    if headline and social and not _same_headline(headline, social):
+        with_social, with_headline = _same_headline(page.title, social), _same_headline(page.title, headline)
+        abstains = not (_same_headline(page.h1, social) or _same_headline(page.h1, headline))
+        if with_social != with_headline and (with_social or abstains):
+            return headline
     if not title:
         return title
     title = _text(title)

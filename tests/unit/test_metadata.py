@@ -164,6 +164,19 @@ def test_json_ld_headline_wins_when_og_title_only_repeats_the_title():
     assert choose_title("Rückbau: Kühltürme gesprengt", same) == "Rückbau: Kühltürme gesprengt"
 
 
+def test_json_ld_headline_wins_when_the_title_sides_with_it_and_the_h1_with_neither():
+    headline = "Laos methanol poisonings: Holly Bowles becomes sixth to die as police detain hostel bosses"
+    social = "Australian teenager becomes sixth to die in suspected Laos methanol poisoning"
+    h1 = "Australian teenager becomes sixth to die in Laos ‘methanol poisoning’ as police detain hostel bosses"
+    meta = page({"@type": "NewsArticle", "headline": headline}, {"og:title": social}, h1=h1,
+                title=f"{headline} | The Independent")
+    assert choose_title(social, meta) == headline
+    # The <h1> siding with og:title keeps it.
+    sides = page({"@type": "NewsArticle", "headline": headline}, {"og:title": social}, h1=social,
+                 title=f"{headline} | The Independent")
+    assert choose_title(social, sides) == social
+
+
 def test_published_reads_the_json_ld_article():
     assert page(article("A", datePublished="2024-08-08T08:00Z")).published() == "2024-08-08T08:00Z"
     assert page(None).published() is None
