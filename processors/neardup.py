@@ -235,12 +235,26 @@ def entry_key(band_keys: Sequence[str], source: str, day: int) -> str:
     return dedup.state_key(f"{band_keys[0]}#{source}", day)
 
 
+def batch_entries(writes: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """The band table's writes of a batch of band messages handled one after the other on one
+    partition: one value per day (`{"batch": [entry, ...]}`, in their order) under the key of
+    that day's first entry. One changelog record per batch and day instead of one per message;
+    `index_entries` reads it as the entries it holds."""
+    merged: dict[int, tuple[str, list[Mapping[str, Any]]]] = {}
+    for key, entry in writes:
+        merged.setdefault(entry["day"], (key, []))[1].append(entry)
+    return {key: {"batch": entries} for key, entries in merged.values()}
+
+
 def index_entries(key: str, value: Mapping[str, Any]) -> list[tuple[str, IndexEntry]]:
     """The index entries (band key, entry) that one stored value stands for.
 
     A band message's entry (`check_bands`) names each band key it was stored under with its
-    `seq`; a value of the older layout (`<band key>@<day>` -> `{"entries": [...]}`) is still
-    read, so that a worker upgraded over its old state finds the articles stored before."""
+    `seq`; a batch's value (`batch_entries`) holds several of them. A value of the older layout
+    (`<band key>@<day>` -> `{"entries": [...]}`) is still read, so that a worker upgraded over
+    its old state finds the articles stored before."""
+    if "batch" in value:
+        return [pair for entry in value["batch"] for pair in index_entries(key, entry)]
     if "seqs" in value:
         common = {k: value[k] for k in ("id", "fetched_at", "sketch", "src", "day")}
         return [(band_key, {**common, "seq": seq}) for band_key, seq in value["seqs"].items()]

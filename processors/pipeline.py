@@ -51,6 +51,7 @@ from schemas.internal import (
     Cleaned,
     ContentProbe,
     Extracted,
+    Item,
     dumps,
     gather_complete,
     gather_replies,
@@ -171,7 +172,7 @@ def drop_site_lines(
 
 
 def dedup_url_step(
-    value: bytes, lookup: Lookup, options: StageOptions, clock: Clock, pipeline_version: str
+    value: Item, lookup: Lookup, options: StageOptions, clock: Clock, pipeline_version: str
 ) -> StepResult:
     message = loads_extracted(value)
     article = message.article
@@ -211,7 +212,7 @@ def dedup_url_step(
 
 
 def dedup_content_step(
-    value: bytes,
+    value: Item,
     lookup: Lookup,
     options: StageOptions,
     clock: Clock,
@@ -271,7 +272,7 @@ def dedup_content_step(
     )
 
 
-def dedup_bands_step(value: bytes, lookup: BandLookup, options: StageOptions, clock: Clock) -> StepResult:
+def dedup_bands_step(value: Item, lookup: BandLookup, options: StageOptions, clock: Clock) -> StepResult:
     """Check the probe's band keys against the articles stored under them (one read of the
     index for all of them), then send the probe on to its next band partition with these replies
     added, or, from the last one, every reply to the gather step as one part."""
@@ -302,7 +303,7 @@ def dedup_bands_step(value: bytes, lookup: BandLookup, options: StageOptions, cl
 
 
 def dedup_gather_step(
-    value: bytes, lookup: Lookup, options: StageOptions, clock: Clock, pipeline_version: str
+    value: Item, lookup: Lookup, options: StageOptions, clock: Clock, pipeline_version: str
 ) -> StepResult:
     """Decide an article from its band replies.
 
@@ -311,7 +312,7 @@ def dedup_gather_step(
     and each band partition's replies ("replies") apart: those are stored under keys of their own
     (`_reply_key`), each written once, until all have arrived; a part that completes the gather
     is not stored at all, and the stored ones are deleted with the verdict."""
-    part = orjson.loads(value)
+    part = orjson.loads(value) if isinstance(value, bytes) else value
     source = SourceRef.from_dict(part["source"])
     if part["kind"] == "complete":
         return _decided(part, part["replies"], source, {}, options, clock, pipeline_version)

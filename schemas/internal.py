@@ -6,12 +6,18 @@ The original bytes stop at the first agent: a page's HTML runs to hundreds of KB
 stage's dead letter names the raw input's coordinates instead, where `copydesk
 replay-dead-letters` reads the bytes back while Kafka retains them. A message written by an
 older version, with a `payload` field, is still read (the field is ignored).
+
+Between the agents, articles travel in envelopes: one message carries the items an agent sent to
+one partition of the next topic in one batch (`pack`), because each Kafka message costs a worker
+far more CPU than an article's own work. An item is the message one article would have been on
+its own; a message without `items` (an older worker's) is one item. Items reach the steps
+decoded (`unpack`): the envelope is parsed once, not once per item.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 import orjson
 
@@ -47,6 +53,29 @@ class ContentProbe:
     sketch: str | None = None
 
 
+#: An internal message as a step receives it: its bytes, or the item an envelope held, parsed.
+Item = bytes | Mapping[str, Any]
+
+
+def pack(items: Sequence[bytes]) -> bytes:
+    """One envelope of already serialised items (each a JSON object), in their order."""
+    return b'{"items":[' + b",".join(items) + b"]}"
+
+
+def unpack(data: bytes) -> list[Mapping[str, Any]]:
+    """The items of an envelope, parsed; a message of the older one-article layout is one item.
+    Raises ValueError (orjson's JSONDecodeError) when the bytes are no JSON object."""
+    d = orjson.loads(data)
+    if not isinstance(d, dict):
+        raise ValueError(f"an internal message is a JSON object, not {type(d).__name__}")
+    items = d.get("items")
+    return [d] if items is None else items
+
+
+def _parsed(data: Item) -> Mapping[str, Any]:
+    return orjson.loads(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
+
+
 def dumps(message: Extracted | ContentProbe) -> bytes:
     body: dict[str, Any] = {"source": message.source.to_dict(), "article": message.article.to_dict()}
     if isinstance(message, ContentProbe):
@@ -59,13 +88,13 @@ def dumps(message: Extracted | ContentProbe) -> bytes:
     return orjson.dumps(body)
 
 
-def loads_extracted(data: bytes) -> Extracted:
-    d = orjson.loads(data)
+def loads_extracted(data: Item) -> Extracted:
+    d = _parsed(data)
     return Extracted(SourceRef.from_dict(d["source"]), ExtractedArticle.from_dict(d["article"]), d.get("source_format"))
 
 
-def loads_probe(data: bytes) -> ContentProbe:
-    d = orjson.loads(data)
+def loads_probe(data: Item) -> ContentProbe:
+    d = _parsed(data)
     return ContentProbe(
         SourceRef.from_dict(d["source"]),
         ExtractedArticle.from_dict(d["article"]),
@@ -75,13 +104,13 @@ def loads_probe(data: bytes) -> ContentProbe:
     )
 
 
-def peek_origin(data: bytes) -> tuple[SourceRef, None] | None:
-    """The raw input's coordinates inside an internal message, if it can be read (its bytes are
-    in the raw topic there, never in the message)."""
+def peek_origin(data: Item) -> tuple[SourceRef, None] | None:
+    """The raw input's coordinates inside an internal message or item, if it can be read (its
+    bytes are in the raw topic there, never in the message)."""
     try:
-        d = orjson.loads(data)
+        d = _parsed(data)
         if "record" in d:  # on its way to enrichment: the record names the input
-            return loads_to_enrich(data)[1], None
+            return loads_to_enrich(d)[1], None
         return SourceRef.from_dict(d["source"]), None
     except Exception:  # noqa: BLE001 - used only on the way to a dead letter
         return None
@@ -133,10 +162,10 @@ class BandProbe:
         )
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> BandProbe:
+    def from_bytes(cls, data: Item) -> BandProbe:
         """A probe of this layout, or of the scatter-gather's before it (no route: it replies
         alone, as its own part)."""
-        d = orjson.loads(data)
+        d = _parsed(data)
         band_keys = tuple(d["band_keys"])
         return cls(
             d["gather_key"],
@@ -183,8 +212,8 @@ def to_enrich(record: dict[str, Any], timestamp_ms: int | None) -> bytes:
     return orjson.dumps({"record": record, "timestamp_ms": timestamp_ms})
 
 
-def loads_to_enrich(data: bytes) -> tuple[dict[str, Any], SourceRef]:
-    d = orjson.loads(data)
+def loads_to_enrich(data: Item) -> tuple[dict[str, Any], SourceRef]:
+    d = _parsed(data)
     record = d["record"]
     source = record["source"]
     return record, SourceRef(source["topic"], source["partition"], source["offset"], d.get("timestamp_ms"))

@@ -336,3 +336,32 @@ def test_a_band_message_writes_one_entry_for_all_its_band_keys_and_a_replay_writ
     assert again_a.writes == again_b.writes == {}
     assert [r.candidates for r in again_a.replies] == [(), (), ()]  # what it saw the first time
     assert [[c.id for c in r.candidates] for r in again_b.replies] == [["a"]] * 3
+
+
+def test_a_batch_of_band_messages_is_one_value_per_day_and_indexes_as_its_messages_did():
+    sig_a, sig_b = neardup.signature(QUAKE_WIRE), neardup.signature(QUAKE_WIRE + "\n\nAdvertisement")
+    keys_a, keys_b = neardup.band_keys(sig_a)[:3], neardup.band_keys(sig_b)[:3]
+    index: dict[str, list] = {}
+    writes: list[tuple[str, dict]] = []
+    for article_id, fetched, sig, keys, source in [
+        ("a", T1, sig_a, keys_a, "raw/0/1"),
+        ("b", T2, sig_b, keys_b, "raw/0/2"),
+        ("c", "2024-05-20T08:00:00Z", sig_a, keys_a, "raw/0/3"),
+    ]:
+        found = [index.get(k, []) for k in keys]
+        check = neardup.check_bands(article_id, fetched, keys, neardup.sketch(sig), found, source, HORIZON)
+        indexed(index, check.writes)
+        writes.extend(check.writes.items())
+    merged = neardup.batch_entries(writes)
+    # one value per day, under the key of that day's first message, holding its entries in order
+    assert dedup.day_of(T1) == dedup.day_of(T2) != dedup.day_of("2024-05-20T08:00:00Z")
+    assert merged == {
+        writes[0][0]: {"batch": [writes[0][1], writes[1][1]]},
+        writes[2][0]: {"batch": [writes[2][1]]},
+    }
+    rebuilt: dict[str, list] = {}
+    for key, value in merged.items():
+        for band_key, entry in neardup.index_entries(key, value):
+            rebuilt.setdefault(band_key, []).append(entry)
+    assert rebuilt == index
+    assert [e["id"] for e in rebuilt[keys_a[0]]] == ["a", "b", "c"]  # b shares a's first band
