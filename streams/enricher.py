@@ -1,7 +1,7 @@
 """The enrichment role: decided articles in, enriched records out, in batches.
 
-Dedup sends each article it publishes as new (unique or update) to the `.to-enrich` topic; this
-loop reads them in batches (`COPYDESK_ENRICH_BATCH`, waiting at most `COPYDESK_ENRICH_LINGER_MS`),
+Dedup sends each article it publishes as new (unique or update) to the `.to-enrich` topic, in
+envelopes (`schemas.internal.pack`) as between the agents; this loop reads them in batches (`COPYDESK_ENRICH_BATCH`, waiting at most `COPYDESK_ENRICH_LINGER_MS`),
 runs `processors.pipeline.enrich_steps` on each partition's batch (one call of the entity model
 for the whole batch) and publishes the records on enriched. Duplicates never reach it.
 
@@ -32,8 +32,9 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from processors import pipeline
 from processors.pipeline import StepResult
+from schemas.internal import Item, unpack
 from schemas.models import SourceRef
-from streams.agents.chain import account
+from streams.agents.accounting import account
 from streams.kafka_io import client_options, start
 from streams.metrics import Metrics
 from streams.settings import Settings
@@ -127,20 +128,22 @@ class Enricher:
     async def _batch(self, tp: TopicPartition, records: list[Any], shared: AIOKafkaProducer | None) -> None:
         m = self.metrics
         m.consumed.labels(topic=tp.topic).inc(len(records))
-        m.enrich_batch.observe(len(records))
+        values: list[Item] = []
+        heres: list[SourceRef] = []
         for record in records:
             m.payload_bytes.labels(topic=tp.topic).observe(len(record.value or b""))
-        heres = [SourceRef(tp.topic, tp.partition, r.offset, r.timestamp) for r in records]
-        m.in_flight.labels(stage="enrichment").inc(len(records))
+            items = _items(record.value)
+            values += items
+            heres += [SourceRef(tp.topic, tp.partition, record.offset, record.timestamp)] * len(items)
+        m.enrich_batch.observe(len(values))
+        m.in_flight.labels(stage="enrichment").inc(len(values))
         offsets = {tp: records[-1].offset + 1}
         coordinates = {"topic": tp.topic, "partition": tp.partition, "offset": records[0].offset}
         try:
             started = time.perf_counter()
-            results = await asyncio.get_running_loop().run_in_executor(
-                None, self._enrich, [r.value for r in records], heres
-            )
-            per_message = (time.perf_counter() - started) / len(records)
-            for _ in records:
+            results = await asyncio.get_running_loop().run_in_executor(None, self._enrich, values, heres)
+            per_message = (time.perf_counter() - started) / max(1, len(values))
+            for _ in values:
                 m.stage_duration.labels(stage="enrichment").observe(per_message)
             if self.exactly_once:
                 producer = self.producers[tp]
@@ -154,22 +157,22 @@ class Enricher:
         except (CommitFailedError, IllegalStateError) as exc:
             # The partition went to another member meanwhile: it reads the batch again (a repeat
             # under at-least-once; exactly_once fenced this transaction and aborted it).
-            log.warning("enrichment batch of %d not committed: %s", len(records), exc, extra=coordinates)
-            m.in_flight.labels(stage="enrichment").dec(len(records))
+            log.warning("enrichment batch of %d not committed: %s", len(values), exc, extra=coordinates)
+            m.in_flight.labels(stage="enrichment").dec(len(values))
             return
         except KafkaError as exc:
-            m.in_flight.labels(stage="enrichment").dec(len(records))
+            m.in_flight.labels(stage="enrichment").dec(len(values))
             if not self.exactly_once:
                 raise
-            log.warning("enrichment transaction of %d aborted: %s", len(records), exc, extra=coordinates)
+            log.warning("enrichment transaction of %d aborted: %s", len(values), exc, extra=coordinates)
             return
         except BaseException:  # cancelled (a stop) or a failure run_forever logs: nothing in flight
-            m.in_flight.labels(stage="enrichment").dec(len(records))
+            m.in_flight.labels(stage="enrichment").dec(len(values))
             raise
         for result, here in zip(results, heres):
             account(m, result, here)
 
-    def _enrich(self, values: list[bytes], heres: list[SourceRef]) -> list[StepResult]:
+    def _enrich(self, values: list[Item], heres: list[SourceRef]) -> list[StepResult]:
         """The batch through the model at once; if that fails, each message alone, so that one
         bad message is one dead letter and the others still go through."""
         now = clock()
@@ -188,6 +191,17 @@ class Enricher:
             sent.append(await producer.send(topic, result.value, key=result.key))
             self.metrics.produced.labels(topic=topic).inc()
         await asyncio.gather(*sent)
+
+
+def _items(value: bytes | None) -> list[Item]:
+    """The articles of one message: an envelope's items, or the message itself (an older
+    worker's, or one that does not parse, which then fails alone as a dead letter)."""
+    if not value:
+        return [value or b""]
+    try:
+        return list(unpack(value))
+    except ValueError:
+        return [value]
 
 
 class _Listener(ConsumerRebalanceListener):

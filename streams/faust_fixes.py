@@ -77,11 +77,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Iterable, Mapping, Optional, Set, cast
+import weakref
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, AsyncIterator, Iterable, Iterator, Mapping, Optional, Set, cast
 
 import faust
-from faust.streams import current_event
+from faust.streams import _current_event, current_event
 from faust.transport.consumer import TransactionManager
 from faust.tables.manager import TableManager
 from faust.tables.recovery import Recovery
@@ -99,6 +100,18 @@ class SnapshotFetchConsumer(faust_aiokafka.Consumer):
         return await super()._getmany(snapshot, timeout)
 
 
+@contextmanager
+def acting_for(event: Any) -> Iterator[None]:
+    """Run the block as if `event` were the event being processed (faust's `current_event`):
+    what an agent sends and writes for a batch after it took its next event, or from a timer,
+    belongs to the batch's source partition, its changelog partitions and its transaction."""
+    token = _current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
+
+
 class SourceTransactionManager(TransactionManager):
     #: How long a commit waits for the inputs that already sent to be acked; those still unacked
     #: then keep their partition's transaction open until the next commit (never a wrong commit).
@@ -111,6 +124,19 @@ class SourceTransactionManager(TransactionManager):
         self._ended: Set[str] = set()
         self._may_send = asyncio.Event()
         self._may_send.set()
+
+    @property
+    def may_send(self) -> bool:
+        """False while a commit is under way: an input that has not begun then waits in `begin`."""
+        return self._may_send.is_set()
+
+    async def begin(self, message: Any) -> None:
+        """Count `message` as an input whose output may already be in its partition's transaction,
+        before its step writes a table (a changelog record joins the transaction at once) or its
+        batch sends: a commit holds that transaction until the message is acked and covered."""
+        if id(message) not in self._sending:
+            await self._may_send.wait()
+            self._sending[id(message)] = (message, self.transactional_id_for(message.tp), asyncio.current_task())
 
     def transactional_id_for(self, tp: TP) -> str:
         return f"{self.app.conf.id}-{self.app.assignor.group_for_topic(tp.topic)}-{tp.partition}"

@@ -63,6 +63,13 @@ class Metrics:
             "Articles published earlier as originals and corrected to copies of one fetched before them.",
             registry=r,
         )
+        self.envelope_items = Histogram(
+            "copydesk_envelope_items",
+            "Articles per message sent between copydesk's agents, by topic.",
+            ["topic"],
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+            registry=r,
+        )
         self.payload_bytes = Histogram(
             "copydesk_payload_bytes", "Size of consumed message values.", ["topic"], buckets=_SIZE_BUCKETS, registry=r
         )

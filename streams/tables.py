@@ -138,14 +138,30 @@ class BandTable(DayKeyedTable):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._indexes: dict[int, BandIndex] = {}
+        self._indexed_already = False
 
     def lookup_bands(self, band_keys: Sequence[str]) -> list[list[Any]]:
         """The index entries of each band key, on the partition of the event being processed."""
         return self._index(_event_partition()).lookup(band_keys)
 
+    def index_pending(self, key: str, value: Any) -> None:
+        """Index a band message's entry that a batch will store later (`store_indexed`), so that
+        the batch's next messages see it. If the batch is never stored (the worker stopped), the
+        index is built again from the table before it is read (a rebalance drops it)."""
+        self._index(_event_partition()).add(key, value)
+
+    def store_indexed(self, key: str, value: Any) -> None:
+        """Write a value whose entries `index_pending` already indexed."""
+        self._indexed_already = True
+        try:
+            self[key] = value
+        finally:
+            self._indexed_already = False
+
     def on_key_set(self, key: str, value: Any) -> None:
         super().on_key_set(key, value)
-        self._index(_event_partition()).add(key, value)
+        if not self._indexed_already:
+            self._index(_event_partition()).add(key, value)
 
     def expire_index(self, oldest_day: int) -> int:
         """Drop the index entries of days before `oldest_day` on every built partition."""

@@ -23,6 +23,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from schemas.internal import unpack
 from streams.kafka_io import client_options, produce, read_outputs
 from streams.settings import Settings
 from tests.integration.test_pipeline import (
@@ -98,16 +99,22 @@ async def stop_mid_stream(bootstrap: str, tmp: Path, sig: signal.Signals) -> Run
     return Run(sig, settings, TOTAL, by_role(settings, records), len(seen), exit_code, log, markers, repeats)
 
 
-def without_clock(value: bytes | None) -> bytes | None:
-    """An internal message without the clock reading that a re-send changes (a record's
-    `processed_at` on its way to enrichment)."""
+def without_clock(item: Any) -> bytes:
+    """An internal message's item (see `schemas.internal.unpack`) without the clock reading that
+    a re-send changes (a record's `processed_at` on its way to enrichment)."""
+    if isinstance(item, (bytes, type(None))):
+        return item or b""
+    if isinstance(item.get("record"), dict):
+        item = {**item, "record": {k: v for k, v in item["record"].items() if k != "processed_at"}}
+    return orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
+
+
+def items_of(value: bytes | None) -> list[Any]:
+    """The articles an internal message carries: an envelope's items, else the message itself."""
     try:
-        d = orjson.loads(value or b"")
-    except orjson.JSONDecodeError:
-        return value
-    if isinstance(d, dict) and isinstance(d.get("record"), dict):
-        d["record"].pop("processed_at", None)
-    return orjson.dumps(d, option=orjson.OPT_SORT_KEYS)
+        return unpack(value or b"")
+    except ValueError:
+        return [value]
 
 
 async def read_to_end(settings: Settings, topic: str, isolation: str) -> tuple[list[Any], int]:
@@ -132,11 +139,12 @@ async def read_to_end(settings: Settings, topic: str, isolation: str) -> tuple[l
 
 
 async def committed_repeats(settings: Settings, topic: str) -> int:
-    """Committed records of `topic` that repeat an earlier committed record (but for the clock):
-    an internal message carries its input's coordinates, so a repeat is one message committed twice."""
+    """Committed articles on `topic` that repeat an earlier committed one (but for the clock), in
+    whatever envelopes they came: an internal item carries its input's coordinates, so a repeat is
+    one article's message committed twice."""
     records, _ = await read_to_end(settings, topic, "read_committed")
-    seen = {(m.partition, m.key, without_clock(m.value)) for m in records}
-    return len(records) - len(seen)
+    items = [(m.partition, without_clock(item)) for m in records for item in items_of(m.value)]
+    return len(items) - len(set(items))
 
 
 async def transaction_markers(settings: Settings, topic: str) -> tuple[int, int]:

@@ -25,7 +25,7 @@ import yaml
 
 from processors import neardup, pipeline
 from schemas.models import SourceRef
-from streams.kafka_io import ensure_topics, produce, read_outputs
+from streams.kafka_io import ensure_topics, produce, read, read_outputs, topic_partitions
 from streams.settings import Settings
 from streams.steps import clock
 from streams.tables import partition_of
@@ -251,10 +251,15 @@ async def test_consumer_lag_shows_a_backlog_and_drains_to_zero(kafka_bootstrap, 
         def table_keys() -> dict[str, float]:
             return {labels["table"]: v for labels, v in metric_samples(worker.metrics(), "copydesk_table_keys")}
 
-        # 400 distinct bodies: one key each in urls and contents, one entry in bands per band
-        # partition each article's probe visited (their bands share no value), nothing left
-        # waiting in gather, and no short line to learn
-        expected = {"urls": 400, "contents": 400, "bands": band_messages(settings, backlog), "gather": 0, "sitelines": 0}
+        # 400 distinct bodies: one key each in urls and contents, an entry in bands for each band
+        # partition each article's probe visited (their bands share no value), stored a batch
+        # and day per key, nothing left waiting in gather, and no short line to learn
+        stored = await band_changelog(settings)
+        entries = sum(len(v["batch"]) if "batch" in v else 1 for v in stored.values())
+        assert entries == band_messages(settings, backlog), (entries, len(stored))
+        print(f"band table: {entries} band messages' entries in {len(stored)} keys")
+        assert len(stored) < entries / 2, "the backlog's band messages were stored one key each: not batched"
+        expected = {"urls": 400, "contents": 400, "bands": len(stored), "gather": 0, "sitelines": 0}
         seen: list[dict[str, float]] = []
         try:
             keys = wait_for(lambda: (k := table_keys(), seen.append(k))[0] == expected and k, 300, "table keys")
@@ -316,6 +321,17 @@ async def test_worker_log_lines_and_dead_letter_coordinates(kafka_bootstrap, tmp
         )
         assert len(got) == len(dead_lines), dead_lines
     assert got == want
+
+
+async def band_changelog(settings: Settings) -> dict[str, dict]:
+    """The band table as its changelog holds it (the last value of each key)."""
+    name = settings.topics.changelog(settings.topics.band_table)
+    records: list = []
+    await read(settings, await topic_partitions(settings, [name], wait_s=30), records.append, timeout_s=60)
+    table: dict[str, dict] = {}
+    for _topic, _partition, _offset, key, value, *_ in records:
+        table[orjson.loads(key)] = orjson.loads(value) if value is not None else None
+    return {k: v for k, v in table.items() if v is not None}
 
 
 def band_messages(settings: Settings, payloads: list[bytes]) -> int:

@@ -1,0 +1,242 @@
+"""Batched hops: an agent sends what it made of the messages at hand as one envelope per
+partition of the next topic, and acks those messages after the send.
+
+A Kafka message costs a worker far more CPU than an article's own work (faust's per-message
+path, the produce, the fetch), so articles travel between copydesk's agents in envelopes
+(`schemas.internal.pack`). An agent takes messages one at a time, in order, from one source
+partition, runs the steps on each item, and keeps the results in a `Batch`: the internal sends
+grouped by destination, the outcome records, and the band entries. The batch goes out when its
+partition holds no later message (so a quiet worker adds no delay), when it holds `max_items`
+articles, when its oldest has waited `max_s`, or when a commit is waiting for it. faust hands
+over the partitions' messages interleaved, so each source partition has a batch of its own. Under load it fills by itself: one envelope then stands for
+many articles, one band-table record for a batch.
+
+Why it is correct:
+- Order. Items keep their order within a destination partition, and a batch holds one source
+  partition (a partition's batches go out in turn), so the order each partition sees is the one it saw with one message per article.
+  The dedup tables are written as each item is handled (the band entries are indexed at once and
+  stored as one value when the batch goes out), so the next item of the batch sees them.
+- Acks. A message is acked only after everything its items produced was sent: a worker that
+  stops first never acked it, and it is read again (at-least-once).
+- exactly_once. Each message is counted as an input of its partition's transaction before its
+  items write a table (`SourceTransactionManager.begin`), so a commit holds that transaction
+  until the batch is sent and acked; a commit that waits makes the batch go out at once. The
+  batch's writes and sends belong to its source partition's transaction however late they run
+  (`faust_fixes.acting_for`).
+- A batch never waits on an idle stream: a timer sends one whose messages have waited `max_s`
+  while the agent waits for its next message (faust skips the messages of a revoked partition
+  without handing them over, so "no more waiting" is not always seen).
+
+Written here because faust's own batching (`Stream.take`) acks a whole batch when it is handed
+over, not after its results are sent, and waits out its timer even when nothing else is coming.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from processors import neardup
+from processors.pipeline import Stage, StepResult
+from schemas.internal import pack, unpack
+from schemas.models import SourceRef
+from streams.agents.accounting import account, coordinates
+from streams.faust_fixes import SourceTransactionManager, acting_for
+from streams.tables import partition_of
+
+if TYPE_CHECKING:
+    from streams.agents.chain import Router, Step
+
+#: Roles whose messages go between copydesk's own stages (the agents, and enrichment's loop):
+#: these travel in envelopes. Outcomes, read by downstream services, stay one per article.
+BATCHED_ROLES = frozenset({"extracted", "content", "bands", "gather", "enrich"})
+
+
+@dataclass(slots=True)
+class Batch:
+    """What an agent made of the messages it took from one source partition, not sent yet."""
+
+    tp: Any
+    started: float
+    events: list[Any] = field(default_factory=list)
+    results: list[tuple[StepResult, SourceRef]] = field(default_factory=list)
+    #: (role, partition) -> the serialised items for that destination, in order.
+    envelopes: dict[tuple[str, int], list[tuple[bytes | None, bytes]]] = field(default_factory=dict)
+    singles: list[tuple[str, bytes | None, bytes]] = field(default_factory=list)
+    band_writes: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+    items: int = 0
+
+
+class BatchingAgent:
+    """The loop of one chained agent (see the module docstring)."""
+
+    def __init__(
+        self,
+        bundle: Any,
+        router: Router,
+        steps: Sequence[tuple[Stage, Step]],
+        table: Any = None,
+        *,
+        envelopes_in: bool = True,
+    ) -> None:
+        settings = bundle.settings
+        self.bundle = bundle
+        self.router = router
+        self.metrics = bundle.metrics
+        self.steps = steps
+        self.table = table
+        self.envelopes_in = envelopes_in
+        self.partitions = settings.partitions
+        self.max_items = settings.batch_max_items
+        self.max_s = settings.batch_max_ms / 1000
+        # An envelope stays well under the largest message the producer may send.
+        self.max_envelope_bytes = max(1, settings.stage.max_record_bytes // 2)
+        #: One batch per source partition: faust hands over the partitions' messages interleaved.
+        self.batches: dict[Any, Batch] = {}
+        self.lock = asyncio.Lock()
+        self.manual: Any = None
+        self.transactions: SourceTransactionManager | None = None
+
+    async def run(self, stream: Any) -> None:
+        self.manual = manual = stream.noack()
+        consumer = self.bundle.app.consumer
+        self.transactions = transactions = (
+            consumer.transactions if getattr(consumer, "in_transaction", False) else None
+        )
+        watch = asyncio.ensure_future(self._watch())
+        try:
+            async for event in manual.events():
+                async with self.lock:
+                    if transactions is not None:
+                        if not transactions.may_send:  # a commit waits for what was taken
+                            await self._flush_all()
+                        await transactions.begin(event.message)
+                    batch = self._take(event)
+                    now = time.monotonic()
+                    if (
+                        not self._more_waiting(consumer, event, transactions is not None)
+                        or batch.items >= self.max_items
+                        or now - batch.started >= self.max_s
+                    ):
+                        await self._flush(batch.tp)
+                    if transactions is not None and not transactions.may_send:
+                        await self._flush_all()
+                    else:
+                        await self._flush_all(older_than=now - self.max_s)
+        finally:
+            watch.cancel()
+
+    @staticmethod
+    def _more_waiting(consumer: Any, event: Any, transactional: bool) -> bool:
+        """Whether the partition holds messages after `event` (as of the last fetch). faust
+        hands messages over one at a time, so its queue says nothing of a backlog; the
+        partition's end offset does. A topic written in transactions ends with a commit marker,
+        which is no message: one offset more is left for it."""
+        message = event.message
+        try:
+            end = consumer.highwater(message.tp)
+        except Exception:  # noqa: BLE001 - no fetch yet: send at once
+            return False
+        return end is not None and message.offset + (2 if transactional else 1) < end
+
+    def _take(self, event: Any) -> Batch:
+        """Run the steps on each item of `event` and keep the results in its partition's batch."""
+        here = coordinates(event)
+        value = event.value
+        m = self.metrics
+        m.consumed.labels(topic=here.topic).inc()
+        m.payload_bytes.labels(topic=here.topic).observe(len(value or b""))
+        items: Sequence[Any] = [value]
+        if self.envelopes_in and value:
+            try:
+                items = unpack(value)
+            except ValueError:
+                pass  # the step fails on the bytes themselves: a dead letter naming this message
+        tp = event.message.tp
+        batch = self.batches.get(tp)
+        if batch is None:
+            batch = self.batches[tp] = Batch(tp, time.monotonic())
+        for item in items:
+            result = self.router.run_steps(self.steps, here, item, count=False)
+            self._keep(batch, result, here)
+        batch.events.append(event)
+        batch.items += len(items)
+        return batch
+
+    def _keep(self, batch: Batch, result: StepResult, here: SourceRef) -> None:
+        table = self.table
+        for key, value in result.writes.items():
+            assert table is not None, f"stage {result.stage} returned writes but has no table"
+            if value is None:
+                if key in table:
+                    del table[key]
+            elif result.stage == "dedup_bands":
+                table.index_pending(key, value)
+                batch.band_writes.append((key, value))
+            else:
+                table[key] = value
+        if result.role != "none":
+            self._route(batch, result.role, result.key, result.value, None)
+        for extra in result.more:
+            self._route(batch, extra.role, extra.key, extra.value, extra.partition)
+        batch.results.append((result, here))
+
+    def _route(self, batch: Batch, role: str, key: bytes | None, value: bytes, partition: int | None) -> None:
+        if role not in BATCHED_ROLES:
+            batch.singles.append((role, key, value))
+            return
+        if partition is None:
+            assert key is not None, f"an item for {role} needs a key or a partition"
+            partition = partition_of(key.decode("utf-8"), self.partitions)
+        batch.envelopes.setdefault((role, partition), []).append((key, value))
+
+    async def _flush_all(self, older_than: float | None = None) -> None:
+        for tp, batch in list(self.batches.items()):
+            if older_than is None or batch.started <= older_than:
+                await self._flush(tp)
+
+    async def _flush(self, tp: Any) -> None:
+        """Send a partition's batch (band entries, envelopes, outcomes), then account for and ack it."""
+        batch = self.batches.pop(tp, None)
+        if batch is None:
+            return
+        router, m = self.router, self.metrics
+        with acting_for(batch.events[-1]):
+            for key, value in neardup.batch_entries(batch.band_writes).items():
+                self.table.store_indexed(key, value)
+            for (role, partition), items in batch.envelopes.items():
+                for chunk in _chunks(items, self.max_envelope_bytes):
+                    topic = await router.send(role, chunk[0][0], pack([v for _, v in chunk]), partition)
+                    m.envelope_items.labels(topic=topic).observe(len(chunk))
+            for role, key, value in batch.singles:
+                await router.send(role, key, value)
+        for result, here in batch.results:
+            account(m, result, here)
+        for event in batch.events:
+            await self.manual.ack(event)
+
+    async def _watch(self) -> None:
+        """Send the batches whose messages have waited `max_s`, or all of them when a commit waits
+        for them, while the agent waits for its next message."""
+        while True:
+            await asyncio.sleep(self.max_s)
+            if not self.batches or self.lock.locked():
+                continue
+            async with self.lock:
+                waited_for = self.transactions is not None and not self.transactions.may_send
+                await self._flush_all(older_than=None if waited_for else time.monotonic() - self.max_s)
+
+
+def _chunks(items: list[tuple[bytes | None, bytes]], limit: int) -> list[list[tuple[bytes | None, bytes]]]:
+    """`items` in runs whose envelopes stay within `limit` bytes (an item larger than that alone)."""
+    chunks: list[list[tuple[bytes | None, bytes]]] = [[]]
+    size = 0
+    for item in items:
+        if chunks[-1] and size + len(item[1]) + 1 > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += len(item[1]) + 1
+    return chunks
