@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -157,12 +157,20 @@ def _bounded(lines: dict[str, list[str]], cap: int) -> dict[str, list[str]]:
     excess = len(lines) - cap
     if excess <= 0:
         return lines
-    dropped: list[str] = []
-    for size in sorted(set(map(len, lines.values()))):  # the least seen first, the oldest first
-        # Read only as far as the lines to drop: they are most often the first few.
-        dropped += islice((fp for fp, tags in lines.items() if len(tags) == size), excess - len(dropped))
-        if len(dropped) == excess:
-            break
+    # Read only as far as the lines to drop: most often the first few seen once, the fewest
+    # possible when no line has an empty tag list.
+    dropped = list(islice(_seen(lines, 1), excess)) if all(lines.values()) else []
+    if len(dropped) < excess:
+        dropped = []
+        for size in sorted(set(map(len, lines.values()))):  # the least seen first, the oldest first
+            dropped += islice(_seen(lines, size), excess - len(dropped))
+            if len(dropped) == excess:
+                break
     for fp in dropped:
         del lines[fp]
     return lines
+
+
+def _seen(lines: dict[str, list[str]], times: int) -> Iterator[str]:
+    """The lines seen in `times` articles, oldest first."""
+    return (fp for fp, tags in lines.items() if len(tags) == times)
