@@ -991,7 +991,7 @@ def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tupl
     authors = metadata.markup_authors(authors, page, tree, site_name, host)
     title = metadata.choose_title(document.title, page)
     paragraphs = metadata.with_lead(metadata.without_headline(paragraphs, page, title), tree, page)
-    paragraphs = metadata.without_link_teasers(paragraphs, tree)
+    paragraphs = metadata.without_teasers(paragraphs, tree)
     hints = PageHints(
         title=title,
         authors=authors,

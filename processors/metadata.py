@@ -40,7 +40,7 @@ __all__ = [
     "choose_title",
     "markup_authors",
     "with_lead",
-    "without_link_teasers",
+    "without_teasers",
     "without_headline",
     "page_authors",
     "read_page",
@@ -539,19 +539,22 @@ def _marked_lead(paragraphs: tuple[str, ...], tree) -> str | None:  # type: igno
     return None
 
 
-#: Text set inside a link: a teaser's summary (a <p> in the <a> of "You might also like").
-_LINKED_PARAGRAPHS = lxml.etree.XPath("//body//a//p")
+#: Text set inside a link (a teaser's summary: a <p> in the <a> of "You might also like") or
+#: inside a figure (a picture's or a video's caption).
+#: Three expressions: their union would sort its nodes into document order for nothing.
+_SET_APART = tuple(lxml.etree.XPath(path) for path in ("//body//a//p", "//body//figcaption", "//body//figure//p"))
 #: A list item whose links hold at least this share of its letters and digits is a pointer to
 #: other pages ("Zum Artikel: ...", a kicker and a linked headline, "Topic: link | link").
 _LINK_ITEM_SHARE = 0.5
 
 
-def without_link_teasers(paragraphs: tuple[str, ...], tree) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
-    """The body without paragraphs that the page sets inside a link: the summaries of teasers
-    and the items of link lists that extractors keep beside or inside the body ("Taiwan on
-    alert over Chinese carrier" under "You might also like", "- Zum Artikel ..."). An article's
-    own paragraphs are never mostly links."""
-    keys = {_keys(element.text_content()) for element in _LINKED_PARAGRAPHS(tree)}
+def without_teasers(paragraphs: tuple[str, ...], tree) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """The body without paragraphs that the page sets inside a link or a figure: the summaries
+    of teasers, the items of link lists and the captions that extractors keep beside or inside
+    the body ("Taiwan on alert over Chinese carrier" under "You might also like", "- Zum
+    Artikel ...", a video's title under it). An article's own paragraphs are never mostly links,
+    nor a figure's."""
+    keys = {_keys(element.text_content()) for expression in _SET_APART for element in expression(tree)}
     keys.discard("")
     kept = [paragraph for paragraph in paragraphs if _keys(paragraph) not in keys] if keys else list(paragraphs)
     items = {_squeezed(paragraph[2:]) for paragraph in kept if paragraph.startswith("- ")}

@@ -16,7 +16,7 @@ from processors.metadata import (
     split_author_names,
     with_lead,
     without_headline,
-    without_link_teasers,
+    without_teasers,
 )
 
 BODY = "<p>" + "The council closed the old bridge for repairs on Tuesday. " * 5 + "</p>"
@@ -321,6 +321,9 @@ TEASER = "An official said it is unclear if China would hold war games this year
          ("Body one.", "- KI in der Schule? Wildberger warnt vor Verboten", "- Dozimetr: Razie v Praze | Razie v Říčanech",
           "- Die Stadt sperrt die Brücke bis zum Sommer, sagt der Planer"),
          ("Body one.", "- Die Stadt sperrt die Brücke bis zum Sommer, sagt der Planer")),
+        # A caption in a figure (Kommersant's, Bild's video title) is not the running text.
+        ("<figure><img src='p.jpg'><figcaption>Ожидание начала переговоров было полно напряжения</figcaption></figure>",
+         ("Body one.", "Ожидание начала переговоров было полно напряжения"), ("Body one.",)),
         # A link inside a paragraph of the article does not make it a teaser.
         ("<p>The council <a href='/c'>voted</a> on Tuesday.</p>", ("The council voted on Tuesday.",),
          ("The council voted on Tuesday.",)),
@@ -330,4 +333,4 @@ TEASER = "An official said it is unclear if China would hold war games this year
 )
 def test_paragraphs_set_inside_a_link_leave_the_body(markup, body, expected):
     tree = trafilatura.load_html(f"<html><body>{markup}</body></html>")
-    assert without_link_teasers(body, tree) == expected
+    assert without_teasers(body, tree) == expected
