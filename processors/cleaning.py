@@ -275,12 +275,16 @@ class _Line(NamedTuple):
     #: Running text too short to weigh as prose: a teaser's headline, a standfirst, a sentence
     #: whose final mark the page left out.
     headline: bool = False
+    #: A section heading (`vocab.SECTION_HEADINGS`: comments, most read...) came right before it.
+    wall: bool = False
 
 
-def _line(text: str, block_start: bool, lowered: str, sentence: bool, weight: _Weight | None) -> _Line:
+def _line(
+    text: str, block_start: bool, lowered: str, sentence: bool, weight: _Weight | None, wall: bool = False
+) -> _Line:
     prose = _is_prose(text, lowered, sentence, weight)
     headline = not prose and not sentence and weight is None and _is_running_text(text, lowered)
-    return _Line(text, block_start, prose, headline)
+    return _Line(text, block_start, prose, headline, wall)
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -449,6 +453,10 @@ def _is_title(line: str, title: str | None, title_key: str | None) -> bool:
     )
 
 
+_SECTION_HEADING = re.compile(
+    r"^(?:\d+ )?(?:" + "|".join(map(re.escape, sorted(vocab.SECTION_HEADINGS, key=len, reverse=True))) + r")(?: \d+)?$"
+)
+
 #: Exact furniture phrases are shorter than this; longer lines are not looked up.
 _SHORT_LINE_CHARS = 60
 _TITLE_LENGTH_SLACK = 12
@@ -463,6 +471,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
     headline_at: int | None = None
     seen_sentence = False
     blank_before = True
+    wall = False
 
     for raw_line in text.splitlines():
         line = " ".join(raw_line.split())
@@ -472,6 +481,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
         block_start, blank_before = blank_before, False
         if len(line) <= _SHORT_LINE_CHARS:
             key = furniture_key(line)
+            wall = wall or _SECTION_HEADING.match(key) is not None
             if not key or key in vocab.FURNITURE_LINES or key in vocab.PLAYER_LINES or _DURATION.match(line):
                 continue
         lowered = line.casefold()
@@ -503,7 +513,8 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
         elif not sentence and (line.count(" ") < 2 if weight is None else weight.words < 3):
             continue  # a lone credit or label ("RT", "Reuters", "Getty Images")
         seen_sentence = seen_sentence or sentence
-        kept.append(_line(line, block_start, lowered, sentence, weight))
+        kept.append(_line(line, block_start, lowered, sentence, weight, wall))
+        wall = False
 
     if title is None and headline_at is not None:
         # The headline is the first title-like line before the first sentence, alone in its
@@ -535,7 +546,7 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
         ):
             text = f"{paragraphs[-1].text} {ln.text}"
             sentence = _ends_sentence(text)
-            paragraphs[-1] = _line(text, paragraphs[-1].block_start, text.casefold(), sentence, _weight(text))
+            paragraphs[-1] = _line(text, paragraphs[-1].block_start, text.casefold(), sentence, _weight(text), paragraphs[-1].wall)
         else:
             paragraphs.append(ln)
         previous = ln
@@ -602,7 +613,8 @@ def _densest_span(lines: list[_Line]) -> tuple[int, int] | None:
     it most (each prose line weighs its length, each other line costs its length and 30 more).
     A body's subheads and credits cost less than its paragraphs bring; the teasers, menus and
     footers around it, headline after headline, cost more than the odd teaser sentence among
-    them brings. None when no line is prose."""
+    them brings; a section heading (comments, most read) costs `vocab.SECTION_WALL_CHARS` more.
+    None when no line is prose."""
     best = None
     best_sum = 0.0
     start = 0
@@ -614,6 +626,8 @@ def _densest_span(lines: list[_Line]) -> tuple[int, int] | None:
             weight = -_HEADLINE_COST_FACTOR * len(line.text)
         else:
             weight = -(_COST_FACTOR * len(line.text) + _COST_PER_LINE)
+        if line.wall:
+            running -= vocab.SECTION_WALL_CHARS
         if running <= 0:
             start, running = i, 0.0
         running += weight

@@ -150,6 +150,20 @@ FURNITURE_CUES: Final = (
 )
 FURNITURE_CUE_MAX_CHARS: Final = 120
 
+#: Headings of what follows an article (its comments, the most read), in many languages (not
+#: those of boxes that may stand inside a story: "related", "das könnte Sie auch interessieren"),
+#: compared as whole lines after `furniture_key()`, with or without a count ("5 comentarios",
+#: "All Comments 4"): the densest span pays `SECTION_WALL_CHARS` to run on past one.
+SECTION_HEADINGS: Final = (
+    "comments", "comment", "all comments", "show comments", "view comments", "reader comments",
+    "leave a reply", "leave a comment", "join the conversation", "join the discussion",
+    "most read", "most popular", "you may also like", "you might also like", "top stories", "trending",
+    "trending now", "read next", "kommentare", "kommentar", "meistgelesen", "meistgelesene artikel",
+    "commentaires", "commentaire", "les plus lus", "comentarios", "comentario", "lo más leído",
+    "commenti", "più letti", "reacties", "kommentarer",
+)
+SECTION_WALL_CHARS: Final = 300
+
 #: Class names of an article body's container: the class pattern of trafilatura's first
 #: `BODY_XPATH` expression (a regular expression).
 BODY_CONTAINER_CLASSES: Final = (

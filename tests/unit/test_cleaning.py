@@ -792,6 +792,25 @@ def test_teaser_headlines_after_the_body_are_dropped():
     assert paragraphs == tuple(STRAVA)
 
 
+def test_comments_under_the_body_are_not_the_body():
+    """Daily Maverick's comments: a heading, then names, dates and the comments' own sentences."""
+    comments = [
+        "Comments", "All Comments 4", "kanu sukha says:", "5 May 2025 at 00:46",
+        "When the most civilised state in the world defends, as it has done since 1967, a rogue state, "
+        "the rest of the world has to ask why the court is the only place left to say so.",
+        "Log in to Reply", "Ed Rybicki says:", "6 May 2025 at 11:17", "Very well said!!", "Log in to Reply",
+    ]
+    paragraphs, _ = _text("\n".join(["Strava taps AI to weed out leaderboard cheats", *STRAVA, *comments]))
+    assert paragraphs == tuple(STRAVA)
+
+
+def test_a_most_read_box_inside_a_story_leaves_the_story_whole():
+    box = ["Most read", "Canadian airlines pivot to Europe and the sun as summer schedules take shape"]
+    page = "\n".join(["Strava taps AI to weed out leaderboard cheats", STRAVA[0], *box, *STRAVA[1:]])
+    paragraphs, _ = _text(page)
+    assert paragraphs == tuple(STRAVA)
+
+
 def test_a_standfirst_set_apart_from_the_body_by_a_byline_and_share_buttons_stays():
     standfirst = "Hollywood legend escorted off stage after protesters climb up holding a sign in the theatre"
     page = "\n".join(["Two arrested after protest at West End play", standfirst, "By Jacqui Housden",
@@ -816,7 +835,7 @@ def test_a_standfirst_set_apart_from_the_body_by_a_byline_and_share_buttons_stay
      "A welcome email is on its way. If you don't see it, please check your junk folder.",
      "You can save this article by registering for free here. Or sign-in if you have an account.",
      "Mit meiner Anmeldung zum Newsletter stimme ich der Werbevereinbarung zu.", "Mehr lesen über",
-     "Empfohlener redaktioneller Inhalt", "Sie befinden sich hier:", "Copier le lien", "Lo más leído"],
+     "Empfohlener redaktioneller Inhalt", "Sie befinden sich hier:", "Copier le lien", "Ver más artículos"],
 )
 def test_furniture_cues_in_many_languages(cue):
     paragraphs, _ = _text(f"{BODY_1}\n\n{cue}\n\n{BODY_2}")
