@@ -95,6 +95,16 @@ FURNITURE_PREFIXES: Final = (
     "you can share this story",
     "get the latest",
     "join our",
+    "legende:",
+    "bildlegende:",
+    "bildunterschrift:",
+    "lesezeit:",
+    "reading time:",
+    "temps de lecture",
+    "in this article:",
+    "search for:",
+    "folgen auf:",
+    "themen:",
 )
 FURNITURE_PREFIX_MAX_CHARS: Final = 160
 
@@ -238,7 +248,8 @@ CREDIT_LABELS: Final = (
     "pics", "pic", "images", "image", "credits", "credit", "illustration", "graphic", "video",
     "foto", "fotos", "fotografie", "bild", "bilder", "grafik", "bildquelle", "crédit photo",
     "crédits photo", "crédit", "fotografía", "imagen", "fotografia", "quelle", "kilde", "källa",
-    "immagine", "zdjęcie", "fot", "kuva", "billede", "foto/video", "φωτογραφία", "fotó", "kép",
+    "immagine", "zdjęcie", "fot", "kuva", "billede", "foto/video", "φωτογραφία", "fotó", "kép", "bildrechte",
+    "source", "sources", "fuente", "fonte", "bron", "źródło", "zdroj", "kaynak", "источник", "джерело",
     "写真", "撮影", "画像", "照片", "图片", "圖片", "图", "圖", "摄影", "攝影", "사진", "фото", "фотография",
     "תמונה", "צילום", "صورة", "تصوير", "الصورة", "फोटो", "तस्वीर", "ภาพ",
 )

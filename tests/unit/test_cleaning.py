@@ -635,7 +635,9 @@ def test_the_assumed_zone_holds_where_the_domain_names_no_country():
     "credit",
     ["Photo: AFP", "Foto: dpa", "(Foto: Michael Kappeler/dpa)", "Bild: Keystone / Peter Klaunzer",
      "写真：共同", "Фото: Дмитрий Азаров, Коммерсантъ", "Image: eThekwini Municipality / Facebook",
-     "Quelle: AFP", "(Quelle: APA/sda/dpa)", "Kilde: Helsenorge.no"],
+     "Quelle: AFP", "(Quelle: APA/sda/dpa)", "Kilde: Helsenorge.no",
+     # MDR, Reuters, Ukrainska Pravda
+     "Bildrechte: MDR/David Straub", "Source: Natl Inst. for Space Research (INPE), Brazil", "Источник: Фундация DEJURE"],
 )
 def test_picture_credits_are_furniture(credit):
     paragraphs, _ = _text(f"{BODY_1}\n\n{credit}\n\n{BODY_2}")
@@ -660,6 +662,7 @@ CAPTIONS = [
     "(AP Photo/Jacquelyn Martin)",
     "Swedish police officer - Copyright Fredrik Persson/AP",
     "Ukrainas president Volodymyr Zelenskyj. Foto: Teresa Suarez/AP",
+    "Pro Stunde werden bei Thüringer Landstolz in Schmalkalden etwa 45 Schweine geschlachtet. Bildrechte: MDR/David Straub",
 ]
 
 
@@ -835,7 +838,10 @@ def test_a_standfirst_set_apart_from_the_body_by_a_byline_and_share_buttons_stay
      "A welcome email is on its way. If you don't see it, please check your junk folder.",
      "You can save this article by registering for free here. Or sign-in if you have an account.",
      "Mit meiner Anmeldung zum Newsletter stimme ich der Werbevereinbarung zu.", "Mehr lesen über",
-     "Empfohlener redaktioneller Inhalt", "Sie befinden sich hier:", "Copier le lien", "Ver más artículos"],
+     "Empfohlener redaktioneller Inhalt", "Sie befinden sich hier:", "Copier le lien", "Ver más artículos",
+     # caption and reading-time labels (SRF, Der Spiegel), a topic list (Die Zeit)
+     "Legende: Biden traf sich am Samstagabend im Weissen Haus mit seinen wichtigsten Sicherheitsberatern.",
+     "Lesezeit: 3 Min.", "Themen: US-Wahl 2024 Israel Krieg in der Ukraine Olympische Spiele 2024 in Paris"],
 )
 def test_furniture_cues_in_many_languages(cue):
     paragraphs, _ = _text(f"{BODY_1}\n\n{cue}\n\n{BODY_2}")
