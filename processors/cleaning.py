@@ -553,7 +553,7 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
     counts = Counter(p.text for p in paragraphs)
     echoed = [counts[p.text] > 1 and not (p.prose and len(p.text) >= _ECHOED_PROSE_MIN_CHARS) for p in paragraphs]
     own = [i for i, echo in enumerate(echoed) if not echo]
-    span = _densest_span([paragraphs[i] for i in own])
+    span = _densest_span(_without_teasers([paragraphs[i] for i in own]))
     if span is None:
         return ()
     first, last = own[span[0]], own[span[1]]
@@ -569,6 +569,43 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
     before = max(0, first - _STANDFIRST_LOOKBACK)
     lead = _standfirst(paragraphs[before:first], echoed[before:first])
     return tuple([lead, *body] if lead is not None else body)
+
+
+def _without_teasers(lines: list[_Line]) -> list[_Line]:
+    """`lines` with the summaries of teaser lists no longer prose: a list of other stories is a
+    headline, then a sentence or two of summary, again and again (`_TEASER_RUN` times or more,
+    each summary shorter than `_TEASER_MAX_CHARS`), beside a story with twice its prose."""
+    out = list(lines)
+    prose = sum(len(ln.text) for ln in lines if ln.prose)
+    run: list[int] = []  # the summaries of the current run of (headline, summary) pairs
+    i = 0
+    while i <= len(lines):
+        pair = (
+            i + 1 < len(lines)
+            and not lines[i].prose
+            and lines[i + 1].prose
+            and len(lines[i + 1].text) < _TEASER_MAX_CHARS
+        )
+        if pair:
+            run.append(i + 1)
+            i += 2
+            continue
+        summaries = sum(len(lines[j].text) for j in run)
+        if len(run) >= _TEASER_RUN and prose - summaries >= _TEASER_OTHER_PROSE * summaries:
+            for j in run:
+                out[j] = out[j]._replace(prose=False)
+        run = []
+        i += 1
+    return out
+
+
+#: A run of this many (headline, prose shorter than `_TEASER_MAX_CHARS`) pairs is a teaser list
+#: (see `_without_teasers`) ...
+_TEASER_RUN = 3
+_TEASER_MAX_CHARS = 250
+#: ... when the rest of the page's prose is at least this many times the run's: a short story in
+#: sections of one paragraph each is no teaser list of its own.
+_TEASER_OTHER_PROSE = 2.0
 
 
 def _standfirst(before: list[_Line], echoed: list[bool]) -> str | None:

@@ -795,6 +795,44 @@ def test_teaser_headlines_after_the_body_are_dropped():
     assert paragraphs == tuple(STRAVA)
 
 
+#: The Daily Star's list of other stories under an article: a headline, a sentence of summary.
+TEASER_LIST = [
+    "Ben Shephard in tears on ITV's Tipping Point over 'biggest jackpot in show's history'",
+    "Ben Shephard was left in tears on Tipping Point after a contestant won the biggest-ever jackpot in the "
+    "show's history on Tuesday.",
+    "Corrie icon Daniel Brocklebank unrecognisable in Emmerdale as he ditches cobbles",
+    "Coronation Street hunk Daniel Brocklebank has revealed that he is currently starring on two rival ITV "
+    "soaps at the same time.",
+    "Tennis star wins luxury £162,000 Porsche – but can't drive it",
+    "One WTA superstar walked away from the Porsche Tennis Grand Prix with a £100,000 grand prize and the keys "
+    "to a new car.",
+    "Foreign Office warns people travelling to Australia about 'strict' rule",
+    "The UK Foreign Office has issued an important warning to holidaymakers hoping to travel to Australia "
+    "this summer.",
+]
+
+
+def test_a_list_of_headlines_with_a_summary_each_is_not_the_body():
+    story = [
+        *STRAVA,
+        "Strava already has some mechanisms in place to let users manually flag dubious leaderboard activity, and "
+        "last year the company introduced a new automated system to spot the most blatant cases, which it says "
+        "removed millions of activities from its leaderboards.",
+        "On a similar note, Strava on Thursday announced the private beta of a feature it is calling athlete "
+        "intelligence, which uses generative AI to turn the data of a workout into a summary that anyone can read "
+        "in a few seconds after the run.",
+    ]
+    paragraphs, _ = _text("\n".join(["Strava taps AI to weed out leaderboard cheats", *story, *TEASER_LIST]))
+    assert paragraphs == tuple(story)
+
+
+def test_a_short_story_in_sections_of_one_paragraph_stays_whole():
+    subheads = ["How the leaderboards work", "A plan for the whole family", "Dark mode comes at last"]
+    sections = [line for pair in zip(subheads, STRAVA) for line in pair]
+    paragraphs, _ = _text("\n".join(["Strava taps AI to weed out leaderboard cheats", *sections]))
+    assert paragraphs == tuple(sections[1:])  # the first subhead, before any prose, is the span's edge
+
+
 def test_comments_under_the_body_are_not_the_body():
     """Daily Maverick's comments: a heading, then names, dates and the comments' own sentences."""
     comments = [
