@@ -153,7 +153,7 @@ class Settings:
     #: of the next topic: when no more are waiting, after `batch_max_items` articles, or once the
     #: oldest has waited `batch_max_ms` (see streams/agents/batching.py).
     batch_max_items: int = 500
-    batch_max_ms: int = 100
+    batch_max_ms: int = 250
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
     stage: StageOptions = field(default_factory=StageOptions)
 

@@ -3,19 +3,25 @@ partition of the next topic, and acks those messages after the send.
 
 A Kafka message costs a worker far more CPU than an article's own work (faust's per-message
 path, the produce, the fetch), so articles travel between copydesk's agents in envelopes
-(`schemas.internal.pack`). An agent takes messages one at a time, in order, from one source
-partition, runs the steps on each item, and keeps the results in a `Batch`: the internal sends
-grouped by destination, the outcome records, and the band entries. The batch goes out when its
-partition holds no later message (so a quiet worker adds no delay), when it holds `max_items`
-articles, when its oldest has waited `max_s`, or when a commit is waiting for it. faust hands
-over the partitions' messages interleaved, so each source partition has a batch of its own. Under load it fills by itself: one envelope then stands for
-many articles, one band-table record for a batch.
+(`schemas.internal.pack`). An agent takes messages one at a time, in order, runs the steps on
+each item, and keeps the results in a `Batch`: the internal sends grouped by destination, the
+outcome records, the table writes and the band entries. The batch goes out when none of its
+partitions held a later message when it was last read (so a quiet worker adds no delay), when
+it holds `max_items` articles, when its oldest has waited `max_s`, or when a commit is waiting
+for it. Under load it fills by itself: one envelope then stands for many articles, one
+changelog record for a key that many of them wrote. A batch gathers all the agent's source
+partitions (faust hands their messages over interleaved, so a batch per partition would hold a
+partition's share of the rate), except under exactly_once, where each source partition's outputs
+belong to its own transaction and a batch holds one partition.
 
 Why it is correct:
-- Order. Items keep their order within a destination partition, and a batch holds one source
-  partition (a partition's batches go out in turn), so the order each partition sees is the one it saw with one message per article.
-  The dedup tables are written as each item is handled (the band entries are indexed at once and
-  stored as one value when the batch goes out), so the next item of the batch sees them.
+- Order. Items keep their order within a destination partition, and the messages of a source
+  partition are taken and sent in order, so the order each partition sees is the one it saw
+  with one message per article. A step reads its table through the batch (`get`), which holds
+  the batch's writes until it goes out, the last value of each key (a site's lines, which every
+  article of the site rewrites, are one changelog record per batch); the band entries are
+  indexed at once and stored as one value per batch and day. So the next item sees what the
+  ones before it wrote, as with one message per article.
 - Acks. A message is acked only after everything its items produced was sent: a worker that
   stops first never acked it, and it is read again (at-least-once).
 - exactly_once. Each message is counted as an input of its partition's transaction before its
@@ -56,16 +62,26 @@ BATCHED_ROLES = frozenset({"extracted", "content", "bands", "gather", "enrich"})
 
 @dataclass(slots=True)
 class Batch:
-    """What an agent made of the messages it took from one source partition, not sent yet."""
+    """What an agent made of the messages it took and has not sent yet: from one source
+    partition under exactly_once, from any of its partitions otherwise."""
 
-    tp: Any
     started: float
     events: list[Any] = field(default_factory=list)
     results: list[tuple[StepResult, SourceRef]] = field(default_factory=list)
     #: (role, partition) -> the serialised items for that destination, in order.
     envelopes: dict[tuple[str, int], list[tuple[bytes | None, bytes]]] = field(default_factory=dict)
     singles: list[tuple[str, bytes | None, bytes]] = field(default_factory=list)
-    band_writes: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+    #: Per source partition (faust keeps a table partition's data where its events come from):
+    #: the table's writes, the last value of each key (None deletes it), so one changelog record
+    #: per key and batch however many items wrote it; the band entries; the last event taken.
+    writes: dict[Any, dict[str, Any]] = field(default_factory=dict)
+    #: Per source partition: the values the batch read from the table, decoded once per batch
+    #: (the steps never change a value they read; they write a new one).
+    reads: dict[Any, dict[str, Any]] = field(default_factory=dict)
+    band_writes: dict[Any, list[tuple[str, Mapping[str, Any]]]] = field(default_factory=dict)
+    last: dict[Any, Any] = field(default_factory=dict)
+    #: Per source partition: whether it held later messages when its last one was taken.
+    more: dict[Any, bool] = field(default_factory=dict)
     items: int = 0
 
 
@@ -76,8 +92,8 @@ class BatchingAgent:
         self,
         bundle: Any,
         router: Router,
-        steps: Sequence[tuple[Stage, Step]],
         table: Any = None,
+        steps: Sequence[tuple[Stage, Step]] = (),
         *,
         envelopes_in: bool = True,
     ) -> None:
@@ -93,11 +109,16 @@ class BatchingAgent:
         self.max_s = settings.batch_max_ms / 1000
         # An envelope stays well under the largest message the producer may send.
         self.max_envelope_bytes = max(1, settings.stage.max_record_bytes // 2)
-        #: One batch per source partition: faust hands over the partitions' messages interleaved.
+        #: The open batches: one per source partition under exactly_once (a partition's outputs
+        #: are in its own transaction), else one for all (key None).
         self.batches: dict[Any, Batch] = {}
         self.lock = asyncio.Lock()
         self.manual: Any = None
         self.transactions: SourceTransactionManager | None = None
+        #: What `get` reads through while `_take` runs: the batch's writes of the item's
+        #: partition, then what it already read.
+        self.overlay: dict[str, Any] | None = None
+        self.cache: dict[str, Any] | None = None
 
     async def run(self, stream: Any) -> None:
         self.manual = manual = stream.noack()
@@ -113,14 +134,12 @@ class BatchingAgent:
                         if not transactions.may_send:  # a commit waits for what was taken
                             await self._flush_all()
                         await transactions.begin(event.message)
-                    batch = self._take(event)
+                    key = event.message.tp if transactions is not None else None
+                    batch = self._take(key, event)
+                    batch.more[event.message.tp] = self._more_waiting(consumer, event, transactions is not None)
                     now = time.monotonic()
-                    if (
-                        not self._more_waiting(consumer, event, transactions is not None)
-                        or batch.items >= self.max_items
-                        or now - batch.started >= self.max_s
-                    ):
-                        await self._flush(batch.tp)
+                    if not any(batch.more.values()) or batch.items >= self.max_items or now - batch.started >= self.max_s:
+                        await self._flush(key)
                     if transactions is not None and not transactions.may_send:
                         await self._flush_all()
                     else:
@@ -141,8 +160,8 @@ class BatchingAgent:
             return False
         return end is not None and message.offset + (2 if transactional else 1) < end
 
-    def _take(self, event: Any) -> Batch:
-        """Run the steps on each item of `event` and keep the results in its partition's batch."""
+    def _take(self, key: Any, event: Any) -> Batch:
+        """Run the steps on each item of `event` and keep the results in the batch of `key`."""
         here = coordinates(event)
         value = event.value
         m = self.metrics
@@ -154,29 +173,45 @@ class BatchingAgent:
                 items = unpack(value)
             except ValueError:
                 pass  # the step fails on the bytes themselves: a dead letter naming this message
-        tp = event.message.tp
-        batch = self.batches.get(tp)
+        batch = self.batches.get(key)
         if batch is None:
-            batch = self.batches[tp] = Batch(tp, time.monotonic())
-        for item in items:
-            result = self.router.run_steps(self.steps, here, item, count=False)
-            self._keep(batch, result, here)
+            batch = self.batches[key] = Batch(time.monotonic())
+        tp = event.message.tp
+        writes = batch.writes.setdefault(tp, {})
+        self.overlay, self.cache = writes, batch.reads.setdefault(tp, {})
+        try:
+            for item in items:
+                result = self.router.run_steps(self.steps, here, item, count=False)
+                self._keep(batch, tp, writes, result, here)
+        finally:
+            self.overlay = self.cache = None
         batch.events.append(event)
+        batch.last[tp] = event
         batch.items += len(items)
         return batch
 
-    def _keep(self, batch: Batch, result: StepResult, here: SourceRef) -> None:
-        table = self.table
+    def get(self, key: str) -> Any:
+        """The table's value of `key` as the batch being filled left it: a step reads its own
+        batch's writes, which go to the table when the batch goes out, and a key the batch
+        already read is not read and decoded again (a site's lines are read by each of its
+        articles)."""
+        overlay, cache = self.overlay, self.cache
+        if overlay is None or cache is None:
+            return self.table.get(key)
+        if key in overlay:
+            return overlay[key]
+        if key not in cache:
+            cache[key] = self.table.get(key)
+        return cache[key]
+
+    def _keep(self, batch: Batch, tp: Any, writes: dict[str, Any], result: StepResult, here: SourceRef) -> None:
         for key, value in result.writes.items():
-            assert table is not None, f"stage {result.stage} returned writes but has no table"
-            if value is None:
-                if key in table:
-                    del table[key]
-            elif result.stage == "dedup_bands":
-                table.index_pending(key, value)
-                batch.band_writes.append((key, value))
+            assert self.table is not None, f"stage {result.stage} returned writes but has no table"
+            if result.stage == "dedup_bands" and value is not None:
+                self.table.index_pending(key, value)
+                batch.band_writes.setdefault(tp, []).append((key, value))
             else:
-                table[key] = value
+                writes[key] = value
         if result.role != "none":
             self._route(batch, result.role, result.key, result.value, None)
         for extra in result.more:
@@ -193,25 +228,34 @@ class BatchingAgent:
         batch.envelopes.setdefault((role, partition), []).append((key, value))
 
     async def _flush_all(self, older_than: float | None = None) -> None:
-        for tp, batch in list(self.batches.items()):
+        for key, batch in list(self.batches.items()):
             if older_than is None or batch.started <= older_than:
-                await self._flush(tp)
+                await self._flush(key)
 
-    async def _flush(self, tp: Any) -> None:
-        """Send a partition's batch (band entries, envelopes, outcomes), then account for and ack it."""
-        batch = self.batches.pop(tp, None)
+    async def _flush(self, key: Any) -> None:
+        """Send a batch (table writes, band entries, envelopes, outcomes), then account for and
+        ack it. Each partition's writes are made as one of its own events (faust stores a table
+        partition's data by the event's partition)."""
+        batch = self.batches.pop(key, None)
         if batch is None:
             return
-        router, m = self.router, self.metrics
+        router, m, table = self.router, self.metrics, self.table
+        for tp, last in batch.last.items():
+            with acting_for(last):
+                for k, value in batch.writes.get(tp, {}).items():
+                    if value is not None:
+                        table[k] = value
+                    elif k in table:
+                        del table[k]
+                for k, value in neardup.batch_entries(batch.band_writes.get(tp, ())).items():
+                    table.store_indexed(k, value)
         with acting_for(batch.events[-1]):
-            for key, value in neardup.batch_entries(batch.band_writes).items():
-                self.table.store_indexed(key, value)
             for (role, partition), items in batch.envelopes.items():
                 for chunk in _chunks(items, self.max_envelope_bytes):
                     topic = await router.send(role, chunk[0][0], pack([v for _, v in chunk]), partition)
                     m.envelope_items.labels(topic=topic).observe(len(chunk))
-            for role, key, value in batch.singles:
-                await router.send(role, key, value)
+            for role, k, value in batch.singles:
+                await router.send(role, k, value)
         for result, here in batch.results:
             account(m, result, here)
         for event in batch.events:

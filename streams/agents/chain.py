@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from processors import pipeline
-from processors.pipeline import Clock, Stage, StepResult
+from processors.pipeline import Clock, Lookup, Stage, StepResult
 from schemas.internal import Cleaned, Item
 from schemas.models import SourceRef
 from streams.agents.accounting import account, coordinates
@@ -128,7 +128,9 @@ def register(bundle: Copydesk) -> None:
     def band_partition(band_key: str) -> int:
         return partition_of(band_key, partitions)
 
-    def chained(topic: Any, name: str, steps: Sequence[tuple[Stage, Step]], table: Any = None) -> None:
+    def chained(topic: Any, name: str, steps: Callable[[Lookup], Sequence[tuple[Stage, Step]]], table: Any = None) -> None:
+        """An agent on `topic` running `steps(get)`, where `get` reads the agent's table as its
+        batch left it (`BatchingAgent.get`)."""
         envelopes_in = topic is not topics.raw
 
         @app.agent(topic, name=f"{prefix}.{name}", concurrency=1)
@@ -137,44 +139,46 @@ def register(bundle: Copydesk) -> None:
             # moves on or is closed, so an agent cancelled mid-message (a rebalance, a recovery,
             # a shutdown) would have its message acked unprocessed, and that input lost. Not
             # faust's `take_events`, which acks a whole batch in a `finally` (the same loss).
-            await BatchingAgent(bundle, router, steps, table, envelopes_in=envelopes_in).run(stream)
+            runner = BatchingAgent(bundle, router, table, envelopes_in=envelopes_in)
+            runner.steps = steps(runner.get)
+            await runner.run(stream)
 
-    urls, contents, bands, gather = tables.urls, tables.contents, tables.bands, tables.gather
     chained(
         topics.raw,
         "prepare",
-        [
+        lambda get: [
             ("cleaning", lambda v, here, now: pipeline.clean_step(v, here, options, now)),
-            ("extraction", lambda v, _, now: pipeline.extract_step(v, options, now, tables.sitelines.get)),
+            ("extraction", lambda v, _, now: pipeline.extract_step(v, options, now, get)),
         ],
         tables.sitelines,
     )
     chained(
         topics.extracted,
         "dedup-url",
-        [("dedup_url", lambda v, _, now: pipeline.dedup_url_step(v, urls.get, options, now, version))],
-        urls,
+        lambda get: [("dedup_url", lambda v, _, now: pipeline.dedup_url_step(v, get, options, now, version))],
+        tables.urls,
     )
     chained(
         topics.content,
         "dedup-content",
-        [
+        lambda get: [
             (
                 "dedup_content",
-                lambda v, _, now: pipeline.dedup_content_step(v, contents.get, options, now, version, band_partition),
+                lambda v, _, now: pipeline.dedup_content_step(v, get, options, now, version, band_partition),
             )
         ],
-        contents,
+        tables.contents,
     )
+    bands = tables.bands
     chained(
         topics.bands,
         "dedup-bands",
-        [("dedup_bands", lambda v, _, now: pipeline.dedup_bands_step(v, bands.lookup_bands, options, now))],
+        lambda _: [("dedup_bands", lambda v, _, now: pipeline.dedup_bands_step(v, bands.lookup_bands, options, now))],
         bands,
     )
     chained(
         topics.gather,
         "dedup-gather",
-        [("dedup_gather", lambda v, _, now: pipeline.dedup_gather_step(v, gather.get, options, now, version))],
-        gather,
+        lambda get: [("dedup_gather", lambda v, _, now: pipeline.dedup_gather_step(v, get, options, now, version))],
+        tables.gather,
     )

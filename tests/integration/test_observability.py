@@ -253,13 +253,16 @@ async def test_consumer_lag_shows_a_backlog_and_drains_to_zero(kafka_bootstrap, 
 
         # 400 distinct bodies: one key each in urls and contents, an entry in bands for each band
         # partition each article's probe visited (their bands share no value), stored a batch
-        # and day per key, nothing left waiting in gather, and no short line to learn
-        stored = await band_changelog(settings)
+        # and day per key, nothing left waiting in gather, and a site's lines per raw partition
+        # and day (as many keys as the site-lines changelog holds)
+        stored = await table_changelog(settings, settings.topics.band_table)
         entries = sum(len(v["batch"]) if "batch" in v else 1 for v in stored.values())
         assert entries == band_messages(settings, backlog), (entries, len(stored))
         print(f"band table: {entries} band messages' entries in {len(stored)} keys")
         assert len(stored) < entries / 2, "the backlog's band messages were stored one key each: not batched"
-        expected = {"urls": 400, "contents": 400, "bands": len(stored), "gather": 0, "sitelines": 0}
+        sites = await table_changelog(settings, settings.topics.sitelines_table)
+        assert sites and all(key.startswith("p") and "/" in key for key in sites), list(sites)[:5]
+        expected = {"urls": 400, "contents": 400, "bands": len(stored), "gather": 0, "sitelines": len(sites)}
         seen: list[dict[str, float]] = []
         try:
             keys = wait_for(lambda: (k := table_keys(), seen.append(k))[0] == expected and k, 300, "table keys")
@@ -323,9 +326,9 @@ async def test_worker_log_lines_and_dead_letter_coordinates(kafka_bootstrap, tmp
     assert got == want
 
 
-async def band_changelog(settings: Settings) -> dict[str, dict]:
-    """The band table as its changelog holds it (the last value of each key)."""
-    name = settings.topics.changelog(settings.topics.band_table)
+async def table_changelog(settings: Settings, table: str) -> dict[str, dict]:
+    """A table as its changelog holds it (the last value of each key)."""
+    name = settings.topics.changelog(table)
     records: list = []
     await read(settings, await topic_partitions(settings, [name], wait_s=30), records.append, timeout_s=60)
     table: dict[str, dict] = {}
