@@ -31,9 +31,13 @@ Two inputs, two paths:
   tokens) goes, datelines, bylines and the headline go to `PageHints`, and body paragraphs,
   short quoted sentences included, stay. A line's length in words is counted in characters for
   scripts written without spaces (Han, kana, Thai, Khmer...: `vocabulary.UNSPACED_SCRIPTS`), and
-  sentences end with any script's marks ("。", "।", "؟"...). It must run at thousands of articles per second, so it
-  is regular expressions compiled at import and set look-ups, nothing per line that allocates a
-  parser.
+  sentences end with any script's marks ("。", "।", "؟"...). The body is then the densest span of
+  prose (`_densest_span`) of a whole page's lines: lines the page prints twice weigh nothing
+  there (a menu at its head and foot, an offer printed twice), a teaser list's summaries are not
+  prose (`_without_teasers`), a section heading (comments, most read) is a wall the span pays to
+  cross, and the standfirst that a byline and share buttons set apart comes back. It must run
+  at thousands of articles per second, so it is regular expressions compiled at import and set
+  look-ups, nothing per line that allocates a parser.
 
 Datelines are parsed by hand too: four compiled patterns and the month table of
 `processors.vocabulary` read "24 Feb, 2016 12:18", "February 24, 2016", "2016-02-24 12:18" and
