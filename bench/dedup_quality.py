@@ -139,13 +139,14 @@ class InProcess:
         self.contents.update(c.writes)
         if c.verdict.is_copy:
             return c.verdict
-        sig = neardup.signature(a.text)
+        sig, size = neardup.signature_and_size(a.text)
         keys = neardup.band_keys(sig)
-        check = neardup.check_bands(a.id, a.fetched_at, keys, neardup.sketch(sig), self.index.lookup(keys), source, HORIZON)
+        check = neardup.check_bands(a.id, a.fetched_at, keys, neardup.sketch(sig), self.index.lookup(keys), source,
+                                    HORIZON, size=size)
         self.bands.update(check.writes)
         for stored_key, value in check.writes.items():
             self.index.add(stored_key, value)
-        return neardup.decide(a.id, sig, check.replies, c.verdict).verdict
+        return neardup.decide(a.id, sig, check.replies, c.verdict, size=size).verdict
 
 
 def quality(stream: list[tuple[str, int, ExtractedArticle]]) -> dict:

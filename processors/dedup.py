@@ -65,8 +65,10 @@ class UrlCheck:
     candidate: DedupVerdict
     final: bool
     writes: dict[str, dict[str, Any]]
-    #: The body's `neardup.sketch`, which the near-duplicate steps need too.
+    #: The body's `neardup.sketch` and number of distinct shingles, which the near-duplicate
+    #: steps need too (`size` None for a body kept by a copydesk that did not count them).
     sketch: str | None = None
+    size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +206,7 @@ def check_url(
             entry = _url_entry(current_fp, current_at, latest["first_seen"], latest["cluster_id"], versions, bodies)
     formats = (formats | {source_format}) - {None}
     entry.update(src=source, verdict=verdict.to_dict(), final=final, formats=sorted(formats))
-    return UrlCheck(fp, verdict, final, {state_key(article.id, day): entry}, body["sketch"])
+    return UrlCheck(fp, verdict, final, {state_key(article.id, day): entry}, body["sketch"], body.get("n"))
 
 
 def _version(body: BodySketch) -> str:
@@ -246,8 +248,7 @@ def overlap(a: BodySketch, b: BodySketch) -> float:
     body holds the other), from the two sketches and sizes: Jaccard J of sets of sizes m and n
     means an intersection of J (m + n) / (1 + J)."""
     jaccard = neardup.estimate_similarity(neardup.from_sketch(a["sketch"]), neardup.from_sketch(b["sketch"]))
-    shared = jaccard * (a["n"] + b["n"]) / (1 + jaccard)
-    return round(min(1.0, shared / max(1, min(a["n"], b["n"]))), 4)
+    return round(neardup.overlap_share(jaccard, a["n"], b["n"]), 4)
 
 
 def _url_entry(

@@ -45,8 +45,9 @@ bodies (s near 0) meet with probability 21 / 256^6, about 1e-13. A band key is
 hash of them.
 
 State. What the band step reads is an index: per band key, the articles stored under it, each
-entry an article's id, fetch time, sketch (base64), the input that wrote it, its day, and
-`seq`, one more than the largest `seq` it found under that band key. What it writes is one
+entry an article's id, fetch time, sketch (base64), number of distinct shingles `n` (absent in
+an entry written before entries kept it), the input that wrote it, its day, and `seq`, one more
+than the largest `seq` it found under that band key. What it writes is one
 entry per band message (`entry_key`, day-keyed like dedup, so `dedup.is_expired` expires it),
 naming the band keys the article was stored under and its `seq` in each: one changelog record
 per message instead of one per band key, which is what the table's changelog costs. The index
@@ -62,6 +63,18 @@ finds the article it copies, and its cluster. `check_bands` sees the entries `ho
 **both** sides of the article's day, so that "A can see B's entry" holds exactly when "B can see
 A's" (|day A - day B| <= horizon), whatever order the articles come in.
 
+Similarity. Two bodies are copies when their `copy_similarity` reaches the threshold: their
+estimated Jaccard similarity J, or, when both shingle counts m and n are known and
+min(m, n) >= `DEFAULT_MIN_LENGTH_RATIO` (0.8) x max(m, n), the estimated share of the smaller
+set found in the other, J (m + n) / ((1 + J) min(m, n)), which is never below J. The share is
+what tells a copy that each site printed with lines of its own (an author box here, a wire's
+credits there): J counts those lines of both against the pair, the share only the shorter
+body's. The length bound keeps a long article that quotes a short one in full from being its
+copy (the share is then 1). The measure is a function of the two sketches and the two counts
+only, so it is the same number whichever of the two computes it: this article's count travels
+with it to the gather, the candidate's is in its entry. An entry without a count is compared by
+J alone.
+
 Concurrency rule. For a candidate C in the replies, let i* be the lowest band index at which C's
 band key (recomputed from C's sketch) equals this article's. This article may be judged a copy
 of C only if C is in the reply of band i*; then, among the candidates that pass, the earliest
@@ -73,11 +86,16 @@ their messages for band i* carry the same key and go to the same partition. That
 handles one of them first, say A's; A's reply cannot contain B (B writes its entry to that band
 key only when its own message for band i* is handled), and B's reply contains A (A's entry was
 written, is within B's window by the symmetry of the horizon, and is never dropped while
-fewer than 32 entries precede it). So B is the copy of A (if their similarity, the same number
-seen from either side, reaches the threshold) and A is not the copy of B: exactly one. Orders in
-other bands do not matter, since the rule looks only at band i*. It does not hold when A's day
-list at band i* was already full (neither is stored there; both then have 32 earlier articles
-of the same band to be copies of), and it is pairwise: three copies arriving at the same moment
+fewer than 32 entries precede it). So only B can judge the pair: B is the copy of A if their
+similarity reaches the threshold, and A is not the copy of B whatever the measure. The measure
+is symmetric and computed from what both sides hold (the two sketches, and the two shingle
+counts: B's own, carried by its messages, and A's, in A's entry; or, if either is missing, the
+sketches alone: an article's count is in its entry exactly when its messages carry it), so
+whether the pair are copies does not depend on which of them the partition handled first; only
+which one is the original does: exactly one. Orders in other bands do not matter, since the
+rule looks only at band i*. It does not hold when A's day list at band i* was already full
+(neither is stored there; both then have 32 earlier articles of the same band to be copies
+of), and it is pairwise: three copies arriving at the same moment
 can form a cycle (A saw B at one band, B saw C at another, C saw A at a third), each then a
 copy of another.
 
@@ -102,6 +120,10 @@ from processors.errors import DedupError
 from schemas.models import DedupVerdict
 
 DEFAULT_THRESHOLD = 0.8
+#: The shorter body's share of the longer one's shingle count below which the overlap share does
+#: not make a copy (only the Jaccard similarity can): a long article that quotes a short one in
+#: full holds all of it, and is not its copy.
+DEFAULT_MIN_LENGTH_RATIO = 0.8
 _SKETCH_MASK = 0xFF
 _CHANCE = 1 / 256  # two unrelated values share their low byte this often
 _UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -138,13 +160,18 @@ class Candidate:
     fetched_at: str
     sketch: str  # base64 of the signature's low bytes
     seq: int
+    #: Its body's number of distinct shingles (None in an entry written before entries kept it).
+    n: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "fetched_at": self.fetched_at, "sketch": self.sketch, "seq": self.seq}
+        d = {"id": self.id, "fetched_at": self.fetched_at, "sketch": self.sketch, "seq": self.seq}
+        if self.n is not None:
+            d["n"] = self.n
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Candidate:
-        return cls(d["id"], d["fetched_at"], d["sketch"], int(d["seq"]))
+        return cls(d["id"], d["fetched_at"], d["sketch"], int(d["seq"]), d.get("n"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +254,30 @@ def estimate_similarity(sig_a: Sequence[int], sig_b: Sequence[int]) -> float:
     return _similarity(_low_bytes(sig_a), _low_bytes(sig_b))
 
 
+def overlap_share(jaccard: float, size_a: int, size_b: int) -> float:
+    """The estimated share of the smaller of two shingle sets found in the other (1.0: one holds
+    the other), from their Jaccard similarity J and sizes m and n: their intersection is
+    J (m + n) / (1 + J)."""
+    shared = jaccard * (size_a + size_b) / (1 + jaccard)
+    return min(1.0, shared / max(1, min(size_a, size_b)))
+
+
+def copy_similarity(
+    jaccard: float, size_a: int | None, size_b: int | None, min_length_ratio: float = DEFAULT_MIN_LENGTH_RATIO
+) -> float:
+    """The similarity that decides whether two bodies are copies: the overlap share when both
+    shingle counts are known and the smaller is at least `min_length_ratio` of the larger, else
+    the Jaccard similarity. Symmetric in the two bodies, and never below the Jaccard similarity
+    (the share of the smaller set is at least the share of the union), so reaching a threshold
+    with it means: the Jaccard similarity reaches it, or the share does for bodies of comparable
+    length."""
+    if size_a is None or size_b is None or size_a <= 0 or size_b <= 0:
+        return jaccard
+    if min(size_a, size_b) < min_length_ratio * max(size_a, size_b):
+        return jaccard
+    return max(jaccard, overlap_share(jaccard, size_a, size_b))
+
+
 def entry_key(band_keys: Sequence[str], source: str, day: int) -> str:
     """The band table's key of one band message's entry: `<its first band key>#<input>@<day>`.
 
@@ -256,7 +307,7 @@ def index_entries(key: str, value: Mapping[str, Any]) -> list[tuple[str, IndexEn
     if "batch" in value:
         return [pair for entry in value["batch"] for pair in index_entries(key, entry)]
     if "seqs" in value:
-        common = {k: value[k] for k in ("id", "fetched_at", "sketch", "src", "day")}
+        common = {k: value[k] for k in ("id", "fetched_at", "sketch", "src", "day", "n") if k in value}
         return [(band_key, {**common, "seq": seq}) for band_key, seq in value["seqs"].items()]
     band_key, _, day = key.rpartition("@")
     return [(band_key, {**entry, "day": int(day)}) for entry in value.get("entries") or ()]
@@ -271,6 +322,7 @@ def check_bands(
     source: str,
     horizon_days: int,
     options: NearDupOptions = DEFAULT_OPTIONS,
+    size: int | None = None,
 ) -> BandCheck:
     """The articles stored under each of `band_keys` and the one write that adds this article.
 
@@ -279,7 +331,8 @@ def check_bands(
     version of the same URL is an update, not a copy), oldest first. The write is a single entry
     for the message (`entry_key`), naming the band keys it was stored under and its `seq` in
     each: one changelog record per band message, the index being derived from it
-    (`index_entries`).
+    (`index_entries`). `size`, the body's number of distinct shingles, is kept in the entry
+    (`n`) when known, so that a later article can estimate the share of one body in the other.
     """
     day = dedup.day_of(fetched_at)
     windows = [[e for e in entries if abs(e["day"] - day) <= horizon_days] for entries in found]
@@ -297,6 +350,8 @@ def check_bands(
     if not seqs:
         return BandCheck(tuple(replies), {})
     entry = {"id": article_id, "fetched_at": fetched_at, "sketch": sketch_, "src": source, "day": day, "seqs": seqs}
+    if size is not None:
+        entry["n"] = size
     return BandCheck(tuple(replies), {entry_key(band_keys, source, day): entry})
 
 
@@ -308,11 +363,14 @@ def decide(
     threshold: float = DEFAULT_THRESHOLD,
     options: NearDupOptions = DEFAULT_OPTIONS,
     fetched_at: str | None = None,
+    size: int | None = None,
+    min_length_ratio: float = DEFAULT_MIN_LENGTH_RATIO,
 ) -> NearDecision:
     """The verdict from the replies of all bands (see the concurrency rule in the module doc).
 
     `candidate_verdict` is exact dedup's (`unique` or `update`); it stands unless a copy
-    (similarity >= `threshold`, passing the rule) fetched no later than this article
+    (`copy_similarity` >= `threshold`, from the two sketches and, when both are known, this
+    article's shingle count `size` and the candidate's; passing the rule) fetched no later than this article
     (`fetched_at`) was stored before it: then this is a `near_duplicate` of the earliest such
     copy (its id is the cluster id). Copies that passed the rule but were fetched strictly later
     than this article came first only because they were processed first: they are `displaced`,
@@ -330,7 +388,7 @@ def decide(
         first_shared = next(shared, None)
         if first_shared is None or candidate not in seen[first_shared]:
             continue  # it reached our first common band after us: it is the copy, if anyone is
-        similarity = _similarity(own, theirs)
+        similarity = copy_similarity(_similarity(own, theirs), size, candidate.n, min_length_ratio)
         if similarity >= threshold:
             copies.append((candidate, round(similarity, 4)))
     later = [(c, sim) for c, sim in copies if fetched_at is not None and dedup.fetched_later(c.fetched_at, fetched_at)]
@@ -344,7 +402,7 @@ def decide(
 
 def _candidates(entries: Iterable[Mapping[str, Any]]) -> tuple[Candidate, ...]:
     ordered = sorted(entries, key=lambda e: e["seq"])
-    return tuple(Candidate(e["id"], e["fetched_at"], e["sketch"], e["seq"]) for e in ordered)
+    return tuple(Candidate(e["id"], e["fetched_at"], e["sketch"], e["seq"], e.get("n")) for e in ordered)
 
 
 def _seen_per_band(replies: Iterable[BandReply], keys: list[str]) -> list[frozenset[Candidate]]:

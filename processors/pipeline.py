@@ -199,7 +199,7 @@ def dedup_url_step(
             check.writes,
             options,
         )
-    probe = ContentProbe(message.source, article, check.fingerprint, check.candidate, check.sketch)
+    probe = ContentProbe(message.source, article, check.fingerprint, check.candidate, check.sketch, check.size)
     return StepResult(
         "dedup_url",
         "content",
@@ -238,7 +238,10 @@ def dedup_content_step(
                 check.writes,
                 options,
             )
-        sig = neardup.from_sketch(probe.sketch) if probe.sketch else neardup.signature(article.text)
+        if probe.sketch:
+            sig, size = neardup.from_sketch(probe.sketch), probe.size
+        else:
+            sig, size = neardup.signature_and_size(article.text)
         sketch = probe.sketch or neardup.sketch(sig)
     except StageError as exc:
         return dead_letter(exc, "dedup_content", probe.source, None, clock, article.url)
@@ -259,6 +262,7 @@ def dedup_content_step(
         article=article.to_dict(),
         candidate=check.verdict.to_dict(),
         displaced=check.displaced,
+        size=size,
     )
     return StepResult(
         "dedup_content",
@@ -286,6 +290,7 @@ def dedup_bands_step(value: Item, lookup: BandLookup, options: StageOptions, clo
             lookup(probe.band_keys),
             _source_id(probe.source),
             options.dedup_horizon_days,
+            size=probe.size,
         )
     except StageError as exc:
         return dead_letter(exc, "dedup_bands", probe.source, None, clock, None)
@@ -321,7 +326,7 @@ def dedup_gather_step(
     day = dedup.day_of(fetched_at)
     article_key = dedup.state_key(gather_key, day)
     if part["kind"] == "pending":
-        pending = {k: part[k] for k in ("article", "candidate", "sketch", "parts") if k in part}
+        pending = {k: part[k] for k in ("article", "candidate", "sketch", "n", "parts") if k in part}
         if part.get("displaced"):
             pending["displaced"] = part["displaced"]
         arrived = {article_key: pending}
@@ -348,8 +353,8 @@ def _decided(
     clock: Clock,
     pipeline_version: str,
 ) -> StepResult:
-    """The verdict of an article (`waiting`: its `article`, `candidate`, `sketch` and the exact
-    copy it `displaced`, if any) from the replies of all its bands, published with the
+    """The verdict of an article (`waiting`: its `article`, `candidate`, `sketch`, shingle count
+    `n` when known, and the exact copy it `displaced`, if any) from the replies of all its bands, published with the
     corrections of the copies it displaced as the original."""
     article = ExtractedArticle.from_dict(waiting["article"])
     try:
@@ -360,6 +365,7 @@ def _decided(
             DedupVerdict.from_dict(waiting["candidate"]),
             threshold=options.near_duplicate_threshold,
             fetched_at=article.fetched_at,
+            size=waiting.get("n"),
         )
     except (StageError, ValueError) as exc:
         return dead_letter(exc, "dedup_gather", source, None, clock, article.url)

@@ -51,6 +51,8 @@ class ContentProbe:
     candidate: DedupVerdict
     #: The body's `processors.neardup.sketch`, measured by the url step (None in an older message).
     sketch: str | None = None
+    #: The body's number of distinct shingles, measured with the sketch (`n`; None in an older message).
+    size: int | None = None
 
 
 #: An internal message as a step receives it: its bytes, or the item an envelope held, parsed.
@@ -83,6 +85,8 @@ def dumps(message: Extracted | ContentProbe) -> bytes:
         body["candidate"] = message.candidate.to_dict()
         if message.sketch is not None:
             body["sketch"] = message.sketch
+        if message.size is not None:
+            body["n"] = message.size
     elif message.source_format is not None:
         body["source_format"] = message.source_format
     return orjson.dumps(body)
@@ -101,6 +105,7 @@ def loads_probe(data: Item) -> ContentProbe:
         d["fingerprint"],
         DedupVerdict.from_dict(d["candidate"]),
         d.get("sketch"),
+        d.get("n"),
     )
 
 
@@ -140,6 +145,9 @@ class BandProbe:
     article: dict[str, Any] | None = None
     candidate: dict[str, Any] | None = None
     displaced: str | None = None
+    #: The body's number of distinct shingles (`n`), stored with its band entries and used by the
+    #: gather; None in an older probe.
+    size: int | None = None
 
     def to_bytes(self) -> bytes:
         return orjson.dumps(
@@ -158,6 +166,7 @@ class BandProbe:
                     if self.article is not None
                     else {}
                 ),
+                **({"n": self.size} if self.size is not None else {}),
             }
         )
 
@@ -180,6 +189,7 @@ class BandProbe:
             d.get("article"),
             d.get("candidate"),
             d.get("displaced"),
+            d.get("n"),
         )
 
 
@@ -193,6 +203,7 @@ def gather_complete(probe: BandProbe, replies: list[dict[str, Any]]) -> bytes:
             "candidate": probe.candidate,
             "sketch": probe.sketch,
             "displaced": probe.displaced,
+            "n": probe.size,
             "replies": replies,
         }
     )

@@ -3,6 +3,8 @@ worker's one-article message is one item."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import orjson
 import pytest
 
@@ -28,6 +30,9 @@ def test_items_reach_the_readers_parsed_as_they_would_as_bytes():
     (item,) = unpack(pack([probe.to_bytes()]))
     assert BandProbe.from_bytes(item) == BandProbe.from_bytes(probe.to_bytes()) == probe
     assert peek_origin(item) == (source, None)
+    counted = replace(probe, size=612)
+    assert orjson.loads(counted.to_bytes())["n"] == 612 and BandProbe.from_bytes(counted.to_bytes()) == counted
+    assert "n" not in orjson.loads(probe.to_bytes()) and probe.size is None  # an older probe has no count
     extracted = {"source": source.to_dict(), "article": {"id": "x"}}
     with pytest.raises((KeyError, TypeError)):  # an incomplete article fails alike from either form
         loads_extracted(extracted)

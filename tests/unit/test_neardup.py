@@ -94,33 +94,44 @@ class Bands:
         self.options = options
         self.replies: dict[str, list[neardup.BandReply]] = {}
 
-    def band_message(self, article_id: str, fetched_at: str, sig: tuple[int, ...], band: int, source: str):
+    def band_message(
+        self, article_id: str, fetched_at: str, sig: tuple[int, ...], band: int, source: str, size: int | None = None
+    ):
         key = neardup.band_keys(sig, self.options)[band]
         found = [self.index.get(key, [])]
         check = neardup.check_bands(
-            article_id, fetched_at, [key], neardup.sketch(sig), found, source, self.horizon, self.options
+            article_id, fetched_at, [key], neardup.sketch(sig), found, source, self.horizon, self.options, size
         )
         self.table.update(check.writes)
         indexed(self.index, check.writes)
         return check.replies[0], check.writes
 
     def run(self, messages, articles) -> dict[str, DedupVerdict]:
-        """`messages`: (name, band) in processing order; `articles`: name -> (id, fetched_at, sig)."""
+        """`messages`: (name, band) in processing order; `articles`: name -> (id, fetched_at, sig, size)."""
         replies: dict[str, list] = {name: [] for name in articles}
         for name, band in messages:
-            article_id, fetched_at, sig = articles[name]
-            replies[name].append(self.band_message(article_id, fetched_at, sig, band, f"raw/0/{name}")[0])
+            article_id, fetched_at, sig, size = articles[name]
+            replies[name].append(self.band_message(article_id, fetched_at, sig, band, f"raw/0/{name}", size)[0])
         return {
-            name: neardup.decide(article_id, sig, replies[name], unique(article_id), options=self.options).verdict
-            for name, (article_id, _, sig) in articles.items()
+            name: neardup.decide(
+                article_id, sig, replies[name], unique(article_id), options=self.options, size=size
+            ).verdict
+            for name, (article_id, _, sig, size) in articles.items()
         }
 
     def add(self, article_id: str, text: str, fetched_at: str = T1, source: str | None = None,
-            candidate: DedupVerdict | None = None) -> DedupVerdict:
-        sig = neardup.signature(text, self.options)
+            candidate: DedupVerdict | None = None, sized: bool = True) -> DedupVerdict:
+        """Store and decide one article; `sized=False`: as an older worker did, without its
+        shingle count."""
+        sig, size = neardup.signature_and_size(text, self.options)
+        size = size if sized else None
         source = source or f"raw/0/{article_id}"
-        replies = [self.band_message(article_id, fetched_at, sig, b, source)[0] for b in range(self.options.bands)]
-        return neardup.decide(article_id, sig, replies, candidate or unique(article_id), options=self.options).verdict
+        replies = [
+            self.band_message(article_id, fetched_at, sig, b, source, size)[0] for b in range(self.options.bands)
+        ]
+        return neardup.decide(
+            article_id, sig, replies, candidate or unique(article_id), options=self.options, size=size
+        ).verdict
 
 
 def unique(article_id: str) -> DedupVerdict:
@@ -128,6 +139,13 @@ def unique(article_id: str) -> DedupVerdict:
 
 
 BASE = long_article(1)
+#: BASE as two sites print it: each with two paragraphs of its own (an author box, a wire's
+#: furniture) that the other lacks. Their Jaccard similarity is under the threshold, though
+#: nearly all of either body is in the other.
+SYNDICATED_ORIGINAL = BASE + "\n\n" + long_article(20, 2)
+SYNDICATED_COPY = long_article(21, 2) + "\n\n" + BASE
+#: A long article that quotes QUAKE_WIRE in full.
+QUOTING = QUAKE_WIRE + "\n\n" + long_article(22, 5)
 COPIES = [
     ("furniture added around the body", QUAKE_WIRE,
      "\n\n".join(FURNITURE_TOP + [QUAKE_WIRE] + FURNITURE_BOTTOM), "near_duplicate"),
@@ -173,15 +191,62 @@ def test_a_copy_of_a_copy_names_the_earliest_original():
     assert (verdict.status, verdict.duplicate_of, verdict.cluster_id) == ("near_duplicate", "a", "a")
 
 
+def _measures(a: str, b: str) -> tuple[float, float, float]:
+    """Two bodies' estimated Jaccard similarity, overlap share and length ratio."""
+    (sig_a, m), (sig_b, n) = neardup.signature_and_size(a), neardup.signature_and_size(b)
+    jaccard = neardup.estimate_similarity(sig_a, sig_b)
+    return jaccard, neardup.overlap_share(jaccard, m, n), min(m, n) / max(m, n)
+
+
+def test_a_copy_whose_jaccard_falls_short_is_judged_by_the_share_of_the_shorter_body():
+    jaccard, share, ratio = _measures(SYNDICATED_ORIGINAL, SYNDICATED_COPY)
+    assert jaccard < neardup.DEFAULT_THRESHOLD <= share and ratio >= neardup.DEFAULT_MIN_LENGTH_RATIO
+    bands = Bands()
+    assert bands.add("a", SYNDICATED_ORIGINAL) == unique("a")
+    verdict = bands.add("b", SYNDICATED_COPY, T2)
+    assert verdict == DedupVerdict("near_duplicate", "a", "a", round(share, 4))
+    # Stored by a worker that kept no shingle counts (or decided without its own), only the
+    # Jaccard similarity can make the copy.
+    older = Bands()
+    older.add("a", SYNDICATED_ORIGINAL, sized=False)
+    assert older.add("b", SYNDICATED_COPY, T2) == unique("b")
+    newer_first = Bands()
+    newer_first.add("a", SYNDICATED_ORIGINAL)
+    assert newer_first.add("b", SYNDICATED_COPY, T2, sized=False) == unique("b")
+
+
+def test_a_long_article_quoting_a_short_one_in_full_is_no_copy_of_it_either_way():
+    jaccard, share, ratio = _measures(QUAKE_WIRE, QUOTING)
+    assert share >= neardup.DEFAULT_THRESHOLD > jaccard and ratio < neardup.DEFAULT_MIN_LENGTH_RATIO
+    for first, second in ((QUAKE_WIRE, QUOTING), (QUOTING, QUAKE_WIRE)):
+        bands = Bands()
+        bands.add("a", first)
+        assert bands.add("b", second, T2) == unique("b")
+
+
+def test_copy_similarity_is_symmetric_and_the_share_counts_only_within_the_length_ratio():
+    assert neardup.copy_similarity(0.7, 800, 1000) == neardup.copy_similarity(0.7, 1000, 800)
+    assert neardup.copy_similarity(0.7, 800, 1000) == pytest.approx(0.7 * 1800 / 1.7 / 800)  # 0.926
+    assert neardup.copy_similarity(0.7, 799, 1000) == 0.7  # under the bound: the Jaccard similarity
+    assert neardup.copy_similarity(0.7, 800, 1000, min_length_ratio=0.9) == 0.7
+    assert neardup.copy_similarity(0.7, None, 1000) == neardup.copy_similarity(0.7, 800, None) == 0.7
+    assert neardup.copy_similarity(0.9, 1000, 1000) == pytest.approx(0.9 * 2000 / 1.9 / 1000)
+    assert neardup.overlap_share(1.0, 500, 500) == 1.0
+
+
 PAIRS = [
     ("furniture copy", QUAKE_WIRE, "\n\n".join(FURNITURE_TOP + [QUAKE_WIRE] + FURNITURE_BOTTOM)),
+    ("syndicated copy judged by its share", SYNDICATED_ORIGINAL, SYNDICATED_COPY),
     ("truncated copy", BASE, "\n\n".join(paragraphs(BASE)[:-1])),
     ("corrected copy", BASE, with_paragraph(BASE, 3, long_article(2, 1))),
 ]
 
 
 def _pair(original: str, copy: str):
-    articles = {"A": ("a", T1, neardup.signature(original)), "B": ("b", T1, neardup.signature(copy))}
+    articles = {
+        "A": ("a", T1, *neardup.signature_and_size(original)),
+        "B": ("b", T1, *neardup.signature_and_size(copy)),
+    }
     keys_a, keys_b = (neardup.band_keys(articles[n][2]) for n in "AB")
     shared = [i for i in range(neardup.DEFAULT_OPTIONS.bands) if keys_a[i] == keys_b[i]]
     return articles, shared
@@ -365,3 +430,53 @@ def test_a_batch_of_band_messages_is_one_value_per_day_and_indexes_as_its_messag
             rebuilt.setdefault(band_key, []).append(entry)
     assert rebuilt == index
     assert [e["id"] for e in rebuilt[keys_a[0]]] == ["a", "b", "c"]  # b shares a's first band
+
+
+def test_entries_keep_the_shingle_count_and_those_without_one_are_still_read():
+    sig, size = neardup.signature_and_size(QUAKE_WIRE)
+    keys = neardup.band_keys(sig)[:2]
+    index: dict[str, list] = {}
+    writes = []
+    for article_id, source, n in (("old", "raw/0/1", None), ("new", "raw/0/2", size)):
+        found = [index.get(k, []) for k in keys]
+        check = neardup.check_bands(article_id, T1, keys, neardup.sketch(sig), found, source, HORIZON, size=n)
+        indexed(index, check.writes)
+        writes.extend(check.writes.items())
+    assert [("n" in value, value.get("n")) for _, value in writes] == [(False, None), (True, size)]
+    rebuilt: dict[str, list] = {}
+    for key, value in neardup.batch_entries(writes).items():
+        for band_key, entry in neardup.index_entries(key, value):
+            rebuilt.setdefault(band_key, []).append(entry)
+    assert rebuilt == index and [e.get("n") for e in rebuilt[keys[0]]] == [None, size]
+    reply = neardup.check_bands("third", T2, keys, neardup.sketch(sig), [index[k] for k in keys], "raw/0/3", HORIZON)
+    assert [(c.id, c.n) for c in reply.replies[0].candidates] == [("old", None), ("new", size)]
+    assert [neardup.Candidate.from_dict(c.to_dict()) for c in reply.replies[0].candidates] == list(
+        reply.replies[0].candidates
+    )
+
+
+def test_the_shingle_count_travels_from_the_url_step_to_the_gather():
+    """Through the workers' steps (the offline chain): the url step counts the shingles, the
+    probes carry the count, the band entry keeps it and the gather decides with both."""
+    import orjson
+
+    from streams.offline import OfflineRun
+    from streams.settings import Settings
+
+    run = OfflineRun(Settings.from_env({"COPYDESK_ENTITIES": "off", "COPYDESK_SITELINES_MIN_ARTICLES": "0"}))
+    records = []
+    for offset, (url, body) in enumerate(
+        [("https://a.example.org/story", SYNDICATED_ORIGINAL), ("https://b.example.org/wire/story", SYNDICATED_COPY)]
+    ):
+        text = "A headline for the story\n\n" + body
+        payload = orjson.dumps({"url": url, "fetched_at": f"2024-06-12T1{offset}:00:00Z", "text": text})
+        records.append(orjson.loads(run.run_one(payload, offset).value))
+    original, copy = records
+    _, share, _ = _measures(SYNDICATED_ORIGINAL, SYNDICATED_COPY)
+    assert original["dedup"]["status"] == "unique"
+    assert copy["dedup"] == {
+        "status": "near_duplicate",
+        "duplicate_of": original["id"],
+        "cluster_id": original["id"],
+        "similarity": round(share, 4),
+    }
