@@ -1,9 +1,10 @@
 """The enrichment role: decided articles in, enriched records out, in batches.
 
 Dedup sends each article it publishes as new (unique or update) to the `.to-enrich` topic, in
-envelopes (`schemas.internal.pack`) as between the agents; this loop reads them in batches (`COPYDESK_ENRICH_BATCH`, waiting at most `COPYDESK_ENRICH_LINGER_MS`),
-runs `processors.pipeline.enrich_steps` on each partition's batch (one call of the entity model
-for the whole batch) and publishes the records on enriched. Duplicates never reach it.
+envelopes (`schemas.internal.pack`) as between the agents; this loop reads them in batches (up
+to `COPYDESK_ENRICH_BATCH` messages, waiting at most `COPYDESK_ENRICH_LINGER_MS`), runs
+`processors.pipeline.enrich_steps` on each partition's batch (one call of the entity model per
+`COPYDESK_ENRICH_BATCH` articles) and publishes the records on enriched. Duplicates never reach it.
 
 It is a plain aiokafka consumer loop with a consumer group of its own (`<app id>.enrich`), not a
 faust agent: it keeps no table and needs no co-partitioning, a faust message costs several times
@@ -173,12 +174,21 @@ class Enricher:
             account(m, result, here)
 
     def _enrich(self, values: list[Item], heres: list[SourceRef]) -> list[StepResult]:
-        """The batch through the model at once; if that fails, each message alone, so that one
-        bad message is one dead letter and the others still go through."""
+        """The articles through the model `COPYDESK_ENRICH_BATCH` at a time (a batch of envelopes
+        can hold many more); if a call fails, each of its articles alone, so that one bad article
+        is one dead letter and the others still go through."""
+        size = self.settings.enrich_batch
+        return [
+            result
+            for start in range(0, len(values), size)
+            for result in self._enrich_one_call(values[start : start + size], heres[start : start + size])
+        ]
+
+    def _enrich_one_call(self, values: list[Item], heres: list[SourceRef]) -> list[StepResult]:
         now = clock()
         try:
             return pipeline.enrich_steps(values, self.options, now)
-        except Exception:  # noqa: BLE001 - each message is tried alone below
+        except Exception:  # noqa: BLE001 - each article is tried alone below
             return [
                 run_guarded("enrichment", lambda v=v: pipeline.enrich_step(v, self.options, now), v, here, now)
                 for v, here in zip(values, heres)
