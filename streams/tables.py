@@ -221,7 +221,41 @@ def _event_partition() -> int:
 class PartitionScopedTable(DayKeyedTable):
     """A day-keyed table whose keys name their partition (`p<partition>/<base>@<day>`, see
     `processors.pipeline.site_lines_scope`): state learnt on one raw partition, whatever the
-    base, so its changelog partition is the one in the key."""
+    base, so its changelog partition is the one in the key.
+
+    Its values are large (a site's lines of a day, tens of KB of JSON) and every article of the
+    site reads each day of the horizon, so the table keeps the values it last read or wrote
+    decoded (`cache_size` of them, the oldest dropped first), as faust's store would decode
+    them again on every read. Only the agent that owns a partition writes it, so the copy is
+    the table's value until the partition may have changed behind it: a rebalance drops it."""
+
+    cache_size = 256
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._decoded: dict[str, Any] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            value = self._decoded[key]
+        except KeyError:
+            value = self._decoded[key] = super().get(key)
+            if len(self._decoded) > self.cache_size:
+                del self._decoded[next(iter(self._decoded))]
+        return default if value is None else value
+
+    def on_key_set(self, key: str, value: Any) -> None:
+        super().on_key_set(key, value)
+        self._decoded.pop(key, None)
+        self._decoded[key] = value
+
+    def on_key_del(self, key: str) -> None:
+        super().on_key_del(key)
+        self._decoded.pop(key, None)
+
+    async def on_rebalance(self, assigned: Any, revoked: Any, newly_assigned: Any, generation_id: int = 0) -> None:
+        self._decoded.clear()
+        await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
 
     def partition_for_key(self, key: str) -> int:
         scope, _, _ = key.partition("/")
