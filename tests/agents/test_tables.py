@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import weakref
 from dataclasses import dataclass
 
@@ -93,7 +92,7 @@ def test_every_table_database_gets_the_bounded_rocksdb_memory_from_settings(tmp_
         assert copydesk.tables.urls.get("k@1") == {"v": 1}
 
 
-def test_the_site_lines_table_keeps_decoded_values_until_a_rebalance(tmp_path):
+async def test_the_site_lines_table_keeps_decoded_values_until_a_rebalance(tmp_path):
     settings = Settings.from_env({"COPYDESK_STORE": "rocksdb://", "COPYDESK_DATA_DIR": str(tmp_path), "COPYDESK_PARTITIONS": "4"})
     lines = create_app(settings).tables.sitelines
     key, value = "p2/example.com@19846", {"lines": {"abc": ["t1", "t2"]}}
@@ -105,7 +104,7 @@ def test_the_site_lines_table_keeps_decoded_values_until_a_rebalance(tmp_path):
         lines.on_key_set(key, value)  # what `lines[key] = value` does after the store's write
         first = lines.get(key)
         assert first == value and lines.get(key) is first  # decoded once
-        asyncio.get_event_loop().run_until_complete(lines.on_rebalance(set(), set(), set()))
+        await lines.on_rebalance(set(), set(), set())
         again = lines.get(key)
         assert again == value and again is not first  # read from the store again
         lines.on_key_del(key)
