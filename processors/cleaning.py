@@ -90,9 +90,11 @@ _CLOSING_QUOTES = frozenset("\"”’»」』")
 def _ends_sentence(line: str) -> bool:
     """Whether the line ends as a sentence does: on a stop, then perhaps closing quotes and
     brackets (`vocab.SENTENCE_CLOSERS`), or on a closing quote. Read from the end (a pattern
-    anchored at the end is tried at every stop of the line)."""
-    line = line[:-1] if line.endswith("\n") else line
+    anchored at the end is tried at every stop of the line). Lines come whitespace-collapsed:
+    none ends with a line break."""
     return line[-1:] in _CLOSING_QUOTES or line.rstrip(vocab.SENTENCE_CLOSERS)[-1:] in _SENTENCE_END_CHARS
+
+
 #: Runs of each script written without spaces (`vocab.UNSPACED_SCRIPTS`), and their weights.
 _UNSPACED = tuple((re.compile(f"[{ranges}]+"), 1.0 / chars_per_word) for ranges, chars_per_word in vocab.UNSPACED_SCRIPTS)
 _ANY_UNSPACED = re.compile("[" + "".join(ranges for ranges, _ in vocab.UNSPACED_SCRIPTS) + "]")
