@@ -288,9 +288,17 @@ class _Line(NamedTuple):
 def _line(
     text: str, block_start: bool, lowered: str, sentence: bool, weight: _Weight | None, wall: bool = False
 ) -> _Line:
-    prose = _is_prose(text, lowered, sentence, weight)
-    headline = not prose and not sentence and weight is None and _is_running_text(text, lowered)
-    return _Line(text, block_start, prose, headline, wall)
+    """The line classified. Prose: a sentence, or running text longer than a headline (in a
+    script without spaces, where no stoplist can be read, a long enough run of running text);
+    a headline: running text shorter than that."""
+    if sentence:
+        return _Line(text, block_start, any(map(str.isalpha, text)), False, wall)
+    if weight is not None:
+        prose = weight.words >= _UNSPACED_PROSE_WORDS and weight.longest_run >= _UNSPACED_PROSE_RUN
+        return _Line(text, block_start, prose, False, wall)
+    running = _is_running_text(text, lowered)
+    prose = running and len(text) >= _HEADLINE_MAX_CHARS
+    return _Line(text, block_start, prose, running and not prose, wall)
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -416,16 +424,6 @@ def _weight(line: str) -> _Weight | None:
             longest = max(longest, per_char * max(map(len, runs)))
             rest = pattern.sub(" ", rest)
     return _Weight(words + len(_WORD.findall(rest)), longest)
-
-
-def _is_prose(line: str, lowered: str, sentence: bool, weight: _Weight | None) -> bool:
-    """A sentence, or running text longer than a headline (in a script without spaces, where no
-    stoplist can be read, a long enough run of running text)."""
-    if sentence:
-        return any(map(str.isalpha, line))
-    if weight is not None:
-        return weight.words >= _UNSPACED_PROSE_WORDS and weight.longest_run >= _UNSPACED_PROSE_RUN
-    return len(line) >= _HEADLINE_MAX_CHARS and _is_running_text(line, lowered)
 
 
 def _is_running_text(line: str, lowered: str) -> bool:
