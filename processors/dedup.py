@@ -194,9 +194,9 @@ def check_url(
         else:
             # An update's similarity to the latest version (its sketches decoded only here).
             current = [b for b in bodies if _version(b) == latest["fp"]]
-            to_latest = max(map(partial(_similarity, body), current), default=0.0)
-            if _version(body) == latest["fp"]:
-                to_latest = 1.0
+            to_latest = (
+                1.0 if _version(body) == latest["fp"] else max(map(partial(_similarity, body), current), default=0.0)
+            )
             verdict, final = DedupVerdict("update", None, latest["cluster_id"], to_latest), False
             if fp not in versions:
                 versions = (versions + [fp])[-MAX_VERSIONS:]
