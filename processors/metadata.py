@@ -375,11 +375,12 @@ def _names_only(paragraph: str) -> tuple[str, ...] | None:
     names = split_author_names(paragraph)
     if not 1 <= len(names) <= 3:
         return None
-    for name in names:
-        words = name.split()
-        if not 2 <= len(words) <= 4 or not all(w[0].isupper() or w.casefold() in _NAME_PARTICLES for w in words):
-            return None
-    return names
+    return names if all(_name_words(name.split()) for name in names) else None
+
+
+def _name_words(words: list[str]) -> bool:
+    """Two to four words, each capitalised or a particle of a name ("van", "de", "bin")."""
+    return 2 <= len(words) <= 4 and all(w[0].isupper() or w.casefold() in _NAME_PARTICLES for w in words)
 
 
 def _in_bold(tree, paragraph: str) -> bool:  # type: ignore[no-untyped-def]
@@ -458,9 +459,9 @@ def markup_authors(
 
 
 def _person_like(name: str) -> bool:
+    """A person's name: `_name_words`, opening on a capital, without digits."""
     words = name.split()
-    return 2 <= len(words) <= 4 and words[0][0].isupper() and not any(c.isdigit() for c in name) and all(
-        w[0].isupper() or w.casefold() in _NAME_PARTICLES for w in words)
+    return _name_words(words) and words[0][0].isupper() and not any(c.isdigit() for c in name)
 
 
 _TEXT_CONTAINING = lxml.etree.XPath(
