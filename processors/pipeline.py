@@ -58,6 +58,7 @@ from schemas.internal import (
     loads_extracted,
     loads_probe,
     loads_to_enrich,
+    parse_item,
     to_enrich,
 )
 from schemas.models import CleanedArticle, DedupVerdict, ExtractedArticle, SourceRef
@@ -317,7 +318,7 @@ def dedup_gather_step(
     and each band partition's replies ("replies") apart: those are stored under keys of their own
     (`_reply_key`), each written once, until all have arrived; a part that completes the gather
     is not stored at all, and the stored ones are deleted with the verdict."""
-    part = orjson.loads(value) if isinstance(value, bytes) else value
+    part = parse_item(value)
     source = SourceRef.from_dict(part["source"])
     if part["kind"] == "complete":
         return _decided(part, part["replies"], source, {}, options, clock, pipeline_version)

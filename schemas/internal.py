@@ -74,7 +74,19 @@ def unpack(data: bytes) -> list[Mapping[str, Any]]:
     return [d] if items is None else items
 
 
-def _parsed(data: Item) -> Mapping[str, Any]:
+def items_of(data: bytes | None) -> list[Item | None]:
+    """The articles one internal message carries: an envelope's items, or the message itself when
+    it is empty or no JSON object (its step then fails on the bytes, a dead letter naming it)."""
+    if not data:
+        return [data]
+    try:
+        return list(unpack(data))
+    except ValueError:
+        return [data]
+
+
+def parse_item(data: Item) -> Mapping[str, Any]:
+    """An item as the steps read it: parsed, whether it came alone (bytes) or in an envelope."""
     return orjson.loads(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
 
 
@@ -93,12 +105,12 @@ def dumps(message: Extracted | ContentProbe) -> bytes:
 
 
 def loads_extracted(data: Item) -> Extracted:
-    d = _parsed(data)
+    d = parse_item(data)
     return Extracted(SourceRef.from_dict(d["source"]), ExtractedArticle.from_dict(d["article"]), d.get("source_format"))
 
 
 def loads_probe(data: Item) -> ContentProbe:
-    d = _parsed(data)
+    d = parse_item(data)
     return ContentProbe(
         SourceRef.from_dict(d["source"]),
         ExtractedArticle.from_dict(d["article"]),
@@ -113,7 +125,7 @@ def peek_origin(data: Item) -> tuple[SourceRef, None] | None:
     """The raw input's coordinates inside an internal message or item, if it can be read (its
     bytes are in the raw topic there, never in the message)."""
     try:
-        d = _parsed(data)
+        d = parse_item(data)
         if "record" in d:  # on its way to enrichment: the record names the input
             return loads_to_enrich(d)[1], None
         return SourceRef.from_dict(d["source"]), None
@@ -174,7 +186,7 @@ class BandProbe:
     def from_bytes(cls, data: Item) -> BandProbe:
         """A probe of this layout, or of the scatter-gather's before it (no route: it replies
         alone, as its own part)."""
-        d = _parsed(data)
+        d = parse_item(data)
         band_keys = tuple(d["band_keys"])
         return cls(
             d["gather_key"],
@@ -224,7 +236,7 @@ def to_enrich(record: dict[str, Any], timestamp_ms: int | None) -> bytes:
 
 
 def loads_to_enrich(data: Item) -> tuple[dict[str, Any], SourceRef]:
-    d = _parsed(data)
+    d = parse_item(data)
     record = d["record"]
     source = record["source"]
     return record, SourceRef(source["topic"], source["partition"], source["offset"], d.get("timestamp_ms"))

@@ -33,7 +33,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from processors import pipeline
 from processors.pipeline import StepResult
-from schemas.internal import Item, unpack
+from schemas.internal import Item, items_of
 from schemas.models import SourceRef
 from streams.agents.accounting import account
 from streams.kafka_io import client_options, start
@@ -133,7 +133,7 @@ class Enricher:
         heres: list[SourceRef] = []
         for record in records:
             m.payload_bytes.labels(topic=tp.topic).observe(len(record.value or b""))
-            items = _items(record.value)
+            items = items_of(record.value)
             values += items
             heres += [SourceRef(tp.topic, tp.partition, record.offset, record.timestamp)] * len(items)
         m.enrich_batch.observe(len(values))
@@ -201,17 +201,6 @@ class Enricher:
             sent.append(await producer.send(topic, result.value, key=result.key))
             self.metrics.produced.labels(topic=topic).inc()
         await asyncio.gather(*sent)
-
-
-def _items(value: bytes | None) -> list[Item]:
-    """The articles of one message: an envelope's items, or the message itself (an older
-    worker's, or one that does not parse, which then fails alone as a dead letter)."""
-    if not value:
-        return [value or b""]
-    try:
-        return list(unpack(value))
-    except ValueError:
-        return [value]
 
 
 class _Listener(ConsumerRebalanceListener):

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from processors import neardup
 from processors.pipeline import Stage, StepResult
-from schemas.internal import pack, unpack
+from schemas.internal import items_of, pack
 from schemas.models import SourceRef
 from streams.agents.accounting import account, coordinates
 from streams.faust_fixes import SourceTransactionManager, acting_for
@@ -167,12 +167,7 @@ class BatchingAgent:
         m = self.metrics
         m.consumed.labels(topic=here.topic).inc()
         m.payload_bytes.labels(topic=here.topic).observe(len(value or b""))
-        items: Sequence[Any] = [value]
-        if self.envelopes_in and value:
-            try:
-                items = unpack(value)
-            except ValueError:
-                pass  # the step fails on the bytes themselves: a dead letter naming this message
+        items = items_of(value) if self.envelopes_in else [value]
         batch = self.batches.get(key)
         if batch is None:
             batch = self.batches[key] = Batch(time.monotonic())

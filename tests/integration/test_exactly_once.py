@@ -23,7 +23,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from schemas.internal import unpack
+from schemas.internal import items_of
 from streams.kafka_io import client_options, produce, read_outputs
 from streams.settings import Settings
 from tests.integration.test_pipeline import (
@@ -107,14 +107,6 @@ def without_clock(item: Any) -> bytes:
     if isinstance(item.get("record"), dict):
         item = {**item, "record": {k: v for k, v in item["record"].items() if k != "processed_at"}}
     return orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
-
-
-def items_of(value: bytes | None) -> list[Any]:
-    """The articles an internal message carries: an envelope's items, else the message itself."""
-    try:
-        return unpack(value or b"")
-    except ValueError:
-        return [value]
 
 
 async def read_to_end(settings: Settings, topic: str, isolation: str) -> tuple[list[Any], int]:

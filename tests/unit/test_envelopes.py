@@ -8,7 +8,7 @@ from dataclasses import replace
 import orjson
 import pytest
 
-from schemas.internal import BandProbe, loads_extracted, pack, peek_origin, unpack
+from schemas.internal import BandProbe, items_of, loads_extracted, pack, peek_origin, unpack
 from schemas.models import SourceRef
 from streams.agents.batching import _chunks
 
@@ -45,3 +45,12 @@ def test_envelopes_are_split_to_stay_under_the_size_limit_and_keep_the_order():
     assert [i for c in chunks for i in c] == items
     assert _chunks([(None, b"y" * 500)], 100) == [[(None, b"y" * 500)]]  # too big alone: sent alone
     assert all(len(pack([v for _, v in c])) <= 100 + 20 for c in chunks)
+
+
+def test_a_message_that_is_no_envelope_is_one_item_as_it_came():
+    items = [orjson.dumps({"source": {"topic": "raw", "partition": 0, "offset": n}}) for n in range(2)]
+    assert items_of(pack(items)) == [orjson.loads(i) for i in items]
+    assert items_of(items[0]) == [orjson.loads(items[0])]  # an older worker's message
+    assert items_of(b"not json") == [b"not json"]  # its step fails on these bytes: a dead letter
+    assert items_of(b"[1]") == [b"[1]"]
+    assert items_of(None) == [None] and items_of(b"") == [b""]
