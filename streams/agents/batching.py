@@ -73,13 +73,9 @@ class Batch:
     singles: list[tuple[str, bytes | None, bytes]] = field(default_factory=list)
     #: Per source partition (faust keeps a table partition's data where its events come from):
     #: the table's writes, the last value of each key (None deletes it), so one changelog record
-    #: per key and batch however many items wrote it; the band entries; the last event taken.
+    #: per key and batch however many items wrote it; and the band entries.
     writes: dict[Any, dict[str, Any]] = field(default_factory=dict)
-    #: Per source partition: the values the batch read from the table, decoded once per batch
-    #: (the steps never change a value they read; they write a new one).
-    reads: dict[Any, dict[str, Any]] = field(default_factory=dict)
     band_writes: dict[Any, list[tuple[str, Mapping[str, Any]]]] = field(default_factory=dict)
-    last: dict[Any, Any] = field(default_factory=dict)
     #: Per source partition: whether it held later messages when its last one was taken.
     more: dict[Any, bool] = field(default_factory=dict)
     items: int = 0
@@ -115,10 +111,8 @@ class BatchingAgent:
         self.lock = asyncio.Lock()
         self.manual: Any = None
         self.transactions: SourceTransactionManager | None = None
-        #: What `get` reads through while `_take` runs: the batch's writes of the item's
-        #: partition, then what it already read.
+        #: What `get` reads through while `_take` runs: the batch's writes of the item's partition.
         self.overlay: dict[str, Any] | None = None
-        self.cache: dict[str, Any] | None = None
 
     async def run(self, stream: Any) -> None:
         self.manual = manual = stream.noack()
@@ -172,32 +166,25 @@ class BatchingAgent:
         if batch is None:
             batch = self.batches[key] = Batch(time.monotonic())
         tp = event.message.tp
-        writes = batch.writes.setdefault(tp, {})
-        self.overlay, self.cache = writes, batch.reads.setdefault(tp, {})
+        writes = self.overlay = batch.writes.setdefault(tp, {})
         try:
             for item in items:
                 result = self.router.run_steps(self.steps, here, item, count=False)
                 self._keep(batch, tp, writes, result, here)
         finally:
-            self.overlay = self.cache = None
+            self.overlay = None
         batch.events.append(event)
-        batch.last[tp] = event
         batch.items += len(items)
         return batch
 
     def get(self, key: str) -> Any:
         """The table's value of `key` as the batch being filled left it: a step reads its own
-        batch's writes, which go to the table when the batch goes out, and a key the batch
-        already read is not read and decoded again (a site's lines are read by each of its
-        articles)."""
-        overlay, cache = self.overlay, self.cache
-        if overlay is None or cache is None:
-            return self.table.get(key)
-        if key in overlay:
+        batch's writes, which go to the table when the batch goes out. (A table whose values are
+        costly to decode keeps them decoded itself: `streams.tables.PartitionScopedTable`.)"""
+        overlay = self.overlay
+        if overlay is not None and key in overlay:
             return overlay[key]
-        if key not in cache:
-            cache[key] = self.table.get(key)
-        return cache[key]
+        return self.table.get(key)
 
     def _keep(self, batch: Batch, tp: Any, writes: dict[str, Any], result: StepResult, here: SourceRef) -> None:
         for key, value in result.writes.items():
@@ -235,8 +222,9 @@ class BatchingAgent:
         if batch is None:
             return
         router, m, table = self.router, self.metrics, self.table
-        for tp, last in batch.last.items():
-            with acting_for(last):
+        last = {event.message.tp: event for event in batch.events}  # each partition's last event
+        for tp, event in last.items():
+            with acting_for(event):
                 for k, value in batch.writes.get(tp, {}).items():
                     if value is not None:
                         table[k] = value
