@@ -247,8 +247,9 @@ class ExactlyOnceConsumer(SnapshotFetchConsumer):
         sees after each transaction (its commit marker), and faust's fetch loop leaves some of
         them unrecorded (a gap at the committed offset itself, or after offset 0), so the commit
         stopped below acked inputs whose outputs were already in the transaction. Each agent
-        takes one message at a time, in order within a partition, so every offset below its
-        highest acked one is acked, a marker, or taken and not acked yet."""
+        takes a partition's messages in order and acks them in that order once their batch is
+        sent, so every offset below its highest acked one is acked, a marker, or taken and not
+        acked yet."""
         if not self.in_transaction:
             return super()._new_offset(tp)
         acked = self._acked[tp]

@@ -20,7 +20,7 @@ from processors.pipeline import StepResult
 from schemas.models import SourceRef
 from streams.band_index import BandIndex
 from streams.settings import Settings, pipeline_version
-from streams.steps import clock, run_guarded
+from streams.steps import apply_writes, clock, run_guarded
 
 
 @dataclass
@@ -52,13 +52,13 @@ class OfflineRun:
                 here,
                 now,
             )
-            _apply(self.sitelines, result.writes)
+            apply_writes(self.sitelines, result.writes)
         if result.role == "extracted":
             value = result.value
             result = guarded(
                 "dedup_url", lambda: pipeline.dedup_url_step(value, self.urls.get, opts, now, version), value, here, now
             )
-            _apply(self.urls, result.writes)
+            apply_writes(self.urls, result.writes)
         if result.role == "content":
             value = result.value
             result = guarded(
@@ -68,7 +68,7 @@ class OfflineRun:
                 here,
                 now,
             )
-            _apply(self.contents, result.writes)
+            apply_writes(self.contents, result.writes)
         if result.stage == "dedup_content" and result.role == "none":
             # The probe through the band steps in order; the last one sends the article and
             # every reply to the gather step, which publishes the verdict.
@@ -95,7 +95,7 @@ class OfflineRun:
                     here,
                     now,
                 )
-                _apply(self.gather, result.writes)
+                apply_writes(self.gather, result.writes)
                 self.emitted += [(e.role, e.value) for e in result.more]
         if result.role == "enrich":
             # Without the time budget, as in a worker, whose enrichment runs in a thread (no signal).
@@ -136,11 +136,3 @@ def process_into(messages: Iterable[bytes], settings: Settings, write: Callable[
             write(role, value)
         run.emitted.clear()
     return counts
-
-
-def _apply(table: dict[str, dict], writes: dict) -> None:
-    for key, value in writes.items():
-        if value is None:
-            table.pop(key, None)
-        else:
-            table[key] = value

@@ -36,7 +36,7 @@ import signal
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping, MutableMapping
 
 from processors.errors import StageError
 from processors.intake import format_utc
@@ -82,6 +82,16 @@ def run_guarded(
         log.exception("internal error in stage %s", stage, extra=coordinates)
         source, payload = _origin(stage, value, here)
         return dead_letter(exc, stage, source, payload, now, url=None)
+
+
+def apply_writes(table: MutableMapping[str, Any], writes: Mapping[str, Any]) -> None:
+    """A step's table writes applied to its table (a faust table, or a dict offline): a value
+    of None deletes the key."""
+    for key, value in writes.items():
+        if value is not None:
+            table[key] = value
+        elif key in table:
+            del table[key]
 
 
 def _origin(stage: Stage, value: bytes | Cleaned | None, here: SourceRef) -> tuple[SourceRef, bytes | None]:

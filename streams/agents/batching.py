@@ -50,6 +50,7 @@ from schemas.internal import items_of, pack
 from schemas.models import SourceRef
 from streams.agents.accounting import account, coordinates
 from streams.faust_fixes import SourceTransactionManager, acting_for
+from streams.steps import apply_writes
 from streams.tables import partition_of
 
 if TYPE_CHECKING:
@@ -225,11 +226,7 @@ class BatchingAgent:
         last = {event.message.tp: event for event in batch.events}  # each partition's last event
         for tp, event in last.items():
             with acting_for(event):
-                for k, value in batch.writes.get(tp, {}).items():
-                    if value is not None:
-                        table[k] = value
-                    elif k in table:
-                        del table[k]
+                apply_writes(table, batch.writes.get(tp, {}))
                 for k, value in neardup.batch_entries(batch.band_writes.get(tp, ())).items():
                     table.store_indexed(k, value)
         with acting_for(batch.events[-1]):

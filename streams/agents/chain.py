@@ -27,7 +27,7 @@ from schemas.internal import Cleaned, Item
 from schemas.models import SourceRef
 from streams.agents.accounting import account, coordinates
 from streams.agents.batching import BatchingAgent
-from streams.steps import clock, run_guarded
+from streams.steps import apply_writes, clock, run_guarded
 from streams.tables import partition_of
 
 if TYPE_CHECKING:
@@ -98,12 +98,9 @@ class Router:
         return result
 
     async def emit(self, result: StepResult, here: SourceRef, table: faust.Table | None = None) -> None:
-        for key, value in result.writes.items():
+        if result.writes:
             assert table is not None, f"stage {result.stage} returned writes but has no table"
-            if value is not None:
-                table[key] = value
-            elif key in table:
-                del table[key]
+            apply_writes(table, result.writes)
         if result.role != "none":
             await self.send(result.role, result.key, result.value)
         for extra in result.more:
