@@ -170,7 +170,7 @@ class BatchingAgent:
         writes = self.overlay = batch.writes.setdefault(tp, {})
         try:
             for item in items:
-                result = self.router.run_steps(self.steps, here, item, count=False)
+                result = self.router.run_steps(self.steps, here, item)
                 self._keep(batch, tp, writes, result, here)
         finally:
             self.overlay = None

@@ -16,26 +16,19 @@ the metrics and in dead letters.
 
 from __future__ import annotations
 
-import logging
 import time
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from processors import pipeline
 from processors.pipeline import Clock, Lookup, Stage, StepResult
 from schemas.internal import Cleaned, Item
 from schemas.models import SourceRef
-from streams.agents.accounting import account, coordinates
 from streams.agents.batching import BatchingAgent
-from streams.steps import apply_writes, clock, run_guarded
+from streams.steps import clock, run_guarded
 from streams.tables import partition_of
 
 if TYPE_CHECKING:
-    import faust
-
     from streams.app import Copydesk
-
-log = logging.getLogger("copydesk.agents")
 
 #: A step as an agent runs it: the consumed value (or an envelope's item), its coordinates and
 #: the clock reading.
@@ -43,41 +36,22 @@ Step = Callable[[Any, SourceRef, Clock], StepResult]
 
 
 class Router:
-    """Runs a step and applies its result: table writes, the send, metrics, a log line for dead letters."""
+    """Runs an agent's steps on one article (guarded, timed, counted in flight) and sends a message
+    to a role's topic; the batching loop (`streams.agents.batching`) applies and routes the results."""
 
     def __init__(self, bundle: Copydesk, budget_s: float = 0.0) -> None:
         self.bundle = bundle
         self.metrics = bundle.metrics
         self.budget_s = budget_s  # each step's time budget (0: none), see streams.steps
 
-    def run(
-        self,
-        stage: Stage,
-        here: SourceRef,
-        value: Item | None,
-        call: Callable[[Clock], StepResult],
-        now: Clock | None = None,
-    ) -> StepResult:
-        """Run one step on the consumed message `here` with one reading of the clock; `emit`
-        must follow with its result."""
-        m = self.metrics
-        m.consumed.labels(topic=here.topic).inc()
-        m.payload_bytes.labels(topic=here.topic).observe(len(value or b"") if isinstance(value, bytes) else 0)
-        return self._step(stage, here, value, call, now or clock())
-
-    def run_steps(
-        self, steps: Sequence[tuple[Stage, Step]], here: SourceRef, value: Item | None, count: bool = True
-    ) -> StepResult:
-        """Run `steps` in turn on one consumed message (or one item of an envelope, `count`
-        False: the message was counted), with one reading of the clock: each next step takes
-        what the previous result hands on in-process (`pipeline.HANDED_ON`, its `handed` value);
-        the first other result is what must be sent."""
+    def run_steps(self, steps: Sequence[tuple[Stage, Step]], here: SourceRef, value: Item | None) -> StepResult:
+        """Run `steps` in turn on one article (a consumed message or one item of an envelope;
+        the message itself is counted by the agent's loop), with one reading of the clock: each
+        next step takes what the previous result hands on in-process (`pipeline.HANDED_ON`, its
+        `handed` value); the first other result is what must be sent."""
         (stage, step), *rest = steps
         now = clock()
-        if count:
-            result = self.run(stage, here, value, lambda now: step(value, here, now), now)
-        else:
-            result = self._step(stage, here, value, lambda now: step(value, here, now), now)
+        result = self._step(stage, here, value, lambda now: step(value, here, now), now)
         for stage, step in rest:
             if result.role != pipeline.HANDED_ON:
                 break
@@ -96,16 +70,6 @@ class Router:
         result = run_guarded(stage, lambda: call(now), value, here, now, self.budget_s)
         m.stage_duration.labels(stage=stage).observe(time.perf_counter() - started)
         return result
-
-    async def emit(self, result: StepResult, here: SourceRef, table: faust.Table | None = None) -> None:
-        if result.writes:
-            assert table is not None, f"stage {result.stage} returned writes but has no table"
-            apply_writes(table, result.writes)
-        if result.role != "none":
-            await self.send(result.role, result.key, result.value)
-        for extra in result.more:
-            await self.send(extra.role, extra.key, extra.value, extra.partition)
-        account(self.metrics, result, here)
 
     async def send(self, role: str, key: bytes | None, value: bytes, partition: int | None = None) -> str:
         """Send one message to the topic of `role`; the topic's name."""

@@ -16,11 +16,10 @@ from processors.options import StageOptions
 from processors.records import decode_payload
 from schemas import contracts
 from schemas.models import SourceRef
-from streams.agents.chain import Router
 from streams.offline import OfflineRun
 from streams.settings import Settings, SettingsError
 from streams.steps import TimeBudgetExceeded, clock, run_guarded, time_budget
-from tests.agents.test_router import SEED, bundle
+from tests.agents.test_router import SEED, agent, bundle, deliver
 
 BUDGET_S = 0.05
 #: For a router or run that also processes a normal message: wall-clock time on a shared noisy
@@ -54,21 +53,23 @@ def timer_is_clear() -> bool:
 
 
 async def test_a_step_over_its_budget_is_a_dead_letter_and_the_next_message_goes_on():
-    b = bundle()
-    router, opts = Router(b, budget_s=ROOMY_BUDGET_S), StageOptions()
+    b, opts = bundle(), StageOptions()
     warm_up()
 
-    def slow_clean(now):
-        return runaway(pipeline.clean_step(SLOW, first, opts, now))
+    def clean(value, here, now):
+        cleaned = pipeline.clean_step(value, here, opts, now)
+        return runaway(cleaned) if value is SLOW else cleaned
 
+    prepare = agent(b, lambda get: [
+        ("cleaning", clean),
+        ("extraction", lambda v, _, now: pipeline.extract_step(v, opts, now)),
+    ], envelopes_in=False, budget_s=ROOMY_BUDGET_S)
     first = SourceRef("t.raw", 2, 7, 1_700_000_000_000)
-    result = router.run("cleaning", first, SLOW, slow_clean)
-    await router.emit(result, first)
+    await deliver(prepare, first, SLOW)
     assert timer_is_clear()
 
     second = SourceRef("t.raw", 2, 8, 1_700_000_000_000)
-    result = router.run("cleaning", second, GOOD, lambda now: pipeline.clean_step(GOOD, second, opts, now))
-    await router.emit(result, second)
+    (result,) = await deliver(prepare, second, GOOD)
 
     t = b.topics.topics
     (key, value), = t["dead_letter"].sent
@@ -80,7 +81,7 @@ async def test_a_step_over_its_budget_is_a_dead_letter_and_the_next_message_goes
     assert (record["topic"], record["partition"], record["offset"]) == ("t.raw", 2, 7)
     assert key == b"https://news.example.com/slow" and record["url"] == "https://news.example.com/slow"
     # the next message went on: cleaned, and handed on in-process to extraction
-    assert result.role == pipeline.HANDED_ON and result.handed.source.offset == 8
+    assert result.stage == "extraction" and result.role == "extracted" and result.source.offset == 8
     text = generate_latest(b.metrics.registry).decode()
     assert 'copydesk_dead_letters_total{reason="time_budget_exceeded",stage="cleaning"} 1.0' in text
     assert 'copydesk_stage_messages_total{outcome="ok",stage="cleaning"} 1.0' in text

@@ -1,4 +1,6 @@
-"""The shell's routing without a broker: fake topics and a dict table stand in for faust's."""
+"""The shell's routing without a broker: each message goes through an agent's own loop body
+(`streams.agents.batching.BatchingAgent`: take it, then send its batch), with fake topics,
+events and dict tables in place of faust's."""
 
 from __future__ import annotations
 
@@ -9,10 +11,14 @@ from prometheus_client import generate_latest
 
 from processors import pipeline
 from processors.options import StageOptions
+from schemas.internal import items_of
 from schemas.models import SourceRef
+from processors import neardup
+from streams.agents.batching import BatchingAgent
 from streams.agents.chain import Router
 from streams.band_index import BandIndex
 from streams.metrics import Metrics
+from streams.settings import Settings
 from streams.steps import clock, run_guarded
 from streams.tables import partition_of
 
@@ -43,6 +49,66 @@ class FakeTopics:
 class FakeBundle:
     topics: FakeTopics
     metrics: Metrics
+    settings: Settings = field(default_factory=lambda: Settings.from_env({"COPYDESK_PARTITIONS": "1"}))
+
+
+@dataclass(eq=False)
+class FakeMessage:
+    topic: str
+    partition: int
+    offset: int
+    timestamp: float | None
+
+    @property
+    def tp(self) -> tuple[str, int]:
+        return (self.topic, self.partition)
+
+
+@dataclass(eq=False)
+class FakeEvent:
+    message: FakeMessage
+    value: bytes | None
+
+
+class FakeManual:
+    """The agent's no-ack stream, as far as the loop body uses it."""
+
+    def __init__(self) -> None:
+        self.acked: list[FakeEvent] = []
+
+    async def ack(self, event: FakeEvent) -> None:
+        self.acked.append(event)
+
+
+class BandDict(dict):
+    """The band table as a dict: the index is derived from it on each read (`index_of`), so an
+    entry indexed ahead of its batch's store needs nothing here."""
+
+    def index_pending(self, key, value) -> None:
+        pass
+
+    def store_indexed(self, key, value) -> None:
+        self[key] = value
+
+
+def agent(b, steps=None, table=None, *, envelopes_in: bool = True, budget_s: float = 0.0) -> BatchingAgent:
+    """An agent on the fakes; `steps(get)` as `streams.agents.chain.register` gives them."""
+    a = BatchingAgent(b, Router(b, budget_s), table, envelopes_in=envelopes_in)
+    a.manual = FakeManual()
+    if steps is not None:
+        a.steps = steps(a.get)
+    return a
+
+
+async def deliver(a: BatchingAgent, here: SourceRef, value: bytes | None) -> list[pipeline.StepResult]:
+    """One consumed message through the agent's loop body, its batch sent at once; its results."""
+    ts = here.timestamp_ms / 1000 if here.timestamp_ms else None
+    event = FakeEvent(FakeMessage(here.topic, here.partition, here.offset, ts), value)
+    batch = a._take(None, event)
+    results = [r for r, _ in batch.results]
+    await a._flush(None)
+    assert a.manual.acked[-1] is event  # acked once its batch was sent
+    return results
 
 
 def observations(bundle, stage: str) -> float | None:
@@ -56,44 +122,40 @@ def bundle() -> FakeBundle:
 
 
 async def run_chain(b: FakeBundle, payload: bytes, offset: int, tables: dict[str, dict]) -> None:
-    """What the agents do for one raw message, with the fakes, each message in turn."""
-    router, opts, now = Router(b), StageOptions(), clock()
+    """What the agents do for one raw message, with the fakes: each agent takes what the one
+    before it sent (envelopes on the internal topics), in turn."""
+    opts, now = StageOptions(), clock()
     here = SourceRef("t.raw", 0, offset, 1_700_000_000_000)
-    prepare = [
-        ("cleaning", lambda v, here, now: pipeline.clean_step(v, here, opts, now)),
-        ("extraction", lambda v, _, now: pipeline.extract_step(v, opts, now)),
-    ]
-    steps = {
-        "extracted": ("dedup_url", lambda v: pipeline.dedup_url_step(v, tables["urls"].get, opts, now, "t"), "urls"),
-        "content": (
-            "dedup_content",
-            lambda v: pipeline.dedup_content_step(v, tables["contents"].get, opts, now, "t", lambda key: 0),
-            "contents",
-        ),
-        "bands": ("dedup_bands", lambda v: pipeline.dedup_bands_step(v, index_of(tables["bands"]).lookup, opts, now), "bands"),
-        "gather": (
-            "dedup_gather",
-            lambda v: pipeline.dedup_gather_step(v, tables["gather"].get, opts, now, "t"),
-            "gather",
-        ),
-        "enrich": ("enrichment", lambda v: pipeline.enrich_step(v, opts, now), None),
+    agents = {
+        "raw": agent(b, lambda get: [
+            ("cleaning", lambda v, here, now: pipeline.clean_step(v, here, opts, now)),
+            ("extraction", lambda v, _, now: pipeline.extract_step(v, opts, now)),
+        ], envelopes_in=False),
+        "extracted": agent(b, lambda get: [("dedup_url", lambda v, _, now: pipeline.dedup_url_step(v, get, opts, now, "t"))],
+                           tables["urls"]),
+        "content": agent(b, lambda get: [("dedup_content", lambda v, _, now: pipeline.dedup_content_step(
+            v, get, opts, now, "t", lambda key: 0))], tables["contents"]),
+        "bands": agent(b, lambda _: [("dedup_bands", lambda v, _, now: pipeline.dedup_bands_step(
+            v, index_of(tables["bands"]).lookup, opts, now))], tables["bands"]),
+        "gather": agent(b, lambda get: [("dedup_gather", lambda v, _, now: pipeline.dedup_gather_step(v, get, opts, now, "t"))],
+                        tables["gather"]),
+        "enrich": agent(b, lambda _: [("enrichment", lambda v, _, now: pipeline.enrich_step(v, opts, now))]),
     }
-    result = router.run_steps(prepare, here, payload)
-    await router.emit(result, here)
-    queue = [(result.role, result.value)] + [(e.role, e.value) for e in result.more]
+    topics = b.topics.topics
+    seen = {role: len(topics[role].sent) for role in agents if role != "raw"}
+    queue = [("raw", payload)]
     while queue:
         role, value = queue.pop(0)
-        if role not in steps:
-            continue
-        stage, step, table = steps[role]
-        result = router.run(stage, here, value, lambda _clock: step(value))
-        await router.emit(result, here, tables[table] if table else None)
-        queue += [(result.role, result.value)] + [(e.role, e.value) for e in result.more]
+        await deliver(agents[role], here, value)
+        for next_role in agents:
+            if next_role != "raw":
+                queue += [(next_role, v) for _, v in topics[next_role].sent[seen[next_role]:]]
+                seen[next_role] = len(topics[next_role].sent)
 
 
 async def test_routes_each_outcome_to_its_topic_and_applies_table_writes():
     b = bundle()
-    tables: dict[str, dict] = {"urls": {}, "contents": {}, "bands": {}, "gather": {}}
+    tables: dict[str, dict] = {"urls": {}, "contents": {}, "bands": BandDict(), "gather": {}}
     message = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
     near_copy = orjson.dumps(
         {"url": "https://copy.example.org/x", "fetched_at": "2016-02-24T15:00:00Z", "text": SEED.replace("43 people", "forty-three people")}
@@ -114,7 +176,8 @@ async def test_routes_each_outcome_to_its_topic_and_applies_table_writes():
     assert len(tables["urls"]) == 2 and len(tables["contents"]) == 2  # day-keyed: one key per article
     assert tables["gather"] == {}  # each gathered article is deleted once published
     # one band message each (one partition) for the two stored articles, naming their 21 band keys
-    assert len(tables["bands"]) == 2 and sum(len(v["seqs"]) for v in tables["bands"].values()) == 42
+    entries = [neardup.index_entries(k, v) for k, v in tables["bands"].items()]
+    assert len(tables["bands"]) == 2 and sum(len(e) for e in entries) == 42
     assert t["enriched"].sent[0][0] == orjson.loads(t["enriched"].sent[0][1])["id"].encode()
     # cleaning hands on to extraction in the same agent: nothing travels between them
     assert t["cleaned"].sent == [] and len(t["extracted"].sent) == 3
@@ -144,8 +207,7 @@ async def test_steps_in_one_agent_count_the_message_once_and_a_later_step_dead_l
         raise ZeroDivisionError("a bug")
 
     steps = [("cleaning", lambda v, here, now: pipeline.clean_step(v, here, opts, now)), ("extraction", broken)]
-    result = Router(b).run_steps(steps, here, message)
-    await Router(b).emit(result, here)
+    (result,) = await deliver(agent(b, lambda get: steps, envelopes_in=False), here, message)
 
     record = orjson.loads(result.value)
     assert record["error"]["stage"] == "extraction" and record["error"]["kind"] == "internal_error"
@@ -225,18 +287,16 @@ class RecordingTable(dict):
 
 async def gather(parts: list[bytes], order: list[int], opts: StageOptions):
     b, table = bundle(), RecordingTable()
-    router = Router(b)
+    gatherer = agent(b, lambda get: [("dedup_gather", lambda v, _, now: pipeline.dedup_gather_step(v, get, opts, now, "t"))],
+                     table)
     for i in order:
-        value = parts[i]
-        result = router.run("dedup_gather", SourceRef("t.gather", 0, i, None), value,
-                            lambda now: pipeline.dedup_gather_step(value, table.get, opts, now, "t"))
-        await router.emit(result, SourceRef("t.gather", 0, i, None), table)
+        await deliver(gatherer, SourceRef("t.gather", 0, i, None), parts[i])
     return b, table
 
 
 def assert_published_unique(b) -> None:
     """A unique article goes on to enrichment, which publishes it on enriched."""
-    (request,) = [orjson.loads(v) for _, v in b.topics.topics["enrich"].sent]
+    (request,) = [item for _, v in b.topics.topics["enrich"].sent for item in items_of(v)]
     record = request["record"]
     assert record["dedup"]["status"] == "unique" and record["source"]["offset"] == 0
     assert b.topics.topics["enriched"].sent == []
