@@ -204,10 +204,10 @@ def _nodes(value: Any, graph: dict[str, dict[str, Any]]) -> Iterator[Any]:
 
 
 def _keys(text: str) -> str:
-    folded = "".join(
-        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
-    )
-    return _NON_ALNUM.sub("", folded)
+    """The text's letters and digits, case-folded and without accents ("Énergie" is "energie").
+    NFKD parts an accent from its letter, and a combining mark is no letter or digit: the one
+    substitution of everything else drops it too."""
+    return _NON_ALNUM.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 class _Publisher:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import unicodedata
 
 import pytest
 import trafilatura
@@ -334,3 +336,8 @@ TEASER = "An official said it is unclear if China would hold war games this year
 def test_paragraphs_set_inside_a_link_leave_the_body(markup, body, expected):
     tree = trafilatura.load_html(f"<html><body>{markup}</body></html>")
     assert without_teasers(body, tree) == expected
+
+
+def test_no_combining_mark_is_a_letter_or_digit():
+    # metadata._keys leaves accents out by keeping letters and digits only.
+    assert not [c for c in map(chr, range(sys.maxunicode + 1)) if unicodedata.combining(c) and c.isalnum()]
