@@ -568,7 +568,7 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
         p.text
         for i, p in enumerate(paragraphs[first:last + 1], first)
         if not (echoed[i] and (padded[i] or padded[i + 2]))
-        and not (counts[p.text] >= vocab.REPEATED_LINE_TIMES and len(p.text) <= vocab.REPEATED_LINE_MAX_CHARS)
+        and not _is_repeated(p.text, counts[p.text])
     ]
     before = max(0, first - _STANDFIRST_LOOKBACK)
     lead = _standfirst(paragraphs[before:first], echoed[before:first])
@@ -778,19 +778,13 @@ def _without_repeats(paragraphs: list[str]) -> tuple[str, ...]:
     """An article does not say the same thing twice: a short line that comes back
     `vocab.REPEATED_LINE_TIMES` times or more is page furniture ("Externer Inhalt nicht
     verfügbar" under every embed) and goes, every time; a paragraph said twice is kept once."""
-    counts: dict[str, int] = {}
-    for paragraph in paragraphs:
-        counts[paragraph] = counts.get(paragraph, 0) + 1
-    kept: list[str] = []
-    seen: set[str] = set()
-    for paragraph in paragraphs:
-        if paragraph in seen:
-            continue
-        seen.add(paragraph)
-        if counts[paragraph] >= vocab.REPEATED_LINE_TIMES and len(paragraph) <= vocab.REPEATED_LINE_MAX_CHARS:
-            continue
-        kept.append(paragraph)
-    return tuple(kept)
+    counts = Counter(paragraphs)  # in first-seen order: each paragraph once
+    return tuple(paragraph for paragraph, times in counts.items() if not _is_repeated(paragraph, times))
+
+
+def _is_repeated(line: str, times: int) -> bool:
+    """A short line printed `vocab.REPEATED_LINE_TIMES` times or more: page furniture."""
+    return times >= vocab.REPEATED_LINE_TIMES and len(line) <= vocab.REPEATED_LINE_MAX_CHARS
 
 
 def _parse_html(html: str) -> object | None:
