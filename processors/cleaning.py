@@ -561,14 +561,16 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
     if span is None:
         return ()
     first, last = own[span[0]], own[span[1]]
-    padded = [False, *echoed, False]
-    if first > 0 and echoed[first - 1] and not padded[first - 1]:
+    # An echoed line beside another echoed one (a menu, a summary) goes; one alone stays.
+    in_run = [
+        echo and ((i > 0 and echoed[i - 1]) or (i + 1 < len(echoed) and echoed[i + 1])) for i, echo in enumerate(echoed)
+    ]
+    if first > 0 and echoed[first - 1] and not in_run[first - 1]:
         first -= 1  # the heading of the body's first entry
     body = [
         p.text
         for i, p in enumerate(paragraphs[first:last + 1], first)
-        if not (echoed[i] and (padded[i] or padded[i + 2]))
-        and not _is_repeated(p.text, counts[p.text])
+        if not in_run[i] and not _is_repeated(p.text, counts[p.text])
     ]
     before = max(0, first - _STANDFIRST_LOOKBACK)
     lead = _standfirst(paragraphs[before:first], echoed[before:first])
