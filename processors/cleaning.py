@@ -364,14 +364,14 @@ _CREDIT_LINE = re.compile(
 )
 
 
-def is_credit_line(lowered: str, spaced: bool = False) -> bool:
+def is_credit_line(lowered: str) -> bool:
     """A picture's or a video's credit ("Photo: AFP", "Foto: dpa", "写真：共同"), case-folded, or a
-    caption that ends with one (`vocab.CAPTION_CREDIT_LABELS`). `spaced`: each run of whitespace
-    in the line is one space (a page-text line), so that a caption's credit can only stand in its
-    last `_CAPTION_CREDIT_SPAN` characters, and only those are searched."""
+    caption that ends with one (`vocab.CAPTION_CREDIT_LABELS`). Each run of whitespace in the
+    line is one space (both paths collapse them), so that a caption's credit can only stand in
+    its last `_CAPTION_CREDIT_SPAN` characters, and only those are searched."""
     if len(lowered) <= vocab.CREDIT_LINE_MAX_CHARS + 20 and _CREDIT_LINE.match(lowered) is not None:
         return True
-    start = max(0, len(lowered) - _CAPTION_CREDIT_SPAN) if spaced else 0
+    start = max(0, len(lowered) - _CAPTION_CREDIT_SPAN)
     if not any(map(lowered[start:].__contains__, _CAPTION_CREDIT_MARKS)):
         return False
     return _CAPTION_CREDIT.search(lowered, start) is not None
@@ -489,7 +489,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
             if not key or key in vocab.FURNITURE_LINES or key in vocab.PLAYER_LINES or _DURATION.match(line):
                 continue
         lowered = line.casefold()
-        if _is_furniture(line, lowered) or _is_title(line, title, title_key) or is_credit_line(lowered, spaced=True):
+        if _is_furniture(line, lowered) or _is_title(line, title, title_key) or is_credit_line(lowered):
             continue
         if len(line) <= _DATELINE_MAX_CHARS and line[0].isalnum():
             when = parse_dateline(line, assume_timezone)
