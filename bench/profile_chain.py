@@ -1,8 +1,9 @@
-"""Where the in-process page-text chain spends its time: each function's inclusive and own share
-of `streams.offline.OfflineRun.run_one` over make bench's page-text stream (the seed, the 258 dev
-bodies as page text, 1,000 synthetic articles), for one checkout.
+"""Where the in-process chain spends its time: each function's inclusive and own share of
+`streams.offline.OfflineRun.run_one` over make bench's page-text stream (the seed, the 258 dev
+bodies as page text, 1,000 synthetic articles), or with --html over the 258 dev pages (what
+`copydesk process` does to them), for one checkout.
 
-    .venv/bin/python bench/profile_chain.py [CHECKOUT] [--rounds 6] [--top 40] [--match REGEX]
+    .venv/bin/python bench/profile_chain.py [CHECKOUT] [--html] [--rounds 6] [--top 40] [--match REGEX]
 
 The chain runs in a child process with CHECKOUT (default: this one) first on sys.path, sampled by
 py-spy at 500 Hz (`pip install py-spy` in the venv); a C function's time counts as its Python
@@ -33,7 +34,10 @@ from streams.offline import OfflineRun
 from streams.settings import Settings
 
 settings = Settings()
-texts = [bench.seed_message(), *bench.fundus_texts(bench.fundus_cases()), *bench.distinct_articles(0, 1000, "-inproc")]
+if sys.argv[3] == "html":
+    texts = [page for page, _ in bench.html_messages(bench.fundus_cases())]
+else:
+    texts = [bench.seed_message(), *bench.fundus_texts(bench.fundus_cases()), *bench.distinct_articles(0, 1000, "-inproc")]
 for _ in range(int(sys.argv[2])):
     run = OfflineRun(settings)
     for offset, value in enumerate(texts):
@@ -43,12 +47,12 @@ for _ in range(int(sys.argv[2])):
 _LINE = re.compile(r":\d+\)")
 
 
-def _stacks_py_spy(spy: str, root: Path, rounds: int) -> list[tuple[list[str], int]]:
+def _stacks_py_spy(spy: str, root: Path, rounds: int, inputs: str) -> list[tuple[list[str], int]]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "raw.txt"
         subprocess.run(
             [spy, "record", "--rate", "500", "--format", "raw", "--output", str(out), "--",
-             sys.executable, "-c", CHILD, str(root), str(rounds)],
+             sys.executable, "-c", CHILD, str(root), str(rounds), inputs],
             cwd=root, check=True, capture_output=True,
         )
         stacks = []
@@ -58,11 +62,11 @@ def _stacks_py_spy(spy: str, root: Path, rounds: int) -> list[tuple[list[str], i
         return stacks
 
 
-def _shares_cprofile(root: Path, rounds: int) -> tuple[Counter, Counter, float]:
+def _shares_cprofile(root: Path, rounds: int, inputs: str) -> tuple[Counter, Counter, float]:
     code = CHILD.replace("for _ in range", "import cProfile, pstats, json\nprof = cProfile.Profile()\nprof.enable()\nfor _ in range")
     code += "\nprof.disable()\nst = pstats.Stats(prof).stats\n"
     code += "print(json.dumps([[f'{fn} ({f.split(\"/\")[-1]})', v[2], v[3]] for (f, _l, fn), v in st.items()]))\n"
-    done = subprocess.run([sys.executable, "-c", code, str(root), str(rounds)], cwd=root, check=True,
+    done = subprocess.run([sys.executable, "-c", code, str(root), str(rounds), inputs], cwd=root, check=True,
                           capture_output=True, text=True)
     import json
 
@@ -78,15 +82,17 @@ def _shares_cprofile(root: Path, rounds: int) -> tuple[Counter, Counter, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkout", type=Path, nargs="?", default=HERE.parent)
+    ap.add_argument("--html", action="store_true", help="the dev pages instead of the page-text stream")
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--match", default=None, help="only the functions whose name matches")
     args = ap.parse_args()
     root = args.checkout.resolve()
+    inputs = "html" if args.html else "text"
     spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
     if spy:
         inclusive, own, total = Counter(), Counter(), 0.0
-        for frames, count in _stacks_py_spy(spy, root, args.rounds):
+        for frames, count in _stacks_py_spy(spy, root, args.rounds, inputs):
             start = next((i for i, f in enumerate(frames) if "run_one " in f), None)
             if start is None:
                 continue
@@ -97,9 +103,10 @@ def main() -> int:
             own[frames[-1]] += count
         how = "py-spy samples"
     else:
-        inclusive, own, total = _shares_cprofile(root, args.rounds)
+        inclusive, own, total = _shares_cprofile(root, args.rounds, inputs)
         how = "cProfile"
-    print(f"{root}: the page-text chain, {args.rounds} rounds, {how}; share of run_one, inclusive / own")
+    what = "the dev pages" if args.html else "the page-text stream"
+    print(f"{root}: the chain on {what}, {args.rounds} rounds, {how}; share of run_one, inclusive / own")
     shown = 0
     for name, n in inclusive.most_common():
         if args.match and not re.search(args.match, name):
