@@ -60,7 +60,7 @@ _AUTHOR_SPLIT = re.compile(
 )
 _PREFIX = re.compile(
     r"^(?:" + "|".join(re.escape(p) for p in sorted(vocab.BYLINE_PREFIXES, key=len, reverse=True))
-    + r")(?:\s+|(?<=:))",
+    + r"):?(?:\s+|(?<=:))",
     re.IGNORECASE,
 )
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)")
@@ -302,7 +302,7 @@ def _credits(values: Iterable[str], is_publisher: _Publisher, addresses: bool = 
 
 
 def _ld_credits(page: PageMeta) -> tuple[list[str], list[str]]:
-    """The JSON-LD article's author names: (persons, organisations)."""
+    """The JSON-LD article's author names: (persons, organisations), without site accounts."""
     people: list[str] = []
     organisations: list[str] = []
     if not page.article:
@@ -310,11 +310,28 @@ def _ld_credits(page: PageMeta) -> tuple[list[str], list[str]]:
     for node in _nodes(page.article.get("author"), page.graph):
         if isinstance(node, str):
             people.append(node)
-        elif isinstance(node, dict) and isinstance(node.get("name"), str):
+        elif isinstance(node, dict) and isinstance(node.get("name"), str) and not _is_account(node):
             kinds = _types(node)
             target = organisations if any(_ORGANISATION_TYPE.search(k) for k in kinds) else people
             target.append(node["name"])
     return people, organisations
+
+
+#: A profile address of a publishing system's administrator account ("/author/admin/").
+_ACCOUNT_PROFILE = re.compile(r"/(?:author|authors|user|users|profile)/(?:admin|administrator)/?$", re.IGNORECASE)
+
+
+def _is_account(node: dict[str, Any]) -> bool:
+    """A credit whose profile is the site's administrator account: whoever uploaded the article
+    into the publishing system under its default user ("Ilanga D" at /author/admin/), not a
+    writer."""
+    return any(isinstance(node.get(key), str) and _ACCOUNT_PROFILE.search(node[key]) for key in ("@id", "url"))
+
+
+def _accounts(page: PageMeta) -> set[str]:
+    """The keys of the names the JSON-LD article credits through an administrator account."""
+    nodes = _nodes(page.article.get("author"), page.graph) if page.article else ()
+    return {_keys(n["name"]) for n in nodes if isinstance(n, dict) and isinstance(n.get("name"), str) and _is_account(n)}
 
 
 def page_authors(page: PageMeta, fallback: str | None, site_name: str | None, site: str) -> tuple[str, ...]:
@@ -339,6 +356,9 @@ def page_authors(page: PageMeta, fallback: str | None, site_name: str | None, si
         _credits(meta_values, is_publisher, addresses=True),
         [n for n in _credits([fallback] if fallback else [], is_publisher) if _keys(n) not in in_meta],
     ]
+    accounts = _accounts(page)
+    if accounts:  # the markup prints the account's name too, where trafilatura finds it
+        untyped = [[n for n in names if _keys(n) not in accounts] for names in untyped]
     for names in untyped:
         people = [n for n in names if not is_publisher(n)]
         if people:
@@ -420,15 +440,21 @@ def body_byline(
     return paragraphs, authors
 
 
+#: "Von:", "By:": a one-word byline opening as a label, before the credited people's links.
+_BYLINE_LABELS = tuple(p.capitalize() + ":" for p in vocab.BYLINE_PREFIXES if p.isalpha())
 #: Elements that credit the article in the page's markup: a link to an author's page, an
-#: element marked as the author (`rel`, `itemprop`), or one whose class names a byline.
+#: element marked as the author (`rel`, `itemprop`), one whose class names a byline, or a
+#: labelled list of links ("Von: <a>Bill McCarthy</a>, <a>Marisha Goldhamer</a>").
 _BYLINE_ELEMENTS = lxml.etree.XPath(
     "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'Author')"
     " or contains(@class, 'byline') or contains(@class, 'Byline') or contains(@class, 'autor')"
     " or contains(@href, '/author/') or contains(@href, '/autor')"
     " or ((self::li or self::p or self::dd or self::div) and *[1][self::strong or self::b or self::span]"
     "[starts-with(normalize-space(), 'Autor') or starts-with(normalize-space(), 'Author')"
-    " or starts-with(normalize-space(), 'Auteur')])]"
+    " or starts-with(normalize-space(), 'Auteur')])"
+    " or ((self::li or self::p or self::div) and .//a and (" + " or ".join(
+        f"starts-with(normalize-space(), '{label}')" for label in _BYLINE_LABELS
+    ) + "))]"
     "[not(ancestor::script or ancestor::style or ancestor::head)]"
 )
 _BYLINE_ELEMENT_MAX_CHARS = 120

@@ -50,6 +50,7 @@ def article(author: object, **more: object) -> dict:
         ("Jane Doe, John Smith & Ann Lee", ("Jane Doe", "John Smith", "Ann Lee")),
         ("Trine Juncher Jørgensen og Tôrtia Reimer-Johansen", ("Trine Juncher Jørgensen", "Tôrtia Reimer-Johansen")),
         ("Autor: Monika Bolliger", ("Monika Bolliger",)),
+        ("Von: Bill MCCARTHY", ("Bill MCCARTHY",)),
         ("Mathias Hagen / Journalist", ("Mathias Hagen",)),
         ("신현주 기자", ("신현주",)),
         ("Elena Oberholzer (obe)", ("Elena Oberholzer",)),
@@ -125,6 +126,16 @@ def test_a_credit_signed_with_the_site_address_is_the_publisher():
     # A person's profile on the site is no signature.
     person = page(None, {"author": "Tom Davies https://www.dw.com/en/tom-davies/person-1"})
     assert page_authors(person, None, None, "dw.com") == ("Tom Davies",)
+
+
+def test_the_site_administrator_account_is_no_author():
+    # The publishing system's default user, credited in the JSON-LD and printed in the markup
+    # (where trafilatura finds it): nobody is credited, so a bold byline over the text can be.
+    ld = article({"@id": "https://ilanganews.co.za/author/admin/", "name": "Ilanga D"})
+    meta = page(ld, {"og:site_name": "Ilanga News"})
+    assert page_authors(meta, "Ilanga D", "Ilanga News", "ilanganews.co.za") == ()
+    person = page(article({"@id": "https://ilanganews.co.za/author/thandi/", "name": "Thandi Dlamini"}))
+    assert page_authors(person, None, "Ilanga News", "ilanganews.co.za") == ("Thandi Dlamini",)
 
 
 def test_trafilatura_byline_when_nothing_else_names_a_person():
@@ -294,6 +305,11 @@ def test_a_headline_kept_in_the_body_leaves_it(first, dropped):
         # A label and the name, in a list of the article's facts.
         (None, "<ul><li><strong>Datum</strong> 28.04.2023</li><li><strong>Autorin/Autor</strong> Roman Goncharenko</li>"
          "</ul>", ("MDR",), ("Roman Goncharenko",)),
+        # A byline word as a label before the people's links; a label before plain text is no byline.
+        (None, "<ul><li>3 Minuten Lesezeit</li><li>Von: <span class='person-link'><a href='/bill-mccarthy'>Bill "
+         " MCCARTHY</a>, </span><span class='person-link'><a href='/marisha-goldhamer'>Marisha GOLDHAMER</a></span>"
+         "</li></ul>", (), ("Bill MCCARTHY", "Marisha GOLDHAMER")),
+        (None, "<p>Von: Jane Doe</p>", (), ()),
     ],
 )
 def test_a_byline_in_the_markup_credits_the_person(ld, markup, authors, expected):
