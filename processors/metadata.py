@@ -481,7 +481,32 @@ def markup_authors(
             return tuple(people)
         if names and all(is_publisher(n) for n in names):
             return authors
-    return authors
+    return _editor_credit(tree) or authors
+
+
+#: "(责编：牛镛、岳弘彬)": the editors' credit under a Chinese article, which names no other writer.
+_EDITOR_CREDIT = re.compile(
+    r"^[(（\[【]?\s*(?:" + "|".join(vocab.EDITOR_CREDIT_LABELS) + r")\s*[:：]\s*([^()（）\[\]【】]+?)\s*[)）\]】]?$"
+)
+_EDITOR_CREDITS = lxml.etree.XPath(
+    "//body//*[not(*)][" + " or ".join(
+        f"contains(., '{label}')" for label in vocab.EDITOR_CREDIT_LABELS
+    ) + "][not(ancestor::script or ancestor::style)]"
+)
+_HAN_NAME = re.compile(r"^[\u3400-\u9fff·]{2,5}$")
+
+
+def _editor_credit(tree) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """The names of an editors' credit printed as an element of its own ("(责编：牛镛、岳弘彬)"):
+    Chinese news pages credit their editors so and, when they print no byline, the editors are
+    whom the article is credited to."""
+    for element in _EDITOR_CREDITS(tree):
+        match = _EDITOR_CREDIT.match(_text(element.text_content()))
+        if match:
+            names = [n for n in re.split(r"[、，,\s]+", match.group(1)) if n]
+            if names and all(_HAN_NAME.match(n) for n in names):
+                return tuple(names)
+    return ()
 
 
 def _person_like(name: str) -> bool:

@@ -213,6 +213,9 @@ BYLINE_PREFIXES: Final = ("by", "written by", "words by", "reporting by", "von",
 AUTHOR_JOINERS: Final = (",", " and ", " & ", " und ", " et ", " y ", " e ", " en ", " og ",
                          " och ")
 
+#: Labels of the editors' credit under a Chinese article ("(责编：牛镛、岳弘彬)", "责任编辑：王文").
+EDITOR_CREDIT_LABELS: Final = ("责任编辑", "责编")
+
 #: Credits that name a role, not a person ("Mathias Hagen / Journalist"): such a part of a
 #: credit is dropped (compared case-folded).
 AUTHOR_ROLES: Final = frozenset(

@@ -310,6 +310,9 @@ def test_a_headline_kept_in_the_body_leaves_it(first, dropped):
          " MCCARTHY</a>, </span><span class='person-link'><a href='/marisha-goldhamer'>Marisha GOLDHAMER</a></span>"
          "</li></ul>", (), ("Bill MCCARTHY", "Marisha GOLDHAMER")),
         (None, "<p>Von: Jane Doe</p>", (), ()),
+        # The editors' credit under a Chinese article; a sentence that mentions editors is none.
+        (None, "<div class='edit cf'>(责编：牛镛、岳弘彬)</div>", (), ("牛镛", "岳弘彬")),
+        (None, "<p>责编：这篇报道经过了三次修改才最终发表。</p>", (), ()),
     ],
 )
 def test_a_byline_in_the_markup_credits_the_person(ld, markup, authors, expected):
