@@ -467,9 +467,17 @@ def markup_authors(
     """The authors, or when the page's JSON-LD and meta tags credit no person (only the
     publisher, or nobody) the people its markup credits: the first byline element (a link to an
     author's page, `rel=author`, `itemprop=author`, a class naming an author or byline) whose
-    text is one to three people's names ("von Dr. Max Kolter", "David Straub, MDR THÜRINGEN")."""
+    text is one to three people's names ("von Dr. Max Kolter", "David Straub, MDR THÜRINGEN").
+
+    When the JSON-LD credits the publisher itself (an organisation named as the publisher: a
+    site's default), only the first byline element is read: a later one is a teaser's or a
+    video's, and a first one without a person ("von APA") is the credit the page means."""
     is_publisher = _publisher(page, site_name, site)
-    if (page.article and page.article.get("author")) or not all(is_publisher(a) for a in authors):
+    if not all(is_publisher(a) for a in authors):
+        return authors
+    ld_people, ld_organisations = _ld_credits(page)
+    ld_self = bool(ld_organisations) and not ld_people and all(is_publisher.exactly(n) for n in ld_organisations)
+    if page.article and page.article.get("author") and not ld_self:
         return authors
     for element in _BYLINE_ELEMENTS(tree):
         text = _text(element.text_content())
@@ -479,7 +487,7 @@ def markup_authors(
         people = [n for n in names if _person_like(n) and not is_publisher(n)]
         if 1 <= len(people) <= 3:
             return tuple(people)
-        if names and all(is_publisher(n) for n in names):
+        if ld_self or (names and all(is_publisher(n) for n in names)):
             return authors
     return _editor_credit(tree) or authors
 

@@ -295,9 +295,15 @@ def test_a_headline_kept_in_the_body_leaves_it(first, dropped):
         # The first byline names the publisher: a name further down (a teaser's) is not the article's.
         (None, "<span class='cm-author'>MDR</span><ul><li><span class='cm-author'>Anetta Mangxaba</span></li></ul>",
          ("MDR",), ("MDR",)),
-        # The JSON-LD credits the publisher itself: that credit stands.
+        # The JSON-LD credits the publisher itself: the first byline of the markup, when it names
+        # people, is more precise; when it names none, the credit stands.
         ({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "MDR"}},
-         "<span class='byline'>Jane Doe</span>", ("MDR",), ("MDR",)),
+         "<span class='article__author'>Von Seb Dumitru, Lille</span>", ("MDR",), ("Seb Dumitru",)),
+        ({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "MDR"}},
+         "<div class='article-author'>von APA</div><span class='byline'>Jane Doe</span>", ("MDR",), ("MDR",)),
+        # ... but an organisation other than the publisher (an agency) is a credit of its own.
+        ({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "dpa"}},
+         "<span class='byline'>Jane Doe</span>", ("dpa",), ("dpa",)),
         # A person is credited already; an agency or a date is no person.
         (None, "<span class='byline'>John Smith</span>", ("Jane Doe",), ("Jane Doe",)),
         (None, "<div class='article-author'>von APA</div>", ("MDR",), ("MDR",)),
