@@ -489,7 +489,35 @@ def markup_authors(
             return tuple(people)
         if ld_self or (names and all(is_publisher(n) for n in names)):
             return authors
-    return _editor_credit(tree) or authors
+    return _editor_credit(tree) or _agency_under_headline(tree) or authors
+
+
+#: How far under the <h1> an agency's credit is looked for: text nodes, up to the first long one.
+_HEADER_TEXTS = lxml.etree.XPath("(//body//h1)[1]/following::text()[normalize-space()][position() <= 12]")
+_AGENCY_CREDIT_MAX_CHARS = 40
+_BODY_TEXT_MIN_CHARS = 200
+_CREDIT_PARTS = re.compile(r"\s*[,/]\s*|\s+with\s+", re.IGNORECASE)
+
+
+def _agency_under_headline(tree) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """The news agencies of a credit printed on its own between the headline and the text
+    ("AFP, MANILA", "Reuters"): wire copy, which the page credits to the agency and a dateline,
+    however its JSON-LD credits the publisher."""
+    for node in _HEADER_TEXTS(tree):
+        text = _text(str(node))
+        if len(text) >= _BODY_TEXT_MIN_CHARS:
+            break
+        if len(text) > _AGENCY_CREDIT_MAX_CHARS:
+            continue
+        parts = [part for part in _CREDIT_PARTS.split(text) if part]
+        agencies = tuple(part for part in parts if part.casefold() in vocab.NEWS_AGENCIES)
+        # the agency first, then agencies or a dateline's place ("MANILA", "New Delhi")
+        if agencies and parts[0] == agencies[0] and all(
+            part in agencies or (len(part.split()) <= 2 and all(w[0].isupper() for w in part.split()))
+            for part in parts
+        ):
+            return agencies
+    return ()
 
 
 #: "(责编：牛镛、岳弘彬)": the editors' credit under a Chinese article, which names no other writer.

@@ -213,6 +213,18 @@ BYLINE_PREFIXES: Final = ("by", "written by", "words by", "reporting by", "von",
 AUTHOR_JOINERS: Final = (",", " and ", " & ", " und ", " et ", " y ", " e ", " en ", " og ",
                          " och ")
 
+#: News agencies whose copy a paper prints under their name ("AFP, MANILA" under a headline),
+#: compared case-folded.
+NEWS_AGENCIES: Final = frozenset(
+    {
+        "afp", "ap", "associated press", "reuters", "dpa", "apa", "sda", "keystone-sda", "ansa",
+        "efe", "europa press", "lusa", "anp", "belga", "ritzau", "ntb", "tt", "stt", "pap", "čtk",
+        "ctk", "mti", "tass", "ria novosti", "interfax", "ukrinform", "anadolu ajansı",
+        "anadolu agency", "xinhua", "cna", "kyodo", "jiji", "jiji press", "yonhap", "bernama",
+        "antara", "pti", "ians", "ani", "aap", "sapa", "kna", "epd", "bloomberg",
+    }
+)
+
 #: Labels of the editors' credit under a Chinese article ("(责编：牛镛、岳弘彬)", "责任编辑：王文").
 EDITOR_CREDIT_LABELS: Final = ("责任编辑", "责编")
 

@@ -276,6 +276,19 @@ def _page(name: str, url: str, fetched_at: str) -> RawArticle:
             "新华社北京4月24日电 题：促进航天技术更好惠及人民",
             "- 关注",
         ),
+        (
+            # The JSON-LD credits the paper itself ("台北時報"); the credit under the headline is
+            # the agency's and a dateline ("AFP, MANILA").
+            "tw_TaipeiTimes_2024_10_15.html.gz",
+            "https://www.taipeitimes.com/News/front/archives/2024/10/16/2003825372",
+            "2024-10-15T22:35:38Z",
+            "US, Manila launch war games after PRC’s Taiwan drills",
+            ("AFP",),
+            "2024-10-16T00:00:00+08:00",
+            None,
+            "Thousands of US and Filipino troops yesterday launched joint exercises",
+            "owned by the bureau that was damaged in clashes with Chinese vessels this year.",
+        ),
     ],
 )
 def test_html_pages(name, url, fetched_at, title, authors, published_at, language, first, last):

@@ -316,6 +316,11 @@ def test_a_headline_kept_in_the_body_leaves_it(first, dropped):
          " MCCARTHY</a>, </span><span class='person-link'><a href='/marisha-goldhamer'>Marisha GOLDHAMER</a></span>"
          "</li></ul>", (), ("Bill MCCARTHY", "Marisha GOLDHAMER")),
         (None, "<p>Von: Jane Doe</p>", (), ()),
+        # An agency's credit, with or without a dateline, between the headline and the text.
+        ({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "MDR"}},
+         "<h2>Manila accused Beijing</h2><ul><li><div class='name'>AFP, MANILA</div></li></ul>", ("MDR",), ("AFP",)),
+        (None, "<p>Reuters / New Delhi</p>", (), ("Reuters",)),
+        (None, "<p>Photo: AFP</p><p>Reuters and AFP reported it first</p>", ("MDR",), ("MDR",)),
         # The editors' credit under a Chinese article; a sentence that mentions editors is none.
         (None, "<div class='edit cf'>(责编：牛镛、岳弘彬)</div>", (), ("牛镛", "岳弘彬")),
         (None, "<p>责编：这篇报道经过了三次修改才最终发表。</p>", (), ()),
