@@ -142,11 +142,15 @@ class InProcess:
         sig, size = neardup.signature_and_size(a.text)
         keys = neardup.band_keys(sig)
         check = neardup.check_bands(a.id, a.fetched_at, keys, neardup.sketch(sig), self.index.lookup(keys), source,
-                                    HORIZON, size=size)
+                                    HORIZON, size=size, site=a.site)
         self.bands.update(check.writes)
         for stored_key, value in check.writes.items():
             self.index.add(stored_key, value)
-        return neardup.decide(a.id, sig, check.replies, c.verdict, size=size).verdict
+        return neardup.decide(
+            a.id, sig, check.replies, c.verdict, size=size, site=a.site,
+            min_length_ratio=OPTIONS.near_duplicate_min_length_ratio,
+            other_site_min_length_ratio=OPTIONS.near_duplicate_other_site_min_length_ratio,
+        ).verdict
 
 
 def quality(stream: list[tuple[str, int, ExtractedArticle]]) -> dict:

@@ -45,9 +45,9 @@ bodies (s near 0) meet with probability 21 / 256^6, about 1e-13. A band key is
 hash of them.
 
 State. What the band step reads is an index: per band key, the articles stored under it, each
-entry an article's id, fetch time, sketch (base64), number of distinct shingles `n` (absent in
-an entry written before entries kept it), the input that wrote it, its day, and `seq`, one more
-than the largest `seq` it found under that band key. What it writes is one
+entry an article's id, fetch time, sketch (base64), number of distinct shingles `n` and `site`
+(each absent in an entry written before entries kept it), the input that wrote it, its day, and
+`seq`, one more than the largest `seq` it found under that band key. What it writes is one
 entry per band message (`entry_key`, day-keyed like dedup, so `dedup.is_expired` expires it),
 naming the band keys the article was stored under and its `seq` in each: one changelog record
 per message instead of one per band key, which is what the table's changelog costs. The index
@@ -65,15 +65,21 @@ A's" (|day A - day B| <= horizon), whatever order the articles come in.
 
 Similarity. Two bodies are copies when their `copy_similarity` reaches the threshold: their
 estimated Jaccard similarity J, or, when both shingle counts m and n are known and
-min(m, n) >= `DEFAULT_MIN_LENGTH_RATIO` (0.8) x max(m, n), the estimated share of the smaller
-set found in the other, J (m + n) / ((1 + J) min(m, n)), which is never below J. The share is
-what tells a copy that each site printed with lines of its own (an author box here, a wire's
-credits there): J counts those lines of both against the pair, the share only the shorter
-body's. The length bound keeps a long article that quotes a short one in full from being its
-copy (the share is then 1). The measure is a function of the two sketches and the two counts
-only, so it is the same number whichever of the two computes it: this article's count travels
-with it to the gather, the candidate's is in its entry. An entry without a count is compared by
-J alone.
+min(m, n) >= r x max(m, n), the estimated share of the smaller set found in the other,
+J (m + n) / ((1 + J) min(m, n)), which is never below J. The share is what tells a copy that
+each site printed with lines of its own (an author box here, a wire's credits there, the lists
+or teasers one extraction keeps): J counts those lines of both against the pair, the share
+only the shorter body's. The length bound r keeps a long article that quotes a short one in
+full from being its copy (the share is then 1). It is `DEFAULT_MIN_LENGTH_RATIO` (0.8) for two
+articles of one site, or when either site is not known, and the lower
+`DEFAULT_OTHER_SITE_MIN_LENGTH_RATIO` (0.6) for two sites: one site's two bodies that hold one
+another are its own versions of a story (a longer one written over a shorter one, both printed
+with the site's own furniture, which the share counts as common text), while another site
+printing a body within its own furniture is what syndication looks like. The measure is a
+function of the two sketches, the two counts and the two sites only, so it is the same number
+whichever of the two computes it: this article's count and site travel with it to the gather,
+the candidate's are in its entry. An entry without a count is compared by J alone, one without
+a site within the one-site bound.
 
 Concurrency rule. For a candidate C in the replies, let i* be the lowest band index at which C's
 band key (recomputed from C's sketch) equals this article's. This article may be judged a copy
@@ -89,8 +95,9 @@ written, is within B's window by the symmetry of the horizon, and is never dropp
 fewer than 32 entries precede it). So only B can judge the pair: B is the copy of A if their
 similarity reaches the threshold, and A is not the copy of B whatever the measure. The measure
 is symmetric and computed from what both sides hold (the two sketches, and the two shingle
-counts: B's own, carried by its messages, and A's, in A's entry; or, if either is missing, the
-sketches alone: an article's count is in its entry exactly when its messages carry it), so
+counts and sites: B's own, carried by its messages, and A's, in A's entry; or, if either is
+missing, the sketches alone or the one-site bound: an article's count and site are in its
+entry exactly when its messages carry them), so
 whether the pair are copies does not depend on which of them the partition handled first; only
 which one is the original does: exactly one. Orders in other bands do not matter, since the
 rule looks only at band i*. It does not hold when A's day list at band i* was already full
@@ -124,6 +131,9 @@ DEFAULT_THRESHOLD = 0.8
 #: not make a copy (only the Jaccard similarity can): a long article that quotes a short one in
 #: full holds all of it, and is not its copy.
 DEFAULT_MIN_LENGTH_RATIO = 0.8
+#: The same bound for two articles of different sites (syndication: a copy printed within
+#: another site's furniture, or a body extracted with more or less of its own page around it).
+DEFAULT_OTHER_SITE_MIN_LENGTH_RATIO = 0.6
 _SKETCH_MASK = 0xFF
 _CHANCE = 1 / 256  # two unrelated values share their low byte this often
 _UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -162,16 +172,20 @@ class Candidate:
     seq: int
     #: Its body's number of distinct shingles (None in an entry written before entries kept it).
     n: int | None = None
+    #: Its site (`ExtractedArticle.site`; None in an entry written before entries kept it).
+    site: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = {"id": self.id, "fetched_at": self.fetched_at, "sketch": self.sketch, "seq": self.seq}
         if self.n is not None:
             d["n"] = self.n
+        if self.site is not None:
+            d["site"] = self.site
         return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Candidate:
-        return cls(d["id"], d["fetched_at"], d["sketch"], int(d["seq"]), d.get("n"))
+        return cls(d["id"], d["fetched_at"], d["sketch"], int(d["seq"]), d.get("n"), d.get("site"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +292,17 @@ def copy_similarity(
     return max(jaccard, overlap_share(jaccard, size_a, size_b))
 
 
+def length_bound(
+    site_a: str | None,
+    site_b: str | None,
+    same_site: float = DEFAULT_MIN_LENGTH_RATIO,
+    other_site: float = DEFAULT_OTHER_SITE_MIN_LENGTH_RATIO,
+) -> float:
+    """The length bound of `copy_similarity`'s share for two articles of these sites: `other_site`
+    when both are known and differ, else `same_site`. Symmetric in the two."""
+    return other_site if site_a is not None and site_b is not None and site_a != site_b else same_site
+
+
 def entry_key(band_keys: Sequence[str], source: str, day: int) -> str:
     """The band table's key of one band message's entry: `<its first band key>#<input>@<day>`.
 
@@ -307,7 +332,7 @@ def index_entries(key: str, value: Mapping[str, Any]) -> list[tuple[str, IndexEn
     if "batch" in value:
         return [pair for entry in value["batch"] for pair in index_entries(key, entry)]
     if "seqs" in value:
-        common = {k: value[k] for k in ("id", "fetched_at", "sketch", "src", "day", "n") if k in value}
+        common = {k: value[k] for k in ("id", "fetched_at", "sketch", "src", "day", "n", "site") if k in value}
         return [(band_key, {**common, "seq": seq}) for band_key, seq in value["seqs"].items()]
     band_key, _, day = key.rpartition("@")
     return [(band_key, {**entry, "day": int(day)}) for entry in value.get("entries") or ()]
@@ -323,6 +348,7 @@ def check_bands(
     horizon_days: int,
     options: NearDupOptions = DEFAULT_OPTIONS,
     size: int | None = None,
+    site: str | None = None,
 ) -> BandCheck:
     """The articles stored under each of `band_keys` and the one write that adds this article.
 
@@ -332,7 +358,8 @@ def check_bands(
     for the message (`entry_key`), naming the band keys it was stored under and its `seq` in
     each: one changelog record per band message, the index being derived from it
     (`index_entries`). `size`, the body's number of distinct shingles, is kept in the entry
-    (`n`) when known, so that a later article can estimate the share of one body in the other.
+    (`n`) when known, so that a later article can estimate the share of one body in the other,
+    and `site`, the article's site, when known, which chooses the length bound of that share.
     """
     day = dedup.day_of(fetched_at)
     windows = [[e for e in entries if abs(e["day"] - day) <= horizon_days] for entries in found]
@@ -352,6 +379,8 @@ def check_bands(
     entry = {"id": article_id, "fetched_at": fetched_at, "sketch": sketch_, "src": source, "day": day, "seqs": seqs}
     if size is not None:
         entry["n"] = size
+    if site is not None:
+        entry["site"] = site
     return BandCheck(tuple(replies), {entry_key(band_keys, source, day): entry})
 
 
@@ -365,13 +394,17 @@ def decide(
     fetched_at: str | None = None,
     size: int | None = None,
     min_length_ratio: float = DEFAULT_MIN_LENGTH_RATIO,
+    site: str | None = None,
+    other_site_min_length_ratio: float = DEFAULT_OTHER_SITE_MIN_LENGTH_RATIO,
 ) -> NearDecision:
     """The verdict from the replies of all bands (see the concurrency rule in the module doc).
 
     `candidate_verdict` is exact dedup's (`unique` or `update`); it stands unless a copy
     (`copy_similarity` >= `threshold`, from the two sketches and, when both are known, this
-    article's shingle count `size` and the candidate's; passing the rule) fetched no later than this article
-    (`fetched_at`) was stored before it: then this is a `near_duplicate` of the earliest such
+    article's shingle count `size` and the candidate's, within the length bound of their sites
+    (`length_bound` of this article's `site` and the candidate's: `min_length_ratio` for one
+    site, `other_site_min_length_ratio` for two); passing the rule) fetched no later than this
+    article (`fetched_at`) was stored before it: then this is a `near_duplicate` of the earliest such
     copy (its id is the cluster id). Copies that passed the rule but were fetched strictly later
     than this article came first only because they were processed first: they are `displaced`,
     copies of this article's original (see `processors.dedup.fetched_later`).
@@ -388,7 +421,8 @@ def decide(
         first_shared = next(shared, None)
         if first_shared is None or candidate not in seen[first_shared]:
             continue  # it reached our first common band after us: it is the copy, if anyone is
-        similarity = copy_similarity(_similarity(own, theirs), size, candidate.n, min_length_ratio)
+        bound = length_bound(site, candidate.site, min_length_ratio, other_site_min_length_ratio)
+        similarity = copy_similarity(_similarity(own, theirs), size, candidate.n, bound)
         if similarity >= threshold:
             copies.append((candidate, round(similarity, 4)))
     later = [(c, sim) for c, sim in copies if fetched_at is not None and dedup.fetched_later(c.fetched_at, fetched_at)]
@@ -402,7 +436,7 @@ def decide(
 
 def _candidates(entries: Iterable[Mapping[str, Any]]) -> tuple[Candidate, ...]:
     ordered = sorted(entries, key=lambda e: e["seq"])
-    return tuple(Candidate(e["id"], e["fetched_at"], e["sketch"], e["seq"], e.get("n")) for e in ordered)
+    return tuple(Candidate(e["id"], e["fetched_at"], e["sketch"], e["seq"], e.get("n"), e.get("site")) for e in ordered)
 
 
 def _seen_per_band(replies: Iterable[BandReply], keys: list[str]) -> list[frozenset[Candidate]]:

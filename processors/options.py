@@ -45,6 +45,12 @@ class StageOptions:
     dedup_horizon_days: int = 7
     #: Estimated Jaccard similarity of word 5-shingles at or above which a body is a near copy.
     near_duplicate_threshold: float = 0.8
+    #: Two bodies whose shorter one has at least this share of the longer one's shingles are
+    #: copies also when the share of the shorter one found in the other reaches the threshold
+    #: (`processors.neardup.copy_similarity`): for two articles of one site, or of unknown sites.
+    near_duplicate_min_length_ratio: float = 0.8
+    #: The same bound for two articles of different sites.
+    near_duplicate_other_site_min_length_ratio: float = 0.6
     #: Share of a URL's earlier version found in a body extracted from the other format (HTML
     #: one time, page text the next; `processors.dedup.overlap`) at or above which it is a
     #: re-crawl (`duplicate`), not an `update`.

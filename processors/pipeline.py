@@ -292,6 +292,7 @@ def dedup_bands_step(value: Item, lookup: BandLookup, options: StageOptions, clo
             _source_id(probe.source),
             options.dedup_horizon_days,
             size=probe.size,
+            site=(probe.article or {}).get("site"),
         )
     except StageError as exc:
         return dead_letter(exc, "dedup_bands", probe.source, None, clock, None)
@@ -367,6 +368,10 @@ def _decided(
             threshold=options.near_duplicate_threshold,
             fetched_at=article.fetched_at,
             size=waiting.get("n"),
+            # The site is in this article's band entries only if its probes carried the article.
+            site=article.site if waiting.get("kind") == "complete" else None,
+            min_length_ratio=options.near_duplicate_min_length_ratio,
+            other_site_min_length_ratio=options.near_duplicate_other_site_min_length_ratio,
         )
     except (StageError, ValueError) as exc:
         return dead_letter(exc, "dedup_gather", source, None, clock, article.url)

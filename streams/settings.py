@@ -180,6 +180,14 @@ class Settings:
             near_duplicate_threshold=_float(
                 env, "COPYDESK_NEAR_DUPLICATE_THRESHOLD", base.stage.near_duplicate_threshold
             ),
+            near_duplicate_min_length_ratio=_float(
+                env, "COPYDESK_NEAR_DUPLICATE_MIN_LENGTH_RATIO", base.stage.near_duplicate_min_length_ratio
+            ),
+            near_duplicate_other_site_min_length_ratio=_float(
+                env,
+                "COPYDESK_NEAR_DUPLICATE_OTHER_SITE_MIN_LENGTH_RATIO",
+                base.stage.near_duplicate_other_site_min_length_ratio,
+            ),
             recrawl_threshold=_float(env, "COPYDESK_RECRAWL_THRESHOLD", base.stage.recrawl_threshold),
         )
         password = env.get("KAFKA_SASL_PASSWORD")
@@ -335,6 +343,8 @@ MEANINGS: dict[str, str] = {
     "COPYDESK_SITELINES_HORIZON_DAYS": "how long a site's lines are remembered",
     "COPYDESK_DEDUP_HORIZON_DAYS": "how long dedup remembers an article",
     "COPYDESK_NEAR_DUPLICATE_THRESHOLD": "estimated Jaccard similarity that makes a near duplicate",
+    "COPYDESK_NEAR_DUPLICATE_MIN_LENGTH_RATIO": "two articles of one site: the shorter body's shingle count, as a share of the longer's, from which the share of it in the other makes a near duplicate",
+    "COPYDESK_NEAR_DUPLICATE_OTHER_SITE_MIN_LENGTH_RATIO": "the same bound for two articles of different sites",
     "COPYDESK_RECRAWL_THRESHOLD": "share of a URL's earlier version found in a body from the other format that makes a re-crawl",
 }
 

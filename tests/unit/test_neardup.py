@@ -95,42 +95,50 @@ class Bands:
         self.replies: dict[str, list[neardup.BandReply]] = {}
 
     def band_message(
-        self, article_id: str, fetched_at: str, sig: tuple[int, ...], band: int, source: str, size: int | None = None
+        self,
+        article_id: str,
+        fetched_at: str,
+        sig: tuple[int, ...],
+        band: int,
+        source: str,
+        size: int | None = None,
+        site: str | None = None,
     ):
         key = neardup.band_keys(sig, self.options)[band]
         found = [self.index.get(key, [])]
         check = neardup.check_bands(
-            article_id, fetched_at, [key], neardup.sketch(sig), found, source, self.horizon, self.options, size
+            article_id, fetched_at, [key], neardup.sketch(sig), found, source, self.horizon, self.options, size, site
         )
         self.table.update(check.writes)
         indexed(self.index, check.writes)
         return check.replies[0], check.writes
 
     def run(self, messages, articles) -> dict[str, DedupVerdict]:
-        """`messages`: (name, band) in processing order; `articles`: name -> (id, fetched_at, sig, size)."""
+        """`messages`: (name, band) in processing order; `articles`: name -> (id, fetched_at, sig,
+        size) or (id, fetched_at, sig, size, site)."""
         replies: dict[str, list] = {name: [] for name in articles}
         for name, band in messages:
-            article_id, fetched_at, sig, size = articles[name]
-            replies[name].append(self.band_message(article_id, fetched_at, sig, band, f"raw/0/{name}", size)[0])
+            article_id, fetched_at, sig, size, site = (*articles[name], None)[:5]
+            replies[name].append(self.band_message(article_id, fetched_at, sig, band, f"raw/0/{name}", size, site)[0])
         return {
             name: neardup.decide(
-                article_id, sig, replies[name], unique(article_id), options=self.options, size=size
+                article_id, sig, replies[name], unique(article_id), options=self.options, size=size, site=site
             ).verdict
-            for name, (article_id, _, sig, size) in articles.items()
+            for name, (article_id, _, sig, size, site) in ((n, (*a, None)[:5]) for n, a in articles.items())
         }
 
     def add(self, article_id: str, text: str, fetched_at: str = T1, source: str | None = None,
-            candidate: DedupVerdict | None = None, sized: bool = True) -> DedupVerdict:
+            candidate: DedupVerdict | None = None, sized: bool = True, site: str | None = None) -> DedupVerdict:
         """Store and decide one article; `sized=False`: as an older worker did, without its
-        shingle count."""
+        shingle count; `site` None: as one that kept no sites."""
         sig, size = neardup.signature_and_size(text, self.options)
         size = size if sized else None
         source = source or f"raw/0/{article_id}"
         replies = [
-            self.band_message(article_id, fetched_at, sig, b, source, size)[0] for b in range(self.options.bands)
+            self.band_message(article_id, fetched_at, sig, b, source, size, site)[0] for b in range(self.options.bands)
         ]
         return neardup.decide(
-            article_id, sig, replies, candidate or unique(article_id), options=self.options, size=size
+            article_id, sig, replies, candidate or unique(article_id), options=self.options, size=size, site=site
         ).verdict
 
 
@@ -144,6 +152,9 @@ BASE = long_article(1)
 #: nearly all of either body is in the other.
 SYNDICATED_ORIGINAL = BASE + "\n\n" + long_article(20, 2)
 SYNDICATED_COPY = long_article(21, 2) + "\n\n" + BASE
+#: BASE as its site printed it, with five paragraphs more (lists or teasers that one extraction
+#: keeps and a copy's does not): the copy holds a share of it under the one-site length bound.
+TEASED_ORIGINAL = BASE + "\n\n" + long_article(23, 5)
 #: A long article that quotes QUAKE_WIRE in full.
 QUOTING = QUAKE_WIRE + "\n\n" + long_article(22, 5)
 COPIES = [
@@ -224,6 +235,36 @@ def test_a_long_article_quoting_a_short_one_in_full_is_no_copy_of_it_either_way(
         assert bands.add("b", second, T2) == unique("b")
 
 
+def test_a_longer_body_holding_a_shorter_one_is_its_copy_across_sites_only():
+    jaccard, share, ratio = _measures(TEASED_ORIGINAL, BASE)
+    assert jaccard < neardup.DEFAULT_THRESHOLD <= share
+    assert neardup.DEFAULT_OTHER_SITE_MIN_LENGTH_RATIO <= ratio < neardup.DEFAULT_MIN_LENGTH_RATIO
+    for first, second in ((TEASED_ORIGINAL, BASE), (BASE, TEASED_ORIGINAL)):
+        across = Bands()
+        across.add("a", first, site="one.example")
+        assert across.add("b", second, T2, site="wire.example") == DedupVerdict("near_duplicate", "a", "a", round(share, 4))
+        # One site's longer and shorter version of a story are two articles; an entry or an
+        # article without its site is judged by the one-site bound.
+        for site_a, site_b in (("one.example", "one.example"), (None, "wire.example"), ("one.example", None)):
+            bands = Bands()
+            bands.add("a", first, site=site_a)
+            assert bands.add("b", second, T2, site=site_b) == unique("b")
+
+
+def test_a_long_article_quoting_a_short_one_in_full_is_no_copy_of_it_across_sites_either():
+    assert _measures(QUAKE_WIRE, QUOTING)[2] < neardup.DEFAULT_OTHER_SITE_MIN_LENGTH_RATIO
+    for first, second in ((QUAKE_WIRE, QUOTING), (QUOTING, QUAKE_WIRE)):
+        bands = Bands()
+        bands.add("a", first, site="one.example")
+        assert bands.add("b", second, T2, site="wire.example") == unique("b")
+
+
+def test_the_length_bound_is_the_other_sites_one_only_for_two_known_sites_that_differ():
+    assert neardup.length_bound("a.example", "b.example", 0.8, 0.6) == 0.6
+    assert neardup.length_bound("a.example", "a.example", 0.8, 0.6) == 0.8
+    assert neardup.length_bound(None, "b.example", 0.8, 0.6) == neardup.length_bound("a.example", None, 0.8, 0.6) == 0.8
+
+
 def test_copy_similarity_is_symmetric_and_the_share_counts_only_within_the_length_ratio():
     assert neardup.copy_similarity(0.7, 800, 1000) == neardup.copy_similarity(0.7, 1000, 800)
     assert neardup.copy_similarity(0.7, 800, 1000) == pytest.approx(0.7 * 1800 / 1.7 / 800)  # 0.926
@@ -234,18 +275,20 @@ def test_copy_similarity_is_symmetric_and_the_share_counts_only_within_the_lengt
     assert neardup.overlap_share(1.0, 500, 500) == 1.0
 
 
+NO_SITES = (None, None)
 PAIRS = [
-    ("furniture copy", QUAKE_WIRE, "\n\n".join(FURNITURE_TOP + [QUAKE_WIRE] + FURNITURE_BOTTOM)),
-    ("syndicated copy judged by its share", SYNDICATED_ORIGINAL, SYNDICATED_COPY),
-    ("truncated copy", BASE, "\n\n".join(paragraphs(BASE)[:-1])),
-    ("corrected copy", BASE, with_paragraph(BASE, 3, long_article(2, 1))),
+    ("furniture copy", QUAKE_WIRE, "\n\n".join(FURNITURE_TOP + [QUAKE_WIRE] + FURNITURE_BOTTOM), NO_SITES),
+    ("syndicated copy judged by its share", SYNDICATED_ORIGINAL, SYNDICATED_COPY, NO_SITES),
+    ("another site's copy judged by its share", TEASED_ORIGINAL, BASE, ("one.example", "wire.example")),
+    ("truncated copy", BASE, "\n\n".join(paragraphs(BASE)[:-1]), NO_SITES),
+    ("corrected copy", BASE, with_paragraph(BASE, 3, long_article(2, 1)), NO_SITES),
 ]
 
 
-def _pair(original: str, copy: str):
+def _pair(original: str, copy: str, sites: tuple[str | None, str | None] = NO_SITES):
     articles = {
-        "A": ("a", T1, *neardup.signature_and_size(original)),
-        "B": ("b", T1, *neardup.signature_and_size(copy)),
+        "A": ("a", T1, *neardup.signature_and_size(original), sites[0]),
+        "B": ("b", T1, *neardup.signature_and_size(copy), sites[1]),
     }
     keys_a, keys_b = (neardup.band_keys(articles[n][2]) for n in "AB")
     shared = [i for i in range(neardup.DEFAULT_OPTIONS.bands) if keys_a[i] == keys_b[i]]
@@ -259,11 +302,11 @@ def _exactly_one_original(verdicts: dict[str, DedupVerdict]) -> None:
     assert verdict.duplicate_of == ("a" if name == "B" else "b")
 
 
-@pytest.mark.parametrize(("name", "original", "copy"), PAIRS, ids=[p[0] for p in PAIRS])
-def test_two_copies_at_the_same_moment_every_order_of_the_shared_bands(name, original, copy):
+@pytest.mark.parametrize(("name", "original", "copy", "sites"), PAIRS, ids=[p[0] for p in PAIRS])
+def test_two_copies_at_the_same_moment_every_order_of_the_shared_bands(name, original, copy, sites):
     """Bands are separate partitions, so an interleaving is fixed by who comes first in each
     shared band; all 2^|shared| of them are tried (a sample of 512 when there are more)."""
-    articles, shared = _pair(original, copy)
+    articles, shared = _pair(original, copy, sites)
     assert shared
     orders = list(itertools.product("AB", repeat=len(shared)))
     if len(orders) > 512:
@@ -281,9 +324,9 @@ def test_two_copies_at_the_same_moment_every_order_of_the_shared_bands(name, ori
     assert outcomes == {"A", "B"}
 
 
-@pytest.mark.parametrize(("name", "original", "copy"), PAIRS, ids=[p[0] for p in PAIRS])
-def test_two_copies_at_the_same_moment_random_full_interleavings(name, original, copy):
-    articles, _ = _pair(original, copy)
+@pytest.mark.parametrize(("name", "original", "copy", "sites"), PAIRS, ids=[p[0] for p in PAIRS])
+def test_two_copies_at_the_same_moment_random_full_interleavings(name, original, copy, sites):
+    articles, _ = _pair(original, copy, sites)
     rng = random.Random(11)
     for _ in range(300):
         messages = [(n, b) for n in "AB" for b in range(neardup.DEFAULT_OPTIONS.bands)]
