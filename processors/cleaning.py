@@ -283,22 +283,26 @@ class _Line(NamedTuple):
     headline: bool = False
     #: A section heading (`vocab.SECTION_HEADINGS`: comments, most read...) came right before it.
     wall: bool = False
+    #: How many lines the page printed between the kept line before it and this one, dropped as
+    #: furniture, labels, bylines or dates.
+    gap: int = 0
 
 
 def _line(
-    text: str, block_start: bool, lowered: str, sentence: bool, weight: _Weight | None, wall: bool = False
+    text: str, block_start: bool, lowered: str, sentence: bool, weight: _Weight | None, wall: bool = False,
+    gap: int = 0,
 ) -> _Line:
     """The line classified. Prose: a sentence, or running text longer than a headline (in a
     script without spaces, where no stoplist can be read, a long enough run of running text);
     a headline: running text shorter than that."""
     if sentence:
-        return _Line(text, block_start, any(map(str.isalpha, text)), False, wall)
+        return _Line(text, block_start, any(map(str.isalpha, text)), False, wall, gap)
     if weight is not None:
         prose = weight.words >= _UNSPACED_PROSE_WORDS and weight.longest_run >= _UNSPACED_PROSE_RUN
-        return _Line(text, block_start, prose, False, wall)
+        return _Line(text, block_start, prose, False, wall, gap)
     running = _is_running_text(text, lowered)
     prose = running and len(text) >= _HEADLINE_MAX_CHARS
-    return _Line(text, block_start, prose, running and not prose, wall)
+    return _Line(text, block_start, prose, running and not prose, wall, gap)
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -476,6 +480,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
     seen_sentence = False
     blank_before = True
     wall = False
+    gap = 0
 
     for raw_line in text.splitlines():
         line = " ".join(raw_line.split())
@@ -483,6 +488,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
             blank_before = True
             continue
         block_start, blank_before = blank_before, False
+        gap += 1
         if len(line) <= _SHORT_LINE_CHARS:
             key = furniture_key(line)
             wall = wall or _SECTION_HEADING.match(key) is not None
@@ -517,8 +523,9 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
         elif not sentence and (line.count(" ") < 2 if weight is None else weight.words < 3):
             continue  # a lone credit or label ("RT", "Reuters", "Getty Images")
         seen_sentence = seen_sentence or sentence
-        kept.append(_line(line, block_start, lowered, sentence, weight, wall))
+        kept.append(_line(line, block_start, lowered, sentence, weight, wall, gap - 1))
         wall = False
+        gap = 0
 
     if title is None and headline_at is not None:
         # The headline is the first title-like line before the first sentence, alone in its
@@ -550,14 +557,17 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
         ):
             text = f"{paragraphs[-1].text} {ln.text}"
             sentence = _ends_sentence(text)
-            paragraphs[-1] = _line(text, paragraphs[-1].block_start, text.casefold(), sentence, _weight(text), paragraphs[-1].wall)
+            joined = paragraphs[-1]
+            paragraphs[-1] = _line(
+                text, joined.block_start, text.casefold(), sentence, _weight(text), joined.wall, joined.gap + ln.gap
+            )
         else:
             paragraphs.append(ln)
         previous = ln
     counts = Counter(p.text for p in paragraphs)
     echoed = [counts[p.text] > 1 and not (p.prose and len(p.text) >= _ECHOED_PROSE_MIN_CHARS) for p in paragraphs]
     own = [i for i, echo in enumerate(echoed) if not echo]
-    span = _densest_span(_without_teasers([paragraphs[i] for i in own]))
+    span = _body_span(_without_teasers(_gaps_carried(paragraphs, echoed)))
     if span is None:
         return ()
     first, last = own[span[0]], own[span[1]]
@@ -575,6 +585,34 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
     before = max(0, first - _STANDFIRST_LOOKBACK)
     lead = _standfirst(paragraphs[before:first], echoed[before:first])
     return tuple([lead, *body] if lead is not None else body)
+
+
+def _body_span(lines: list[_Line]) -> tuple[int, int] | None:
+    """The densest span of prose (`_densest_span`), its end drawn in where the lines the page
+    printed and this stage dropped (a byline under each teaser, a footer's menu, a consent
+    dialog's buttons) say the article is over: the span found again with each run of more than
+    `_GAP_FREE` dropped lines costing `_GAP_COST` a line, when the two overlap. Only the end:
+    a byline, a date and share buttons between the standfirst and the body are such a run too."""
+    span = _densest_span(lines)
+    if span is None:
+        return None
+    tail = _densest_span(lines, _GAP_COST)
+    if tail is None or tail[1] < span[0] or tail[0] > span[1]:
+        return span
+    return span[0], min(span[1], tail[1])
+
+
+def _gaps_carried(paragraphs: list[_Line], echoed: list[bool]) -> list[_Line]:
+    """The lines not echoed, each with the gaps of the echoed lines before it added to its own."""
+    out: list[_Line] = []
+    carried = 0
+    for line, echo in zip(paragraphs, echoed):
+        if echo:
+            carried += line.gap
+        else:
+            out.append(line._replace(gap=line.gap + carried) if carried else line)
+            carried = 0
+    return out
 
 
 def _without_teasers(lines: list[_Line]) -> list[_Line]:
@@ -649,15 +687,20 @@ _COST_FACTOR = 1.0
 #: a run of teasers' headlines costs, a body sentence whose final mark was left out costs little.
 _HEADLINE_COST_FACTOR = 0.5
 _COST_PER_LINE = 30.0
+#: Where the span ends (`_body_span`): each line dropped between two kept ones, past the first
+#: `_GAP_FREE` (a lone byline, date or credit inside a story), costs the span this much.
+_GAP_COST = 30.0
+_GAP_FREE = 1
 
 
-def _densest_span(lines: list[_Line]) -> tuple[int, int] | None:
+def _densest_span(lines: list[_Line], gap_cost: float = 0.0) -> tuple[int, int] | None:
     """The run of lines where the article is: the span whose prose outweighs the other lines in
     it most (each prose line weighs its length, each other line costs its length and 30 more).
     A body's subheads and credits cost less than its paragraphs bring; the teasers, menus and
     footers around it, headline after headline, cost more than the odd teaser sentence among
     them brings; a section heading (comments, most read) costs `vocab.SECTION_WALL_CHARS` more.
-    None when no line is prose."""
+    With `gap_cost`, each line dropped before a line past the first `_GAP_FREE` costs that much
+    too. None when no line is prose."""
     best = None
     best_sum = 0.0
     start = 0
@@ -671,6 +714,7 @@ def _densest_span(lines: list[_Line]) -> tuple[int, int] | None:
             weight = -(_COST_FACTOR * len(line.text) + _COST_PER_LINE)
         if line.wall:
             running -= vocab.SECTION_WALL_CHARS
+        running -= gap_cost * max(0, line.gap - _GAP_FREE)
         if running <= 0:
             start, running = i, 0.0
         running += weight

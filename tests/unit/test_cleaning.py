@@ -846,6 +846,25 @@ def test_a_short_story_in_sections_of_one_paragraph_stays_whole():
     assert paragraphs == tuple(sections[1:])  # the first subhead, before any prose, is the span's edge
 
 
+def test_teasers_with_a_byline_each_after_the_body_are_dropped():
+    """elDiario.es's list of the most read: a rank, a headline (some of prose's length), its
+    author's name; the ranks and names are dropped lines, and runs of them cost the span's end."""
+    teasers = [
+        "Now on the front page", "1",
+        "The judge charges the regional president's partner with tax fraud and forged documents",
+        "Pedro Águeda", "2",
+        "A blackout leaves the south-east of France without power for hours and the authorities report sabotage",
+        "Marina Velasco", "3",
+        "The opposition says the charges show how the health contracts were handed out in the region",
+        "Irene Castro", "4",
+        "India accuses Pakistan of breaking the ceasefire agreement three hours after it was announced by both sides",
+        "Andrés Gil",
+    ]
+    story = [*STRAVA, "Alberto Órfão", BODY_1]  # a lone byline inside the story costs nothing
+    paragraphs, _ = _text("\n".join(["Strava taps AI to weed out leaderboard cheats", *story, *teasers]))
+    assert paragraphs == (*STRAVA, BODY_1)
+
+
 def test_comments_under_the_body_are_not_the_body():
     """Daily Maverick's comments: a heading, then names, dates and the comments' own sentences."""
     comments = [
