@@ -115,8 +115,7 @@ _UNSPACED_PROSE_WORDS = 20
 _INNER_SENTENCE_BREAK = re.compile(r"[^\W\d_]{2}[.!?]\s+[^\W\d_]")
 _DURATION = re.compile(r"^\d{1,2}(?::\d{2}){1,2}$")
 _COOKIE_CONTEXT = re.compile(
-    r"\b(?:we use|this (?:web)?site|our (?:web)?site|by continuing|by using|accept|consent|"
-    r"privacy|partners)\b"
+    r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(vocab.COOKIE_CONTEXT_WORDS, key=len, reverse=True))) + ")"
 )
 
 # --- datelines ---------------------------------------------------------------------------------
@@ -376,9 +375,22 @@ def is_credit_line(lowered: str) -> bool:
     if len(lowered) <= vocab.CREDIT_LINE_MAX_CHARS + 20 and _CREDIT_LINE.match(lowered) is not None:
         return True
     start = max(0, len(lowered) - _CAPTION_CREDIT_SPAN)
+    if not lowered.isascii() and _UNSPACED_CAPTION_CREDIT.search(lowered, start) is not None:
+        return True
     if not any(map(lowered[start:].__contains__, _CAPTION_CREDIT_MARKS)):
         return False
     return _CAPTION_CREDIT.search(lowered, start) is not None
+
+
+_AGENCY = "|".join(map(re.escape, (a.casefold() for a in vocab.CAPTION_CREDIT_AGENCIES)))
+#: A caption's credit in Japanese, Chinese or Korean (`vocab.CAPTION_CREDIT_BRACKET_WORDS` and
+#: what follows it there), at the line's end.
+_UNSPACED_CAPTION_CREDIT = re.compile(
+    r"(?:[（(][^（）()]{0,24}(?:" + "|".join(map(re.escape, vocab.CAPTION_CREDIT_BRACKET_WORDS)) + r")[）)]"
+    + r"|＝(?:" + _AGENCY + r")"
+    + r"|\[" + vocab.CAPTION_CREDIT_KOREAN_LABEL + r"(?: 출처)? ?= ?[^\]]{1,30}\]"
+    + r"|(?<=[.다]) (?:" + _AGENCY + r"|\S{2,4} " + vocab.CAPTION_CREDIT_KOREAN_REPORTER + r"))$"
+)
 
 
 #: What may stand before a caption's credit: the end of its last sentence (glued to it or not),

@@ -128,6 +128,13 @@ FURNITURE_CUES: Final = (
     "reserved for subscribers", "registering for free", "check your junk folder", "consent to receive",
     "welcome email is on its way", "will soon be in your inbox", "we use your sign-up",
     "please enable javascript", "enable javascript, and", "author of the article", "additional articles per month",
+    "opens new tab", "opens in a new tab", "opens in a new window", "read our privacy", "newsletter promotion",
+    "sign up for our", "sign up to our", "signing up to our", "straight to your inbox", "delivered to your inbox",
+    "already subscribed", "have an account?", "start reading now", "support independent journalism",
+    "support our journalism", "available exclusively to", "exclusively for subscribers",
+    "interested in more newsletters", "issue signing you up", "browser version with limited support",
+    "disable the ad blocking", "by providing your email",
+    "you accept our terms", "agree to receive", "opt-out of the sale", "manage consent", "manage preferences",
     # German
     "mehr zum thema", "das könnte sie auch interessieren", "lesen sie auch", "auch interessant",
     "aus dem ressort", "zu den kommentaren", "kommentar verfassen", "kommentare anzeigen",
@@ -136,14 +143,23 @@ FURNITURE_CUES: Final = (
     "ein klick für den datenschutz", "mehr lesen über", "themen des artikels", "weitere artikel",
     "empfohlener redaktioneller inhalt", "sie befinden sich hier", "jetzt anmelden", "anmeldung zum newsletter",
     "alle artikel zum thema", "in einem neuen fenster geöffnet", "seite drucken", "dieses thema im programm",
-    "box aufklappen",
+    "box aufklappen", "öffnet im neuen fenster", "in neuem fenster geöffnet", "unserer datenschutzerklärung",
+    "ich bin damit einverstanden", "ich akzeptiere die", "kostenlos anmelden", "kostenlos registrieren",
+    "newsletter abonnieren", "newsletter bestellen", "ihr browser ist veraltet", "unterstützten browser",
+    "aktivieren sie javascript", "nur für registrierte", "sie sind nicht angemeldet", "hier anmelden",
+    "abo abschließen", "bestätigungslink", "direkt ins postfach", "um einen kommentar", "kommentarfunktion",
+    "netiquette", "externen inhalt anzeigen", "externe inhalte angezeigt", "zustimmen & weiter",
+    "zustimmen und weiter", "personenbezogene daten an", "fehler gefunden?", "fehler melden",
     # French
     "lire aussi", "à lire aussi", "sur le même sujet", "abonnez-vous", "créer un compte",
     "mot de passe oublié", "déjà abonné", "suivez-nous", "tous droits réservés", "copier le lien",
-    "ajouter à vos sélections",
+    "ajouter à vos sélections", "réservé aux abonnés", "réservée aux abonnés", "découvrir les offres",
+    "je m'abonne", "je m’abonne", "déjà inscrit", "inscrivez-vous",
     # Spanish, Portuguese, Italian, Dutch
     "lee también", "te puede interesar", "suscríbete", "crear cuenta", "ya eres suscriptor", "lo más leído",
-    "ver más artículos",
+    "ver más artículos", "para suscriptores", "tu suscripción", "regístrate",
+    "area personale", "abbonamento digitale", "browser moderno",
+    "nog geen abonnee", "als abonnee", "word abonnee",
     "síguenos", "todos los derechos reservados", "leia também", "veja também", "assine já",
     "cadastre-se", "leggi anche", "potrebbe interessarti", "tutti i diritti riservati", "lees ook",
     # Norwegian, Danish, Swedish, Zulu
@@ -194,8 +210,20 @@ SOCIAL_EMBED_CLASSES: Final = ("twitter-tweet", "twitter-video", "instagram-medi
 REPEATED_LINE_TIMES: Final = 3
 REPEATED_LINE_MAX_CHARS: Final = 300
 
-#: Words that, found in a short line, mark a cookie or consent banner.
-COOKIE_WORDS: Final = ("cookie", "cookies", "consent", "gdpr")
+#: A line of at most COOKIE_LINE_MAX_CHARS that says "cookie" and one of these (openings of
+#: words, compared case-folded) is a cookie banner or a consent dialog's text ("These cookies are
+#: necessary for the website to function", "Ihre derzeitigen Cookie-Einstellungen"), not a
+#: recipe's cookies.
+COOKIE_CONTEXT_WORDS: Final = (
+    "we use", "we store", "this site", "this website", "our site", "our website", "by continuing", "by using",
+    "accept", "consent", "privacy", "partner", "website", "browser", "third part", "third-part", "set by",
+    "installed by", "session", "domain", "tracking", "track", "analytic", "advertis", "personal", "policy",
+    "setting", "preference", "necessary", "functional", "performance", "targeting",
+    "wir verwenden", "wir nutzen", "einstellung", "einwillig", "zustimm", "datenschutz", "technologie",
+    "drittanbiet", "werbung", "speicher", "verarbeit",
+    "nous utilisons", "paramètre", "navigat", "données", "utilizamos", "configuración", "datos", "utilizziamo",
+    "impostazion", "dati", "gebruik", "instelling",
+)
 COOKIE_LINE_MAX_CHARS: Final = 400
 
 #: Tokens of a run of icon labels ("icon bookmark-bicon bookmarkicon cameraicon ..."): a line
@@ -265,7 +293,8 @@ CREDIT_LABELS: Final = (
     "crédits photo", "crédit", "fotografía", "imagen", "fotografia", "quelle", "kilde", "källa",
     "immagine", "zdjęcie", "fot", "kuva", "billede", "foto/video", "φωτογραφία", "fotó", "kép", "bildrechte",
     "source", "sources", "fuente", "fonte", "bron", "źródło", "zdroj", "kaynak", "источник", "джерело",
-    "写真", "撮影", "画像", "照片", "图片", "圖片", "图", "圖", "摄影", "攝影", "사진", "фото", "фотография",
+    "写真", "撮影", "画像", "照片", "图片", "圖片", "图", "圖", "摄影", "攝影", "来源", "來源", "出典", "사진", "출처",
+    "фото", "фотография",
     "תמונה", "צילום", "صورة", "تصوير", "الصورة", "फोटो", "तस्वीर", "ภาพ",
 )
 CREDIT_LINE_MAX_CHARS: Final = 60
@@ -279,6 +308,17 @@ CREDIT_LINE_MAX_CHARS: Final = 60
 #: dash or a bar ("... police officer - Copyright Fredrik Persson/AP").
 CAPTION_CREDIT_LABELS: Final = ("ap photo", "afp photo", "reuters photo", "photo illustration", "image credit")
 CAPTION_CREDIT_MAX_CHARS: Final = 100
+
+#: The credit closing a caption in Japanese, Chinese and Korean, where no space or label sets it
+#: apart: a bracket holding who took or gave the picture ("（潟沼義樹撮影）", "（警視庁提供）"), an
+#: agency after "＝" ("＝ＡＰ"), Korean "[사진 출처 = 연합뉴스]", or an agency or a reporter
+#: ("고영권 기자") after a sentence's end. Compared case-folded.
+CAPTION_CREDIT_BRACKET_WORDS: Final = ("撮影", "提供", "摄", "攝")
+CAPTION_CREDIT_AGENCIES: Final = (
+    "ＡＰ", "ＡＦＰ", "ＥＰＡ", "ロイター", "共同", "時事", "新华社", "新華社", "中新社", "연합뉴스", "뉴시스", "뉴스1",
+)
+CAPTION_CREDIT_KOREAN_LABEL: Final = "사진"
+CAPTION_CREDIT_KOREAN_REPORTER: Final = "기자"
 
 #: Meta tags whose content credits the article's author (names compared lower-case).
 #: `article:author` is often a profile URL: URLs are dropped from every credit.

@@ -140,6 +140,12 @@ BODY_2 = "Residents said the decision came far too late for the shops along the 
         ([BODY_1, "Share on Facebook", "Share", "Tweet", BODY_2], (BODY_1, BODY_2)),
         ([BODY_1, "Subscribe to our newsletter", BODY_2], (BODY_1, BODY_2)),
         ([BODY_1, "We use cookies to improve your experience on our website.", BODY_2], (BODY_1, BODY_2)),
+        # a consent dialog's descriptions of its cookies (Reuters, Daily Maverick, Kleine Zeitung)
+        ([BODY_1, "These cookies are necessary for the website to function and cannot be switched off.", BODY_2],
+         (BODY_1, BODY_2)),
+        ([BODY_1, "This cookie is set by Google and stored under the name dounleclick.com.", BODY_2],
+         (BODY_1, BODY_2)),
+        ([BODY_1, "Ihre derzeitigen Cookie-Einstellungen lassen dies nicht zu.", BODY_2], (BODY_1, BODY_2)),
         ([BODY_1, BODY_2, "Podcasts", "0:00", "14:40", "1:02:33"], (BODY_1, BODY_2)),
         (["icon shareicon closeicon mailicon fbicon twicon", BODY_1, BODY_2], (BODY_1, BODY_2)),
         # a mid-article subheading stays; tag lists after the body go
@@ -676,6 +682,13 @@ CAPTIONS = [
     "Swedish police officer - Copyright Fredrik Persson/AP",
     "Ukrainas president Volodymyr Zelenskyj. Foto: Teresa Suarez/AP",
     "Pro Stunde werden bei Thüringer Landstolz in Schmalkalden etwa 45 Schweine geschlachtet. Bildrechte: MDR/David Straub",
+    # Japanese, Korean and Chinese (Tokyo Shimbun, Yomiuri, Hankook Ilbo, MBN, People's Daily)
+    "移送のため警視庁を出る岩本絹子容疑者＝13日、東京・霞ケ関で（潟沼義樹撮影）",
+    "尹大統領の発言をテレビで見る国民（ソウルで、３日）＝ＡＰ",
+    "정청래 더불어민주당 대표가 6월 18일 서울 여의도 국회에서 열린 의원총회에서 대화하고 있다. 뉴스1",
+    "이재명 대표가 지지자들을 향해 인사하고 있다. [사진 출처 = 연합뉴스]",
+    "순천 시민들에게 큰절을 올리고 있다. 고영권 기자",
+    "来源：新华网",
 ]
 
 
@@ -911,7 +924,16 @@ def test_a_standfirst_set_apart_from_the_body_by_a_byline_and_share_buttons_stay
      "Empfohlener redaktioneller Inhalt", "Sie befinden sich hier:", "Copier le lien", "Ver más artículos",
      # caption and reading-time labels (SRF, Der Spiegel), a topic list (Die Zeit)
      "Legende: Biden traf sich am Samstagabend im Weissen Haus mit seinen wichtigsten Sicherheitsberatern.",
-     "Lesezeit: 3 Min.", "Themen: US-Wahl 2024 Israel Krieg in der Ukraine Olympische Spiele 2024 in Paris"],
+     "Lesezeit: 3 Min.", "Themen: US-Wahl 2024 Israel Krieg in der Ukraine Olympische Spiele 2024 in Paris",
+     # links, sign-up, consent and browser prompts (Reuters, Golem, The Guardian, Postmedia, Business Insider,
+     # Die Presse, Free Presse, Le Monde, El País, Nieuwsblad)
+     "Careers, opens new tab", "Seminare und Workshops (öffnet im neuen Fenster)", "skip past newsletter promotion",
+     "Interested in more newsletters? Browse here.", "We encountered an issue signing you up. Please try again",
+     "This story is available exclusively to Business Insider subscribers. Become an Insider and start reading now.",
+     "Bitte wechseln Sie zu einem unterstützten Browser wie Chrome, Firefox, Safari oder Edge.",
+     "Ich akzeptiere die AGB und nehme den Datenschutzhinweis zur Kenntnis.",
+     "Il vous reste 57.09% de cet article à lire. La suite est réservée aux abonnés.",
+     "¿Quieres añadir otro usuario a tu suscripción?", "Nog geen abonnee? Ontdek nu gratis onze plusartikels."],
 )
 def test_furniture_cues_in_many_languages(cue):
     paragraphs, _ = _text(f"{BODY_1}\n\n{cue}\n\n{BODY_2}")
