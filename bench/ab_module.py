@@ -6,6 +6,7 @@ own, the same stage function timed on the same inputs, A, B, A, B, ..., and thei
     .venv/bin/python bench/ab_module.py keywords /tmp/enrichment_old.py
     .venv/bin/python bench/ab_module.py clean /tmp/cleaning_old.py
     .venv/bin/python bench/ab_module.py decode /tmp/intake_old.py
+    .venv/bin/python bench/ab_module.py offline /tmp/offline_old.py [--repeats]
 
 Stages (inputs: make bench's page-text stream, the seed, the 258 dev bodies as page text and
 1,000 synthetic articles, cleaned; with --html the 258 dev pages too, with --html-only those alone):
@@ -14,6 +15,10 @@ Stages (inputs: make bench's page-text stream, the seed, the 258 dev bodies as p
   extract   processors.extraction.extract on each cleaned article
   keywords  processors.enrichment.extract_keywords on each extracted article's title, paragraphs
             and language (the old file may be an extraction.py that still has it)
+  offline   streams.offline.OfflineRun over the raw messages (the old file is an old
+            streams/offline.py, run with the checkout's steps; a fresh run of each per round),
+            A and B in turn input by input (which goes first alternates), every outcome and
+            correction compared, with the clock fixed; --repeats: the stream with a quarter repeats
 Prints the CPU time per input of each (best of the rounds), the per-round ratios A/B (above 1:
 B is faster) and how many outputs are equal; with --show N, N of the lists that differ.
 """
@@ -34,8 +39,10 @@ import run as bench  # noqa: E402 - bench/run.py
 from processors import cleaning, enrichment, extraction, pipeline  # noqa: E402
 from processors.intake import decode_raw  # noqa: E402
 from schemas.models import SourceRef  # noqa: E402
+from streams import offline  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 from streams.steps import clock  # noqa: E402
+from repeats import with_repeats  # noqa: E402 - bench/repeats.py
 
 
 def load(path: Path, name: str):  # type: ignore[no-untyped-def]
@@ -58,13 +65,37 @@ def _or_error(call, error):  # type: ignore[no-untyped-def]
     return run
 
 
+def _offline_in_turn(modules, messages: list[bytes], rounds: int):  # type: ignore[no-untyped-def]
+    """Each version's `OfflineRun` over the messages, the two in turn input by input, in CPU
+    seconds per round, and each one's outcomes and corrections as (role, record) pairs (the
+    clock fixed, so that the two versions' records compare)."""
+    seconds: tuple[list[float], list[float]] = ([], [])
+    outputs: list[list] = [[], []]
+    for module in modules:
+        module.clock = lambda: pipeline.Clock(now="2026-01-01T00:00:00Z")
+    for round_ in range(rounds):
+        runs = [module.OfflineRun(Settings()) for module in modules]
+        spent, outputs = [0.0, 0.0], [[], []]
+        for offset, message in enumerate(messages):
+            for side in ((0, 1) if (offset + round_) % 2 == 0 else (1, 0)):
+                t0 = time.process_time()
+                result = runs[side].run_one(message, offset)
+                spent[side] += time.process_time() - t0
+                outputs[side] += [(result.role, result.value), *runs[side].emitted]
+                runs[side].emitted.clear()
+        for side in (0, 1):
+            seconds[side].append(spent[side])
+    return seconds, outputs
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("stage", choices=("decode", "clean", "extract", "keywords"))
+    ap.add_argument("stage", choices=("decode", "clean", "extract", "keywords", "offline"))
     ap.add_argument("old", type=Path, help="the old version of the stage's module file")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--html", action="store_true")
     ap.add_argument("--html-only", action="store_true")
+    ap.add_argument("--repeats", action="store_true")
     ap.add_argument("--show", type=int, default=0)
     args = ap.parse_args()
     opts = Settings().stage
@@ -79,7 +110,10 @@ def main() -> int:
         if result.role == "cleaned":
             cleaned.append(result.handed.article)
     old = load(args.old, "ab_old_module")
-    if args.stage == "decode":
+    if args.stage == "offline":
+        inputs = with_repeats(messages) if args.repeats else messages
+        calls = ()
+    elif args.stage == "decode":
         inputs = [(m, opts) for m in messages]
         calls = (old.decode_raw, decode_raw)
     elif args.stage == "clean":
@@ -94,7 +128,9 @@ def main() -> int:
         calls = (old.extract_keywords, enrichment.extract_keywords)
     seconds: tuple[list[float], list[float]] = ([], [])
     outputs: list[list] = [[], []]
-    for _ in range(args.rounds):
+    if args.stage == "offline":
+        seconds, outputs = _offline_in_turn((old, offline), inputs, args.rounds)
+    for _ in range(args.rounds if calls else 0):
         for side, call in enumerate(calls):
             t0 = time.process_time()
             outputs[side] = [call(*i) for i in inputs]
@@ -102,8 +138,10 @@ def main() -> int:
     n = len(inputs)
     equal = sum(a == b for a, b in zip(*outputs))
     ratios = ", ".join(f"{a / b:.2f}" for a, b in zip(*seconds))
+    if args.stage == "offline":
+        ratios += f"; over all rounds {sum(seconds[0]) / sum(seconds[1]):.3f}"
     print(f"{args.stage}: {n} inputs, CPU {1e3 * min(seconds[0]) / n:.3f} -> {1e3 * min(seconds[1]) / n:.3f} ms/input "
-          f"(best of {args.rounds}), ratios A/B {ratios}; {equal}/{n} outputs equal")
+          f"(best of {args.rounds}), ratios A/B {ratios}; {equal}/{len(outputs[1])} outputs equal")
     shown = 0
     for i, (a, b) in enumerate(zip(*outputs)):
         if a != b and shown < args.show:

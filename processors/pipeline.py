@@ -22,9 +22,13 @@ arrived (role "none" meanwhile).
 
 Cleaning hands its result on to extraction in the same agent (role `HANDED_ON`, no topic): the
 two are stateless and keyed alike, so a hop between them would buy nothing. The result goes as
-the `Cleaned` value itself (`StepResult.handed`), never serialised. The input's original bytes
-stop there: later messages carry its coordinates, and a later stage's dead letter names them
-instead of repeating the bytes (`schemas.internal`).
+the `Cleaned` value itself (`StepResult.handed`), never serialised. A caller that runs the next
+step itself, in the same process (the offline mode), asks any step for the same (`in_process`):
+the message it would send to an internal topic comes as the object in `handed` (or in the
+emission's), `value` empty, and the next step takes it as it takes the message's bytes; the same
+decisions are made on the same data, only the encoding between the steps is left out. The
+input's original bytes stop there: later messages carry its coordinates, and a later stage's
+dead letter names them instead of repeating the bytes (`schemas.internal`).
 
 An article decided as new (unique or update) goes on to enrichment (role "enrich":
 `enrich_step`, keywords, entities and quotes) before it is published; a copy is published at
@@ -53,13 +57,13 @@ from schemas.internal import (
     Extracted,
     Item,
     dumps,
+    enrich_request,
     gather_complete,
     gather_replies,
     loads_extracted,
     loads_probe,
     loads_to_enrich,
     parse_item,
-    to_enrich,
 )
 from schemas.models import CleanedArticle, DedupVerdict, ExtractedArticle, SourceRef
 
@@ -86,6 +90,8 @@ class Emission:
     key: bytes | None
     value: bytes
     partition: int | None = None
+    #: The message itself when the step ran `in_process` (then `value` is empty).
+    handed: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +108,9 @@ class StepResult:
     source: SourceRef | None = None
     fetched_at: str | None = None
     more: tuple[Emission, ...] = ()
-    #: What a `HANDED_ON` result hands to the next step in the same agent (then `value` is empty).
-    handed: Cleaned | None = None
+    #: What a `HANDED_ON` result hands to the next step in the same agent, or an internal
+    #: message as the object when the step ran `in_process` (then `value` is empty).
+    handed: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +130,14 @@ def clean_step(payload: bytes | None, source: SourceRef, options: StageOptions, 
     return StepResult("cleaning", HANDED_ON, _key(cleaned.url), b"", url=cleaned.url, source=source, handed=message)
 
 
-def extract_step(message: Cleaned, options: StageOptions, clock: Clock, site_lines: Lookup | None = None) -> StepResult:
+def extract_step(
+    message: Cleaned,
+    options: StageOptions,
+    clock: Clock,
+    site_lines: Lookup | None = None,
+    *,
+    in_process: bool = False,
+) -> StepResult:
     """Extraction, after the lines the article's site repeats are dropped when `site_lines`
     (a view of the site-lines table) is given; the result carries that table's writes."""
     cleaned, writes = message.article, {}
@@ -136,7 +150,13 @@ def extract_step(message: Cleaned, options: StageOptions, clock: Clock, site_lin
         return dead_letter(exc, "extraction", message.source, message.payload, clock, message.article.url)
     out = Extracted(message.source, article, cleaned.source_format)
     return StepResult(
-        "extraction", "extracted", article.id.encode(), dumps(out), writes, url=article.url, source=message.source
+        "extraction",
+        "extracted",
+        article.id.encode(),
+        writes=writes,
+        url=article.url,
+        source=message.source,
+        **_sent(out, dumps, in_process),
     )
 
 
@@ -173,7 +193,13 @@ def drop_site_lines(
 
 
 def dedup_url_step(
-    value: Item, lookup: Lookup, options: StageOptions, clock: Clock, pipeline_version: str
+    value: Item | Extracted,
+    lookup: Lookup,
+    options: StageOptions,
+    clock: Clock,
+    pipeline_version: str,
+    *,
+    in_process: bool = False,
 ) -> StepResult:
     message = loads_extracted(value)
     article = message.article
@@ -199,26 +225,29 @@ def dedup_url_step(
             pipeline_version,
             check.writes,
             options,
+            in_process,
         )
     probe = ContentProbe(message.source, article, check.fingerprint, check.candidate, check.sketch, check.size)
     return StepResult(
         "dedup_url",
         "content",
         check.fingerprint.encode(),
-        dumps(probe),
-        check.writes,
+        writes=check.writes,
         url=article.url,
         source=message.source,
+        **_sent(probe, dumps, in_process),
     )
 
 
 def dedup_content_step(
-    value: Item,
+    value: Item | ContentProbe,
     lookup: Lookup,
     options: StageOptions,
     clock: Clock,
     pipeline_version: str,
     band_partition: BandPartition,
+    *,
+    in_process: bool = False,
 ) -> StepResult:
     probe = loads_probe(value)
     article = probe.article
@@ -238,6 +267,7 @@ def dedup_content_step(
                 pipeline_version,
                 check.writes,
                 options,
+                in_process,
             )
         if probe.sketch:
             sig, size = neardup.from_sketch(probe.sketch), probe.size
@@ -273,11 +303,15 @@ def dedup_content_step(
         check.writes,
         url=article.url,
         source=probe.source,
-        more=(Emission("bands", first_keys[0].encode(), relay.to_bytes(), first),),
+        more=(
+            Emission("bands", first_keys[0].encode(), partition=first, **_sent(relay, BandProbe.to_bytes, in_process)),
+        ),
     )
 
 
-def dedup_bands_step(value: Item, lookup: BandLookup, options: StageOptions, clock: Clock) -> StepResult:
+def dedup_bands_step(
+    value: Item | BandProbe, lookup: BandLookup, options: StageOptions, clock: Clock, *, in_process: bool = False
+) -> StepResult:
     """Check the probe's band keys against the articles stored under them (one read of the
     index for all of them), then send the probe on to its next band partition with these replies
     added, or, from the last one, every reply to the gather step as one part."""
@@ -300,17 +334,26 @@ def dedup_bands_step(value: Item, lookup: BandLookup, options: StageOptions, clo
     if probe.route:
         (partition, band_keys), *rest = probe.route
         onward = replace(probe, band_keys=band_keys, route=tuple(rest), replies=replies)
-        forward = Emission("bands", band_keys[0].encode(), onward.to_bytes(), partition)
+        forward = Emission(
+            "bands", band_keys[0].encode(), partition=partition, **_sent(onward, BandProbe.to_bytes, in_process)
+        )
         return StepResult("dedup_bands", "none", None, b"", check.writes, source=probe.source, more=(forward,))
     if probe.article is not None:
         reply = gather_complete(probe, list(replies))
     else:  # an older worker's probe: its article waits in the gather for this part
         reply = gather_replies(probe.part, list(replies), probe.source, probe.fetched_at)
-    return StepResult("dedup_bands", "gather", probe.gather_key.encode(), reply, check.writes, source=probe.source)
+    return StepResult(
+        "dedup_bands",
+        "gather",
+        probe.gather_key.encode(),
+        writes=check.writes,
+        source=probe.source,
+        **_sent(reply, orjson.dumps, in_process),
+    )
 
 
 def dedup_gather_step(
-    value: Item, lookup: Lookup, options: StageOptions, clock: Clock, pipeline_version: str
+    value: Item, lookup: Lookup, options: StageOptions, clock: Clock, pipeline_version: str, *, in_process: bool = False
 ) -> StepResult:
     """Decide an article from its band replies.
 
@@ -322,7 +365,7 @@ def dedup_gather_step(
     part = parse_item(value)
     source = SourceRef.from_dict(part["source"])
     if part["kind"] == "complete":
-        return _decided(part, part["replies"], source, {}, options, clock, pipeline_version)
+        return _decided(part, part["replies"], source, {}, options, clock, pipeline_version, in_process)
     gather_key = _source_id(source)
     fetched_at = part["article"]["fetched_at"] if part["kind"] == "pending" else part["fetched_at"]
     day = dedup.day_of(fetched_at)
@@ -343,7 +386,7 @@ def dedup_gather_step(
         return StepResult("dedup_gather", "none", None, b"", arrived, source=source)
     done = {k: None for k in (article_key, *reply_keys) if k not in arrived}
     replies = [r for entry in stored for r in entry["replies"]]
-    return _decided(pending, replies, source, done, options, clock, pipeline_version)
+    return _decided(pending, replies, source, done, options, clock, pipeline_version, in_process)
 
 
 def _decided(
@@ -354,6 +397,7 @@ def _decided(
     options: StageOptions,
     clock: Clock,
     pipeline_version: str,
+    in_process: bool = False,
 ) -> StepResult:
     """The verdict of an article (`waiting`: its `article`, `candidate`, `sketch`, shingle count
     `n` when known, and the exact copy it `displaced`, if any) from the replies of all its bands, published with the
@@ -375,7 +419,9 @@ def _decided(
         )
     except (StageError, ValueError) as exc:
         return dead_letter(exc, "dedup_gather", source, None, clock, article.url)
-    result = _published("dedup_gather", article, decision.verdict, source, clock, pipeline_version, writes, options)
+    result = _published(
+        "dedup_gather", article, decision.verdict, source, clock, pipeline_version, writes, options, in_process
+    )
     if result.role == "dead_letter":
         return result
     verdict = decision.verdict
@@ -439,11 +485,14 @@ def _published(
     pipeline_version: str,
     writes: Mapping[str, Mapping[str, Any] | None],
     options: StageOptions,
+    in_process: bool = False,
 ) -> StepResult:
     """The outcome of a decided article: a copy's record goes to duplicates as it is; an article
-    published as new (unique or update) goes to the enrichment step first (role "enrich")."""
+    published as new (unique or update) goes to the enrichment step first (role "enrich"), its
+    request also handed on as the object when `in_process` (its size is measured all the same)."""
     record = article_record(article, verdict, source, clock.now, pipeline_version)
-    value = orjson.dumps(record) if verdict.is_copy else to_enrich(record, source.timestamp_ms)
+    request = None if verdict.is_copy else enrich_request(record, source.timestamp_ms)
+    value = orjson.dumps(record if request is None else request)
     if len(value) > options.max_record_bytes:
         error = StageError("record_too_large", f"the record is {len(value)} bytes, over {options.max_record_bytes}")
         return dead_letter(error, stage, source, None, clock, article.url)
@@ -453,6 +502,7 @@ def _published(
         article.id.encode(),
         value,
         writes,
+        handed=request if in_process else None,
         verdict=verdict.status,
         url=article.url,
         source=source,
@@ -460,13 +510,13 @@ def _published(
     )
 
 
-def enrich_step(value: bytes, options: StageOptions, clock: Clock) -> StepResult:
+def enrich_step(value: Item, options: StageOptions, clock: Clock) -> StepResult:
     """Enrichment of one decided article: its record for enriched, with keywords, entities and
     quotes (`processors.enrichment`)."""
     return enrich_steps([value], options, clock)[0]
 
 
-def enrich_steps(values: Sequence[bytes], options: StageOptions, clock: Clock) -> list[StepResult]:
+def enrich_steps(values: Sequence[Item], options: StageOptions, clock: Clock) -> list[StepResult]:
     """`enrich_step` of each message, with one call of the entity model for the whole batch."""
     requests = [loads_to_enrich(v) for v in values]
     articles = [ExtractedArticle.from_dict(record) for record, _ in requests]
@@ -494,3 +544,9 @@ def _source_id(source: SourceRef) -> str:
 
 def _key(url: str | None) -> bytes | None:
     return url.encode("utf-8") if url else None
+
+
+def _sent(message: Any, encode: Callable[[Any], bytes], in_process: bool) -> dict[str, Any]:
+    """A step's internal message as its result carries it: the object itself when the caller
+    runs the next step `in_process`, else its bytes for the topic."""
+    return {"value": b"", "handed": message} if in_process else {"value": encode(message)}

@@ -56,6 +56,7 @@ class ContentProbe:
 
 
 #: An internal message as a step receives it: its bytes, or the item an envelope held, parsed.
+#: (A step run in the same process as the one before it takes that step's object as it is.)
 Item = bytes | Mapping[str, Any]
 
 
@@ -104,12 +105,16 @@ def dumps(message: Extracted | ContentProbe) -> bytes:
     return orjson.dumps(body)
 
 
-def loads_extracted(data: Item) -> Extracted:
+def loads_extracted(data: Item | Extracted) -> Extracted:
+    if isinstance(data, Extracted):
+        return data
     d = parse_item(data)
     return Extracted(SourceRef.from_dict(d["source"]), ExtractedArticle.from_dict(d["article"]), d.get("source_format"))
 
 
-def loads_probe(data: Item) -> ContentProbe:
+def loads_probe(data: Item | ContentProbe) -> ContentProbe:
+    if isinstance(data, ContentProbe):
+        return data
     d = parse_item(data)
     return ContentProbe(
         SourceRef.from_dict(d["source"]),
@@ -121,9 +126,11 @@ def loads_probe(data: Item) -> ContentProbe:
     )
 
 
-def peek_origin(data: Item) -> tuple[SourceRef, None] | None:
+def peek_origin(data: Item | Extracted | ContentProbe | BandProbe) -> tuple[SourceRef, None] | None:
     """The raw input's coordinates inside an internal message or item, if it can be read (its
     bytes are in the raw topic there, never in the message)."""
+    if isinstance(data, (Extracted, ContentProbe, BandProbe)):
+        return data.source, None
     try:
         d = parse_item(data)
         if "record" in d:  # on its way to enrichment: the record names the input
@@ -183,9 +190,11 @@ class BandProbe:
         )
 
     @classmethod
-    def from_bytes(cls, data: Item) -> BandProbe:
+    def from_bytes(cls, data: Item | BandProbe) -> BandProbe:
         """A probe of this layout, or of the scatter-gather's before it (no route: it replies
         alone, as its own part)."""
+        if isinstance(data, BandProbe):
+            return data
         d = parse_item(data)
         band_keys = tuple(d["band_keys"])
         return cls(
@@ -205,34 +214,32 @@ class BandProbe:
         )
 
 
-def gather_complete(probe: BandProbe, replies: list[dict[str, Any]]) -> bytes:
+def gather_complete(probe: BandProbe, replies: list[dict[str, Any]]) -> dict[str, Any]:
     """Everything the gather decides with, from the probe's last band partition."""
-    return orjson.dumps(
-        {
-            "kind": "complete",
-            "source": probe.source.to_dict(),
-            "article": probe.article,
-            "candidate": probe.candidate,
-            "sketch": probe.sketch,
-            "displaced": probe.displaced,
-            "n": probe.size,
-            "replies": replies,
-        }
-    )
+    return {
+        "kind": "complete",
+        "source": probe.source.to_dict(),
+        "article": probe.article,
+        "candidate": probe.candidate,
+        "sketch": probe.sketch,
+        "displaced": probe.displaced,
+        "n": probe.size,
+        "replies": replies,
+    }
 
 
-def gather_replies(part: str, replies: list[dict[str, Any]], source: SourceRef, fetched_at: str) -> bytes:
+def gather_replies(
+    part: str, replies: list[dict[str, Any]], source: SourceRef, fetched_at: str
+) -> dict[str, Any]:
     """One band partition's replies (`part`: the first band key of its probe)."""
-    return orjson.dumps(
-        {"kind": "replies", "part": part, "replies": replies, "source": source.to_dict(), "fetched_at": fetched_at}
-    )
+    return {"kind": "replies", "part": part, "replies": replies, "source": source.to_dict(), "fetched_at": fetched_at}
 
 
-def to_enrich(record: dict[str, Any], timestamp_ms: int | None) -> bytes:
+def enrich_request(record: dict[str, Any], timestamp_ms: int | None) -> dict[str, Any]:
     """A decided article on its way to enrichment: its outcome record without keywords, entities
     and quotes, and the raw input's timestamp (for the end-to-end latency). No original bytes:
     the record's `source` names the raw input, where they are."""
-    return orjson.dumps({"record": record, "timestamp_ms": timestamp_ms})
+    return {"record": record, "timestamp_ms": timestamp_ms}
 
 
 def loads_to_enrich(data: Item) -> tuple[dict[str, Any], SourceRef]:

@@ -4,7 +4,9 @@ It runs the very steps the agents run (`processors.pipeline`, guarded by `stream
 the same order, with dicts for the dedup tables, and writes each output topic's records to
 `<out-dir>/<topic name>.jsonl`. Each non-blank input line is one raw message; it is accounted to
 the raw topic's name, partition 0 and its line number (counting from 0) as the offset, so the
-records equal the workers' when the raw topic has one partition (only times differ).
+records equal the workers' when the raw topic has one partition (only times differ). Each step
+hands its message to the next as the object (`in_process`), where a worker sends its bytes: the
+same step code, without the encoding between the steps.
 """
 
 from __future__ import annotations
@@ -47,23 +49,29 @@ class OfflineRun:
             handed = result.handed
             result = guarded(
                 "extraction",
-                lambda: pipeline.extract_step(handed, opts, now, self.sitelines.get),
+                lambda: pipeline.extract_step(handed, opts, now, self.sitelines.get, in_process=True),
                 handed,
                 here,
                 now,
             )
             apply_writes(self.sitelines, result.writes)
         if result.role == "extracted":
-            value = result.value
+            value = result.handed
             result = guarded(
-                "dedup_url", lambda: pipeline.dedup_url_step(value, self.urls.get, opts, now, version), value, here, now
+                "dedup_url",
+                lambda: pipeline.dedup_url_step(value, self.urls.get, opts, now, version, in_process=True),
+                value,
+                here,
+                now,
             )
             apply_writes(self.urls, result.writes)
         if result.role == "content":
-            value = result.value
+            value = result.handed
             result = guarded(
                 "dedup_content",
-                lambda: pipeline.dedup_content_step(value, self.contents.get, opts, now, version, lambda key: 0),
+                lambda: pipeline.dedup_content_step(
+                    value, self.contents.get, opts, now, version, lambda key: 0, in_process=True
+                ),
                 value,
                 here,
                 now,
@@ -72,12 +80,12 @@ class OfflineRun:
         if result.stage == "dedup_content" and result.role == "none":
             # The probe through the band steps in order; the last one sends the article and
             # every reply to the gather step, which publishes the verdict.
-            probes = [e.value for e in result.more]
+            probes = [e.handed for e in result.more]
             while probes:
                 band_value = probes.pop(0)
                 result = guarded(
                     "dedup_bands",
-                    lambda: pipeline.dedup_bands_step(band_value, self.band_index.lookup, opts, now),
+                    lambda: pipeline.dedup_bands_step(band_value, self.band_index.lookup, opts, now, in_process=True),
                     band_value,
                     here,
                     now,
@@ -85,12 +93,12 @@ class OfflineRun:
                 for key, entry in result.writes.items():
                     self.band_index.add(key, entry)
                 if result.role == "none":
-                    probes += [e.value for e in result.more]
+                    probes += [e.handed for e in result.more]
             if result.role == "gather":
-                part = result.value
+                part = result.handed
                 result = guarded(
                     "dedup_gather",
-                    lambda: pipeline.dedup_gather_step(part, self.gather.get, opts, now, version),
+                    lambda: pipeline.dedup_gather_step(part, self.gather.get, opts, now, version, in_process=True),
                     part,
                     here,
                     now,
@@ -99,7 +107,7 @@ class OfflineRun:
                 self.emitted += [(e.role, e.value) for e in result.more]
         if result.role == "enrich":
             # Without the time budget, as in a worker, whose enrichment runs in a thread (no signal).
-            value = result.value
+            value = result.handed
             result = run_guarded("enrichment", lambda: pipeline.enrich_step(value, opts, now), value, here, now)
         return result
 

@@ -148,7 +148,7 @@ def test_the_offline_mode_enforces_the_budget_from_settings(monkeypatch):
     settings = Settings.from_env({"COPYDESK_STAGE_TIME_BUDGET_SECONDS": str(ROOMY_BUDGET_S)})
     assert settings.stage_time_budget_s == ROOMY_BUDGET_S and Settings.from_env({}).stage_time_budget_s == 10.0
     real = pipeline.extract_step
-    monkeypatch.setattr(pipeline, "extract_step", lambda value, *a: runaway(real(value, *a)))
+    monkeypatch.setattr(pipeline, "extract_step", lambda value, *a, **kw: runaway(real(value, *a, **kw)))
     run = OfflineRun(settings)
     record = orjson.loads(run.run_one(SLOW, 4).value)
     assert record["error"]["kind"] == "time_budget_exceeded" and record["error"]["stage"] == "extraction"
