@@ -64,7 +64,7 @@ from trafilatura import metadata as trafilatura_metadata
 from trafilatura import utils as trafilatura_utils
 from trafilatura.xpaths import BODY_XPATH
 
-from processors import intake, metadata
+from processors import intake, metadata, nextdata
 from processors import vocabulary as vocab
 from processors.errors import CleaningError
 from processors.options import StageOptions
@@ -1054,6 +1054,17 @@ def _drop_social_embeds(tree, census: Counter[str | None]) -> None:  # type: ign
             element.getparent().remove(element)
 
 
+def _flight_body(tree, common: dict) -> trafilatura.settings.Document | None:  # type: ignore[no-untyped-def]
+    """trafilatura's reading of the article HTML that a Next.js page carries only in its flight
+    data (`nextdata.article_html`), for a page whose markup gave no body."""
+    fragment = nextdata.article_html(tree)
+    if fragment is None:
+        return None
+    return trafilatura.bare_extraction(
+        trafilatura.load_html(f"<html><body><article>{fragment}</article></body></html>"), favor_recall=True, **common
+    )
+
+
 def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tuple[str, ...], PageHints]:
     tree = _parse_html(raw.html)
     if tree is None:
@@ -1079,7 +1090,7 @@ def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tupl
     _drop_boxes(tree, census)
     body = trafilatura.bare_extraction(tree, **common)  # on a copy of `tree`
     if body is None:
-        body = trafilatura.bare_extraction(tree, favor_recall=True, **common)
+        body = trafilatura.bare_extraction(tree, favor_recall=True, **common) or _flight_body(tree, common)
         if body is None:
             return (), PageHints(language=_html_language(tree))
     document = _trafilatura_metadata(tree, raw.url, date_params)
@@ -1089,6 +1100,8 @@ def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tupl
         second = trafilatura.bare_extraction(tree, favor_recall=True, **common)
         if second is not None:
             paragraphs = _text_paragraphs(second.text, document.title)
+        if _body_chars(paragraphs) < options.min_body_chars and (flight := _flight_body(tree, common)) is not None:
+            paragraphs = max(paragraphs, _text_paragraphs(flight.text, document.title), key=_body_chars)
 
     site_name = _SPACES.sub(" ", document.sitename).strip() if document.sitename else None
     page = metadata.read_page(tree)
