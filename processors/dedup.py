@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import partial
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import xxhash
 
@@ -50,8 +50,9 @@ _WORD = re.compile(r"[^\W_]+")
 #: Value stored per article id: its latest body's fingerprint and time, recent versions, first seen.
 UrlEntry = Mapping[str, Any]
 #: A body as the URL entry keeps it: `fp`, `sketch` (`neardup.sketch`), `n` (its distinct
-#: shingles), `format` (`html` or `text`, None when not known), and `of`, the fingerprint of
-#: the version it is a re-crawl of in another format (absent for a version of its own).
+#: shingles), `format` (`html` or `text`, None when not known), `page` (`page_key`, absent when
+#: not known), and `of`, the fingerprint of the version it is a re-crawl of in another format
+#: (absent for a version of its own).
 BodySketch = Mapping[str, Any]
 #: Value stored per fingerprint: the id of the earliest article with that body, and its cluster.
 ContentEntry = Mapping[str, Any]
@@ -132,12 +133,20 @@ def expired_keys(keys: Iterable[str], today: int, horizon_days: int) -> list[str
     return [k for k in keys if is_expired(k, today, horizon_days)]
 
 
+def page_key(lines: Sequence[str]) -> str:
+    """The identity of a page as cleaning read it: xxh3-128 of its candidate lines, before its
+    site's repeated lines (`processors.sitelines`) are dropped. The same bytes clean to the same
+    lines, whereas the body extracted from them depends on what the site has learnt meanwhile."""
+    return xxhash.xxh3_128_hexdigest("\n".join(lines).encode("utf-8", "surrogatepass"))
+
+
 def check_url(
     article: ExtractedArticle,
     found: Iterable[UrlEntry | None],
     source: str,
     source_format: str | None = None,
     threshold: float = DEFAULT_RECRAWL_THRESHOLD,
+    page: str | None = None,
 ) -> UrlCheck:
     """Decide from the URL's stored entries (`found`: the values at `lookup_keys`, newest first).
 
@@ -158,6 +167,11 @@ def check_url(
     Sketches of the latest `MAX_SKETCHES` bodies are kept (an entry written before they were
     kept has none: its versions compare by fingerprint, and an update of it has similarity 0).
 
+    A body is also known by its page (`page`, `page_key` of the lines it was extracted from):
+    the same page cleaned again is the same body even when the site's lines it lost differ (its
+    site learnt one more line between the two, or a worker's table lost what it had learnt), so
+    an identical resend stays a `duplicate` and its fingerprint is taken to be the kept body's.
+
     `source` names the input (its Kafka coordinates). An entry that the same input wrote means
     the input is being processed again after a restart (at-least-once delivery): the decision
     stored with it is returned unchanged, so a replay never judges an article a copy of itself.
@@ -171,11 +185,17 @@ def check_url(
     bodies = list((latest or {}).get("bodies") or ())
     formats = {b.get("format") for b in bodies} | set((latest or {}).get("formats") or ())
     known = next((b for b in bodies if b["fp"] == fp), None)
+    if known is None and page is not None:
+        known = next((b for b in bodies if b.get("page") == page), None)
+        if known is not None:
+            fp = known["fp"]
     if known is not None:
         body = known
     else:
         sig, size = neardup.signature_and_size(normal)
         body = {"fp": fp, "sketch": neardup.sketch(sig), "n": size, "format": source_format}
+        if page is not None:
+            body["page"] = page
     if latest is None:
         verdict, final = DedupVerdict("unique", None, article.id, 0.0), False
         entry = _url_entry(fp, article.fetched_at, article.fetched_at, article.id, [fp], [body])

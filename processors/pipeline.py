@@ -139,8 +139,11 @@ def extract_step(
     in_process: bool = False,
 ) -> StepResult:
     """Extraction, after the lines the article's site repeats are dropped when `site_lines`
-    (a view of the site-lines table) is given; the result carries that table's writes."""
+    (a view of the site-lines table) is given; the result carries that table's writes, and the
+    page's identity from before the drop (`dedup.page_key`), by which the URL check knows the
+    same page whatever the site had learnt."""
     cleaned, writes = message.article, {}
+    page = dedup.page_key(cleaned.paragraphs)
     try:
         identity = identify(cleaned)
         if site_lines is not None:
@@ -148,7 +151,7 @@ def extract_step(
         article = extract(cleaned, options, identity)
     except StageError as exc:
         return dead_letter(exc, "extraction", message.source, message.payload, clock, message.article.url)
-    out = Extracted(message.source, article, cleaned.source_format)
+    out = Extracted(message.source, article, cleaned.source_format, page)
     return StepResult(
         "extraction",
         "extracted",
@@ -212,6 +215,7 @@ def dedup_url_step(
             _source_id(message.source),
             message.source_format,
             options.recrawl_threshold,
+            message.page,
         )
     except StageError as exc:
         return dead_letter(exc, "dedup_url", message.source, None, clock, article.url)

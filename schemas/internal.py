@@ -39,6 +39,9 @@ class Extracted:
     article: ExtractedArticle
     #: The format the body was extracted from (`html` or `text`; None in an older message).
     source_format: str | None = None
+    #: The page's identity before its site's lines were dropped (`processors.dedup.page_key`;
+    #: None in an older message).
+    page: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +103,11 @@ def dumps(message: Extracted | ContentProbe) -> bytes:
             body["sketch"] = message.sketch
         if message.size is not None:
             body["n"] = message.size
-    elif message.source_format is not None:
-        body["source_format"] = message.source_format
+    else:
+        if message.source_format is not None:
+            body["source_format"] = message.source_format
+        if message.page is not None:
+            body["page"] = message.page
     return orjson.dumps(body)
 
 
@@ -109,7 +115,9 @@ def loads_extracted(data: Item | Extracted) -> Extracted:
     if isinstance(data, Extracted):
         return data
     d = parse_item(data)
-    return Extracted(SourceRef.from_dict(d["source"]), ExtractedArticle.from_dict(d["article"]), d.get("source_format"))
+    return Extracted(
+        SourceRef.from_dict(d["source"]), ExtractedArticle.from_dict(d["article"]), d.get("source_format"), d.get("page")
+    )
 
 
 def loads_probe(data: Item | ContentProbe) -> ContentProbe:
