@@ -43,6 +43,8 @@ _EPOCH_SECONDS_PER_DAY = 86_400
 MAX_VERSIONS = 8
 #: Sketches of a URL's latest bodies kept in its entry (about 250 bytes each).
 MAX_SKETCHES = 4
+#: Earlier inputs whose decisions a URL's entry keeps beside its writer's (`seen`), for their replays.
+MAX_SEEN = 8
 #: `overlap` at or above which a version extracted from another format is the same body.
 DEFAULT_RECRAWL_THRESHOLD = 0.8
 _WORD = re.compile(r"[^\W_]+")
@@ -172,16 +174,21 @@ def check_url(
     site learnt one more line between the two, or a worker's table lost what it had learnt), so
     an identical resend stays a `duplicate` and its fingerprint is taken to be the kept body's.
 
-    `source` names the input (its Kafka coordinates). An entry that the same input wrote means
-    the input is being processed again after a restart (at-least-once delivery): the decision
-    stored with it is returned unchanged, so a replay never judges an article a copy of itself.
+    `source` names the input (its Kafka coordinates). An entry that the same input wrote, or
+    that names it among the last `MAX_SEEN` inputs decided before its writer (`seen`), means the
+    input is being processed again after a restart (at-least-once delivery): the decision stored
+    for it is returned unchanged, so a replay never judges an article a copy of itself, also
+    when a later input of the URL (an identical resend) rewrote the entry before the restart.
+    The replay writes the entry again unchanged: a worker restarted after a kill -9 may find it
+    in its local store although its changelog record was never sent.
     """
     normal = NormalBody.of(article.text)
     fp = fingerprint(normal)
     day = day_of(article.fetched_at)
     latest = next((entry for entry in found if entry), None)
-    if latest is not None and latest.get("src") == source:
-        return UrlCheck(fp, DedupVerdict.from_dict(latest["verdict"]), bool(latest["final"]), {})
+    earlier = _decision_of(latest, source, article.id)
+    if earlier is not None:
+        return UrlCheck(fp, *earlier, {state_key(article.id, day): latest})
     bodies = list((latest or {}).get("bodies") or ())
     formats = {b.get("format") for b in bodies} | set((latest or {}).get("formats") or ())
     known = next((b for b in bodies if b["fp"] == fp), None)
@@ -226,7 +233,26 @@ def check_url(
             entry = _url_entry(current_fp, current_at, latest["first_seen"], latest["cluster_id"], versions, bodies)
     formats = (formats | {source_format}) - {None}
     entry.update(src=source, verdict=verdict.to_dict(), final=final, formats=sorted(formats))
+    if latest is not None and "src" in latest:
+        v = latest["verdict"]
+        seen = [*(latest.get("seen") or ()), [latest["src"], v["status"], v["similarity"], bool(latest["final"])]]
+        entry["seen"] = seen[-MAX_SEEN:]
     return UrlCheck(fp, verdict, final, {state_key(article.id, day): entry}, body["sketch"], body.get("n"))
+
+
+def _decision_of(entry: UrlEntry | None, source: str, article_id: str) -> tuple[DedupVerdict, bool] | None:
+    """The verdict and finality the URL's `entry` records for the input `source`, if it has one:
+    its writer's, or one of `seen` (`[source, status, similarity, final]`, whose `duplicate_of`
+    is the article itself and whose cluster is the URL's)."""
+    if entry is None:
+        return None
+    if entry.get("src") == source:
+        return DedupVerdict.from_dict(entry["verdict"]), bool(entry["final"])
+    for src, status, similarity, final in entry.get("seen") or ():
+        if src == source:
+            duplicate_of = article_id if status == "duplicate" else None
+            return DedupVerdict(status, duplicate_of, entry["cluster_id"], similarity), final
+    return None
 
 
 def _version(body: BodySketch) -> str:
@@ -294,7 +320,8 @@ def check_content(
 ) -> ContentCheck:
     """Decide from the fingerprint's stored entries (values at `lookup_keys(fp, ...)`).
 
-    As in `check_url`, an entry written by this very input returns the decision made then.
+    As in `check_url`, an entry written by this very input returns the decision made then, and
+    is written again.
     A stored owner fetched strictly later than this article was only processed first: this
     article takes its place as the body's original, and the check names it as `displaced`
     (it becomes a copy of this article's original; see `fetched_later`).
@@ -302,7 +329,7 @@ def check_content(
     day = day_of(article.fetched_at)
     owner = next((entry for entry in found if entry), None)
     if owner is not None and owner.get("src") == source:
-        return ContentCheck(DedupVerdict.from_dict(owner["verdict"]), {}, owner.get("displaced"))
+        return ContentCheck(DedupVerdict.from_dict(owner["verdict"]), {state_key(fp, day): owner}, owner.get("displaced"))
     displaced = None
     if owner is not None and owner["id"] != article.id and fetched_later(owner["first_seen"], article.fetched_at):
         displaced, owner = owner["id"], None  # stored first, fetched later: this one is the original

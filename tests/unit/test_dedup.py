@@ -87,6 +87,33 @@ def test_replayed_input_gets_the_same_verdict_not_a_copy_of_itself():
     assert copy == copy_again == DedupVerdict("duplicate", "a", "a", 1.0)
 
 
+def test_an_input_replayed_after_a_later_one_rewrote_its_url_entry_gets_its_own_verdict():
+    """At-least-once: a page and its identical resend were decided, then a restart replays
+    both; the page's replay finds the entry the resend wrote, and is not a copy of itself."""
+    store = Store()
+    first = store.decide(article("a", BODY), "raw/0/7")
+    resend = store.decide(article("a", BODY), "raw/0/9")
+    update = store.decide(article("a", BODY + " Updated.", T2), "raw/0/11")
+    assert [v.status for v in (first, resend, update)] == ["unique", "duplicate", "update"]
+    assert store.decide(article("a", BODY), "raw/0/7") == first
+    assert store.decide(article("a", BODY), "raw/0/9") == resend
+    assert store.decide(article("a", BODY + " Updated.", T2), "raw/0/11") == update
+
+
+def test_a_replay_writes_the_entry_it_found_again():
+    """A worker restarted after a kill -9 may find in its local store an entry whose changelog
+    record was never sent: the replay writes it again, so that the changelog has it."""
+    day = dedup.day_of(T1)
+    first = dedup.check_url(article("a", BODY), [], "raw/0/7")
+    (key, entry), = first.writes.items()
+    again = dedup.check_url(article("a", BODY), [entry], "raw/0/7")
+    assert again.writes == {key: entry} and key == dedup.state_key("a", day)
+    owner = dedup.check_content(article("a", BODY), first.fingerprint, first.candidate, [], "raw/0/7")
+    (ckey, centry), = owner.writes.items()
+    replayed = dedup.check_content(article("a", BODY), first.fingerprint, first.candidate, [centry], "raw/0/7")
+    assert replayed.writes == {ckey: centry} and replayed.verdict == owner.verdict
+
+
 def test_state_older_than_the_horizon_is_not_seen_and_is_expired():
     store = Store(horizon=7)
     store.decide(article("a", BODY, "2024-05-01T10:00:00Z"))
