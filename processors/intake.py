@@ -201,11 +201,10 @@ def parse_rfc3339(value: str, field: str) -> str:
 
 
 def format_utc(moment: datetime) -> str:
-    """RFC 3339 in UTC with a "Z", milliseconds only when there are any."""
-    moment = moment.astimezone(timezone.utc)
-    if moment.microsecond:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 in UTC with a "Z", milliseconds only when there are any (cut, not rounded), the
+    year in four digits."""
+    utc = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
+    return f"{utc[:-6]}Z"  # without isoformat's "+00:00"
 
 
 def _required_string(obj: dict[str, Any], name: str) -> str:
