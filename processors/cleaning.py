@@ -477,6 +477,21 @@ _SECTION_HEADING = re.compile(
     r"^(?:\d+ )?(?:" + "|".join(map(re.escape, sorted(vocab.SECTION_HEADINGS, key=len, reverse=True))) + r")(?: \d+)?$"
 )
 
+def _age_line_pattern() -> re.Pattern[str]:
+    count = r"(?:\d+|" + "|".join(map(re.escape, vocab.AGE_LINE_ONE)) + ")"
+    forms = []
+    for before, units, after in vocab.AGE_LINE_FORMS:
+        unit = "(?:" + "|".join(map(re.escape, sorted(units, key=len, reverse=True))) + r")\.?"
+        forms.append((re.escape(before) + " " if before else "") + count + " ?" + unit + (" " + after if after else ""))
+    for units, after in vocab.AGE_LINE_UNSPACED_FORMS:
+        forms.append(r"\d+ ?(?:" + "|".join(map(re.escape, sorted(units, key=len, reverse=True))) + ")" + re.escape(after))
+    forms.append("(?:" + "|".join(map(re.escape, vocab.AGE_LINE_DAYS)) + r"),? \d{1,2}[:.]\d{2}(?: uhr| h)?")
+    return re.compile("^(?:" + "|".join(forms) + ")$")
+
+
+#: A teaser's or a comment's age alone on a line (`vocab.AGE_LINE_FORMS`), after `furniture_key`.
+_AGE_LINE = _age_line_pattern()
+
 #: Exact furniture phrases are shorter than this; longer lines are not looked up.
 _SHORT_LINE_CHARS = 60
 _TITLE_LENGTH_SLACK = 12
@@ -504,7 +519,13 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
         if len(line) <= _SHORT_LINE_CHARS:
             key = furniture_key(line)
             wall = wall or _SECTION_HEADING.match(key) is not None
-            if not key or key in vocab.FURNITURE_LINES or key in vocab.PLAYER_LINES or _DURATION.match(line):
+            if (
+                not key
+                or key in vocab.FURNITURE_LINES
+                or key in vocab.PLAYER_LINES
+                or _DURATION.match(line)
+                or _AGE_LINE.match(key)
+            ):
                 continue
         lowered = line.casefold()
         if _is_furniture(line, lowered) or _is_title(line, title, title_key) or is_credit_line(lowered):

@@ -190,6 +190,44 @@ SECTION_HEADINGS: Final = (
 )
 SECTION_WALL_CHARS: Final = 300
 
+#: A teaser's or a comment's age standing alone on a line ("vor 3 Stunden", "22 hours ago",
+#: "il y a 2 jours", "Heute, 12:34 Uhr"): a list of other stories or of comments, never a story's
+#: text: such a line goes. In each language: the words before the count ("" for none), the units,
+#: the words after it.
+AGE_LINE_FORMS: Final = (
+    ("", ("seconds", "second", "secs", "minutes", "minute", "mins", "min", "hours", "hour", "hrs", "hr", "days", "day",
+          "weeks", "week", "months", "month"), "ago"),
+    ("vor", ("sekunden", "sekunde", "minuten", "minute", "min", "stunden", "stunde", "std", "tagen", "tag",
+             "wochen", "woche", "monaten", "monat"), ""),
+    ("il y a", ("secondes", "seconde", "minutes", "minute", "min", "heures", "heure", "h", "jours", "jour",
+                "semaines", "semaine", "mois"), ""),
+    ("hace", ("segundos", "segundo", "minutos", "minuto", "min", "horas", "hora", "h", "días", "día", "semanas",
+              "semana", "meses", "mes"), ""),
+    ("", ("secondi", "secondo", "minuti", "minuto", "ore", "ora", "giorni", "giorno", "settimane", "settimana",
+          "mesi", "mese"), "fa"),
+    ("", ("seconden", "minuten", "minuut", "uur", "dagen", "dag", "weken", "week", "maanden", "maand"), "geleden"),
+    ("há", ("segundos", "minutos", "minuto", "horas", "hora", "dias", "dia", "semanas", "semana"), ""),
+    ("for", ("sekunder", "minutter", "minutt", "timer", "time", "dager", "dage", "dag", "uker", "uke"), "siden"),
+    ("för", ("sekunder", "minuter", "minut", "timmar", "timme", "dagar", "dag", "veckor", "vecka"), "sedan"),
+    ("", ("sekund", "minut", "minuty", "godzin", "godziny", "godzinę", "dni", "dzień"), "temu"),
+    ("před", ("minutami", "minutou", "hodinami", "hodinou", "dny", "dnem"), ""),
+    ("", ("saniye", "dakika", "saat", "gün", "hafta", "ay"), "önce"),
+    ("", ("секунд", "секунды", "секунду", "минут", "минуты", "минуту", "час", "часа", "часов", "день", "дня",
+          "дней", "неделю", "недели"), "назад"),
+    ("", ("хвилин", "хвилини", "хвилину", "годин", "години", "годину", "днів", "дні", "день", "тижні"), "тому"),
+    ("", ("초", "분", "시간", "일", "주", "개월"), "전"),
+)
+#: The same in scripts written without spaces: units glued to the count and to the word after it
+#: ("3時間前", "5分钟前").
+AGE_LINE_UNSPACED_FORMS: Final = (
+    (("秒", "分", "分钟", "分鐘", "時間", "小时", "小時", "日", "天", "週間", "周", "か月", "ヶ月", "个月", "個月"), "前"),
+)
+#: The counts such a line may give in words ("vor einer Stunde", "an hour ago").
+AGE_LINE_ONE: Final = ("a", "an", "one", "einer", "einem", "un", "une", "una", "uno")
+#: "Today"/"yesterday" and a time of day ("Heute, 12:34 Uhr", "Gestern 18:02").
+AGE_LINE_DAYS: Final = ("today", "yesterday", "heute", "gestern", "aujourd'hui", "hier", "hoy", "ayer", "oggi", "ieri",
+                        "vandaag", "gisteren")
+
 #: Class names of an article body's container: the class pattern of trafilatura's first
 #: `BODY_XPATH` expression (a regular expression).
 BODY_CONTAINER_CLASSES: Final = (

@@ -940,6 +940,23 @@ def test_furniture_cues_in_many_languages(cue):
     assert paragraphs == (BODY_1, BODY_2)
 
 
+@pytest.mark.parametrize(
+    "age",
+    ["vor 3 Stunden", "Vor 1 Std.", "vor einem Tag", "22 hours ago", "an hour ago", "Heute, 12:34 Uhr",
+     "il y a 2 jours", "hace 3 horas", "for 2 timer siden", "2 saat önce", "3 часа назад", "3時間前", "5分钟前",
+     "2시간 전"],
+)
+def test_a_teasers_age_alone_on_a_line_is_furniture(age):
+    paragraphs, _ = _text(f"{BODY_1}\n\n{age}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, BODY_2)
+
+
+def test_a_sentence_about_hours_ago_is_body():
+    line = "Two hours ago the council closed the bridge."
+    paragraphs, _ = _text(f"{BODY_1}\n\n{line}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, line, BODY_2)
+
+
 def test_a_story_may_say_sign_in_and_password():
     line = "Users could not sign in to their accounts or change a password for hours on Monday."
     paragraphs, _ = _text(f"{BODY_1}\n\n{line}\n\n{BODY_2}")
