@@ -489,6 +489,23 @@ def _age_line_pattern() -> re.Pattern[str]:
     return re.compile("^(?:" + "|".join(forms) + ")$")
 
 
+#: A line's closing colon, where a comment's head ends ("Karl sagt:").
+_LINE_END_COLON = re.compile(r"[:：][ \t]*$", re.MULTILINE)
+_COMMENT_HEAD_VERB = re.compile(r"\s(?:" + "|".join(map(re.escape, vocab.COMMENT_HEAD_VERBS)) + r")\s?$", re.IGNORECASE)
+
+
+def _comment_heads(text: str) -> frozenset[str]:
+    """The page's comment heads (a line of at most `vocab.COMMENT_HEAD_MAX_CHARS` closed by a verb
+    of `vocab.COMMENT_HEAD_VERBS` and a colon), spacing collapsed, when it prints
+    `vocab.COMMENT_HEADS_MIN` of them or more; else none."""
+    heads = []
+    for colon in _LINE_END_COLON.finditer(text):
+        start = text.rfind("\n", 0, colon.start()) + 1
+        if colon.end() - start <= vocab.COMMENT_HEAD_MAX_CHARS and _COMMENT_HEAD_VERB.search(text, start, colon.start()):
+            heads.append(" ".join(text[start:colon.end()].split()))
+    return frozenset(heads) if len(heads) >= vocab.COMMENT_HEADS_MIN else frozenset()
+
+
 #: A teaser's or a comment's age alone on a line (`vocab.AGE_LINE_FORMS`), after `furniture_key`.
 _AGE_LINE = _age_line_pattern()
 
@@ -508,6 +525,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
     blank_before = True
     wall = False
     gap = 0
+    comment_heads = _comment_heads(text)
 
     for raw_line in text.splitlines():
         line = " ".join(raw_line.split())
@@ -518,6 +536,9 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
         gap += 1
         if len(line) <= _SHORT_LINE_CHARS:
             key = furniture_key(line)
+            if line in comment_heads:
+                wall = True
+                continue
             wall = wall or _SECTION_HEADING.match(key) is not None
             if (
                 not key

@@ -189,6 +189,13 @@ SECTION_HEADINGS: Final = (
     "commenti", "più letti", "reacties", "kommentarer",
 )
 SECTION_WALL_CHARS: Final = 300
+#: The verb that closes a comment's head under an article ("Richard Bryant says:", "Karl sagt:"),
+#: as blogging software prints it: when a page has `COMMENT_HEADS_MIN` such lines or more, they
+#: go, and each is a wall like a section heading's (one such line may be a story's "X says:").
+COMMENT_HEAD_VERBS: Final = ("says", "writes", "sagt", "schreibt", "dit", "dice", "escribe", "scrive", "zegt",
+                             "schrijft", "skriver", "säger", "siger", "пишет")
+COMMENT_HEAD_MAX_CHARS: Final = 60
+COMMENT_HEADS_MIN: Final = 2
 
 #: A teaser's or a comment's age standing alone on a line ("vor 3 Stunden", "22 hours ago",
 #: "il y a 2 jours", "Heute, 12:34 Uhr"): a list of other stories or of comments, never a story's

@@ -890,6 +890,26 @@ def test_comments_under_the_body_are_not_the_body():
     assert paragraphs == tuple(STRAVA)
 
 
+def test_comments_under_heads_that_say_who_says_are_not_the_body():
+    """netzpolitik.org's comments: "<name> sagt:", then the comment's own sentences."""
+    comments = [
+        "Modern Wife sagt:", "Die Beobachtungen sind richtig, aber was steckt da hinter? Das sind nicht bloß "
+        "reaktionäre Fantasien, sondern eine organisierte Kampagne mit viel Geld dahinter.",
+        "Philipp sagt:", "Kommt wie der Kulturkampf aus den USA, ja. Verbreitet sich scheinbar aber auch in "
+        "Rekordtempo in Europa, und Untersuchungen dazu gibt es wenige.",
+        "Anonymous sagt:", "Ich weiß nicht. Es liegt vielleicht auch daran, dass heute kaum einer noch Zeit für "
+        "die Kinder hat, weil Mama und Papa arbeiten.",
+    ]
+    paragraphs, _ = _text("\n".join(["Strava taps AI to weed out leaderboard cheats", *STRAVA, *comments]))
+    assert paragraphs == tuple(STRAVA)
+
+
+def test_one_line_of_who_says_stays_in_the_story():
+    line = "The mayor says:"
+    paragraphs, _ = _text("\n".join(["Strava taps AI to weed out leaderboard cheats", STRAVA[0], line, *STRAVA[1:]]))
+    assert paragraphs == (STRAVA[0], line, *STRAVA[1:])
+
+
 def test_a_most_read_box_inside_a_story_leaves_the_story_whole():
     box = ["Most read", "Canadian airlines pivot to Europe and the sun as summer schedules take shape"]
     page = "\n".join(["Strava taps AI to weed out leaderboard cheats", STRAVA[0], *box, *STRAVA[1:]])
