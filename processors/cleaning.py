@@ -377,11 +377,22 @@ def is_credit_line(lowered: str) -> bool:
     start = max(0, len(lowered) - _CAPTION_CREDIT_SPAN)
     if not lowered.isascii() and _UNSPACED_CAPTION_CREDIT.search(lowered, start) is not None:
         return True
+    if "/" in lowered[-_AGENCY_CREDIT_SPAN:] and _AGENCY_CREDIT.search(lowered, max(0, len(lowered) - _AGENCY_CREDIT_SPAN)):
+        return True
     if not any(map(lowered[start:].__contains__, _CAPTION_CREDIT_MARKS)):
         return False
     return _CAPTION_CREDIT.search(lowered, start) is not None
 
 
+_PHOTO_AGENCY = "(?:" + "|".join(map(re.escape, sorted(vocab.PHOTO_AGENCIES, key=len, reverse=True))) + ")"
+#: A credit that joins a picture agency and a name with a slash, closing a line that does not end
+#: a sentence: the agency first and at most 40 characters after it, or the agency last (with a
+#: hyphened suffix: "dpa-Zentralbild").
+_AGENCY_CREDIT = re.compile(
+    r"(?:(?<![\w/])" + _PHOTO_AGENCY + r" ?/ ?[^\s/][^/]{0,40}|/ ?" + _PHOTO_AGENCY + r"(?:-[\w.]+)?\)?)(?<![.!?])$"
+)
+#: How far from a line's end `_AGENCY_CREDIT` is searched.
+_AGENCY_CREDIT_SPAN = max(map(len, vocab.PHOTO_AGENCIES)) + 45
 _AGENCY = "|".join(map(re.escape, (a.casefold() for a in vocab.CAPTION_CREDIT_AGENCIES)))
 #: A caption's credit in Japanese, Chinese or Korean (`vocab.CAPTION_CREDIT_BRACKET_WORDS` and
 #: what follows it there), at the line's end.

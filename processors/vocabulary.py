@@ -354,6 +354,16 @@ CREDIT_LINE_MAX_CHARS: Final = 60
 CAPTION_CREDIT_LABELS: Final = ("ap photo", "afp photo", "reuters photo", "photo illustration", "image credit")
 CAPTION_CREDIT_MAX_CHARS: Final = 100
 
+#: Picture agencies and libraries (compared case-folded). A line closed by a credit that joins one
+#: of them and a photographer with a slash ("Friso Gentsch/dpa", "EFE/ J.J. Guillén", "(Lintao
+#: Zhang/Getty Images)", "Pavel Golovkin/dpa/picture alliance") is a caption with its credit.
+PHOTO_AGENCIES: Final = (
+    "dpa", "afp", "ap", "reuters", "efe", "epa", "imago", "getty", "getty images", "picture alliance",
+    "picture-alliance", "keystone", "anp", "ansa", "europa press", "unsplash", "pexels", "shutterstock", "istock",
+    "istockphoto", "anadolu", "xinhua", "pa", "pa images", "pa wire", "swns", "belga", "tass", "sipa", "abaca", "apa",
+    "ntb", "tt", "ritzau", "ritzau scanpix", "scanpix", "lusa", "kyodo", "yonhap", "zuma", "alamy", "ap photo",
+    "afp photo", "reuters photo",
+)
 #: The credit closing a caption in Japanese, Chinese and Korean, where no space or label sets it
 #: apart: a bracket holding who took or gave the picture ("（潟沼義樹撮影）", "（警視庁提供）"), an
 #: agency after "＝" ("＝ＡＰ"), Korean "[사진 출처 = 연합뉴스]", or an agency or a reporter

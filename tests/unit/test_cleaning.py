@@ -663,6 +663,16 @@ def test_picture_credits_are_furniture(credit):
     assert paragraphs == (BODY_1, BODY_2)
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["The poll was run by AP/NORC.", "The network runs 24/7 across the EU/AP region",
+     "Die Agentur dpa/AFP meldete am Abend neue Zahlen aus dem Katastrophengebiet."],
+)
+def test_a_sentence_naming_an_agency_with_a_slash_is_body(line):
+    paragraphs, _ = _text(f"{BODY_1}\n\n{line}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, line, BODY_2)
+
+
 def test_a_caption_opening_with_photo_is_not_a_credit():
     caption = "Photo of the week: the council members walked across the old bridge before the vote on Tuesday."
     paragraphs, _ = _text(f"{BODY_1}\n\n{caption}\n\n{BODY_2}")
@@ -689,6 +699,12 @@ CAPTIONS = [
     "이재명 대표가 지지자들을 향해 인사하고 있다. [사진 출처 = 연합뉴스]",
     "순천 시민들에게 큰절을 올리고 있다. 고영권 기자",
     "来源：新华网",
+    # a credit joining an agency and a name with a slash (Berliner Zeitung, elDiario.es, The Nation, NZZ, DW)
+    "Eingefrorenes Sperma in einer Klinik.Friso Gentsch/dpa",
+    "El ministro de Exteriores de Portugal, Paulo Rangel. EFE/ J.J. Guillén",
+    "(Robert F. Bukaty / AP)",
+    "Ammar Awad / Reuters",
+    "Wladimir Putin auf einer Wahlkampfveranstaltung im Moskauer Luschniki-StadionBild: Pavel Golovkin/dpa/picture alliance",
 ]
 
 
