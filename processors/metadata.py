@@ -444,7 +444,8 @@ def body_byline(
 _BYLINE_LABELS = tuple(p.capitalize() + ":" for p in vocab.BYLINE_PREFIXES if p.isalpha())
 #: Elements that credit the article in the page's markup: a link to an author's page, an
 #: element marked as the author (`rel`, `itemprop`), one whose class names a byline, or a
-#: labelled list of links ("Von: <a>Bill McCarthy</a>, <a>Marisha Goldhamer</a>").
+#: labelled list of links ("Von: <a>Bill McCarthy</a>, <a>Marisha Goldhamer</a>"); not a
+#: comment's author ("comment-author-link": a reader, or a blog linking back).
 _BYLINE_ELEMENTS = lxml.etree.XPath(
     "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'Author')"
     " or contains(@class, 'byline') or contains(@class, 'Byline') or contains(@class, 'autor')"
@@ -455,7 +456,7 @@ _BYLINE_ELEMENTS = lxml.etree.XPath(
     " or ((self::li or self::p or self::div) and .//a and (" + " or ".join(
         f"starts-with(normalize-space(), '{label}')" for label in _BYLINE_LABELS
     ) + "))]"
-    "[not(ancestor::script or ancestor::style or ancestor::head)]"
+    "[not(ancestor::script or ancestor::style or ancestor::head or contains(@class, 'comment'))]"
 )
 _BYLINE_ELEMENT_MAX_CHARS = 120
 

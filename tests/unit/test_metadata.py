@@ -316,6 +316,9 @@ def test_a_headline_kept_in_the_body_leaves_it(first, dropped):
          " MCCARTHY</a>, </span><span class='person-link'><a href='/marisha-goldhamer'>Marisha GOLDHAMER</a></span>"
          "</li></ul>", (), ("Bill MCCARTHY", "Marisha GOLDHAMER")),
         (None, "<p>Von: Jane Doe</p>", (), ()),
+        # A comment's author (a blog linking back) is not the article's.
+        (None, "<ol><li><span class='comment-author-link'><a href='https://blog.example/x'>German Media Watch-Blog"
+         "</a></span></li></ol>", (), ()),
         # An agency's credit, with or without a dateline, between the headline and the text.
         ({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "MDR"}},
          "<h2>Manila accused Beijing</h2><ul><li><div class='name'>AFP, MANILA</div></li></ul>", ("MDR",), ("AFP",)),
