@@ -46,7 +46,8 @@ test-integration: venv
 test-faults: venv
 	env -u KAFKA_BOOTSTRAP_SERVERS $(PY) -m pytest -q -s -p no:cacheprovider tests/faults
 
-# The shorter version CI runs after `make test` (about 70 s): three kill -9 rounds over 300 messages.
+# The shorter version CI runs after `make test` (about 70 s): three kill -9 rounds over 300 messages
+# and 30 identical resends.
 test-faults-short: venv
 	env -u KAFKA_BOOTSTRAP_SERVERS COPYDESK_FAULT_ROUNDS=3 COPYDESK_FAULT_MESSAGES=300 \
 		$(PY) -m pytest -q -s -p no:cacheprovider tests/faults -k kill_9

@@ -23,26 +23,55 @@ from tests.integration.workers import WorkerProcess, unique_env
 
 ROUNDS = int(os.environ.get("COPYDESK_FAULT_ROUNDS", "10"))
 PER_ROUND = int(os.environ.get("COPYDESK_FAULT_MESSAGES", "2000")) // ROUNDS
+#: Articles resent byte for byte per round, from the round itself and as many from earlier ones.
+RESENT_PER_ROUND = max(1, PER_ROUND // 20)
 
 
 async def test_kill_9_at_random_moments_loses_nothing(kafka_bootstrap, tmp_path):
+    """Each round also resends a few of its own articles and of earlier rounds' byte for byte: a
+    resend is a `duplicate`, and its original stays `unique`, however the kills cut the windows
+    that are processed again."""
     rng = random.Random(int(os.environ.get("COPYDESK_FAULT_SEED", "6")))
     env = unique_env(kafka_bootstrap, tmp_path / "state")
     ledger = Ledger("kill-9", Settings.from_env(env))
     log = tmp_path / "worker.log"
     worker = WorkerProcess(env, log).start(ready_timeout=300)
+    originals = 0
     try:
         for round_ in range(ROUNDS):
-            await ledger.send(articles(round_ * PER_ROUND, PER_ROUND))
+            fresh = articles(round_ * PER_ROUND, PER_ROUND)
+            resent = rng.sample(fresh, RESENT_PER_ROUND) + rng.sample(ledger.sent or fresh, RESENT_PER_ROUND)
+            originals += len(fresh)
+            await ledger.send(fresh + resent)
             pause(rng)
             kill9(worker)
             ledger.faults += 1
             worker = restart(env, log, ledger, time.monotonic())
-        ledger.notes.append(f"rounds={ROUNDS}")
+        ledger.notes.append(f"rounds={ROUNDS} resent={len(ledger.sent) - originals}")
         outputs = await ledger.settle()
     finally:
         worker.stop()
-    assert {role: len({r["url"] for r in rs}) for role, rs in outputs.items() if rs} == {"enriched": len(ledger.sent)}
+    assert {role for role, rs in outputs.items() if rs} == {"enriched", "duplicates"}
+    assert len({r["url"] for r in outputs["enriched"]}) == originals
+    assert_resends_are_duplicates(outputs, originals, len(ledger.sent) - originals)
+
+
+def assert_resends_are_duplicates(outputs: dict[str, list[dict]], originals: int, resends: int) -> None:
+    """Per URL, the first input (the lowest offset: one URL, one raw partition) is `unique` and
+    every later one a `duplicate`, in each of its outcomes (repeats included)."""
+    by_url: dict[str, dict[int, set[str]]] = {}
+    for records in outputs.values():
+        for r in records:
+            by_url.setdefault(r["url"], {}).setdefault(r["source"]["offset"], set()).add(r["dedup"]["status"])
+    assert len(by_url) == originals
+    wrong = {}
+    for url, inputs in by_url.items():
+        first, *later = sorted(inputs)
+        statuses = [inputs[first], *(inputs[o] for o in later)]
+        if statuses != [{"unique"}] + [{"duplicate"}] * len(later):
+            wrong[url] = statuses
+    assert sum(len(inputs) - 1 for inputs in by_url.values()) == resends
+    assert not wrong, wrong
 
 
 async def test_broker_stop_and_start_mid_stream(own_broker: OwnBroker, tmp_path):
