@@ -490,26 +490,34 @@ def markup_authors(
             return tuple(people)
         if ld_self or (names and all(is_publisher(n) for n in names)):
             return authors
-    return _editor_credit(tree) or _agency_under_headline(tree) or authors
+    return _editor_credit(tree) or _credit_under_headline(tree) or authors
 
 
-#: How far under the <h1> an agency's credit is looked for: text nodes, up to the first long one.
+#: How far under the <h1> a credit is looked for: text nodes, up to the first long one.
 _HEADER_TEXTS = lxml.etree.XPath("(//body//h1)[1]/following::text()[normalize-space()][position() <= 12]")
 _AGENCY_CREDIT_MAX_CHARS = 40
 _BODY_TEXT_MIN_CHARS = 200
+#: "By TPN", "Von Seb Dumitru": a byline's opening word; the credit may be initials.
+_BY_OPENING = re.compile(r"^(?:By|Von|Par|Por|Door)\s+(?=\S)")
+_ACRONYM = re.compile(r"^[A-Z]{2,6}$")
 _CREDIT_PARTS = re.compile(r"\s*[,/]\s*|\s+with\s+", re.IGNORECASE)
 
 
-def _agency_under_headline(tree) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
-    """The news agencies of a credit printed on its own between the headline and the text
-    ("AFP, MANILA", "Reuters"): wire copy, which the page credits to the agency and a dateline,
-    however its JSON-LD credits the publisher."""
+def _credit_under_headline(tree) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """A credit printed on its own between the headline and the text: "By" and the people or
+    the initials credited ("By TPN, in News"), or the news agencies of wire copy with a dateline
+    ("AFP, MANILA", "Reuters"), however the page's JSON-LD credits the publisher."""
     for node in _HEADER_TEXTS(tree):
         text = _text(str(node))
         if len(text) >= _BODY_TEXT_MIN_CHARS:
             break
         if len(text) > _AGENCY_CREDIT_MAX_CHARS:
             continue
+        opening = _BY_OPENING.match(text)
+        if opening:
+            names = tuple(n for n in split_author_names(text[opening.end():]) if _person_like(n) or _ACRONYM.match(n))
+            if names:
+                return names
         parts = [part for part in _CREDIT_PARTS.split(text) if part]
         agencies = tuple(part for part in parts if part.casefold() in vocab.NEWS_AGENCIES)
         # the agency first, then agencies or a dateline's place ("MANILA", "New Delhi")

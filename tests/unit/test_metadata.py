@@ -323,6 +323,10 @@ def test_a_headline_kept_in_the_body_leaves_it(first, dropped):
         ({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "MDR"}},
          "<h2>Manila accused Beijing</h2><ul><li><div class='name'>AFP, MANILA</div></li></ul>", ("MDR",), ("AFP",)),
         (None, "<p>Reuters / New Delhi</p>", (), ("Reuters",)),
+        # "By" and the credit under the headline, people or initials; "By" opening anything else is none.
+        (None, "<p class='text-sm'> By TPN, in <a href='/news/news'>News</a>, <a href='/news/portugal'>Portugal</a>"
+         " &middot; <span>31 Jan 2025, 20:02</span></p>", (), ("TPN",)),
+        (None, "<p>By the numbers</p><p>By 2030, half of it</p>", (), ()),
         (None, "<p>Photo: AFP</p><p>Reuters and AFP reported it first</p>", ("MDR",), ("MDR",)),
         # The editors' credit under a Chinese article; a sentence that mentions editors is none.
         (None, "<div class='edit cf'>(责编：牛镛、岳弘彬)</div>", (), ("牛镛", "岳弘彬")),
