@@ -345,7 +345,22 @@ def _is_furniture(line: str, lowered: str) -> bool:
         return True
     if size <= vocab.FURNITURE_CUE_MAX_CHARS and _has_furniture_cue(lowered):
         return True
+    if _is_embedded_post(lowered):
+        return True
     return _is_icon_run(lowered)
+
+
+#: An embedded post's last line, closed by its picture's or link's short address; the line that
+#: credits it ("— Luke Pollard MP (@LukePollard) August 5, 2024"): an account's handle in
+#: brackets and a date that ends with its year.
+_POST_END = re.compile(r"(?:pic\.twitter\.com|https?://t\.co)/\w+$")
+_POST_CREDIT = re.compile(r"[—–-] .{1,80}\(@\w{1,30}\) [^()]{4,30}\d{4}$")
+
+
+def _is_embedded_post(lowered: str) -> bool:
+    if "/" in lowered[-30:] and _POST_END.search(lowered, max(0, len(lowered) - 40)) is not None:
+        return True
+    return lowered[0] in "—–-" and "(@" in lowered and _POST_CREDIT.match(lowered) is not None
 
 
 _ICON_MARKER = re.compile("|".join(re.escape(m) for m in vocab.ICON_MARKERS))

@@ -993,6 +993,14 @@ def test_a_sentence_about_hours_ago_is_body():
     assert paragraphs == (BODY_1, line, BODY_2)
 
 
+def test_an_embedded_posts_last_line_and_credit_are_furniture():
+    """The Mirror's live blog: a post embedded between paragraphs, as the page's text prints it."""
+    post = ["Buses to Marsh Mills / Plymstock board at Exeter Street. pic.twitter.com/7IJYBkhgep",
+            "— Plymouth Citybus (@plymouthbus) August 5, 2024"]
+    paragraphs, _ = _text("\n\n".join([BODY_1, *post, BODY_2]))
+    assert paragraphs == (BODY_1, BODY_2)
+
+
 def test_a_story_may_say_sign_in_and_password():
     line = "Users could not sign in to their accounts or change a password for hours on Monday."
     paragraphs, _ = _text(f"{BODY_1}\n\n{line}\n\n{BODY_2}")
