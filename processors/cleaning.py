@@ -622,8 +622,9 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
 def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> tuple[str, ...]:
     """Body paragraphs: the headline's copies out, hard-wrapped continuation lines joined to
     their paragraph, and of those the densest span of prose kept (navigation, teasers and
-    footers around it out), less the runs of lines the page prints more than once, and the
-    standfirst before it."""
+    footers around it out), less the runs of lines the page prints more than once and the
+    headlines of a box of other stories in it (`_without_headline_runs`), and the standfirst
+    before it."""
     paragraphs: list[_Line] = []
     previous: _Line | None = None
     for ln in lines:
@@ -657,14 +658,40 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
     ]
     if first > 0 and echoed[first - 1] and not in_run[first - 1]:
         first -= 1  # the heading of the body's first entry
-    body = [
-        p.text
+    kept = [
+        p
         for i, p in enumerate(paragraphs[first:last + 1], first)
         if not in_run[i] and not _is_repeated(p.text, counts[p.text])
     ]
+    body = [p.text for p in _without_headline_runs(kept)]
     before = max(0, first - _STANDFIRST_LOOKBACK)
     lead = _standfirst(paragraphs[before:first], echoed[before:first])
     return tuple([lead, *body] if lead is not None else body)
+
+
+def _without_headline_runs(lines: list[_Line]) -> list[_Line]:
+    """`lines` less the headlines of other stories listed inside the span: in a run of
+    `_HEADLINE_RUN` or more lines that are not prose and hold `_HEADLINE_RUN_MIN_WORDS` words or
+    more each (a "most read" or "related" box, a product box's verdicts), all but the last go; the
+    last may be the subhead of the paragraph after it. Not the span's first line: the headline or
+    standfirst over a body."""
+    out: list[_Line] = []
+    run: list[_Line] = []
+    for line in [*lines, None]:
+        if line is not None and not line.prose and len(line.text.split()) >= _HEADLINE_RUN_MIN_WORDS:
+            run.append(line)
+            continue
+        out.extend(run[-1:] if len(run) >= _HEADLINE_RUN and out else run)
+        run = []
+        if line is not None:
+            out.append(line)
+    return out
+
+
+#: How many headlines in a row, each of this many words or more, make a list of other stories
+#: (see `_without_headline_runs`).
+_HEADLINE_RUN = 3
+_HEADLINE_RUN_MIN_WORDS = 8
 
 
 def _body_span(lines: list[_Line]) -> tuple[int, int] | None:

@@ -926,6 +926,35 @@ def test_one_line_of_who_says_stays_in_the_story():
     assert paragraphs == (STRAVA[0], line, *STRAVA[1:])
 
 
+#: The rest of TechCrunch's article.
+MORE_STRAVA = [
+    "Strava already has some mechanisms in place to let users manually flag dubious leaderboard activity, and "
+    "last year the company introduced a new automated system to spot the most blatant cases.",
+    "On a similar note, Strava on Thursday announced the private beta of a feature it is calling athlete "
+    "intelligence, which uses generative AI to turn the data of a workout into a summary anyone can read.",
+]
+
+
+def test_a_box_of_other_stories_headlines_inside_a_story_goes():
+    """Rolling Stone's "Trending" box between two paragraphs: headlines of eight words or more, in
+    a row, with no sentence between them; the last stays (it may head the next paragraph)."""
+    box = ["Team Trump Is Ready to Lose the Supreme Court Immunity Case",
+           "Taylor Swift and Jack Antonoff Have Reached the Limit of Their Partnership",
+           "Kanye West Announces a New Album Amid Reports of a Falling Out",
+           "What the leaderboards will look like after the change"]
+    page = "\n".join(["Strava taps AI to weed out leaderboard cheats", *STRAVA[:2], *box, STRAVA[2], *MORE_STRAVA])
+    paragraphs, _ = _text(page)
+    assert paragraphs == (*STRAVA[:2], box[-1], STRAVA[2], *MORE_STRAVA)
+
+
+def test_two_subheads_in_a_row_stay():
+    subheads = ["A plan for the whole family and for teams of friends",
+                "What the leaderboards will look like after the change"]
+    page = "\n".join(["Strava taps AI to weed out leaderboard cheats", *STRAVA[:2], *subheads, STRAVA[2]])
+    paragraphs, _ = _text(page)
+    assert paragraphs == (*STRAVA[:2], *subheads, STRAVA[2])
+
+
 def test_a_most_read_box_inside_a_story_leaves_the_story_whole():
     box = ["Most read", "Canadian airlines pivot to Europe and the sun as summer schedules take shape"]
     page = "\n".join(["Strava taps AI to weed out leaderboard cheats", STRAVA[0], *box, *STRAVA[1:]])
