@@ -534,6 +534,12 @@ def _comment_heads(text: str) -> frozenset[str]:
 
 #: A teaser's or a comment's age alone on a line (`vocab.AGE_LINE_FORMS`), after `furniture_key`.
 _AGE_LINE = _age_line_pattern()
+#: A reading time alone on a line, or closing one after its label (`vocab.READING_TIME_LABELS`),
+#: after `furniture_key`.
+_READING_TIME = re.compile(
+    r"(?:^|(?:" + "|".join(map(re.escape, vocab.READING_TIME_LABELS)) + r") ?:? ?)\d{1,3} ?(?:"
+    + "|".join(map(re.escape, sorted(vocab.READING_TIME_UNITS, key=len, reverse=True))) + r")(?:\.? read)?$"
+)
 
 #: Exact furniture phrases are shorter than this; longer lines are not looked up.
 _SHORT_LINE_CHARS = 60
@@ -572,6 +578,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
                 or key in vocab.PLAYER_LINES
                 or _DURATION.match(line)
                 or _AGE_LINE.match(key)
+                or _READING_TIME.search(key)
             ):
                 continue
         lowered = line.casefold()

@@ -234,6 +234,12 @@ AGE_LINE_ONE: Final = ("a", "an", "one", "einer", "einem", "un", "une", "una", "
 #: "Today"/"yesterday" and a time of day ("Heute, 12:34 Uhr", "Gestern 18:02").
 AGE_LINE_DAYS: Final = ("today", "yesterday", "heute", "gestern", "aujourd'hui", "hier", "hoy", "ayer", "oggi", "ieri",
                         "vandaag", "gisteren")
+#: A reading time alone on a line, or closing one ("3 Min.", "4 minute read", "Lesedauer: 2 Min.",
+#: "15.04.2026 - 15:48 Uhr Lesedauer: 2 Min."): its labels and its units.
+READING_TIME_LABELS: Final = ("lesedauer", "lesezeit", "reading time", "read time", "temps de lecture",
+                              "tiempo de lectura", "tempo di lettura", "leestijd", "lesetid", "lästid")
+READING_TIME_UNITS: Final = ("min", "mins", "minute", "minutes", "minuten", "minutos", "minuti", "minutter",
+                             "minuter")
 
 #: Class names of an article body's container: the class pattern of trafilatura's first
 #: `BODY_XPATH` expression (a regular expression).

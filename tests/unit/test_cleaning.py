@@ -1009,9 +1009,11 @@ def test_furniture_cues_in_many_languages(cue):
     "age",
     ["vor 3 Stunden", "Vor 1 Std.", "vor einem Tag", "22 hours ago", "an hour ago", "Heute, 12:34 Uhr",
      "il y a 2 jours", "hace 3 horas", "for 2 timer siden", "2 saat önce", "3 часа назад", "3時間前", "5分钟前",
-     "2시간 전"],
+     "2시간 전",
+     # reading times (FAZ, Freie Presse, Salzburger Nachrichten, t-online, Postmedia)
+     "3 Min.", "4 minute read", "Lesedauer: 4 Minuten", "15.04.2026 - 15:48 UhrLesedauer: 2 Min."],
 )
-def test_a_teasers_age_alone_on_a_line_is_furniture(age):
+def test_a_teasers_age_or_a_reading_time_alone_on_a_line_is_furniture(age):
     paragraphs, _ = _text(f"{BODY_1}\n\n{age}\n\n{BODY_2}")
     assert paragraphs == (BODY_1, BODY_2)
 
