@@ -17,8 +17,10 @@ Stages (inputs: make bench's page-text stream, the seed, the 258 dev bodies as p
             and language (the old file may be an extraction.py that still has it)
   offline   streams.offline.OfflineRun over the raw messages (the old file is an old
             streams/offline.py, run with the checkout's steps; a fresh run of each per round),
-            A and B in turn input by input (which goes first alternates), every outcome and
-            correction compared, with the clock fixed; --repeats: the stream with a quarter repeats
+            A and B in turn batch by batch (which goes first alternates; a version with
+            run_many runs its batches as `copydesk process` does, an older one message by
+            message), every outcome and correction compared, with the clock fixed; --repeats:
+            the stream with a quarter repeats
 Prints the CPU time per input of each (best of the rounds), the per-round ratios A/B (above 1:
 B is faster) and how many outputs are equal; with --show N, N of the lists that differ.
 """
@@ -66,23 +68,35 @@ def _or_error(call, error):  # type: ignore[no-untyped-def]
 
 
 def _offline_in_turn(modules, messages: list[bytes], rounds: int):  # type: ignore[no-untyped-def]
-    """Each version's `OfflineRun` over the messages, the two in turn input by input, in CPU
-    seconds per round, and each one's outcomes and corrections as (role, record) pairs (the
-    clock fixed, so that the two versions' records compare)."""
+    """Each version's `OfflineRun` over the messages, the two in turn batch by batch (the current
+    `streams.offline.batches`; a version with `run_many` runs each batch as `copydesk process`
+    does, an older one message by message), in CPU seconds per round, and each one's outcomes
+    and corrections as (role, record) pairs (the clock fixed, so that the two versions' records
+    compare)."""
     seconds: tuple[list[float], list[float]] = ([], [])
     outputs: list[list] = [[], []]
     for module in modules:
         module.clock = lambda: pipeline.Clock(now="2026-01-01T00:00:00Z")
+
+    def run_batch(run, batch: list[bytes], first: int) -> list:  # type: ignore[no-untyped-def]
+        if hasattr(run, "run_many"):
+            return [(result.role, result.value, *more) for result, more in run.run_many(batch, first)]
+        out = []
+        for offset, message in enumerate(batch, start=first):
+            result = run.run_one(message, offset)
+            out.append((result.role, result.value, *run.emitted))
+            run.emitted.clear()
+        return out
+
     for round_ in range(rounds):
         runs = [module.OfflineRun(Settings()) for module in modules]
-        spent, outputs = [0.0, 0.0], [[], []]
-        for offset, message in enumerate(messages):
-            for side in ((0, 1) if (offset + round_) % 2 == 0 else (1, 0)):
+        spent, outputs, first = [0.0, 0.0], [[], []], 0
+        for k, batch in enumerate(offline.batches(messages)):
+            for side in ((0, 1) if (k + round_) % 2 == 0 else (1, 0)):
                 t0 = time.process_time()
-                result = runs[side].run_one(message, offset)
+                outputs[side] += run_batch(runs[side], batch, first)
                 spent[side] += time.process_time() - t0
-                outputs[side] += [(result.role, result.value), *runs[side].emitted]
-                runs[side].emitted.clear()
+            first += len(batch)
         for side in (0, 1):
             seconds[side].append(spent[side])
     return seconds, outputs

@@ -8,7 +8,8 @@ child processes, and the ratio B / A per pair.
 Each child runs with its checkout first on sys.path (and that checkout's bench/run.py for the
 inputs) and times, in CPU seconds of its one thread:
   text  the page-text stream of `make bench`'s stages section (the seed, the 258 dev bodies as
-        page text, 1,000 distinct synthetic articles) through the whole chain;
+        page text, 1,000 distinct synthetic articles) through the whole chain (in batches, as
+        `copydesk process` runs it, for a checkout whose offline mode has them);
   dups  the same stream with a quarter of its inputs repeated (bench/repeats.py: exact copies
         under another URL, and near copies without their last paragraph);
   html  the 258 dev pages: clean+extract, and the whole chain (`copydesk process`'s path).
@@ -53,8 +54,13 @@ def chain(values):
     run = OfflineRun(settings)
     records = []
     t0 = time.process_time()
-    for offset, value in enumerate(values):
-        records.append(run.run_one(value, offset))
+    if hasattr(run, "run_many"):  # in batches, as `copydesk process` runs them
+        from streams.offline import batches
+        for batch in batches(values):
+            records += [result for result, _ in run.run_many(batch, len(records))]
+    else:
+        for offset, value in enumerate(values):
+            records.append(run.run_one(value, offset))
     return time.process_time() - t0, records
 
 def clean_extract(values):

@@ -446,6 +446,7 @@ def run_process(settings: Settings, args: argparse.Namespace) -> int:
     if warc is not None:
         return warc
     (name,) = args.input
+    batch = 1 if name == "-" else None  # standard input may be a stream: each outcome at once
     logs.configure(settings.log_level, settings.log_format)
     with _open(name) as stream, _progress(stream, name, args.progress) as lines:
         entities_model.warm(settings.stage.entities)  # once the input is known to be there
@@ -456,14 +457,14 @@ def run_process(settings: Settings, args: argparse.Namespace) -> int:
                 out.write(value + b"\n")
                 out.flush()
 
-            counts = process_into(read_messages(lines), settings, write)
+            counts = process_into(read_messages(lines), settings, write, batch)
         else:
             out_dir = Path(args.out_dir)
             try:
                 out_dir.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise Failure(Exit.INPUT_UNREADABLE, f"cannot write to {out_dir}: {exc.strerror} (--out-dir)") from None
-            counts = process(read_messages(lines), settings, out_dir)
+            counts = process(read_messages(lines), settings, out_dir, batch)
     names = settings.topics.outputs()
     where = "" if args.out_dir == "-" else f" in {args.out_dir}"
     parts = ", ".join(f"{counts.get(role, 0)} {role.replace('_', '-')}" for role in names)

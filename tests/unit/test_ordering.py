@@ -110,3 +110,28 @@ def test_a_repeated_input_sends_its_correction_again():
     again = run.run_one(publisher, 1)  # the same input after a crash (at-least-once)
     assert orjson.loads(again.value)["dedup"] == orjson.loads(first.value)["dedup"]
     assert [(r, orjson.loads(v)["dedup"]) for r, v in run.emitted] == [(r, orjson.loads(v)["dedup"]) for r, v in sent]
+
+
+def test_a_batch_gives_what_its_messages_give_one_after_the_other(monkeypatch):
+    import streams.offline
+    from processors.pipeline import Clock
+
+    monkeypatch.setattr(streams.offline, "clock", lambda: Clock(now="2024-06-13T00:00:00Z"))
+    messages = [
+        message("https://mirror.example.org/pier", "2024-06-12T15:00:00Z", BODY),
+        b'{"url": "https://broken.example.org/a", "fetched_at": ',
+        message("https://harbour-news.example.com/pier", "2024-06-12T13:00:00Z", BODY),
+        message("https://portal.example.net/pier", "2024-06-12T16:00:00Z", NEAR),
+        message("https://mirror.example.org/pier", "2024-06-12T15:00:00Z", BODY),
+    ]
+    one, batch = OfflineRun(SETTINGS), OfflineRun(SETTINGS)
+    one_by_one = []
+    for offset, payload in enumerate(messages, start=7):
+        result = one.run_one(payload, offset)
+        one_by_one.append((result.role, result.value, list(one.emitted)))
+        one.emitted.clear()
+    together = [(result.role, result.value, more) for result, more in batch.run_many(messages, 7)]
+    assert together == one_by_one
+    assert [role for role, _, _ in together] == ["enriched", "dead_letter", "enriched", "duplicates", "duplicates"]
+    assert sum(len(more) for _, _, more in together) == 1  # the mirror's correction
+    assert (batch.urls, batch.contents, batch.gather) == (one.urls, one.contents, one.gather)
