@@ -299,9 +299,25 @@ def _line(
     if weight is not None:
         prose = weight.words >= _UNSPACED_PROSE_WORDS and weight.longest_run >= _UNSPACED_PROSE_RUN
         return _Line(text, block_start, prose, False, wall, gap)
-    running = _is_running_text(text, lowered)
+    running = _is_running_text(text, lowered) and not _is_capitalised_run(text)
     prose = running and len(text) >= _HEADLINE_MAX_CHARS
     return _Line(text, block_start, prose, running and not prose, wall, gap)
+
+
+_CAPITALISED_WORD = re.compile(r"(?<![\w'’-])[^\W\d_]")
+
+
+def _is_capitalised_run(text: str) -> bool:
+    """Most words capitalised, no sentence's final mark: a menu's or a tag list's links run
+    together ("My Europe Monde Business Politique de l'UE Green Next Santé Voyage"), or headlines
+    in title case; not running text, whatever its stopwords (German prose capitalises nouns, about
+    two words in five)."""
+    initials = _CAPITALISED_WORD.findall(text)
+    return len(initials) >= _PROSE_MIN_WORDS and sum(map(str.isupper, initials)) >= _CAPITALISED_SHARE * len(initials)
+
+
+#: The share of a line's words that open with a capital letter, from which it is no running text.
+_CAPITALISED_SHARE = 0.7
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})

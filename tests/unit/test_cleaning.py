@@ -935,12 +935,26 @@ MORE_STRAVA = [
 ]
 
 
+def test_a_menu_of_capitalised_links_run_together_is_not_prose():
+    """Euronews' mega-menu, each section's links run together on one line: long enough, with
+    stopwords enough, to pass for running text, but nearly every word opens with a capital."""
+    menu = ["My Europe Monde Business Politique de l'UE Green Next Santé Voyage Culture Vidéo Next Santé Voyage "
+            "Culture Vidéo",
+            "Voyage Adventures Az Diary Travel Explore Golf Travel Tales Notes From The Usa Soul Of The South Taste "
+            "Green Az Diary Green Climate Now",
+            "Culture Az Diary Culture Cinema Crossing Cultures Cult Dans La Tête Des Hommes Inspire Saudi La Surprise "
+            "Du Chef Meet The Locals"]
+    paragraphs, _ = _text("\n".join([*menu, "Strava taps AI to weed out leaderboard cheats", *STRAVA]))
+    assert paragraphs == tuple(STRAVA)
+
+
 def test_a_box_of_other_stories_headlines_inside_a_story_goes():
-    """Rolling Stone's "Trending" box between two paragraphs: headlines of eight words or more, in
-    a row, with no sentence between them; the last stays (it may head the next paragraph)."""
-    box = ["Team Trump Is Ready to Lose the Supreme Court Immunity Case",
-           "Taylor Swift and Jack Antonoff Have Reached the Limit of Their Partnership",
-           "Kanye West Announces a New Album Amid Reports of a Falling Out",
+    """A "Trending" box between two paragraphs (Rolling Stone's, in sentence case): headlines of
+    eight words or more, in a row, with no sentence between them; the last stays (it may head the
+    next paragraph)."""
+    box = ["Team Trump is ready to lose the Supreme Court immunity case",
+           "Taylor Swift and Jack Antonoff have reached the limit of their partnership",
+           "Kanye West announces a new album amid reports of a falling out",
            "What the leaderboards will look like after the change"]
     page = "\n".join(["Strava taps AI to weed out leaderboard cheats", *STRAVA[:2], *box, STRAVA[2], *MORE_STRAVA])
     paragraphs, _ = _text(page)
