@@ -528,7 +528,8 @@ def _age_line_pattern() -> re.Pattern[str]:
     for units, after in vocab.AGE_LINE_UNSPACED_FORMS:
         forms.append(r"\d+ ?(?:" + "|".join(map(re.escape, sorted(units, key=len, reverse=True))) + ")" + re.escape(after))
     forms.append("(?:" + "|".join(map(re.escape, vocab.AGE_LINE_DAYS)) + r"),? \d{1,2}[:.]\d{2}(?: uhr| h)?")
-    return re.compile("^(?:" + "|".join(forms) + ")$")
+    section = r"(?:[^\W\d_][\w &'’-]{0,24} ?[/|•·] ?)?"  # "Malaysia / 5 h ago"
+    return re.compile("^" + section + "(?:" + "|".join(forms) + ")$")
 
 
 #: A line's closing colon, where a comment's head ends ("Karl sagt:").

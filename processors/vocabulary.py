@@ -202,8 +202,8 @@ COMMENT_HEADS_MIN: Final = 2
 #: text: such a line goes. In each language: the words before the count ("" for none), the units,
 #: the words after it.
 AGE_LINE_FORMS: Final = (
-    ("", ("seconds", "second", "secs", "minutes", "minute", "mins", "min", "hours", "hour", "hrs", "hr", "days", "day",
-          "weeks", "week", "months", "month"), "ago"),
+    ("", ("seconds", "second", "secs", "minutes", "minute", "mins", "min", "hours", "hour", "hrs", "hr", "h", "days",
+          "day", "weeks", "week", "months", "month"), "ago"),
     ("vor", ("sekunden", "sekunde", "minuten", "minute", "min", "stunden", "stunde", "std", "tagen", "tag",
              "wochen", "woche", "monaten", "monat"), ""),
     ("il y a", ("secondes", "seconde", "minutes", "minute", "min", "heures", "heure", "h", "jours", "jour",
