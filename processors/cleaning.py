@@ -361,7 +361,7 @@ def _is_furniture(line: str, lowered: str) -> bool:
         return True
     if size <= vocab.FURNITURE_CUE_MAX_CHARS and _has_furniture_cue(lowered):
         return True
-    if _is_embedded_post(lowered):
+    if ("/" in lowered[-30:] or "(@" in lowered) and _is_embedded_post(lowered):
         return True
     return _is_icon_run(lowered)
 
@@ -374,7 +374,7 @@ _POST_CREDIT = re.compile(r"[—–-] .{1,80}\(@\w{1,30}\) [^()]{4,30}\d{4}$")
 
 
 def _is_embedded_post(lowered: str) -> bool:
-    if "/" in lowered[-30:] and _POST_END.search(lowered, max(0, len(lowered) - 40)) is not None:
+    if _POST_END.search(lowered, max(0, len(lowered) - 40)) is not None:
         return True
     return lowered[0] in "—–-" and "(@" in lowered and _POST_CREDIT.match(lowered) is not None
 
@@ -406,7 +406,9 @@ def is_credit_line(lowered: str) -> bool:
     if len(lowered) <= vocab.CREDIT_LINE_MAX_CHARS + 20 and _CREDIT_LINE.match(lowered) is not None:
         return True
     start = max(0, len(lowered) - _CAPTION_CREDIT_SPAN)
-    if not lowered.isascii() and _UNSPACED_CAPTION_CREDIT.search(lowered, start) is not None:
+    if (
+        lowered.endswith(_UNSPACED_CAPTION_CREDIT_ENDS) or "＝" in lowered[-12:]
+    ) and _UNSPACED_CAPTION_CREDIT.search(lowered, start) is not None:
         return True
     if "/" in lowered[-_AGENCY_CREDIT_SPAN:] and _AGENCY_CREDIT.search(lowered, max(0, len(lowered) - _AGENCY_CREDIT_SPAN)):
         return True
@@ -425,6 +427,10 @@ _AGENCY_CREDIT = re.compile(
 #: How far from a line's end `_AGENCY_CREDIT` is searched.
 _AGENCY_CREDIT_SPAN = max(map(len, vocab.PHOTO_AGENCIES)) + 45
 _AGENCY = "|".join(map(re.escape, (a.casefold() for a in vocab.CAPTION_CREDIT_AGENCIES)))
+#: How a line that `_UNSPACED_CAPTION_CREDIT` may match ends (besides "＝" and an agency near it).
+_UNSPACED_CAPTION_CREDIT_ENDS = (
+    "）", ")", "]", vocab.CAPTION_CREDIT_KOREAN_REPORTER, *(a.casefold() for a in vocab.CAPTION_CREDIT_AGENCIES)
+)
 #: A caption's credit in Japanese, Chinese or Korean (`vocab.CAPTION_CREDIT_BRACKET_WORDS` and
 #: what follows it there), at the line's end.
 _UNSPACED_CAPTION_CREDIT = re.compile(
@@ -532,25 +538,36 @@ def _age_line_pattern() -> re.Pattern[str]:
     return re.compile("^" + section + "(?:" + "|".join(forms) + ")$")
 
 
-#: A line's closing colon, where a comment's head ends ("Karl sagt:").
-_LINE_END_COLON = re.compile(r"[:：][ \t]*$", re.MULTILINE)
 _COMMENT_HEAD_VERB = re.compile(r"\s(?:" + "|".join(map(re.escape, vocab.COMMENT_HEAD_VERBS)) + r")\s?$", re.IGNORECASE)
 
 
 def _comment_heads(text: str) -> frozenset[str]:
     """The page's comment heads (a line of at most `vocab.COMMENT_HEAD_MAX_CHARS` closed by a verb
     of `vocab.COMMENT_HEAD_VERBS` and a colon), spacing collapsed, when it prints
-    `vocab.COMMENT_HEADS_MIN` of them or more; else none."""
+    `vocab.COMMENT_HEADS_MIN` of them or more; else none. Only the lines that end with a colon
+    are looked at, found by `str.find` (a pattern over the whole page costs ten times as much)."""
     heads = []
-    for colon in _LINE_END_COLON.finditer(text):
-        start = text.rfind("\n", 0, colon.start()) + 1
-        if colon.end() - start <= vocab.COMMENT_HEAD_MAX_CHARS and _COMMENT_HEAD_VERB.search(text, start, colon.start()):
-            heads.append(" ".join(text[start:colon.end()].split()))
+    for colon in (":\n", "：\n"):
+        end = text.find(colon)
+        while end >= 0:
+            start = text.rfind("\n", 0, end) + 1
+            if end + 1 - start <= vocab.COMMENT_HEAD_MAX_CHARS and _COMMENT_HEAD_VERB.search(text, start, end):
+                heads.append(" ".join(text[start:end + 1].split()))
+            end = text.find(colon, end + 2)
     return frozenset(heads) if len(heads) >= vocab.COMMENT_HEADS_MIN else frozenset()
 
 
 #: A teaser's or a comment's age alone on a line (`vocab.AGE_LINE_FORMS`), after `furniture_key`.
 _AGE_LINE = _age_line_pattern()
+_AGE_LINE_STARTS = tuple(before + " " for before, _units, _after in vocab.AGE_LINE_FORMS if before)
+_AGE_LINE_ENDS = tuple(" " + after for _before, _units, after in vocab.AGE_LINE_FORMS if after)
+_DIGIT = re.compile(r"\d")
+
+
+def _may_be_age(key: str) -> bool:
+    """Whether a line's key can be an age or a reading time at all: it holds a digit, or opens or
+    closes with an age's words ("vor einem Tag", "an hour ago"). Most short lines are neither."""
+    return _DIGIT.search(key) is not None or key.endswith(_AGE_LINE_ENDS) or key.startswith(_AGE_LINE_STARTS)
 #: A reading time alone on a line, or closing one after its label (`vocab.READING_TIME_LABELS`),
 #: after `furniture_key`.
 _READING_TIME = re.compile(
@@ -594,8 +611,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
                 or key in vocab.FURNITURE_LINES
                 or key in vocab.PLAYER_LINES
                 or _DURATION.match(line)
-                or _AGE_LINE.match(key)
-                or _READING_TIME.search(key)
+                or (_may_be_age(key) and (_AGE_LINE.match(key) or _READING_TIME.search(key)))
             ):
                 continue
         lowered = line.casefold()
@@ -725,8 +741,8 @@ def _body_span(lines: list[_Line]) -> tuple[int, int] | None:
     `_GAP_FREE` dropped lines costing `_GAP_COST` a line, when the two overlap. Only the end:
     a byline, a date and share buttons between the standfirst and the body are such a run too."""
     span = _densest_span(lines)
-    if span is None:
-        return None
+    if span is None or all(line.gap <= _GAP_FREE for line in lines[span[0] + 1:span[1] + 1]):
+        return span  # no dropped lines cost anything inside: the span's end would not move
     tail = _densest_span(lines, _GAP_COST)
     if tail is None or tail[1] < span[0] or tail[0] > span[1]:
         return span
