@@ -40,8 +40,15 @@ else:
     texts = [bench.seed_message(), *bench.fundus_texts(bench.fundus_cases()), *bench.distinct_articles(0, 1000, "-inproc")]
 for _ in range(int(sys.argv[2])):
     run = OfflineRun(settings)
-    for offset, value in enumerate(texts):
-        run.run_one(value, offset)
+    if hasattr(run, "run_many"):  # in batches, as `copydesk process` runs them
+        from streams.offline import batches
+        offset = 0
+        for batch in batches(texts):
+            run.run_many(batch, offset)
+            offset += len(batch)
+    else:
+        for offset, value in enumerate(texts):
+            run.run_one(value, offset)
 """
 
 _LINE = re.compile(r":\d+\)")
@@ -75,7 +82,7 @@ def _shares_cprofile(root: Path, rounds: int, inputs: str) -> tuple[Counter, Cou
     for name, own_s, cum_s in rows:
         own[name] += own_s
         inclusive[name] = max(inclusive[name], cum_s)
-    total = max((v for k, v in inclusive.items() if k.startswith("run_one ")), default=1.0)
+    total = max((v for k, v in inclusive.items() if k.startswith(("run_one ", "run_many "))), default=1.0)
     return inclusive, own, total
 
 
@@ -93,7 +100,7 @@ def main() -> int:
     if spy:
         inclusive, own, total = Counter(), Counter(), 0.0
         for frames, count in _stacks_py_spy(spy, root, args.rounds, inputs):
-            start = next((i for i, f in enumerate(frames) if "run_one " in f), None)
+            start = next((i for i, f in enumerate(frames) if "run_one " in f or "run_many " in f), None)
             if start is None:
                 continue
             frames = frames[start:]
@@ -106,7 +113,7 @@ def main() -> int:
         inclusive, own, total = _shares_cprofile(root, args.rounds, inputs)
         how = "cProfile"
     what = "the dev pages" if args.html else "the page-text stream"
-    print(f"{root}: the chain on {what}, {args.rounds} rounds, {how}; share of run_one, inclusive / own")
+    print(f"{root}: the chain on {what}, {args.rounds} rounds, {how}; share of the chain, inclusive / own")
     shown = 0
     for name, n in inclusive.most_common():
         if args.match and not re.search(args.match, name):
