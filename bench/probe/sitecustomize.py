@@ -1,0 +1,52 @@
+"""Counters for `bench/hops.py`, loaded into a worker through PYTHONPATH: the Kafka requests the
+process sends, by kind, and the garbage collector's full passes (wall and CPU time of each).
+Written to `$BENCH_PROBE_DIR/probe-<pid>.json` every second; nothing when that is unset."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import threading
+import time
+from collections import Counter
+
+_DIR = os.environ.get("BENCH_PROBE_DIR")
+
+if _DIR:
+    _requests: Counter = Counter()
+    _full: list[tuple[float, float, float]] = []  # (time, wall ms, CPU ms) of each full pass
+    _started = [0.0, 0.0]
+
+    def _on_gc(phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            _started[0], _started[1] = time.perf_counter(), time.thread_time()
+        else:
+            _full.append((time.time(), (time.perf_counter() - _started[0]) * 1000, (time.thread_time() - _started[1]) * 1000))
+
+    gc.callbacks.append(_on_gc)
+
+    try:
+        from aiokafka.conn import AIOKafkaConnection
+
+        _send = AIOKafkaConnection.send
+
+        def _counted(self, request, expect_response=True):  # noqa: ANN001, ANN202
+            _requests[type(request).__name__.split("_")[0]] += 1
+            return _send(self, request, expect_response)
+
+        AIOKafkaConnection.send = _counted
+    except ImportError:
+        pass
+
+    def _dump() -> None:
+        path = os.path.join(_DIR, f"probe-{os.getpid()}.json")
+        while True:
+            time.sleep(1)
+            with open(path + ".tmp", "w") as f:
+                json.dump({"time": time.time(), "requests": dict(_requests), "full_collections": _full}, f)
+            os.replace(path + ".tmp", path)
+
+    threading.Thread(target=_dump, daemon=True, name="probe").start()
