@@ -117,7 +117,7 @@ class Enricher:
         options: dict[str, Any] = dict(
             acks="all",
             enable_idempotence=True,
-            linger_ms=5,
+            linger_ms=s.producer_linger_ms,
             max_batch_size=256 * 1024,
             max_request_size=s.stage.max_record_bytes,
             **client_options(s),

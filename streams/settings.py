@@ -154,6 +154,10 @@ class Settings:
     #: oldest has waited `batch_max_ms` (see streams/agents/batching.py).
     batch_max_items: int = 500
     batch_max_ms: int = 250
+    #: How long the producers wait to fill a request before sending it. The agents already send
+    #: a batch's records together, so waiting buys little at full load and costs each hop this
+    #: long at a moderate rate, where every hop is a request of its own.
+    producer_linger_ms: int = 0
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
     stage: StageOptions = field(default_factory=StageOptions)
 
@@ -232,6 +236,7 @@ class Settings:
             enrich_linger_ms=_int(env, "COPYDESK_ENRICH_LINGER_MS", base.enrich_linger_ms),
             batch_max_items=_int(env, "COPYDESK_BATCH_MAX_ITEMS", base.batch_max_items),
             batch_max_ms=_int(env, "COPYDESK_BATCH_MAX_MS", base.batch_max_ms),
+            producer_linger_ms=_int(env, "COPYDESK_PRODUCER_LINGER_MS", base.producer_linger_ms),
             security=security,
             stage=stage,
         )
@@ -255,6 +260,8 @@ class Settings:
             raise SettingsError("COPYDESK_ENRICH_BATCH must be at least 1, COPYDESK_ENRICH_LINGER_MS 0 or more")
         if self.batch_max_items < 1 or self.batch_max_ms < 1:
             raise SettingsError("COPYDESK_BATCH_MAX_ITEMS and COPYDESK_BATCH_MAX_MS must be at least 1")
+        if self.producer_linger_ms < 0:
+            raise SettingsError("COPYDESK_PRODUCER_LINGER_MS must be 0 or more")
         if self.partitions < 1:
             raise SettingsError("COPYDESK_PARTITIONS must be at least 1")
         if self.rocksdb_write_buffer_bytes < 64 * 1024 or self.rocksdb_block_cache_bytes < 0:
@@ -337,6 +344,7 @@ MEANINGS: dict[str, str] = {
     "COPYDESK_ENRICH_LINGER_MS": "how long enrichment waits at most to fill a batch",
     "COPYDESK_BATCH_MAX_ITEMS": "most articles an agent gathers before it sends them on, one envelope per partition",
     "COPYDESK_BATCH_MAX_MS": "longest an agent holds an article it made before sending it on",
+    "COPYDESK_PRODUCER_LINGER_MS": "how long the producers wait to fill a request before sending it",
     "COPYDESK_ENTITIES": "on (named entities of English articles, spaCy) or off",
     "COPYDESK_ENTITIES_MODEL": "the spaCy pipeline package the entities come from (e.g. Explosion's en_core_web_sm)",
     "COPYDESK_SITELINES_MIN_ARTICLES": "a line in this many other articles of a site is dropped (0: off)",
