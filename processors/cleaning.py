@@ -295,6 +295,8 @@ def _line(
     script without spaces, where no stoplist can be read, a long enough run of running text);
     a headline: running text shorter than that."""
     if sentence:
+        if text.endswith(("...", "…")) and _is_capitalised_run(text, _CUT_TEASER_MIN_WORDS):
+            return _Line(text, block_start, False, False, wall, gap)  # a title-case teaser, cut short
         return _Line(text, block_start, any(map(str.isalpha, text)), False, wall, gap)
     if weight is not None:
         prose = weight.words >= _UNSPACED_PROSE_WORDS and weight.longest_run >= _UNSPACED_PROSE_RUN
@@ -307,17 +309,20 @@ def _line(
 _CAPITALISED_WORD = re.compile(r"(?<![\w'’-])[^\W\d_]")
 
 
-def _is_capitalised_run(text: str) -> bool:
+def _is_capitalised_run(text: str, min_words: int = _PROSE_MIN_WORDS) -> bool:
     """Most words capitalised, no sentence's final mark: a menu's or a tag list's links run
     together ("My Europe Monde Business Politique de l'UE Green Next Santé Voyage"), or headlines
     in title case; not running text, whatever its stopwords (German prose capitalises nouns, about
     two words in five)."""
     initials = _CAPITALISED_WORD.findall(text)
-    return len(initials) >= _PROSE_MIN_WORDS and sum(map(str.isupper, initials)) >= _CAPITALISED_SHARE * len(initials)
+    return len(initials) >= min_words and sum(map(str.isupper, initials)) >= _CAPITALISED_SHARE * len(initials)
 
 
 #: The share of a line's words that open with a capital letter, from which it is no running text.
 _CAPITALISED_SHARE = 0.7
+#: A line cut short by "..." with this many words or more, nearly all capitalised, is a teaser's
+#: headline, not a sentence.
+_CUT_TEASER_MIN_WORDS = 6
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})

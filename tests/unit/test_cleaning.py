@@ -948,6 +948,17 @@ def test_a_menu_of_capitalised_links_run_together_is_not_prose():
     assert paragraphs == tuple(STRAVA)
 
 
+def test_title_case_teasers_cut_short_are_not_sentences():
+    """The Japan News' "Latest Articles": headlines cut at a fixed length and closed by "...",
+    which made them sentences, and their run prose."""
+    teasers = ["CDPJ’s Noda Stresses His Pragmatism at Debate, Says Diplomacy as ...",
+               "Japan’s Prime Minister Ishiba Considering Meeting with U.S. Presi...",
+               "Rahm Emanuel Praises Hibakusha Group for Nobel Peace Prize, Globa...",
+               "Ishiba Attends East Asia Summit In Laos; Regional Tensions Said T..."]
+    paragraphs, _ = _text("\n".join(["Strava taps AI to weed out leaderboard cheats", *STRAVA, *teasers]))
+    assert paragraphs == tuple(STRAVA)
+
+
 def test_a_box_of_other_stories_headlines_inside_a_story_goes():
     """A "Trending" box between two paragraphs (Rolling Stone's, in sentence case): headlines of
     eight words or more, in a row, with no sentence between them; the last stays (it may head the
