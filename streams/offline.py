@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
 from processors import pipeline
 from processors.pipeline import Clock, StepResult
@@ -67,39 +67,38 @@ class OfflineRun:
             guarded("cleaning", lambda: pipeline.clean_step(payload, here, opts, now), payload, here, now)
             for payload, here, now in zip(payloads, heres, nows)
         ]
+        def step(role: str, stage: str, call: Callable[[Any, Clock], StepResult], table: Any) -> list[int]:
+            """Each message whose last result went to `role` through `call(message, now)` as
+            `stage`, its writes applied to `table`; the messages' indices."""
+            done = []
+            for i, here, now in self._at(results, heres, nows, role):
+                value = results[i].handed
+                results[i] = guarded(stage, lambda: call(value, now), value, here, now)
+                apply_writes(table, results[i].writes)
+                done.append(i)
+            return done
+
         # Extraction in one agent with cleaning, as `prepare` runs them.
-        for i, here, now in self._at(results, heres, nows, pipeline.HANDED_ON):
-            handed = results[i].handed
-            results[i] = guarded(
-                "extraction",
-                lambda: pipeline.extract_step(handed, opts, now, self.sitelines.get, in_process=True),
-                handed,
-                here,
-                now,
-            )
-            apply_writes(self.sitelines, results[i].writes)
-        for i, here, now in self._at(results, heres, nows, "extracted"):
-            value = results[i].handed
-            results[i] = guarded(
-                "dedup_url",
-                lambda: pipeline.dedup_url_step(value, self.urls.get, opts, now, version, in_process=True),
-                value,
-                here,
-                now,
-            )
-            apply_writes(self.urls, results[i].writes)
-        for i, here, now in self._at(results, heres, nows, "content"):
-            value = results[i].handed
-            results[i] = guarded(
-                "dedup_content",
-                lambda: pipeline.dedup_content_step(
-                    value, self.contents.get, opts, now, version, lambda key: 0, in_process=True
-                ),
-                value,
-                here,
-                now,
-            )
-            apply_writes(self.contents, results[i].writes)
+        step(
+            pipeline.HANDED_ON,
+            "extraction",
+            lambda m, now: pipeline.extract_step(m, opts, now, self.sitelines.get, in_process=True),
+            self.sitelines,
+        )
+        step(
+            "extracted",
+            "dedup_url",
+            lambda m, now: pipeline.dedup_url_step(m, self.urls.get, opts, now, version, in_process=True),
+            self.urls,
+        )
+        step(
+            "content",
+            "dedup_content",
+            lambda m, now: pipeline.dedup_content_step(
+                m, self.contents.get, opts, now, version, lambda key: 0, in_process=True
+            ),
+            self.contents,
+        )
         for i, here, now in self._at(results, heres, nows, "none", stage="dedup_content"):
             # The probe through the band steps in order; the last one sends the article and
             # every reply to the gather step, which publishes the verdict.
@@ -117,16 +116,13 @@ class OfflineRun:
                     self.band_index.add(key, entry)
                 if results[i].role == "none":
                     probes += [e.handed for e in results[i].more]
-        for i, here, now in self._at(results, heres, nows, "gather"):
-            part = results[i].handed
-            results[i] = guarded(
-                "dedup_gather",
-                lambda: pipeline.dedup_gather_step(part, self.gather.get, opts, now, version, in_process=True),
-                part,
-                here,
-                now,
-            )
-            apply_writes(self.gather, results[i].writes)
+        gathered = step(
+            "gather",
+            "dedup_gather",
+            lambda m, now: pipeline.dedup_gather_step(m, self.gather.get, opts, now, version, in_process=True),
+            self.gather,
+        )
+        for i in gathered:
             more[i] = [(e.role, e.value) for e in results[i].more]
         for i, here, now in self._at(results, heres, nows, "enrich"):
             # Without the time budget, as in a worker, whose enrichment runs in a thread (no signal).
