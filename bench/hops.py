@@ -27,10 +27,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-import orjson  # noqa: E402
-
 import run as bench  # noqa: E402 - bench/run.py
-from schemas.internal import items_of  # noqa: E402
+from schemas.internal import items_of, peek_origin  # noqa: E402
 
 HOPS = (".extracted", ".by-content", ".by-band", ".gather", ".to-enrich", ".enriched", ".duplicates")
 
@@ -38,18 +36,6 @@ HOPS = (".extracted", ".by-content", ".by-band", ".gather", ".to-enrich", ".enri
 def quantiles(values: list[float]) -> dict[str, float]:
     v = sorted(values)
     return {"n": len(v), "p50": v[len(v) // 2], "p95": v[int(len(v) * 0.95)], "p99": v[int(len(v) * 0.99)], "max": v[-1]}
-
-
-def article_of(item: bytes | dict) -> tuple[int, int] | None:
-    """The raw input (partition, offset) an internal item or an outcome names."""
-    try:
-        d = orjson.loads(item) if isinstance(item, (bytes, str)) else item
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(d, dict):
-        return None
-    src = d.get("source") or (d.get("record") or {}).get("source")
-    return (src.get("partition"), src.get("offset")) if isinstance(src, dict) else None
 
 
 def main() -> int:
@@ -111,9 +97,9 @@ def main() -> int:
         except Exception:  # noqa: BLE001 - not an envelope: skipped
             continue
         for item in items:
-            coord = article_of(item)
-            if coord is not None:
-                hops[coord].setdefault(name, ts)
+            origin = peek_origin(item)
+            if origin is not None:
+                hops[(origin[0].partition, origin[0].offset)].setdefault(name, ts)
     deltas = collections.defaultdict(list)
     for coord, at in hops.items():
         if coord not in raw_ts:
