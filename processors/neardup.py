@@ -436,7 +436,7 @@ def decide(
 
 def _candidates(entries: Iterable[Mapping[str, Any]]) -> tuple[Candidate, ...]:
     ordered = sorted(entries, key=lambda e: e["seq"])
-    return tuple(Candidate(e["id"], e["fetched_at"], e["sketch"], e["seq"], e.get("n"), e.get("site")) for e in ordered)
+    return tuple(map(Candidate.from_dict, ordered))
 
 
 def _seen_per_band(replies: Iterable[BandReply], keys: list[str]) -> list[frozenset[Candidate]]:
