@@ -599,10 +599,13 @@ def with_lead(paragraphs: tuple[str, ...], tree, page: PageMeta) -> tuple[str, .
         start = start.rsplit(" ", 1)[0]  # whole words: inline markup may follow one
     for node in _TEXT_CONTAINING(tree, start=start):
         element = node.getparent()
-        while element is not None and len(_keys(element.text_content())) < len(key):
+        while element is not None:
+            found = _keys(element.text_content())
+            if len(found) >= len(key):
+                if found == key:
+                    return (_text(element.text_content()), *paragraphs)
+                break
             element = element.getparent()
-        if element is not None and _keys(element.text_content()) == key:
-            return (_text(element.text_content()), *paragraphs)
     lead = _marked_lead(paragraphs, tree)
     return (lead, *paragraphs) if lead else paragraphs
 
