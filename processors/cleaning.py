@@ -368,7 +368,17 @@ def _is_furniture(line: str, lowered: str) -> bool:
         return True
     if ("/" in lowered[-30:] or "(@" in lowered) and _is_embedded_post(lowered):
         return True
+    if lowered.endswith(_TEASER_LINK_ENDS) and _TEASER_LINK.search(lowered, max(0, len(lowered) - _TEASER_LINK_SPAN)):
+        return True
     return _is_icon_run(lowered)
+
+
+#: A teaser's closing link (`vocab.TEASER_LINK_WORDS`) after a sentence's last mark or a bar.
+_TEASER_LINK_ENDS = tuple(" " + word for word in vocab.TEASER_LINK_WORDS) + tuple("." + w for w in vocab.TEASER_LINK_WORDS)
+_TEASER_LINK = re.compile(
+    r"(?:[.!?…\"'”’»]|\s\|) ?(?:" + "|".join(map(re.escape, sorted(vocab.TEASER_LINK_WORDS, key=len, reverse=True))) + ")$"
+)
+_TEASER_LINK_SPAN = max(map(len, vocab.TEASER_LINK_WORDS)) + 3
 
 
 #: An embedded post's last line, closed by its picture's or link's short address; the line that
@@ -580,6 +590,21 @@ _READING_TIME = re.compile(
     + "|".join(map(re.escape, sorted(vocab.READING_TIME_UNITS, key=len, reverse=True))) + r")(?:\.? read)?$"
 )
 
+#: A date or a time (a teaser's, a comment's, a player's) in a short line of digits with few
+#: letters besides ("23. 12. 2024 13:31", "28.04.2024 | 09:36 Uhr", "06/01/2026 - 14:16 UTC+1"),
+#: which `parse_dateline` does not read: no sentence of a story is that.
+_TIMESTAMP = re.compile(r"\d{1,2}:\d{2}|\d{1,4}\. ?\d{1,2}\. ?\d{2,4}|\d{1,4}[/-]\d{1,2}[/-]\d{2,4}")
+_TIMESTAMP_MAX_CHARS = 40
+_TIMESTAMP_MAX_LETTERS = 4
+_TIMESTAMP_MIN_DIGITS = 4
+
+
+def _is_timestamp(line: str) -> bool:
+    if sum(map(str.isalpha, line)) > _TIMESTAMP_MAX_LETTERS or sum(map(str.isdigit, line)) < _TIMESTAMP_MIN_DIGITS:
+        return False
+    return _TIMESTAMP.search(line) is not None
+
+
 #: Exact furniture phrases are shorter than this; longer lines are not looked up.
 _SHORT_LINE_CHARS = 60
 _TITLE_LENGTH_SLACK = 12
@@ -626,6 +651,8 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
             when = parse_dateline(line, assume_timezone)
             if when is not None:
                 published = published or when
+                continue
+            if len(line) <= _TIMESTAMP_MAX_CHARS and _is_timestamp(line):
                 continue
         if len(line) <= _BYLINE_MAX_CHARS:
             byline = _byline_authors(line)
@@ -814,6 +841,7 @@ def _standfirst(before: list[_Line], echoed: list[bool]) -> str | None:
         if not echo
         and len(line.text) >= _STANDFIRST_MIN_CHARS
         and (line.prose or line.headline)
+        and not _has_furniture_cue(line.text.casefold())
     ]
     return max(candidates, key=len, default=None)
 

@@ -241,6 +241,12 @@ READING_TIME_LABELS: Final = ("lesedauer", "lesezeit", "reading time", "read tim
 READING_TIME_UNITS: Final = ("min", "mins", "minute", "minutes", "minuten", "minutos", "minuti", "minutter",
                              "minuter")
 
+#: The link that closes a teaser's summary or headline, after its last sentence's mark or a bar
+#: ("... sei überfordert. mehr", "Rund 400 Feuerwehrleute protestieren | mehr", "... | audio"),
+#: compared case-folded: a line that ends so points to another story.
+TEASER_LINK_WORDS: Final = ("mehr", "more", "read more", "weiterlesen", "audio", "video", "lire la suite",
+                            "leer más", "leia mais", "leggi", "lees meer", "les mer", "läs mer", "læs mere")
+
 #: Class names of an article body's container: the class pattern of trafilatura's first
 #: `BODY_XPATH` expression (a regular expression).
 BODY_CONTAINER_CLASSES: Final = (

@@ -1036,15 +1036,28 @@ def test_furniture_cues_in_many_languages(cue):
      "il y a 2 jours", "hace 3 horas", "for 2 timer siden", "2 saat önce", "3 часа назад", "3時間前", "5分钟前",
      "2시간 전", "Malaysia / 5 h ago",
      # reading times (FAZ, Freie Presse, Salzburger Nachrichten, t-online, Postmedia)
-     "3 Min.", "4 minute read", "Lesedauer: 4 Minuten", "15.04.2026 - 15:48 UhrLesedauer: 2 Min."],
+     "3 Min.", "4 minute read", "Lesedauer: 4 Minuten", "15.04.2026 - 15:48 UhrLesedauer: 2 Min.",
+     # a date or a time that parse_dateline does not read (Seznam Zprávy, Salzburger Nachrichten, GameStar,
+     # Euronews, Le Figaro, Berliner Zeitung)
+     "23. 12. 2024 13:31", "06. 01. 2026, 14:59 Uhr", "28.04.2024 | 09:36 Uhr", "06/01/2026 - 14:16 UTC+1",
+     "22/11/2024 à 09:47", "0:00 / 0:00",
+     # a teaser closed by its link (Tagesschau, WDR)
+     "Bereits als Landesministerin war Spiegel durchaus umstritten - zuletzt hieß es oft, sie sei überfordert. mehr",
+     "Rund 400 Feuerwehrleute protestieren gegen späteren Ruhestand | mehr",
+     "Löschen, Retten, Rente: Feuerwehr-Ruhestand mit 60? | audio"],
 )
-def test_a_teasers_age_or_a_reading_time_alone_on_a_line_is_furniture(age):
+def test_a_teasers_age_time_or_link_or_a_reading_time_alone_on_a_line_is_furniture(age):
     paragraphs, _ = _text(f"{BODY_1}\n\n{age}\n\n{BODY_2}")
     assert paragraphs == (BODY_1, BODY_2)
 
 
-def test_a_sentence_about_hours_ago_is_body():
-    line = "Two hours ago the council closed the bridge."
+@pytest.mark.parametrize(
+    "line",
+    ["Two hours ago the council closed the bridge.",
+     "The council said repairs would cost far more than the town had expected, and more.",
+     "Turnout: 61.4% (2019: 58.2%)"],
+)
+def test_a_sentence_about_hours_ago_or_more_or_with_figures_is_body(line):
     paragraphs, _ = _text(f"{BODY_1}\n\n{line}\n\n{BODY_2}")
     assert paragraphs == (BODY_1, line, BODY_2)
 
@@ -1072,3 +1085,18 @@ def test_a_video_teaser_closed_by_its_running_time_leaves_an_html_body():
     html = f"<html><head><title>Bridge</title></head><body><article><h1>Bridge</h1>{body}</article></body></html>"
     raw = RawArticle(url="https://example.com/a", fetched_at="2024-05-03T10:00:00Z", html=html)
     assert clean(raw, OPTIONS).paragraphs == (BODY_1, BODY_2, race)
+
+
+
+def test_a_standfirst_is_no_line_with_a_furniture_cue():
+    """SRF: an app's prompt, longer than the cue check reaches, stood above the standfirst."""
+    prompt = ("News-App bei Google Play herunterladen (Wird in einem neuen Fenster geöffnet.) Laden Diese Seite in "
+              "der News-App öffnen Öffnen")
+    standfirst = ("Angehörige der drusischen Minderheit in Syrien haben beim Sturz von Assad mitgeholfen. Nun fordern "
+                  "sie Gleichberechtigung.")
+    page = "\n".join(["SRF News App", prompt, "Diesen Banner schliessen", "News", "International", "Nahost",
+                      "Minderheit in Syrien - Drusen fordern Teilhabe statt Schutzgarantien von neuer Regierung",
+                      standfirst, "Autor: Monika Bolliger und Anna Trechsel, Sweidah", "05.01.2025, 15:23",
+                      "Klicken, um die Teilen-Funktion zu öffnen. Teilen", "Zu den Kommentaren springen.", *STRAVA])
+    paragraphs, _ = _text(page)
+    assert paragraphs == (standfirst, *STRAVA)
