@@ -295,6 +295,8 @@ def _line(
     script without spaces, where no stoplist can be read, a long enough run of running text);
     a headline: running text shorter than that."""
     if sentence:
+        if text[-1] in ":：" and " " not in text:
+            return _Line(text, block_start, False, False, wall, gap)  # a label
         if text.endswith(("...", "…")) and _is_capitalised_run(text, _CUT_TEASER_MIN_WORDS):
             return _Line(text, block_start, False, False, wall, gap)  # a title-case teaser, cut short
         return _Line(text, block_start, any(map(str.isalpha, text)), False, wall, gap)
@@ -549,7 +551,9 @@ def _age_line_pattern() -> re.Pattern[str]:
     for units, after in vocab.AGE_LINE_UNSPACED_FORMS:
         forms.append(r"\d+ ?(?:" + "|".join(map(re.escape, sorted(units, key=len, reverse=True))) + ")" + re.escape(after))
     forms.append("(?:" + "|".join(map(re.escape, vocab.AGE_LINE_DAYS)) + r"),? \d{1,2}[:.]\d{2}(?: uhr| h)?")
-    section = r"(?:[^\W\d_][\w &'’-]{0,24} ?[/|•·] ?)?"  # "Malaysia / 5 h ago"
+    # "Malaysia / 5 h ago"; a comment's head, its author's handle and the comment's age
+    # ("GuterMensch vor 3 Stunden")
+    section = r"(?:[^\W\d_][\w &'’-]{0,24} ?[/|•·] ?|[^\W\d_][\w'’.-]{1,29} )?"
     return re.compile("^" + section + "(?:" + "|".join(forms) + ")$")
 
 

@@ -44,6 +44,7 @@ FURNITURE_LINES: Final = frozenset(
         "cookies", "privacy policy", "terms of use", "terms of service", "all rights reserved",
         "rt", "afp", "ap", "reuters", "dpa", "getty images", "epa", "ap photo",
         "tags", "topics", "filed under", "trends", "file photo", "reuters file photo",
+        "mit agenturmaterial", "wird geladen", "loading", "post on x",
     }
 )
 
@@ -135,6 +136,10 @@ FURNITURE_CUES: Final = (
     "interested in more newsletters", "issue signing you up", "browser version with limited support",
     "disable the ad blocking", "by providing your email",
     "you accept our terms", "agree to receive", "opt-out of the sale", "manage consent", "manage preferences",
+    "additional reporting by", "with reporting by", "editing by", "writing by", "originally published",
+    "first appeared on", "first published on", "for the next time i comment", "published posts", "back to video",
+    "open this photo in gallery", "google news feed", "copied to clipboard", "send us your feedback",
+    "bookmark our", "support local journalism",
     # German
     "mehr zum thema", "das könnte sie auch interessieren", "lesen sie auch", "auch interessant",
     "aus dem ressort", "zu den kommentaren", "kommentar verfassen", "kommentare anzeigen",
@@ -150,11 +155,15 @@ FURNITURE_CUES: Final = (
     "abo abschließen", "bestätigungslink", "direkt ins postfach", "um einen kommentar", "kommentarfunktion",
     "netiquette", "externen inhalt anzeigen", "externe inhalte angezeigt", "zustimmen & weiter",
     "zustimmen und weiter", "personenbezogene daten an", "fehler gefunden?", "fehler melden",
+    "aus dem englischen von", "ist zuerst bei", "erschien zuerst", "zuerst erschienen", "für das nächste mal speichern",
+    "in die zwischenablage", "in ihrer zwischenablage", "link kopiert", "einen externen inhalt", "externer inhalt",
+    "kommentar-regeln", "kommentarregeln", "uns ihr feedback", "lesen sie mehr zu", "ähnliche beiträge",
     # French
     "lire aussi", "à lire aussi", "sur le même sujet", "abonnez-vous", "créer un compte",
     "mot de passe oublié", "déjà abonné", "suivez-nous", "tous droits réservés", "copier le lien",
     "ajouter à vos sélections", "réservé aux abonnés", "réservée aux abonnés", "découvrir les offres",
     "je m'abonne", "je m’abonne", "déjà inscrit", "inscrivez-vous",
+    "traduit de l'anglais", "publié initialement", "la prochaine fois que je commente", "lien copié",
     # Spanish, Portuguese, Italian, Dutch
     "lee también", "te puede interesar", "suscríbete", "crear cuenta", "ya eres suscriptor", "lo más leído",
     "ver más artículos", "para suscriptores", "tu suscripción", "regístrate",
@@ -162,6 +171,10 @@ FURNITURE_CUES: Final = (
     "nog geen abonnee", "als abonnee", "word abonnee",
     "síguenos", "todos los derechos reservados", "leia também", "veja também", "assine já",
     "cadastre-se", "leggi anche", "potrebbe interessarti", "tutti i diritti riservati", "lees ook",
+    "traducido del inglés", "la próxima vez que comente", "enlace copiado", "la prossima volta che commento",
+    "raccomandati per te", "lees meer over",
+    # Lithuanian
+    "taip pat skaitykite",
     # Norwegian, Danish, Swedish, Zulu
     "les også", "læs også", "läs också", "läs även", "funda olunye udaba",
     # Russian, Ukrainian, Polish, Czech, Turkish
@@ -186,7 +199,8 @@ SECTION_HEADINGS: Final = (
     "most read", "most popular", "you may also like", "you might also like", "top stories", "trending",
     "trending now", "read next", "kommentare", "kommentar", "meistgelesen", "meistgelesene artikel",
     "commentaires", "commentaire", "les plus lus", "comentarios", "comentario", "lo más leído",
-    "commenti", "più letti", "reacties", "kommentarer",
+    "commenti", "più letti", "reacties", "kommentarer", "leggi i commenti", "i commenti dei lettori",
+    "raccomandati per te",
 )
 SECTION_WALL_CHARS: Final = 300
 #: The verb that closes a comment's head under an article ("Richard Bryant says:", "Karl sagt:"),

@@ -906,6 +906,22 @@ def test_comments_under_the_body_are_not_the_body():
     assert paragraphs == tuple(STRAVA)
 
 
+def test_readers_comments_under_a_heading_are_not_the_body():
+    """La Repubblica: the readers' comments' heading, then other stories' headlines."""
+    after = ["Leggi i commenti", "I commenti dei lettori",
+             "Il calciatore Omeonga portato giù dall’aereo e picchiato da polizia. Era nella black list di Israele",
+             "Incidente mortale a Pontinia: perdono la vita un ragazzo e una donna, e altri due sono gravemente feriti."]
+    paragraphs, _ = _text("\n".join(["Strava taps AI to weed out leaderboard cheats", *STRAVA, *after]))
+    assert paragraphs == tuple(STRAVA)
+
+
+def test_a_label_closing_the_page_after_the_body_is_not_the_body():
+    """WDR: the sources under a story, after a one-word label."""
+    after = ["Quellen:", "Landtag NRW, Stellungnahmen zur Anhörung", "Meldung Gewerkschaft Verdi"]
+    paragraphs, _ = _text("\n".join(["Strava taps AI to weed out leaderboard cheats", *STRAVA, *after]))
+    assert paragraphs == tuple(STRAVA)
+
+
 def test_comments_under_heads_that_say_who_says_are_not_the_body():
     """netzpolitik.org's comments: "<name> sagt:", then the comment's own sentences."""
     comments = [
@@ -1023,7 +1039,15 @@ def test_a_standfirst_set_apart_from_the_body_by_a_byline_and_share_buttons_stay
      "Bitte wechseln Sie zu einem unterstützten Browser wie Chrome, Firefox, Safari oder Edge.",
      "Ich akzeptiere die AGB und nehme den Datenschutzhinweis zur Kenntnis.",
      "Il vous reste 57.09% de cet article à lire. La suite est réservée aux abonnés.",
-     "¿Quieres añadir otro usuario a tu suscripción?", "Nog geen abonnee? Ontdek nu gratis onze plusartikels."],
+     "¿Quieres añadir otro usuario a tu suscripción?", "Nog geen abonnee? Ontdek nu gratis onze plusartikels.",
+     # credits, translations, first publication, comment forms, clipboard and embed notices (National Post,
+     # Die Presse, Stern, a WordPress site's comment form, Berliner Zeitung, GameStar, NZZ, LRT, Lesotho Times)
+     "With reporting by Associated Press writer Sheikh Saaliq", "Aus dem Englischen von Jan Doolan",
+     'Dieser Artikel ist zuerst bei "Capital" erschienen.',
+     "Save my name, email, and website in this browser for the next time I comment.",
+     "Die Artikel-URL wurde erfolgreich in Ihrer Zwischenablage gespeichert.",
+     "An dieser Stelle findest du einen externen Inhalt von YouTube, der den Artikel ergänzt.",
+     "Mit Agenturmaterial.", "Taip pat skaitykite", "Post on X"],
 )
 def test_furniture_cues_in_many_languages(cue):
     paragraphs, _ = _text(f"{BODY_1}\n\n{cue}\n\n{BODY_2}")
@@ -1034,7 +1058,7 @@ def test_furniture_cues_in_many_languages(cue):
     "age",
     ["vor 3 Stunden", "Vor 1 Std.", "vor einem Tag", "22 hours ago", "an hour ago", "Heute, 12:34 Uhr",
      "il y a 2 jours", "hace 3 horas", "for 2 timer siden", "2 saat önce", "3 часа назад", "3時間前", "5分钟前",
-     "2시간 전", "Malaysia / 5 h ago",
+     "2시간 전", "Malaysia / 5 h ago", "GuterMensch vor 3 Stunden",
      # reading times (FAZ, Freie Presse, Salzburger Nachrichten, t-online, Postmedia)
      "3 Min.", "4 minute read", "Lesedauer: 4 Minuten", "15.04.2026 - 15:48 UhrLesedauer: 2 Min.",
      # a date or a time that parse_dateline does not read (Seznam Zprávy, Salzburger Nachrichten, GameStar,
