@@ -739,25 +739,26 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
         for i, p in enumerate(paragraphs[first:last + 1], first)
         if not in_run[i] and not _is_repeated(p.text, counts[p.text])
     ]
-    body = [p.text for p in _without_headline_runs(kept)]
+    for length, min_words in _HEADLINE_RUNS:
+        kept = _without_headline_runs(kept, length, min_words)
+    body = [p.text for p in kept]
     before = max(0, first - _STANDFIRST_LOOKBACK)
     lead = _standfirst(paragraphs[before:first], echoed[before:first])
     return tuple([lead, *body] if lead is not None else body)
 
 
-def _without_headline_runs(lines: list[_Line]) -> list[_Line]:
-    """`lines` less the headlines of other stories listed inside the span: in a run of
-    `_HEADLINE_RUN` or more lines that are not prose and hold `_HEADLINE_RUN_MIN_WORDS` words or
-    more each (a "most read" or "related" box, a product box's verdicts), all but the last go; the
-    last may be the subhead of the paragraph after it. Not the span's first line: the headline or
-    standfirst over a body."""
+def _without_headline_runs(lines: list[_Line], length: int, min_words: int) -> list[_Line]:
+    """`lines` less the headlines of other stories listed inside the span: in a run of `length`
+    or more lines that are not prose and hold `min_words` words or more each (a "most read" or
+    "related" box, a product box's verdicts), all but the last go; the last may be the subhead of
+    the paragraph after it. Not the span's first line: the headline or standfirst over a body."""
     out: list[_Line] = []
     run: list[_Line] = []
     for line in [*lines, None]:
-        if line is not None and not line.prose and len(line.text.split()) >= _HEADLINE_RUN_MIN_WORDS:
+        if line is not None and not line.prose and len(line.text.split()) >= min_words:
             run.append(line)
             continue
-        out.extend(run[-1:] if len(run) >= _HEADLINE_RUN and out else run)
+        out.extend(run[-1:] if len(run) >= length and out else run)
         run = []
         if line is not None:
             out.append(line)
@@ -765,9 +766,9 @@ def _without_headline_runs(lines: list[_Line]) -> list[_Line]:
 
 
 #: How many headlines in a row, each of this many words or more, make a list of other stories
-#: (see `_without_headline_runs`).
-_HEADLINE_RUN = 3
-_HEADLINE_RUN_MIN_WORDS = 8
+#: (see `_without_headline_runs`): three long ones, or four short ones (a story's subheads come
+#: one or two in a row, each over its paragraphs).
+_HEADLINE_RUNS = ((3, 8), (4, 4))
 
 
 def _body_span(lines: list[_Line]) -> tuple[int, int] | None:

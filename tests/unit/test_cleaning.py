@@ -975,14 +975,25 @@ def test_title_case_teasers_cut_short_are_not_sentences():
     assert paragraphs == tuple(STRAVA)
 
 
-def test_a_box_of_other_stories_headlines_inside_a_story_goes():
-    """A "Trending" box between two paragraphs (Rolling Stone's, in sentence case): headlines of
-    eight words or more, in a row, with no sentence between them; the last stays (it may head the
+@pytest.mark.parametrize(
+    "box",
+    [
+        # Rolling Stone's "Trending", in sentence case: headlines of eight words or more
+        ["Team Trump is ready to lose the Supreme Court immunity case",
+         "Taylor Swift and Jack Antonoff have reached the limit of their partnership",
+         "Kanye West announces a new album amid reports of a falling out",
+         "What the leaderboards will look like after the change"],
+        # WAZ: four shorter ones, of four words or more
+        ["ADHS bei Erwachsenen: Betroffene erklärt, was wirklich hilft",
+         "Demenz: Ab wann Gedächtnislücken besorgniserregend sind",
+         "Hormone: Wechseljahre mit 27: Die ersten Anzeichen der Menopause",
+         "Schlafstörungen: Häufig hilft nur noch diese Methode"],
+    ],
+)
+def test_a_box_of_other_stories_headlines_inside_a_story_goes(box):
+    """A box between two paragraphs: three headlines or more of eight words or more, or four of
+    four words or more, in a row, with no sentence between them; the last stays (it may head the
     next paragraph)."""
-    box = ["Team Trump is ready to lose the Supreme Court immunity case",
-           "Taylor Swift and Jack Antonoff have reached the limit of their partnership",
-           "Kanye West announces a new album amid reports of a falling out",
-           "What the leaderboards will look like after the change"]
     page = "\n".join(["Strava taps AI to weed out leaderboard cheats", *STRAVA[:2], *box, STRAVA[2], *MORE_STRAVA])
     paragraphs, _ = _text(page)
     assert paragraphs == (*STRAVA[:2], box[-1], STRAVA[2], *MORE_STRAVA)
