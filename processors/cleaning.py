@@ -362,7 +362,12 @@ def _has_furniture_cue(lowered: str) -> bool:
 def _is_furniture(line: str, lowered: str) -> bool:
     """Furniture judged from a whole line: vocabulary openings, consent banners, icon runs."""
     size = len(line)
-    if size <= vocab.FURNITURE_PREFIX_MAX_CHARS and lowered.startswith(vocab.FURNITURE_PREFIXES):
+    if size <= vocab.FURNITURE_PREFIX_MAX_CHARS and (
+        lowered.startswith(vocab.FURNITURE_PREFIXES)
+        or lowered.startswith(vocab.LINK_ARROW_STARTS)
+        or lowered.endswith(vocab.LINK_ARROW_ENDS)
+        or lowered[0] in ":："  # a teaser's headline, its kicker printed on the line before
+    ):
         return True
     if size <= vocab.COOKIE_LINE_MAX_CHARS and "cookie" in lowered and _COOKIE_CONTEXT.search(lowered):
         return True

@@ -108,6 +108,11 @@ FURNITURE_PREFIXES: Final = (
     "themen:",
 )
 FURNITURE_PREFIX_MAX_CHARS: Final = 160
+#: A link's arrow opening or closing a short line (at most `FURNITURE_PREFIX_MAX_CHARS`): a pointer
+#: to another page ("← Previous story ... →", ">> Mehr Gastkommentare", "Proef nu ›"). Not the
+#: guillemets, which open and close quotes.
+LINK_ARROW_STARTS: Final = ("← ", "‹ ", ">>")
+LINK_ARROW_ENDS: Final = (" →", " ›", " ‹", ">>", " >")
 
 #: Phrases that mark a short line (at most `FURNITURE_CUE_MAX_CHARS`) anywhere in it as page
 #: furniture, in many languages: pointers to other stories, sign-in, subscription and newsletter
@@ -632,8 +637,9 @@ UNSPACED_SCRIPTS: Final = (
 #: and full-width marks, the Devanagari danda, the Arabic and Urdu question mark and full stop,
 #: the Armenian and Ethiopic full stops, the Burmese and Khmer section marks.
 SENTENCE_END_MARKS: Final = "。！？．｡।॥؟۔։።၊။។"
-#: Closing quotes and brackets that may follow a sentence's last mark.
-SENTENCE_CLOSERS: Final = "\"'”’»)]」』）〕】"
+#: Closing quotes and brackets that may follow a sentence's last mark ("«" closes a quote in
+#: Danish, Swedish and much of the German press: »...«).
+SENTENCE_CLOSERS: Final = "\"'”’»«)]」』）〕】"
 
 #: Function words that a keyword never starts or ends with even when a stoplist omits them;
 #: jusText's lists are frequency lists and keep some content words ("state", "army"), so the

@@ -1058,7 +1058,11 @@ def test_a_standfirst_set_apart_from_the_body_by_a_byline_and_share_buttons_stay
      "Save my name, email, and website in this browser for the next time I comment.",
      "Die Artikel-URL wurde erfolgreich in Ihrer Zwischenablage gespeichert.",
      "An dieser Stelle findest du einen externen Inhalt von YouTube, der den Artikel ergänzt.",
-     "Mit Agenturmaterial.", "Taip pat skaitykite", "Post on X"],
+     "Mit Agenturmaterial.", "Taip pat skaitykite", "Post on X",
+     # a link's arrow, a kicker's headline on a line of its own (Die Presse, Nieuwsblad, Lesotho Times,
+     # Süddeutsche Zeitung)
+     ">>> Mehr Gastkommentare", "Proef nu ›", "← LHDA blasts NGOs Justice denied for the poor →",
+     ":Er läuft mit leichterem Herzen"],
 )
 def test_furniture_cues_in_many_languages(cue):
     paragraphs, _ = _text(f"{BODY_1}\n\n{cue}\n\n{BODY_2}")
@@ -1090,7 +1094,9 @@ def test_a_teasers_age_time_or_link_or_a_reading_time_alone_on_a_line_is_furnitu
     "line",
     ["Two hours ago the council closed the bridge.",
      "The council said repairs would cost far more than the town had expected, and more.",
-     "Turnout: 61.4% (2019: 58.2%)"],
+     "Turnout: 61.4% (2019: 58.2%)",
+     # a quote in guillemets (Jyllands-Posten)
+     "»Det er en ret for franskmænd – ikke for jer.«"],
 )
 def test_a_sentence_about_hours_ago_or_more_or_with_figures_is_body(line):
     paragraphs, _ = _text(f"{BODY_1}\n\n{line}\n\n{BODY_2}")
