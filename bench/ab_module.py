@@ -6,6 +6,8 @@ own, the same stage function timed on the same inputs, A, B, A, B, ..., and thei
     .venv/bin/python bench/ab_module.py keywords /tmp/enrichment_old.py
     .venv/bin/python bench/ab_module.py clean /tmp/cleaning_old.py
     .venv/bin/python bench/ab_module.py decode /tmp/intake_old.py
+    .venv/bin/python bench/ab_module.py sitelines /tmp/sitelines_old.py
+    .venv/bin/python bench/ab_module.py neardup /tmp/neardup_old.py
     .venv/bin/python bench/ab_module.py offline /tmp/offline_old.py [--repeats]
 
 Stages (inputs: make bench's page-text stream, the seed, the 258 dev bodies as page text and
@@ -15,6 +17,10 @@ Stages (inputs: make bench's page-text stream, the seed, the 258 dev bodies as p
   extract   processors.extraction.extract on each cleaned article
   keywords  processors.enrichment.extract_keywords on each extracted article's title, paragraphs
             and language (the old file may be an extraction.py that still has it)
+  sitelines processors.sitelines.line_fingerprint of each line of each cleaned article
+  neardup   processors.neardup on each extracted article's MinHash signature (made once, outside
+            the timing): its sketch, its band keys, and its estimated similarity to the article
+            before it
   offline   streams.offline.OfflineRun over the raw messages (the old file is an old
             streams/offline.py, run with the checkout's steps; a fresh run of each per round),
             A and B in turn batch by batch (which goes first alternates; a version with
@@ -38,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import run as bench  # noqa: E402 - bench/run.py
-from processors import cleaning, enrichment, extraction, pipeline  # noqa: E402
+from processors import cleaning, enrichment, extraction, neardup, pipeline, sitelines  # noqa: E402
 from processors.intake import decode_raw  # noqa: E402
 from schemas.models import SourceRef  # noqa: E402
 from streams import offline  # noqa: E402
@@ -65,6 +71,17 @@ def _or_error(call, error):  # type: ignore[no-untyped-def]
             return exc.kind
 
     return run
+
+
+def _each_line(fingerprint):  # type: ignore[no-untyped-def]
+    """A site-line fingerprint function applied to each of an article's lines."""
+    return lambda lines, max_chars: [fingerprint(line, max_chars) for line in lines]
+
+
+def _signature_uses(module):  # type: ignore[no-untyped-def]
+    """What the dedup steps do with a signature: its sketch, its band keys and its similarity to
+    another's."""
+    return lambda sig, other: (module.sketch(sig), module.band_keys(sig), module.estimate_similarity(sig, other))
 
 
 def _offline_in_turn(modules, messages: list[bytes], rounds: int):  # type: ignore[no-untyped-def]
@@ -104,7 +121,7 @@ def _offline_in_turn(modules, messages: list[bytes], rounds: int):  # type: igno
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("stage", choices=("decode", "clean", "extract", "keywords", "offline"))
+    ap.add_argument("stage", choices=("decode", "clean", "extract", "keywords", "sitelines", "neardup", "offline"))
     ap.add_argument("old", type=Path, help="the old version of the stage's module file")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--html", action="store_true")
@@ -136,6 +153,13 @@ def main() -> int:
     elif args.stage == "extract":
         inputs = [(c, opts) for c in cleaned]
         calls = (old.extract, extraction.extract)
+    elif args.stage == "sitelines":
+        inputs = [(c.paragraphs, opts.sitelines_max_line_chars) for c in cleaned]
+        calls = tuple(_each_line(m.line_fingerprint) for m in (old, sitelines))
+    elif args.stage == "neardup":
+        sigs = [neardup.signature(extraction.extract(c, opts).text) for c in cleaned]
+        inputs = list(zip(sigs, sigs[-1:] + sigs[:-1]))
+        calls = tuple(_signature_uses(m) for m in (old, neardup))
     else:
         articles = [extraction.extract(c, opts) for c in cleaned]
         inputs = [(a.title, enrichment.paragraphs_of(a.text), a.language, opts.max_keywords) for a in articles]
