@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import replace
 from operator import itemgetter
-from typing import Iterator, Mapping, Sequence
+from typing import Collection, Iterator, Mapping, Sequence
 
 from processors import vocabulary as vocab
 from processors.entities import find_entities_many
@@ -81,24 +81,31 @@ class _Segment:
         """Runs of capitalised words joined by single spaces, connectors inside ("Bank of
         Canada"); a stopword that opens a sentence opens no phrase ("The")."""
         words, gaps = self.words, self.gaps
-        runs: list[list[int]] = []
-        run: list[int] = []
-        for i in [i for i, w in enumerate(words) if w[0].isupper()]:
-            if run and gaps[i] == " " and (i == run[-1] + 1 or all(
-                gaps[j] == " " and words[j].casefold() in _CONNECTORS for j in range(run[-1] + 1, i)
-            )):
-                run.extend(range(run[-1] + 1, i + 1))
-                continue
-            if run:
-                runs.append(run)
-            run = [i]
-        if run:
-            runs.append(run)
-        for run in runs:
-            if words[run[0]].casefold() in stop and self.opens(run[0]):
-                del run[0]
-            if len(run) >= 2:
-                yield " ".join([words[i] for i in run])
+        caps = [i for i, w in enumerate(words) if w[0].isupper()]
+        # Each capitalised word that joins the one before it, by its pair's place in `caps`:
+        # most stand alone (a sentence's first word, a German noun), and only joins make runs.
+        joins = [
+            k
+            for k, (a, b) in enumerate(zip(caps, caps[1:]))
+            if gaps[b] == " "
+            and (
+                b == a + 1
+                or words[a + 1].casefold() in _CONNECTORS
+                and all(gaps[j] == " " and words[j].casefold() in _CONNECTORS for j in range(a + 1, b))
+            )
+        ]
+        runs: list[list[int]] = []  # [first, last] places in `caps`
+        for k in joins:
+            if runs and runs[-1][1] == k:
+                runs[-1][1] = k + 1
+            else:
+                runs.append([k, k + 1])
+        for first, last in runs:
+            lo, hi = caps[first], caps[last] + 1
+            if words[lo].casefold() in stop and self.opens(lo):
+                lo += 1
+            if hi - lo >= 2:
+                yield " ".join(words[lo:hi])
 
 
 def extract_keywords(
@@ -154,7 +161,7 @@ def extract_keywords(
                 continue
             counts: Mapping[str, int] = phrases[key]
         else:
-            forms = forms or _Forms(segments)
+            forms = forms or _Forms(segments, scores.keys())
             counts = forms.of(key)
         chosen.append(max(sorted(counts), key=counts.__getitem__))
         covered.add(key)
@@ -167,13 +174,15 @@ class _Forms:
     casing: such an occurrence counts for nothing, and its form wins only when the word is never
     seen elsewhere. Occurrences are counted only for a word written in more than one way."""
 
-    def __init__(self, segments: Sequence[_Segment]) -> None:
+    def __init__(self, segments: Sequence[_Segment], folded: Collection[str]) -> None:
         self.segments = segments
-        self.written = {w for segment in segments for w in segment.words}
-        # The forms that are not their own key: capitalised ones, and lower-case ones that case
-        # folding changes ("große" is "grosse"), which are never plain ASCII.
+        self.written = set().union(*(segment.words for segment in segments))
+        # The forms that are not their own key. `folded` holds every word's key (stopwords
+        # may be gone), and case folding is idempotent, so a form missing from it is either a
+        # stopword or one that folding changes ("Bank", "große"): set arithmetic in C finds them,
+        # and only those are folded here.
         self.other: dict[str, list[str]] = {}
-        for form in [w for w in self.written if not (w.islower() and w.isascii())]:
+        for form in self.written.difference(folded):
             key = form.casefold()
             if key != form:
                 self.other.setdefault(key, []).append(form)
