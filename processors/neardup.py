@@ -117,7 +117,10 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
+from array import array
 from dataclasses import dataclass
+from operator import eq
 from typing import Any, Iterable, Mapping, Sequence
 
 import rensa
@@ -136,6 +139,9 @@ DEFAULT_MIN_LENGTH_RATIO = 0.8
 DEFAULT_OTHER_SITE_MIN_LENGTH_RATIO = 0.6
 _SKETCH_MASK = 0xFF
 _CHANCE = 1 / 256  # two unrelated values share their low byte this often
+#: The size of an unsigned machine word of `array("Q")`, and where its lowest byte is in it.
+_WORD_BYTES = array("Q").itemsize
+_LOW_BYTE = 0 if sys.byteorder == "little" else _WORD_BYTES - 1
 _UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAS_UNSPACED = re.compile(f"[{_UNSPACED}]")
 _WORD_OR_UNSPACED_CHAR = re.compile(f"[{_UNSPACED}]|[^\\W_{_UNSPACED}]+")
@@ -457,16 +463,25 @@ def _age(candidate: Candidate) -> tuple[str, str]:
 
 
 def _low_bytes(sig: Sequence[int] | bytes) -> bytes:
-    return sig if isinstance(sig, bytes) else bytes(v & _SKETCH_MASK for v in sig)
+    if isinstance(sig, bytes):
+        return sig
+    # The values as unsigned machine words, one byte of each word its lowest: in C, where a
+    # generator over 128 values costs microseconds per call. A value that does not fit (never
+    # from rensa, whose values are 32 bits) takes the generator.
+    try:
+        return array("Q", sig).tobytes()[_LOW_BYTE::_WORD_BYTES]
+    except OverflowError:
+        return bytes(v & _SKETCH_MASK for v in sig)
 
 
 def _band_keys(low: bytes, options: NearDupOptions) -> list[str]:
-    r = options.rows
-    return [f"{i}:{low[i * r : (i + 1) * r].hex()}" for i in range(options.bands)]
+    r, digits = options.rows, 2 * options.rows
+    hexed = low[: options.bands * r].hex()
+    return [f"{i}:{hexed[i * digits : (i + 1) * digits]}" for i in range(options.bands)]
 
 
 def _similarity(a: bytes, b: bytes) -> float:
     if len(a) != len(b):
         raise ValueError(f"signatures of {len(a)} and {len(b)} permutations cannot be compared")
-    agree = sum(x == y for x, y in zip(a, b)) / len(a)
+    agree = sum(map(eq, a, b)) / len(a)
     return min(1.0, max(0.0, (agree - _CHANCE) / (1 - _CHANCE)))
