@@ -8,6 +8,7 @@ own, the same stage function timed on the same inputs, A, B, A, B, ..., and thei
     .venv/bin/python bench/ab_module.py decode /tmp/intake_old.py
     .venv/bin/python bench/ab_module.py sitelines /tmp/sitelines_old.py
     .venv/bin/python bench/ab_module.py neardup /tmp/neardup_old.py
+    .venv/bin/python bench/ab_module.py bands /tmp/neardup_old.py [--repeats]
     .venv/bin/python bench/ab_module.py offline /tmp/offline_old.py [--repeats]
 
 Stages (inputs: make bench's page-text stream, the seed, the 258 dev bodies as page text and
@@ -21,6 +22,8 @@ Stages (inputs: make bench's page-text stream, the seed, the 258 dev bodies as p
   neardup   processors.neardup on each extracted article's MinHash signature (made once, outside
             the timing): its sketch, its band keys, and its estimated similarity to the article
             before it
+  bands     processors.neardup.check_bands on the calls the offline chain makes over the stream
+            (recorded once, with the checkout's code; --repeats: the stream with a quarter repeats)
   offline   streams.offline.OfflineRun over the raw messages (the old file is an old
             streams/offline.py, run with the checkout's steps; a fresh run of each per round),
             A and B in turn batch by batch (which goes first alternates; a version with
@@ -34,6 +37,7 @@ B is faster) and how many outputs are equal; with --show N, N of the lists that 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import sys
 import time
@@ -84,6 +88,34 @@ def _signature_uses(module):  # type: ignore[no-untyped-def]
     return lambda sig, other: (module.sketch(sig), module.band_keys(sig), module.estimate_similarity(sig, other))
 
 
+def _band_checks(messages: list[bytes]) -> list[tuple]:
+    """The arguments of each `neardup.check_bands` call the offline chain makes over `messages`,
+    its keyword arguments last."""
+    recorded: list[tuple] = []
+    check = neardup.check_bands
+    neardup.check_bands = lambda *a, **k: recorded.append((*a, k)) or check(*a, **k)
+    try:
+        run, first = offline.OfflineRun(Settings()), 0
+        for batch in offline.batches(messages):
+            run.run_many(batch, first)
+            first += len(batch)
+    finally:
+        neardup.check_bands = check
+    gc.freeze()  # the recorded state is long-lived: no full collection walks it during the timing
+    return recorded
+
+
+def _with_options(check):  # type: ignore[no-untyped-def]
+    """A `check_bands` called with a recorded call's arguments, its keyword arguments last; its
+    answer as plain values, to compare."""
+
+    def call(*args):  # type: ignore[no-untyped-def]
+        found = check(*args[:-1], **args[-1])
+        return [(r.band_key, [c.to_dict() for c in r.candidates]) for r in found.replies], found.writes
+
+    return call
+
+
 def _offline_in_turn(modules, messages: list[bytes], rounds: int):  # type: ignore[no-untyped-def]
     """Each version's `OfflineRun` over the messages, the two in turn batch by batch (the current
     `streams.offline.batches`; a version with `run_many` runs each batch as `copydesk process`
@@ -121,7 +153,7 @@ def _offline_in_turn(modules, messages: list[bytes], rounds: int):  # type: igno
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("stage", choices=("decode", "clean", "extract", "keywords", "sitelines", "neardup", "offline"))
+    ap.add_argument("stage", choices=("decode", "clean", "extract", "keywords", "sitelines", "neardup", "bands", "offline"))
     ap.add_argument("old", type=Path, help="the old version of the stage's module file")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--html", action="store_true")
@@ -160,6 +192,9 @@ def main() -> int:
         sigs = [neardup.signature(extraction.extract(c, opts).text) for c in cleaned]
         inputs = list(zip(sigs, sigs[-1:] + sigs[:-1]))
         calls = tuple(_signature_uses(m) for m in (old, neardup))
+    elif args.stage == "bands":
+        inputs = _band_checks(with_repeats(messages) if args.repeats else messages)
+        calls = tuple(_with_options(m.check_bands) for m in (old, neardup))
     else:
         articles = [extraction.extract(c, opts) for c in cleaned]
         inputs = [(a.title, enrichment.paragraphs_of(a.text), a.language, opts.max_keywords) for a in articles]
