@@ -368,11 +368,20 @@ def check_bands(
     and `site`, the article's site, when known, which chooses the length bound of that share.
     """
     day = dedup.day_of(fetched_at)
-    windows = [[e for e in entries if abs(e["day"] - day) <= horizon_days] for entries in found]
-    mine = [next((e for e in stored if e["src"] == source and e["id"] == article_id), None) for stored in windows]
+    # Most band keys hold no article yet: an empty one is answered without the scans below.
+    windows = [[e for e in entries if abs(e["day"] - day) <= horizon_days] if entries else () for entries in found]
+    mine = [
+        next((e for e in stored if e["src"] == source and e["id"] == article_id), None) if stored else None
+        for stored in windows
+    ]
     replay = any(m is not None for m in mine)
     replies, seqs = [], {}
     for band_key, stored, own in zip(band_keys, windows, mine):
+        if not stored:
+            replies.append(BandReply(band_key, ()))
+            if not replay and options.max_entries > 0:
+                seqs[band_key] = 1
+            continue
         if own is not None:
             candidates = _candidates(e for e in stored if e["seq"] < own["seq"] and e["id"] != article_id)
         else:
