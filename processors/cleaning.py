@@ -120,6 +120,7 @@ _COOKIE_CONTEXT = re.compile(
 
 # --- datelines ---------------------------------------------------------------------------------
 
+_COOKIE_POLICY = re.compile("|".join(map(re.escape, vocab.COOKIE_POLICY_VOICE)))
 _PREFIXES = sorted(
     [(p, False) for p in vocab.DATELINE_PUBLISHED_PREFIXES]
     + [(p, True) for p in vocab.DATELINE_UPDATED_PREFIXES],
@@ -351,6 +352,7 @@ def _cue_patterns(cues: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[st
 
 
 _SPACED_CUE, _UNSPACED_CUE = _cue_patterns(vocab.FURNITURE_CUES)
+_STORY_CREDIT, _ = _cue_patterns(vocab.STORY_CREDIT_CUES)
 
 
 def _has_furniture_cue(lowered: str) -> bool:
@@ -369,9 +371,13 @@ def _is_furniture(line: str, lowered: str) -> bool:
         or lowered[0] in ":："  # a teaser's headline, its kicker printed on the line before
     ):
         return True
-    if size <= vocab.COOKIE_LINE_MAX_CHARS and "cookie" in lowered and _COOKIE_CONTEXT.search(lowered):
+    if "cookie" in lowered and (
+        _COOKIE_CONTEXT.search(lowered) if size <= vocab.COOKIE_LINE_MAX_CHARS else _COOKIE_POLICY.search(lowered)
+    ):
         return True
     if size <= vocab.FURNITURE_CUE_MAX_CHARS and _has_furniture_cue(lowered):
+        return True
+    if size <= vocab.STORY_CREDIT_CUE_MAX_CHARS and "ing by" in lowered and _STORY_CREDIT.search(lowered):
         return True
     if ("/" in lowered[-30:] or "(@" in lowered) and _is_embedded_post(lowered):
         return True

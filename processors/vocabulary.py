@@ -141,7 +141,7 @@ FURNITURE_CUES: Final = (
     "interested in more newsletters", "issue signing you up", "browser version with limited support",
     "disable the ad blocking", "by providing your email",
     "you accept our terms", "agree to receive", "opt-out of the sale", "manage consent", "manage preferences",
-    "additional reporting by", "with reporting by", "editing by", "writing by", "originally published",
+    "originally published",
     "first appeared on", "first published on", "for the next time i comment", "published posts", "back to video",
     "open this photo in gallery", "google news feed", "copied to clipboard", "send us your feedback",
     "bookmark our", "support local journalism",
@@ -193,6 +193,11 @@ FURNITURE_CUES: Final = (
     "اقرأ أيضا", "اقرأ أيضاً", "קראו גם", "यह भी पढ़ें", "ये भी पढ़ें",
 )
 FURNITURE_CUE_MAX_CHARS: Final = 120
+#: The credits that close an agency's story ("Reporting by ..., additional reporting by ...,
+#: Editing by ..."), which name many people and run longer than other cues' lines: a line of at
+#: most `STORY_CREDIT_CUE_MAX_CHARS` holding one is furniture.
+STORY_CREDIT_CUES: Final = ("additional reporting by", "with reporting by", "editing by", "writing by")
+STORY_CREDIT_CUE_MAX_CHARS: Final = 300
 
 #: Headings of what follows an article (its comments, the most read), in many languages (not
 #: those of boxes that may stand inside a story: "related", "das könnte Sie auch interessieren"),
@@ -301,6 +306,15 @@ COOKIE_CONTEXT_WORDS: Final = (
     "impostazion", "dati", "gebruik", "instelling",
 )
 COOKIE_LINE_MAX_CHARS: Final = 400
+#: A site speaking of itself and its partners: a line longer than `COOKIE_LINE_MAX_CHARS` that
+#: names cookies in this voice is a consent dialog's or a cookie policy's text, not a story's.
+COOKIE_POLICY_VOICE: Final = (
+    "we use", "we store", "our partners", "our website", "our site", "this site", "this website",
+    "wir verwenden", "wir nutzen", "setzen wir", "verarbeiten wir", "unsere partner", "unsere website",
+    "unserer website", "unseres angebot", "diese website", "nous utilisons", "nos partenaires", "notre site",
+    "ce site", "utilizamos", "nuestros socios", "nuestro sitio", "utilizziamo", "nostro sito", "wij gebruiken",
+    "onze partners", "onze website",
+)
 
 #: Tokens of a run of icon labels ("icon bookmark-bicon bookmarkicon cameraicon ..."): a line
 #: whose tokens mostly contain one of these is a sprite sheet's text, not prose.

@@ -1062,7 +1062,15 @@ def test_a_standfirst_set_apart_from_the_body_by_a_byline_and_share_buttons_stay
      # a link's arrow, a kicker's headline on a line of its own (Die Presse, Nieuwsblad, Lesotho Times,
      # Süddeutsche Zeitung)
      ">>> Mehr Gastkommentare", "Proef nu ›", "← LHDA blasts NGOs Justice denied for the poor →",
-     ":Er läuft mit leichterem Herzen"],
+     ":Er läuft mit leichterem Herzen",
+     # an agency's closing credits, longer than other cues' lines (Reuters)
+     "Reporting by Gopal Sharma, additional reporting by Lisa Barrington, writing by Shilpa Jamkhandikar, Editing by "
+     "Alex Richardson and Ed Osmond in London and Bengaluru, with further work by the desk",
+     # a cookie policy's paragraph, longer than a consent banner's line (Reuters)
+     "When you visit our website, we store cookies on your browser to collect information. The information collected "
+     "might relate to you, your preferences or your device, and is mostly used to make the site work as you expect it "
+     "to and to provide a more personalized web experience. However, you can choose not to allow certain types of "
+     "cookies, which may impact your experience of the site and the services we are able to offer."],
 )
 def test_furniture_cues_in_many_languages(cue):
     paragraphs, _ = _text(f"{BODY_1}\n\n{cue}\n\n{BODY_2}")
@@ -1095,6 +1103,11 @@ def test_a_teasers_age_time_or_link_or_a_reading_time_alone_on_a_line_is_furnitu
     ["Two hours ago the council closed the bridge.",
      "The council said repairs would cost far more than the town had expected, and more.",
      "Turnout: 61.4% (2019: 58.2%)",
+     # a story about cookies, longer than a banner's line (400 characters), in no site's own voice
+     "The regulator said that websites which set advertising cookies before a visitor consents break the law, and "
+     "that the fines it can impose reach four percent of a company's turnover. Publishers have until March to change "
+     "their banners, after which inspectors will test a sample of the most visited sites in the country. Two "
+     "newspapers and a retailer have already been warned, and a third publisher said it would appeal the ruling.",
      # a quote in guillemets (Jyllands-Posten)
      "»Det er en ret for franskmænd – ikke for jer.«"],
 )
