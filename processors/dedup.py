@@ -179,16 +179,17 @@ def check_url(
     input is being processed again after a restart (at-least-once delivery): the decision stored
     for it is returned unchanged, so a replay never judges an article a copy of itself, also
     when a later input of the URL (an identical resend) rewrote the entry before the restart.
-    The replay writes the entry again unchanged: a worker restarted after a kill -9 may find it
-    in its local store although its changelog record was never sent.
+    The replay writes the entry again unchanged, under the key it was read from (`found` holds
+    one day per value): a worker restarted after a kill -9 may find it in its local store
+    although its changelog record was never sent.
     """
     normal = NormalBody.of(article.text)
     fp = fingerprint(normal)
     day = day_of(article.fetched_at)
-    latest = next((entry for entry in found if entry), None)
+    age, latest = next(((age, entry) for age, entry in enumerate(found) if entry), (0, None))
     earlier = _decision_of(latest, source, article.id)
     if earlier is not None:
-        return UrlCheck(fp, *earlier, {state_key(article.id, day): latest})
+        return UrlCheck(fp, *earlier, {state_key(article.id, day - age): latest})
     bodies = list((latest or {}).get("bodies") or ())
     formats = {b.get("format") for b in bodies} | set((latest or {}).get("formats") or ())
     known = next((b for b in bodies if b["fp"] == fp), None)

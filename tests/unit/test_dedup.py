@@ -114,6 +114,21 @@ def test_a_replay_writes_the_entry_it_found_again():
     assert replayed.writes == {ckey: centry} and replayed.verdict == owner.verdict
 
 
+def test_a_replay_writes_the_entry_back_under_the_key_it_was_found_at():
+    """The entry that names a replayed input (its writer's or in `seen`) is restored where it
+    was read, not copied under the replayed article's own day key: `found` is read newest
+    first, one day per value."""
+    day = dedup.day_of(T1)
+    first = dedup.check_url(article("a", BODY), [], "raw/0/7")
+    (_, entry), = first.writes.items()
+    later = dedup.check_url(article("a", BODY), [entry], "raw/0/9")  # a resend: `seen` names raw/0/7
+    (_, written), = later.writes.items()
+    for found_days_back, stored in ((1, entry), (2, written)):
+        replay = dedup.check_url(article("a", BODY), [None] * found_days_back + [stored], "raw/0/7")
+        assert replay.writes == {dedup.state_key("a", day - found_days_back): stored}
+        assert replay.candidate == first.candidate
+
+
 def test_state_older_than_the_horizon_is_not_seen_and_is_expired():
     store = Store(horizon=7)
     store.decide(article("a", BODY, "2024-05-01T10:00:00Z"))
