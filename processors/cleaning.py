@@ -625,6 +625,36 @@ _SHORT_LINE_CHARS = 60
 _TITLE_LENGTH_SLACK = 12
 
 
+def _poll_options(lines: list[str]) -> frozenset[int]:
+    """The numbers of the lines that answer a poll's question: `_POLL_OPTIONS` short lines of two
+    words or more (at most `_POLL_OPTION_MAX_CHARS`) right after a line that asks ("Sollten
+    Plattformen wie Tiktok strenger reguliert werden?", then "Ja, unbedingt.", "Nein, das wäre
+    Zensur.", ...), before a longer line. The question stays: it may be a standfirst. Blank lines
+    between them do not count."""
+    found: list[int] = []
+    for number, line in enumerate(lines):
+        if not (line.endswith("?") or (line[-1:].isspace() and line.rstrip().endswith("?"))):
+            continue
+        answers = []
+        for later in range(number + 1, min(len(lines), number + 2 * _POLL_OPTIONS[1] + 2)):
+            answer = lines[later].strip()
+            if not answer:
+                continue
+            if len(answer) > _POLL_OPTION_MAX_CHARS or " " not in answer:
+                break
+            answers.append(later)
+        else:
+            answers = []  # the poll's end is not in sight
+        if _POLL_OPTIONS[0] <= len(answers) <= _POLL_OPTIONS[1]:
+            found.extend(answers)
+    return frozenset(found)
+
+
+#: How many answers a poll offers (see `_poll_options`), and their longest line.
+_POLL_OPTIONS = (3, 6)
+_POLL_OPTION_MAX_CHARS = 50
+
+
 def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> tuple[tuple[str, ...], PageHints]:
     title = " ".join(crawler_title.split()) if crawler_title else None
     title_key = furniture_key(title) if title else None
@@ -637,14 +667,18 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
     wall = False
     gap = 0
     comment_heads = _comment_heads(text)
+    raw_lines = text.splitlines()
+    options = _poll_options(raw_lines) if "?" in text else frozenset()
 
-    for raw_line in text.splitlines():
+    for number, raw_line in enumerate(raw_lines):
         line = " ".join(raw_line.split())
         if not line:
             blank_before = True
             continue
         block_start, blank_before = blank_before, False
         gap += 1
+        if number in options:
+            continue
         if len(line) <= _SHORT_LINE_CHARS:
             key = furniture_key(line)
             if line in comment_heads:

@@ -999,6 +999,23 @@ def test_a_box_of_other_stories_headlines_inside_a_story_goes(box):
     assert paragraphs == (*STRAVA[:2], box[-1], STRAVA[2], *MORE_STRAVA)
 
 
+def test_a_polls_answers_inside_a_story_go_and_its_question_stays():
+    """20 Minuten: a poll between two paragraphs, its question then its answers, one a line."""
+    question = "Sollten Plattformen wie Tiktok strenger reguliert werden, um ausländische Einmischung zu verhindern?"
+    answers = ["Ja, unbedingt.", "Nein, das wäre Zensur.", "Nur wenn es konkrete Beweise gibt.", "Ich bin mir nicht sicher."]
+    page = "\n".join(["Strava taps AI to weed out leaderboard cheats", *STRAVA[:2], question, *answers, STRAVA[2],
+                      *MORE_STRAVA])
+    paragraphs, _ = _text(page)
+    assert paragraphs == (*STRAVA[:2], question, STRAVA[2], *MORE_STRAVA)
+
+
+def test_two_short_answers_to_a_question_in_a_story_stay():
+    lines = ["What changes for tenants?", "Rents stay frozen.", "Deposits fall by half."]
+    page = "\n".join(["Strava taps AI to weed out leaderboard cheats", *STRAVA[:2], *lines, STRAVA[2], *MORE_STRAVA])
+    paragraphs, _ = _text(page)
+    assert paragraphs == (*STRAVA[:2], *lines, STRAVA[2], *MORE_STRAVA)
+
+
 def test_two_subheads_in_a_row_stay():
     subheads = ["A plan for the whole family and for teams of friends",
                 "What the leaderboards will look like after the change"]
