@@ -281,15 +281,16 @@ class _Line(NamedTuple):
     #: Running text too short to weigh as prose: a teaser's headline, a standfirst, a sentence
     #: whose final mark the page left out.
     headline: bool = False
-    #: A section heading (`vocab.SECTION_HEADINGS`: comments, most read...) came right before it.
-    wall: bool = False
+    #: What the span pays to run on to it: a section heading (`vocab.SECTION_HEADINGS`: comments,
+    #: most read...) or a comment's head came right before it (0: none).
+    wall: float = 0.0
     #: How many lines the page printed between the kept line before it and this one, dropped as
     #: furniture, labels, bylines or dates.
     gap: int = 0
 
 
 def _line(
-    text: str, block_start: bool, lowered: str, sentence: bool, weight: _Weight | None, wall: bool = False,
+    text: str, block_start: bool, lowered: str, sentence: bool, weight: _Weight | None, wall: float = 0.0,
     gap: int = 0,
 ) -> _Line:
     """The line classified. Prose: a sentence, or running text longer than a headline (in a
@@ -664,7 +665,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
     headline_at: int | None = None
     seen_sentence = False
     blank_before = True
-    wall = False
+    wall = 0.0
     gap = 0
     comment_heads = _comment_heads(text)
     raw_lines = text.splitlines()
@@ -682,9 +683,12 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
         if len(line) <= _SHORT_LINE_CHARS:
             key = furniture_key(line)
             if line in comment_heads:
-                wall = True
+                wall = max(wall, vocab.SECTION_WALL_CHARS)
                 continue
-            wall = wall or _SECTION_HEADING.match(key) is not None
+            if _SECTION_HEADING.match(key) is not None:
+                # "3 Kommentare", "All Comments 4": the section below is the comments, for sure
+                counted = _DIGIT.search(key) is not None
+                wall = max(wall, vocab.COUNTED_SECTION_WALL_CHARS if counted else vocab.SECTION_WALL_CHARS)
             if (
                 not key
                 or key in vocab.FURNITURE_LINES
@@ -725,7 +729,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
             continue  # a lone credit or label ("RT", "Reuters", "Getty Images")
         seen_sentence = seen_sentence or sentence
         kept.append(_line(line, block_start, lowered, sentence, weight, wall, gap - 1))
-        wall = False
+        wall = 0.0
         gap = 0
 
     if title is None and headline_at is not None:
@@ -832,15 +836,19 @@ def _body_span(lines: list[_Line]) -> tuple[int, int] | None:
 
 
 def _gaps_carried(paragraphs: list[_Line], echoed: list[bool]) -> list[_Line]:
-    """The lines not echoed, each with the gaps of the echoed lines before it added to its own."""
+    """The lines not echoed, each with the gaps of the echoed lines before it added to its own,
+    and their walls (a section heading before an echoed line still stands)."""
     out: list[_Line] = []
     carried = 0
+    wall = 0.0
     for line, echo in zip(paragraphs, echoed):
         if echo:
             carried += line.gap
+            wall = max(wall, line.wall)
         else:
-            out.append(line._replace(gap=line.gap + carried) if carried else line)
+            out.append(line._replace(gap=line.gap + carried, wall=max(wall, line.wall)) if carried or wall else line)
             carried = 0
+            wall = 0.0
     return out
 
 
@@ -928,7 +936,7 @@ def _densest_span(lines: list[_Line], gap_cost: float = 0.0) -> tuple[int, int] 
     it most (each prose line weighs its length, each other line costs its length and 30 more).
     A body's subheads and credits cost less than its paragraphs bring; the teasers, menus and
     footers around it, headline after headline, cost more than the odd teaser sentence among
-    them brings; a section heading (comments, most read) costs `vocab.SECTION_WALL_CHARS` more.
+    them brings; a section heading (comments, most read) costs its `_Line.wall` more.
     With `gap_cost`, each line dropped before a line past the first `_GAP_FREE` costs that much
     too. None when no line is prose."""
     best = None
@@ -942,8 +950,7 @@ def _densest_span(lines: list[_Line], gap_cost: float = 0.0) -> tuple[int, int] 
             weight = -_HEADLINE_COST_FACTOR * len(line.text)
         else:
             weight = -(_COST_FACTOR * len(line.text) + _COST_PER_LINE)
-        if line.wall:
-            running -= vocab.SECTION_WALL_CHARS
+        running -= line.wall
         running -= gap_cost * max(0, line.gap - _GAP_FREE)
         if running <= 0:
             start, running = i, 0.0

@@ -213,6 +213,9 @@ SECTION_HEADINGS: Final = (
     "raccomandati per te",
 )
 SECTION_WALL_CHARS: Final = 300
+#: A heading with its count ("3 Kommentare", "All Comments 4") heads the comments for sure, which
+#: often hold more prose than the story: the span pays this much to run on past one.
+COUNTED_SECTION_WALL_CHARS: Final = 1500
 #: The verb that closes a comment's head under an article ("Richard Bryant says:", "Karl sagt:"),
 #: as blogging software prints it: when a page has `COMMENT_HEADS_MIN` such lines or more, they
 #: go, and each is a wall like a section heading's (one such line may be a story's "X says:").

@@ -922,6 +922,32 @@ def test_a_label_closing_the_page_after_the_body_is_not_the_body():
     assert paragraphs == tuple(STRAVA)
 
 
+def test_comments_under_a_heading_with_their_count_are_not_the_body():
+    """taz: "3 Kommentare", then readers' comments whose prose outweighs a heading without a count."""
+    comments = [
+        "Der Entwurf atmet leider in weiten Teilen den Geist organisierter Ausgrenzung, erkennbar an den Ausnahmen, "
+        "die er für Saunen und Umkleiden vorsieht, als ob dort je jemand Papiere geprüft hätte.",
+        "Welche gesetzliche Regelung würden Sie denn begrüßen? Was wünschen Sie sich neben Schutzräumen, die ich "
+        "ebenfalls befürworte, für die Menschen, um die es in diesem Gesetz eigentlich geht?",
+    ]
+    after = ["3 Kommentare", "Neueste", "Älteste", comments[0], "29.04.2023, 11:14 Uhr", comments[1]]
+    paragraphs, _ = _text("\n".join(["Strava taps AI to weed out leaderboard cheats", *STRAVA, *after]))
+    assert paragraphs == tuple(STRAVA)
+
+
+def test_a_heading_stands_though_the_line_under_it_is_printed_twice():
+    """The Express: "Most read", then a headline the page also prints at its top (a line printed
+    twice weighs nothing in the span), then other stories' summaries."""
+    echoed = "Ten things to know about the new leaderboards"
+    after = ["Most read", echoed,
+             "The club said the new rules would apply from the start of next season, and that appeals would be heard.",
+             "Riders who lost their records last year may ask for them back, the company said on Friday."]
+    page = "\n".join(["Strava taps AI to weed out leaderboard cheats", echoed, "Cycling and running news from our desk",
+                      *STRAVA, *after])
+    paragraphs, _ = _text(page)
+    assert paragraphs == tuple(STRAVA)
+
+
 def test_comments_under_heads_that_say_who_says_are_not_the_body():
     """netzpolitik.org's comments: "<name> sagt:", then the comment's own sentences."""
     comments = [
