@@ -7,6 +7,7 @@ own, the same stage function timed on the same inputs, A, B, A, B, ..., and thei
     .venv/bin/python bench/ab_module.py clean /tmp/cleaning_old.py
     .venv/bin/python bench/ab_module.py decode /tmp/intake_old.py
     .venv/bin/python bench/ab_module.py sitelines /tmp/sitelines_old.py
+    .venv/bin/python bench/ab_module.py lines /tmp/sitelines_old.py
     .venv/bin/python bench/ab_module.py neardup /tmp/neardup_old.py
     .venv/bin/python bench/ab_module.py bands /tmp/neardup_old.py [--repeats]
     .venv/bin/python bench/ab_module.py offline /tmp/offline_old.py [--repeats]
@@ -19,6 +20,8 @@ Stages (inputs: make bench's page-text stream, the seed, the 258 dev bodies as p
   keywords  processors.enrichment.extract_keywords on each extracted article's title, paragraphs
             and language (the old file may be an extraction.py that still has it)
   sitelines processors.sitelines.line_fingerprint of each line of each cleaned article
+  lines     processors.sitelines.check_lines on the calls the offline chain makes over the stream,
+            each with the state it read then (recorded once, with the checkout's code)
   neardup   processors.neardup on each extracted article's MinHash signature (made once, outside
             the timing): its sketch, its band keys, and its estimated similarity to the article
             before it
@@ -88,32 +91,43 @@ def _signature_uses(module):  # type: ignore[no-untyped-def]
     return lambda sig, other: (module.sketch(sig), module.band_keys(sig), module.estimate_similarity(sig, other))
 
 
-def _band_checks(messages: list[bytes]) -> list[tuple]:
-    """The arguments of each `neardup.check_bands` call the offline chain makes over `messages`,
-    its keyword arguments last."""
+def _recorded_calls(module, name: str, messages: list[bytes], freeze=tuple) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """The arguments of each call of `module.name` the offline chain makes over `messages` (as
+    `freeze` keeps them at the time of the call), its keyword arguments last."""
     recorded: list[tuple] = []
-    check = neardup.check_bands
-    neardup.check_bands = lambda *a, **k: recorded.append((*a, k)) or check(*a, **k)
+    function = getattr(module, name)
+    setattr(module, name, lambda *a, **k: recorded.append((*freeze(a), k)) or function(*a, **k))
     try:
         run, first = offline.OfflineRun(Settings()), 0
         for batch in offline.batches(messages):
             run.run_many(batch, first)
             first += len(batch)
     finally:
-        neardup.check_bands = check
+        setattr(module, name, function)
     gc.freeze()  # the recorded state is long-lived: no full collection walks it during the timing
     return recorded
 
 
-def _with_options(check):  # type: ignore[no-untyped-def]
-    """A `check_bands` called with a recorded call's arguments, its keyword arguments last; its
-    answer as plain values, to compare."""
+def _with_options(check, answer):  # type: ignore[no-untyped-def]
+    """A check called with a recorded call's arguments, its keyword arguments last; `answer`
+    turns what it returns into plain values, to compare."""
+    return lambda *args: answer(check(*args[:-1], **args[-1]))
 
-    def call(*args):  # type: ignore[no-untyped-def]
-        found = check(*args[:-1], **args[-1])
-        return [(r.band_key, [c.to_dict() for c in r.candidates]) for r in found.replies], found.writes
 
-    return call
+def _with_state_read(args: tuple) -> tuple:
+    """`check_lines`' arguments with the site-lines table's keys it reads as they are now, since
+    the table changes after the call."""
+    site, lines, article_id, day, lookup, options = args
+    state = {key: lookup(key) for key in sitelines.lookup_keys(site, day, options.sitelines_horizon_days)}
+    return site, lines, article_id, day, state.get, options
+
+
+def _band_answer(found):  # type: ignore[no-untyped-def]
+    return [(r.band_key, [c.to_dict() for c in r.candidates]) for r in found.replies], found.writes
+
+
+def _lines_answer(found):  # type: ignore[no-untyped-def]
+    return found.drop, found.writes
 
 
 def _offline_in_turn(modules, messages: list[bytes], rounds: int):  # type: ignore[no-untyped-def]
@@ -153,7 +167,7 @@ def _offline_in_turn(modules, messages: list[bytes], rounds: int):  # type: igno
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("stage", choices=("decode", "clean", "extract", "keywords", "sitelines", "neardup", "bands", "offline"))
+    ap.add_argument("stage", choices=("decode", "clean", "extract", "keywords", "sitelines", "lines", "neardup", "bands", "offline"))
     ap.add_argument("old", type=Path, help="the old version of the stage's module file")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--html", action="store_true")
@@ -193,8 +207,11 @@ def main() -> int:
         inputs = list(zip(sigs, sigs[-1:] + sigs[:-1]))
         calls = tuple(_signature_uses(m) for m in (old, neardup))
     elif args.stage == "bands":
-        inputs = _band_checks(with_repeats(messages) if args.repeats else messages)
-        calls = tuple(_with_options(m.check_bands) for m in (old, neardup))
+        inputs = _recorded_calls(neardup, "check_bands", with_repeats(messages) if args.repeats else messages)
+        calls = tuple(_with_options(m.check_bands, _band_answer) for m in (old, neardup))
+    elif args.stage == "lines":
+        inputs = _recorded_calls(sitelines, "check_lines", messages, _with_state_read)
+        calls = tuple(_with_options(m.check_lines, _lines_answer) for m in (old, sitelines))
     else:
         articles = [extraction.extract(c, opts) for c in cleaned]
         inputs = [(a.title, enrichment.paragraphs_of(a.text), a.language, opts.max_keywords) for a in articles]
