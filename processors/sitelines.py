@@ -125,12 +125,12 @@ def check_lines(
     today: Mapping[str, Sequence[str]] = {}
     seen: dict[str, set[str]] = {fp: set() for fp in wanted}
     for key in keys:
-        value = lookup(key)
-        stored = _lines_of(value)
+        stored = _lines_of(lookup(key))
         if key == today_key:
             today = stored
-        for fp in wanted:
-            seen[fp].update(stored.get(fp, ()))
+        if stored:  # most of a site's days hold nothing
+            for fp in wanted:
+                seen[fp].update(stored.get(fp, ()))
 
     repeated = {fp for fp in wanted if len(seen[fp] - {tag}) >= threshold}
     drop = tuple(i for i, fp in enumerate(fingerprints) if fp in repeated)
