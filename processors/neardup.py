@@ -219,7 +219,8 @@ class BandReply:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> BandReply:
-        return cls(d["band_key"], tuple(Candidate.from_dict(c) for c in d["candidates"]))
+        found = d["candidates"]
+        return cls(d["band_key"], tuple(map(Candidate.from_dict, found)) if found else ())
 
 
 @dataclass(frozen=True, slots=True)
