@@ -3,7 +3,7 @@
 internal topic's record that carried it (each hop's share of the latency), and, per input, the
 Kafka requests the worker sent and the garbage collector's full passes (bench/probe/).
 
-    .venv/bin/python bench/hops.py [--inputs 400] [--rate 17] [--partitions 4] [--entities on]
+    .venv/bin/python bench/hops.py [--inputs 400] [--rate 17] [--partitions 4] [--entities on] [--split]
 
 Without --rate every input is produced at once (full load). Prints a table and writes
 bench/results/hops-<UTC time>.json.
@@ -45,6 +45,8 @@ def main() -> int:
     ap.add_argument("--partitions", type=int, default=4)
     ap.add_argument("--entities", choices=("on", "off"), default="on")
     ap.add_argument("--copies", type=float, default=0.25)
+    ap.add_argument("--split", action="store_true",
+                    help="two processes: the chain (COPYDESK_ROLES=pipeline) and enrichment (COPYDESK_ROLES=enrich)")
     args = ap.parse_args()
     values = bench.with_copies(bench.distinct_articles(300_000, args.inputs, "-hops"), args.copies)
     workdir = Path(tempfile.mkdtemp(prefix="copydesk-hops-"))
@@ -76,7 +78,8 @@ def main() -> int:
     broker = bench.Broker()
     broker.start()
     try:
-        run = asyncio.run(bench.chain_run("hops", workdir, values, rate=args.rate, extra_env=env))
+        run = asyncio.run(bench.chain_run("hops", workdir, values, rate=args.rate, extra_env=env,
+                                           worker_roles=["pipeline", "enrich"] if args.split else None))
     finally:
         broker.stop()
     after = read_probe(probe_dir)
@@ -137,11 +140,12 @@ def main() -> int:
 
 
 def read_probe(directory: Path) -> dict:
-    """The worker's probe counts (one worker: one file besides the bench's own, if any)."""
+    """The workers' probe counts, summed (one file per worker process besides the bench's own)."""
     found = [json.loads(p.read_text()) for p in directory.glob("probe-*.json") if p.name != f"probe-{os.getpid()}.json"]
-    if not found:
-        return {"requests": {}, "full_collections": []}
-    return max(found, key=lambda d: sum(d["requests"].values()))
+    requests: collections.Counter = collections.Counter()
+    for d in found:
+        requests.update(d["requests"])
+    return {"requests": dict(requests), "full_collections": sorted(c for d in found for c in d["full_collections"])}
 
 
 if __name__ == "__main__":

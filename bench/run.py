@@ -661,9 +661,11 @@ def bench_tax(rows: list, out: dict, workdir: Path) -> None:
 # ------------------------------------------------------------------------ 3, 4, 6: the chain
 
 async def chain_run(label: str, workdir: Path, values: list[bytes], workers: int = 1, rate: float | None = None,
-                    extra_env: dict[str, str] | None = None, memory_step: int = 0, profile_s: float = 0) -> dict:
-    """Fresh topics and group; `workers` copydesk workers; a warm-up of 20 inputs (outcomes
-    awaited), then `values` produced (at `rate`/s when given) and every outcome read back.
+                    extra_env: dict[str, str] | None = None, memory_step: int = 0, profile_s: float = 0,
+                    worker_roles: list[str] | None = None) -> dict:
+    """Fresh topics and group; `workers` copydesk workers (with `worker_roles`, one per entry, each with
+    that `COPYDESK_ROLES`); a warm-up of 20 inputs (outcomes awaited), then `values` produced (at
+    `rate`/s when given) and every outcome read back.
     Throughput = inputs / (last outcome's Kafka timestamp - first input's); latency = each
     outcome's timestamp - its input's (matched by the record's source partition and offset)."""
     tag = uuid.uuid4().hex[:8]
@@ -673,13 +675,17 @@ async def chain_run(label: str, workdir: Path, values: list[bytes], workers: int
 
     await ensure_topics(settings)
     procs = []
+    if worker_roles:
+        workers = len(worker_roles)
     try:
         for i in range(workers):
             own = {**env, "COPYDESK_DATA_DIR": f"{env['COPYDESK_DATA_DIR']}/worker-{i}"}  # RocksDB locks its dir
+            if worker_roles:
+                own["COPYDESK_ROLES"] = worker_roles[i]
             Path(own["COPYDESK_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
             procs.append(WorkerProcess(own, workdir / f"worker-{label.replace(' ', '_')}-{tag}-{i}.log").start())
         rss_start = [rss_kb(p.proc.pid) for p in procs]
-        if workers > 1:
+        if workers > 1 and not worker_roles:
             await asyncio.sleep(8)  # let the group settle before the warm-up
         outputs = list(settings.topics.outputs().values())
         warm = distinct_articles(10_000_000, 20, f"-warm{tag}")

@@ -14,7 +14,10 @@ inside one worker with everything (`all`, the default). The model runs in a thre
 worker with everything the chain's agents keep the event loop between the model's batches.
 
 Delivery: at-least-once commits a partition's offsets once the broker acknowledged every record
-of its batch. exactly_once gives each input partition a transactional producer of its own
+of its batch, every `COPYDESK_ENRICH_COMMIT_MS` at most (at a moderate rate each batch holds an
+article or two, and a commit request per batch was a tenth of a worker's requests), and before a
+partition is revoked or the loop stops; a worker killed meanwhile has that long enriched again.
+exactly_once gives each input partition a transactional producer of its own
 (`<app id>-enrich-<topic>-<partition>`, the same after a restart, so a new one fences the old;
 under the prefix `<app id>-` of the transactional ids a copydesk principal may use)
 and commits the batch's offsets inside the transaction that carries its records. A lock keeps a
@@ -24,6 +27,7 @@ rebalance from revoking partitions while a batch is in flight.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
@@ -54,6 +58,10 @@ class Enricher:
         self.lock = asyncio.Lock()
         self.producers: dict[TopicPartition, AIOKafkaProducer] = {}
         self.consumer: AIOKafkaConsumer | None = None
+        #: at-least-once: each partition's next offset, sent and acknowledged, not committed yet;
+        #: and when they are due.
+        self.pending: dict[TopicPartition, int] = {}
+        self.commit_due = 0.0
 
     async def run_forever(self) -> None:
         """`run`, started again after an error that stopped it (a lost broker, a fenced producer),
@@ -99,7 +107,13 @@ class Enricher:
                 async with self.lock:
                     for tp, records in batches.items():
                         await self._batch(tp, records, shared)
+                    if self.pending and time.monotonic() >= self.commit_due:
+                        await self.commit(self.pending)
         finally:
+            if self.pending:
+                with contextlib.suppress(Exception):
+                    await self.commit(self.pending)
+            self.pending.clear()
             await consumer.stop()
             for producer in [shared, *self.producers.values()]:
                 if producer is not None:
@@ -152,9 +166,11 @@ class Enricher:
                     await self._send(producer, results)
                     await producer.send_offsets_to_transaction(offsets, self.settings.enrich_group)
             else:
-                assert shared is not None and self.consumer is not None
+                assert shared is not None
                 await self._send(shared, results)
-                await self.consumer.commit(offsets)
+                if not self.pending:
+                    self.commit_due = time.monotonic() + self.settings.enrich_commit_ms / 1000
+                self.pending.update(offsets)
         except (CommitFailedError, IllegalStateError) as exc:
             # The partition went to another member meanwhile: it reads the batch again (a repeat
             # under at-least-once; exactly_once fenced this transaction and aborted it).
@@ -172,6 +188,18 @@ class Enricher:
             raise
         for result, here in zip(results, heres):
             account(m, result, here)
+
+    async def commit(self, partitions: Any) -> None:
+        """Commit the pending offsets of `partitions` (at-least-once). A partition that went to
+        another member meanwhile is read again there from its last commit: repeats, no loss."""
+        offsets = {tp: self.pending.pop(tp) for tp in list(partitions) if tp in self.pending}
+        if not offsets:
+            return
+        assert self.consumer is not None
+        try:
+            await self.consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError) as exc:
+            log.warning("enrichment offsets of %d partitions not committed: %s", len(offsets), exc)
 
     def _enrich(self, values: list[Item], heres: list[SourceRef]) -> list[StepResult]:
         """The articles through the model `COPYDESK_ENRICH_BATCH` at a time (a batch of envelopes
@@ -204,8 +232,9 @@ class Enricher:
 
 
 class _Listener(ConsumerRebalanceListener):
-    """Holds a rebalance until the batch in flight is sent and committed; in exactly_once mode,
-    starts and stops the transactional producer of each assigned partition."""
+    """Holds a rebalance until the batch in flight is sent and committed (at-least-once: commits
+    the revoked partitions' pending offsets); in exactly_once mode, starts and stops the
+    transactional producer of each assigned partition."""
 
     def __init__(self, enricher: Enricher) -> None:
         self.enricher = enricher
@@ -213,6 +242,7 @@ class _Listener(ConsumerRebalanceListener):
     async def on_partitions_revoked(self, revoked: Any) -> None:
         e = self.enricher
         async with e.lock:
+            await e.commit(revoked)
             for tp in revoked:
                 producer = e.producers.pop(tp, None)
                 if producer is not None:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from streams.kafka_io import produce, read_outputs
+from aiokafka import AIOKafkaConsumer
+
+from streams.kafka_io import client_options, produce, read_outputs, topic_partitions
 from streams.settings import Settings
 from tests.integration.test_pipeline import (
     assert_conforms,
@@ -27,12 +29,26 @@ def sample_count(metrics: str, name: str, **labels: str) -> float:
     return 0.0
 
 
+async def committed_and_end(settings: Settings, group: str, topic: str) -> tuple[int, int]:
+    """(offsets `group` committed on `topic`, the topic's end offsets), each summed over its partitions."""
+    partitions = await topic_partitions(settings, [topic])
+    consumer = AIOKafkaConsumer(group_id=group, enable_auto_commit=False, **client_options(settings))
+    await consumer.start()
+    try:
+        committed = [await consumer.committed(tp) for tp in partitions]
+        ends = await consumer.end_offsets(partitions)
+    finally:
+        await consumer.stop()
+    return sum(c or 0 for c in committed), sum(ends.values())
+
+
 async def test_pipeline_and_enrichment_workers_apart(kafka_bootstrap, tmp_path):
     env = unique_env(kafka_bootstrap, tmp_path / "state", COPYDESK_PARTITIONS="1")
     settings = Settings.from_env(env)
     messages = sample_messages()
     chain = WorkerProcess({**env, "COPYDESK_ROLES": "pipeline"}, tmp_path / "chain.log").start()
-    enrich = WorkerProcess({**env, "COPYDESK_ROLES": "enrich"}, tmp_path / "enrich.log").start()
+    # commits only when it stops (below)
+    enrich = WorkerProcess({**env, "COPYDESK_ROLES": "enrich", "COPYDESK_ENRICH_COMMIT_MS": "600000"}, tmp_path / "enrich.log").start()
     try:
         assert await produce(settings, messages) == len(messages)
         records = await read_outputs(settings, expect=len(messages), timeout_s=120)
@@ -63,5 +79,9 @@ async def test_pipeline_and_enrichment_workers_apart(kafka_bootstrap, tmp_path):
     assert sample_count(enrich_metrics, "copydesk_messages_produced_total", topic=settings.topics.enriched) == 10
     assert sample_count(enrich_metrics, "copydesk_enrich_batch_articles_count") >= 1
     assert sample_count(enrich_metrics, "copydesk_in_flight_messages", stage="enrichment") == 0
+    # commits are spaced (COPYDESK_ENRICH_COMMIT_MS), so a clean stop commits what was sent:
+    # nothing is enriched twice after it
+    committed, end = await committed_and_end(settings, settings.enrich_group, settings.topics.enrich)
+    assert committed == end > 0
 
     assert_equal_to_offline(settings, messages, outputs, tmp_path / "offline")
