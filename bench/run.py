@@ -832,10 +832,14 @@ def summarize_profile(path: Path) -> dict:
 def bench_chain(rows: list, out: dict, workdir: Path) -> None:
     n = size("e2e_messages")
     values = distinct_articles(0, n, "-e2e")
-    log(f"e2e: {n} page-text inputs, one worker, full load, then half load")
+    log(f"e2e: {n} page-text inputs, one worker, full load, then half load, then half load with enrichment apart")
     full = asyncio.run(chain_run("full load", workdir, values))
     half = asyncio.run(chain_run("half load", workdir, values, rate=full["articles_per_s"] / 2))
-    out["e2e"] = {"full": full, "half": half}
+    # The same rate with the entity model in a process of its own (COPYDESK_ROLES=pipeline and
+    # enrich): the model then holds no interpreter lock the chain's event loop waits for.
+    apart = asyncio.run(chain_run("half load, enrichment apart", workdir, values, rate=full["articles_per_s"] / 2,
+                                  worker_roles=["pipeline", "enrich"]))
+    out["e2e"] = {"full": full, "half": half, "half_enrichment_apart": apart}
 
     def lat(r: dict) -> str:
         q = r["latency_s"]
@@ -846,6 +850,8 @@ def bench_chain(rows: list, out: dict, workdir: Path) -> None:
         ("3 e2e", "  latency produce -> outcome, full load (queueing)", lat(full)),
         ("3 e2e", f"half load: offered {half['offered_rate']:.1f}/s", f"{half['articles_per_s']:.1f} articles/s"),
         ("3 e2e", "  latency, half load", lat(half)),
+        ("3 e2e", "half load, enrichment in a process of its own (2 processes)", f"{apart['articles_per_s']:.1f} articles/s"),
+        ("3 e2e", "  latency, half load, enrichment apart", lat(apart)),
         ("3 e2e", "  ratio of pipeline rate to offline chain (page text)",
          f"{full['articles_per_s'] / out['stages']['offline_chain_text_articles_per_s']:.3f}x" if "stages" in out else "n/a"),
         ("3 e2e", "CPU share of one core during full load: worker / broker",
