@@ -210,7 +210,11 @@ SECTION_HEADINGS: Final = (
     "trending now", "read next", "kommentare", "kommentar", "meistgelesen", "meistgelesene artikel",
     "commentaires", "commentaire", "les plus lus", "comentarios", "comentario", "lo más leído",
     "commenti", "più letti", "reacties", "kommentarer", "leggi i commenti", "i commenti dei lettori",
-    "raccomandati per te",
+    "raccomandati per te", "leserkommentare", "comentários", "komentáře", "komentarze", "yorumlar", "комментарии",
+    "коментарі", "kommentit", "hozzászólások", "σχόλια", "תגובות", "التعليقات", "コメント", "评论", "댓글",
+    "meest gelezen", "mest lest", "mest læste", "mest lästa", "más leídas", "lo más visto", "più lette",
+    "mais lidas", "najczęściej czytane", "nejčtenější", "самое читаемое", "en çok okunanlar", "アクセスランキング",
+    "많이 본 뉴스",
 )
 SECTION_WALL_CHARS: Final = 300
 #: A heading with its count ("3 Kommentare", "All Comments 4") heads the comments for sure, which

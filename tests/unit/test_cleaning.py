@@ -906,9 +906,11 @@ def test_comments_under_the_body_are_not_the_body():
     assert paragraphs == tuple(STRAVA)
 
 
-def test_readers_comments_under_a_heading_are_not_the_body():
-    """La Repubblica: the readers' comments' heading, then other stories' headlines."""
-    after = ["Leggi i commenti", "I commenti dei lettori",
+@pytest.mark.parametrize("heading", ["I commenti dei lettori", "Meest gelezen", "Komentáře", "コメント"])
+def test_what_follows_a_heading_of_comments_or_most_read_is_not_the_body(heading):
+    """La Repubblica: the readers' comments' heading, then other stories' headlines (and the same
+    with the headings of Nieuwsblad's most read, and of comments in Czech and Japanese)."""
+    after = [heading,
              "Il calciatore Omeonga portato giù dall’aereo e picchiato da polizia. Era nella black list di Israele",
              "Incidente mortale a Pontinia: perdono la vita un ragazzo e una donna, e altri due sono gravemente feriti."]
     paragraphs, _ = _text("\n".join(["Strava taps AI to weed out leaderboard cheats", *STRAVA, *after]))
