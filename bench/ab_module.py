@@ -10,6 +10,7 @@ own, the same stage function timed on the same inputs, A, B, A, B, ..., and thei
     .venv/bin/python bench/ab_module.py lines /tmp/sitelines_old.py
     .venv/bin/python bench/ab_module.py neardup /tmp/neardup_old.py
     .venv/bin/python bench/ab_module.py bands /tmp/neardup_old.py [--repeats]
+    .venv/bin/python bench/ab_module.py quotes /tmp/quotes_old.py
     .venv/bin/python bench/ab_module.py offline /tmp/offline_old.py [--repeats]
 
 Stages (inputs: make bench's page-text stream, the seed, the 258 dev bodies as page text and
@@ -25,6 +26,7 @@ Stages (inputs: make bench's page-text stream, the seed, the 258 dev bodies as p
   neardup   processors.neardup on each extracted article's MinHash signature (made once, outside
             the timing): its sketch, its band keys, and its estimated similarity to the article
             before it
+  quotes    processors.quotes.find_quotes on each extracted article's paragraphs (no people)
   bands     processors.neardup.check_bands on the calls the offline chain makes over the stream
             (recorded once, with the checkout's code; --repeats: the stream with a quarter repeats)
   offline   streams.offline.OfflineRun over the raw messages (the old file is an old
@@ -51,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import run as bench  # noqa: E402 - bench/run.py
-from processors import cleaning, enrichment, extraction, neardup, pipeline, sitelines  # noqa: E402
+from processors import cleaning, enrichment, extraction, neardup, pipeline, quotes, sitelines  # noqa: E402
 from processors.intake import decode_raw  # noqa: E402
 from schemas.models import SourceRef  # noqa: E402
 from streams import offline  # noqa: E402
@@ -167,7 +169,7 @@ def _offline_in_turn(modules, messages: list[bytes], rounds: int):  # type: igno
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("stage", choices=("decode", "clean", "extract", "keywords", "sitelines", "lines", "neardup", "bands", "offline"))
+    ap.add_argument("stage", choices=("decode", "clean", "extract", "keywords", "sitelines", "lines", "neardup", "bands", "quotes", "offline"))
     ap.add_argument("old", type=Path, help="the old version of the stage's module file")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--html", action="store_true")
@@ -209,6 +211,9 @@ def main() -> int:
     elif args.stage == "bands":
         inputs = _recorded_calls(neardup, "check_bands", with_repeats(messages) if args.repeats else messages)
         calls = tuple(_with_options(m.check_bands, _band_answer) for m in (old, neardup))
+    elif args.stage == "quotes":
+        inputs = [(enrichment.paragraphs_of(extraction.extract(c, opts).text),) for c in cleaned]
+        calls = (old.find_quotes, quotes.find_quotes)
     elif args.stage == "lines":
         inputs = _recorded_calls(sitelines, "check_lines", messages, _with_state_read)
         calls = tuple(_with_options(m.check_lines, _lines_answer) for m in (old, sitelines))
