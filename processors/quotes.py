@@ -68,6 +68,7 @@ _QUOTE = re.compile(
 _SENTENCE_END = re.compile(r"[.!?;](?=\s|$)")
 _WORD = re.compile(r"[^\W\d_][\w.’'-]*")
 _ACCORDING = re.compile(r"\baccording to\b", re.IGNORECASE)
+_ASCII_LETTERS = re.compile("[a-z]+")
 _CLAUSE_MAX = 160
 _STATEMENT_END = re.compile(r"[.,!?…;:]\s*$")
 _INNER_STOP = re.compile(r"[.!?]\s+\S")
@@ -96,8 +97,11 @@ def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[
             before = paragraph[max(0, match.start() - _CLAUSE_MAX):match.start()]
             starts = [m.end() for m in _SENTENCE_END.finditer(before)]
             before = before[starts[-1]:] if starts else before
-            speaker = _speaker(after, known) or _speaker(before, known)
-            if speaker is None and not (_attributes(after) or _attributes(before)):
+            may_after, may_before = _may_attribute(after), _may_attribute(before)
+            speaker = (_speaker(after, known) if may_after else None) or (
+                _speaker(before, known) if may_before else None
+            )
+            if speaker is None and not ((may_after and _attributes(after)) or (may_before and _attributes(before))):
                 if last is not None and match.start() - last[0] <= FOLLOW_GAP:
                     speaker = last[1]
                 elif last is None and not paragraph[:match.start()].strip():
@@ -120,6 +124,16 @@ def _is_fragment(quoted: str) -> bool:
     if letters[0][0].islower():
         return True
     return all(w[0].isupper() for w in letters)
+
+
+def _may_attribute(clause: str) -> bool:
+    """Whether the clause may attribute a quote: it says "according to", or a reporting verb is
+    a run of ASCII letters of its own in the case-folded clause. What `_speaker` and
+    `_attributes` look for implies it (the verbs are ASCII letters, and whatever can stand next
+    to a word folds to no ASCII letter), and it is one scan where they cut the clause into words."""
+    return _ACCORDING.search(clause) is not None or not REPORTING_VERBS.isdisjoint(
+        _ASCII_LETTERS.findall(clause.casefold())
+    )
 
 
 def _attributes(clause: str) -> bool:
