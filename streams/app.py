@@ -60,6 +60,7 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Copydesk:
         broker_heartbeat_interval=min(3.0, settings.consumer_session_timeout_s / 3),
         producer_acks=-1,
         producer_linger=settings.producer_linger_ms / 1000,
+        broker_commit_interval=settings.commit_interval_ms / 1000,
         producer_max_batch_size=256 * 1024,
         producer_max_request_size=settings.stage.max_record_bytes,
         consumer_max_fetch_size=settings.stage.max_record_bytes,
