@@ -345,11 +345,34 @@ def _cue_patterns(cues: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[st
     the cues of scripts without spaces, which can only be matched inside their runs."""
     spaced = [c for c in cues if c[0] < "\u3000" and c[-1] < "\u3000"]
     unspaced = [c for c in cues if c not in spaced]
-    by_length = sorted(spaced, key=len, reverse=True)
     return (
-        re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, by_length)) + r")(?!\w)"),
+        re.compile(r"(?<!\w)" + _trie_alternation(spaced) + r"(?!\w)"),
         re.compile("|".join(map(re.escape, unspaced))),
     )
+
+
+def _trie_alternation(words: list[str]) -> str:
+    """A group matching any of `words`, their shared openings written once ("sign (?:in|up)"):
+    `re` tries a flat alternation of a few hundred phrases one by one at every position, this
+    one character by character (a third of the time on the dev pages' lines; the `regex`
+    module's named lists took three times as long as the flat one). A longer word is tried
+    before its prefix, as in a flat alternation sorted longest first."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def group(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + group(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        if len(branches) == 1 and "" not in node:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")" + ("?" if "" in node else "")
+
+    return "(?:" + group(trie) + ")"
 
 
 _SPACED_CUE, _UNSPACED_CUE = _cue_patterns(vocab.FURNITURE_CUES)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 import pytest
 
+from processors import cleaning
 from processors.cleaning import clean, parse_dateline, split_authors
 from processors.errors import CleaningError
 from processors.options import StageOptions
@@ -1199,3 +1201,10 @@ def test_a_standfirst_is_no_line_with_a_furniture_cue():
                       "Klicken, um die Teilen-Funktion zu öffnen. Teilen", "Zu den Kommentaren springen.", *STRAVA])
     paragraphs, _ = _text(page)
     assert paragraphs == (standfirst, *STRAVA)
+
+
+def test_a_trie_alternation_matches_its_words_and_nothing_else():
+    words = ["sign in", "sign up", "sign", "signal", "sign in or create", "a.b"]
+    pattern = re.compile(cleaning._trie_alternation(words))
+    assert all(pattern.fullmatch(word) for word in words)
+    assert not any(pattern.fullmatch(other) for other in ["sig", "signs", "sign i", "sign in or", "axb", ""])
