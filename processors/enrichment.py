@@ -140,12 +140,13 @@ def extract_keywords(
     for word in scores.keys() & stop:
         scores.pop(word)
     phrase_scores: dict[str, float] = {}
-    phrases: dict[str, Counter[str]] = {}
+    phrases: dict[str, dict[str, int]] = {}  # each phrase's surfaces: a phrase keeps its casing
     for segment in segments:
         for surface in segment.phrases(stop):
             key = surface.casefold()
             phrase_scores[key] = phrase_scores.get(key, 0.0) + segment.weight * _PHRASE_BONUS
-            phrases.setdefault(key, Counter())[surface] += 2  # a phrase keeps its casing
+            surfaces = phrases.setdefault(key, {})
+            surfaces[surface] = surfaces.get(surface, 0) + 2
 
     chosen: list[str] = []
     covered: set[str] = set()
