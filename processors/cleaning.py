@@ -385,14 +385,16 @@ def _has_furniture_cue(lowered: str) -> bool:
     )
 
 
+#: How a short furniture line opens: a vocabulary prefix, a link's arrow, or a colon (a teaser's
+#: headline whose kicker the page printed on the line before).
+_FURNITURE_STARTS = (*vocab.FURNITURE_PREFIXES, *vocab.LINK_ARROW_STARTS, ":", "：")
+
+
 def _is_furniture(line: str, lowered: str) -> bool:
     """Furniture judged from a whole line: vocabulary openings, consent banners, icon runs."""
     size = len(line)
     if size <= vocab.FURNITURE_PREFIX_MAX_CHARS and (
-        lowered.startswith(vocab.FURNITURE_PREFIXES)
-        or lowered.startswith(vocab.LINK_ARROW_STARTS)
-        or lowered.endswith(vocab.LINK_ARROW_ENDS)
-        or lowered[0] in ":："  # a teaser's headline, its kicker printed on the line before
+        lowered.startswith(_FURNITURE_STARTS) or lowered.endswith(vocab.LINK_ARROW_ENDS)
     ):
         return True
     if "cookie" in lowered and (
@@ -674,6 +676,8 @@ def _poll_options(lines: list[str]) -> frozenset[int]:
     return frozenset(found)
 
 
+#: A question mark that ends a line: pages without one hold no poll.
+_QUESTION_AT_LINE_END = re.compile(r"\?\s*$", re.MULTILINE)
 #: How many answers a poll offers (see `_poll_options`), and their longest line.
 _POLL_OPTIONS = (3, 6)
 _POLL_OPTION_MAX_CHARS = 50
@@ -692,7 +696,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
     gap = 0
     comment_heads = _comment_heads(text)
     raw_lines = text.splitlines()
-    options = _poll_options(raw_lines) if "?" in text else frozenset()
+    options = _poll_options(raw_lines) if _QUESTION_AT_LINE_END.search(text) else frozenset()
 
     for number, raw_line in enumerate(raw_lines):
         line = " ".join(raw_line.split())
