@@ -798,7 +798,14 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
             paragraphs.append(ln)
         previous = ln
     counts = Counter(p.text for p in paragraphs)
-    echoed = [counts[p.text] > 1 and not (p.prose and len(p.text) >= _ECHOED_PROSE_MIN_CHARS) for p in paragraphs]
+    # printed twice, once with its final stop and once without ("Access articles from across
+    # Canada with one account." and the same without the stop): echoed too
+    echoes = [p.text.rstrip(_ECHO_IGNORED_ENDS) for p in paragraphs]
+    echo_counts = Counter(echoes)
+    echoed = [
+        echo_counts[echo] > 1 and not (p.prose and len(p.text) >= _ECHOED_PROSE_MIN_CHARS)
+        for p, echo in zip(paragraphs, echoes)
+    ]
     own = [i for i, echo in enumerate(echoed) if not echo]
     span = _body_span(_without_teasers(_gaps_carried(paragraphs, echoed)))
     if span is None:
@@ -943,6 +950,8 @@ _STANDFIRST_MIN_CHARS = 60
 #: summary), and so does one right before the span (the first entry's heading). Prose printed
 #: twice from this length on is not echoed (a lead repeated under the headline): kept once.
 _ECHOED_PROSE_MIN_CHARS = 400
+#: What a line printed twice may have at its end in one print and not in the other.
+_ECHO_IGNORED_ENDS = ".!?…"
 
 
 #: A line that is not prose costs its length times this, plus `_COST_PER_LINE`, against the

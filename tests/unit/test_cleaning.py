@@ -794,6 +794,17 @@ def test_lines_the_page_prints_twice_are_not_the_body():
     assert paragraphs == (BODY_1, BODY_2, BODY_1.replace("bridge", "tunnel"))
 
 
+def test_lines_the_page_prints_twice_once_without_their_stops_are_not_the_body():
+    """Postmedia's sign-in wall: its promises printed with their stops, then again without."""
+    wall = ["Access articles from across Canada with one account.",
+            "Share your thoughts and join the conversation in the comments.",
+            "Get email updates from your favourite authors."]
+    page = "\n".join(["Kamala Harris' Canadian connections", BODY_1, *wall, *(line[:-1] for line in wall), BODY_2,
+                      BODY_1.replace("bridge", "tunnel")])
+    paragraphs, _ = _text(page)
+    assert paragraphs == (BODY_1, BODY_2, BODY_1.replace("bridge", "tunnel"))
+
+
 def test_a_live_blogs_entry_headings_stay_though_its_summary_repeats_them():
     headings = ["Plymouth protests erupt in violence as rioters throw stones",
                 "Muslim graves desecrated in Burnley",
