@@ -137,7 +137,9 @@ def extract_keywords(
     scores: Counter[str] = Counter()
     for segment in segments:
         scores.update(map(str.casefold, segment.words * segment.weight))
-    for word in scores.keys() & stop:
+    # The article's distinct words looked up in the stoplist, not the stoplist's words in the
+    # article: some stoplists hold thousands of words.
+    for word in stop.intersection(scores):
         scores.pop(word)
     phrase_scores: dict[str, float] = {}
     phrases: dict[str, dict[str, int]] = {}  # each phrase's surfaces: a phrase keeps its casing
