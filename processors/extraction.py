@@ -236,7 +236,12 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
 
 def _normal_paragraph(paragraph: str) -> str:
     # str.split and the pattern \s+ know the same whitespace; the split is four times faster.
-    return " ".join(unicodedata.normalize("NFC", paragraph).split())
+    # Every whitespace character but the space is unprintable, so a printable paragraph with
+    # single inner spaces is spaced already, and most are.
+    normal = unicodedata.normalize("NFC", paragraph)
+    if normal.isprintable() and "  " not in normal and normal[:1] != " " and normal[-1:] != " ":
+        return normal
+    return " ".join(normal.split())
 
 
 _SENTENCE_BREAK = re.compile(r"[.!?…][\"'”’»)\]]*(?=\s)|[。！？]")
