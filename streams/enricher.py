@@ -14,7 +14,7 @@ inside one worker with everything (`all`, the default). The model runs in a thre
 worker with everything the chain's agents keep the event loop between the model's batches.
 
 Delivery: at-least-once commits a partition's offsets once the broker acknowledged every record
-of its batch, every `COPYDESK_ENRICH_COMMIT_MS` at most (at a moderate rate each batch holds an
+of its batch, on the agents' commit interval (`COPYDESK_COMMIT_INTERVAL_MS`; at a moderate rate each batch holds an
 article or two, and a commit request per batch was a tenth of a worker's requests), and before a
 partition is revoked or the loop stops; a worker killed meanwhile has that long enriched again.
 exactly_once gives each input partition a transactional producer of its own
@@ -169,7 +169,7 @@ class Enricher:
                 assert shared is not None
                 await self._send(shared, results)
                 if not self.pending:
-                    self.commit_due = time.monotonic() + self.settings.enrich_commit_ms / 1000
+                    self.commit_due = time.monotonic() + self.settings.commit_interval_ms / 1000
                 self.pending.update(offsets)
         except (CommitFailedError, IllegalStateError) as exc:
             # The partition went to another member meanwhile: it reads the batch again (a repeat

@@ -151,9 +151,6 @@ class Settings:
     #: waiting at most `enrich_linger_ms` for them.
     enrich_batch: int = 32
     enrich_linger_ms: int = 20
-    #: at-least-once: how often enrichment commits the offsets of what it sent (exactly_once
-    #: commits each batch in its transaction).
-    enrich_commit_ms: int = 1000
     #: An agent sends what it made of the messages it had at hand as one envelope per partition
     #: of the next topic: when no more are waiting, after `batch_max_items` articles, or once the
     #: oldest has waited `batch_max_ms` (see streams/agents/batching.py).
@@ -246,7 +243,6 @@ class Settings:
             roles=env.get("COPYDESK_ROLES", base.roles).strip().lower(),
             enrich_batch=_int(env, "COPYDESK_ENRICH_BATCH", base.enrich_batch),
             enrich_linger_ms=_int(env, "COPYDESK_ENRICH_LINGER_MS", base.enrich_linger_ms),
-            enrich_commit_ms=_int(env, "COPYDESK_ENRICH_COMMIT_MS", base.enrich_commit_ms),
             batch_max_items=_int(env, "COPYDESK_BATCH_MAX_ITEMS", base.batch_max_items),
             batch_max_ms=_int(env, "COPYDESK_BATCH_MAX_MS", base.batch_max_ms),
             producer_linger_ms=_int(env, "COPYDESK_PRODUCER_LINGER_MS", base.producer_linger_ms),
@@ -274,10 +270,8 @@ class Settings:
             raise SettingsError("COPYDESK_STAGE_TIME_BUDGET_SECONDS must be 0 (no limit) or more")
         if self.roles not in ROLES:
             raise SettingsError(f"COPYDESK_ROLES must be one of {', '.join(ROLES)}, not {self.roles!r}")
-        if self.enrich_batch < 1 or self.enrich_linger_ms < 0 or self.enrich_commit_ms < 0:
-            raise SettingsError(
-                "COPYDESK_ENRICH_BATCH must be at least 1, COPYDESK_ENRICH_LINGER_MS and COPYDESK_ENRICH_COMMIT_MS 0 or more"
-            )
+        if self.enrich_batch < 1 or self.enrich_linger_ms < 0:
+            raise SettingsError("COPYDESK_ENRICH_BATCH must be at least 1, COPYDESK_ENRICH_LINGER_MS 0 or more")
         if self.batch_max_items < 1 or self.batch_max_ms < 1:
             raise SettingsError("COPYDESK_BATCH_MAX_ITEMS and COPYDESK_BATCH_MAX_MS must be at least 1")
         if self.producer_linger_ms < 0:
@@ -364,11 +358,10 @@ MEANINGS: dict[str, str] = {
     "COPYDESK_ROLES": "what `copydesk worker` runs: all, pipeline (cleaning to dedup) or enrich (enrichment alone)",
     "COPYDESK_ENRICH_BATCH": "articles enrichment reads at once (one call of the entity model)",
     "COPYDESK_ENRICH_LINGER_MS": "how long enrichment waits at most to fill a batch",
-    "COPYDESK_ENRICH_COMMIT_MS": "at-least-once: how often enrichment commits its offsets (a kill repeats that long)",
     "COPYDESK_BATCH_MAX_ITEMS": "most articles an agent gathers before it sends them on, one envelope per partition",
     "COPYDESK_BATCH_MAX_MS": "longest an agent holds an article it made before sending it on",
     "COPYDESK_PRODUCER_LINGER_MS": "how long the producers wait to fill a request before sending it",
-    "COPYDESK_COMMIT_INTERVAL_MS": "how often the agents commit their offsets (a kill -9 repeats what they did since); 2800 under exactly_once",
+    "COPYDESK_COMMIT_INTERVAL_MS": "how often the agents and enrichment commit their offsets (a kill -9 repeats what they did since); 2800 under exactly_once",
     "COPYDESK_ENTITIES": "on (named entities of English articles, spaCy) or off",
     "COPYDESK_ENTITIES_MODEL": "the spaCy pipeline package the entities come from (e.g. Explosion's en_core_web_sm)",
     "COPYDESK_SITELINES_MIN_ARTICLES": "a line in this many other articles of a site is dropped (0: off)",

@@ -48,7 +48,7 @@ async def test_pipeline_and_enrichment_workers_apart(kafka_bootstrap, tmp_path):
     messages = sample_messages()
     chain = WorkerProcess({**env, "COPYDESK_ROLES": "pipeline"}, tmp_path / "chain.log").start()
     # commits only when it stops (below)
-    enrich = WorkerProcess({**env, "COPYDESK_ROLES": "enrich", "COPYDESK_ENRICH_COMMIT_MS": "600000"}, tmp_path / "enrich.log").start()
+    enrich = WorkerProcess({**env, "COPYDESK_ROLES": "enrich", "COPYDESK_COMMIT_INTERVAL_MS": "600000"}, tmp_path / "enrich.log").start()
     try:
         assert await produce(settings, messages) == len(messages)
         records = await read_outputs(settings, expect=len(messages), timeout_s=120)
@@ -79,7 +79,7 @@ async def test_pipeline_and_enrichment_workers_apart(kafka_bootstrap, tmp_path):
     assert sample_count(enrich_metrics, "copydesk_messages_produced_total", topic=settings.topics.enriched) == 10
     assert sample_count(enrich_metrics, "copydesk_enrich_batch_articles_count") >= 1
     assert sample_count(enrich_metrics, "copydesk_in_flight_messages", stage="enrichment") == 0
-    # commits are spaced (COPYDESK_ENRICH_COMMIT_MS), so a clean stop commits what was sent:
+    # commits are spaced (COPYDESK_COMMIT_INTERVAL_MS), so a clean stop commits what was sent:
     # nothing is enriched twice after it
     committed, end = await committed_and_end(settings, settings.enrich_group, settings.topics.enrich)
     assert committed == end > 0
