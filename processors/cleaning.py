@@ -339,15 +339,16 @@ def furniture_key(line: str) -> str:
     return " ".join(match.group().split()) if match else ""
 
 
-def _cue_patterns(cues: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _cue_patterns(cues: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
     """The cues of spaced scripts as whole words or phrases ("registrati" is not in
     "registration"), under one pair of lookarounds (a pair per cue costs three times as much);
-    the cues of scripts without spaces, which can only be matched inside their runs."""
+    the cues of scripts without spaces, which can only be matched inside their runs (None when
+    there are none)."""
     spaced = [c for c in cues if c[0] < "\u3000" and c[-1] < "\u3000"]
     unspaced = [c for c in cues if c not in spaced]
     return (
         re.compile(r"(?<!\w)" + _trie_alternation(spaced) + r"(?!\w)"),
-        re.compile("|".join(map(re.escape, unspaced))),
+        re.compile("|".join(map(re.escape, unspaced))) if unspaced else None,
     )
 
 
@@ -375,14 +376,22 @@ def _trie_alternation(words: list[str]) -> str:
     return "(?:" + group(trie) + ")"
 
 
-_SPACED_CUE, _UNSPACED_CUE = _cue_patterns(vocab.FURNITURE_CUES)
+_SPACED_CUE, _UNSPACED_CUE = _cue_patterns(vocab.FURNITURE_CUES + vocab.PROMPT_CUES)
 _STORY_CREDIT, _ = _cue_patterns(vocab.STORY_CREDIT_CUES)
 
 
-def _has_furniture_cue(lowered: str) -> bool:
-    return _SPACED_CUE.search(lowered) is not None or (
-        not lowered.isascii() and _UNSPACED_CUE.search(lowered) is not None
+_SPACED_PROMPT, _UNSPACED_PROMPT = _cue_patterns(vocab.PROMPT_CUES)
+
+
+def _has_cue(lowered: str, spaced: re.Pattern[str], unspaced: re.Pattern[str] | None) -> bool:
+    return spaced.search(lowered) is not None or (
+        unspaced is not None and not lowered.isascii() and unspaced.search(lowered) is not None
     )
+
+
+def _has_furniture_cue(lowered: str) -> bool:
+    """A furniture cue (`vocab.FURNITURE_CUES`) or a prompt's (`vocab.PROMPT_CUES`) in the line."""
+    return _has_cue(lowered, _SPACED_CUE, _UNSPACED_CUE)
 
 
 #: How a short furniture line opens: a vocabulary prefix, a link's arrow, or a colon (a teaser's
@@ -401,7 +410,10 @@ def _is_furniture(line: str, lowered: str) -> bool:
         _COOKIE_CONTEXT.search(lowered) if size <= vocab.COOKIE_LINE_MAX_CHARS else _COOKIE_POLICY.search(lowered)
     ):
         return True
-    if size <= vocab.FURNITURE_CUE_MAX_CHARS and _has_furniture_cue(lowered):
+    if size <= vocab.FURNITURE_CUE_MAX_CHARS:
+        if _has_furniture_cue(lowered):
+            return True
+    elif size <= vocab.PROMPT_CUE_MAX_CHARS and _has_cue(lowered, _SPACED_PROMPT, _UNSPACED_PROMPT):
         return True
     if size <= vocab.STORY_CREDIT_CUE_MAX_CHARS and "ing by" in lowered and _STORY_CREDIT.search(lowered):
         return True

@@ -1124,6 +1124,13 @@ def test_a_standfirst_set_apart_from_the_body_by_a_byline_and_share_buttons_stay
      # an agency's closing credits, longer than other cues' lines (Reuters)
      "Reporting by Gopal Sharma, additional reporting by Lisa Barrington, writing by Shilpa Jamkhandikar, Editing by "
      "Alex Richardson and Ed Osmond in London and Bengaluru, with further work by the desk",
+     # sharing in French (Le Monde)
+     "Partager sur Facebook", "Envoyer par e-mail",
+     # prompts longer than other cues' lines, up to 200 characters (LTO, Nature)
+     "Ja, ich bin damit einverstanden, dass mich die Wolters Kluwer Deutschland GmbH per E-Mail oder Telefon über "
+     "Produkte und Leistungen aus dem Bereich Legal Tribune Online (LTO) informiert.",
+     "Thank you for visiting nature.com. You are using a browser version with limited support for CSS. To obtain "
+     "the best experience, we recommend you use a more up to date browser.",
      # a cookie policy's paragraph, longer than a consent banner's line (Reuters)
      "When you visit our website, we store cookies on your browser to collect information. The information collected "
      "might relate to you, your preferences or your device, and is mostly used to make the site work as you expect it "
@@ -1166,6 +1173,9 @@ def test_a_teasers_age_time_or_link_or_a_reading_time_alone_on_a_line_is_furnitu
      "that the fines it can impose reach four percent of a company's turnover. Publishers have until March to change "
      "their banners, after which inspectors will test a sample of the most visited sites in the country. Two "
      "newspapers and a retailer have already been warned, and a third publisher said it would appeal the ruling.",
+     # a story's sentence with a cue other than a prompt's, longer than a cue's line
+     "The app was the most read news source in the country last year, the regulator said, ahead of two "
+     "broadcasters and a tabloid that had led the ranking for a decade.",
      # a quote in guillemets (Jyllands-Posten)
      "»Det er en ret for franskmænd – ikke for jer.«"],
 )
