@@ -133,7 +133,8 @@ def check_url(url: str) -> None:
         raise InvalidMessage("invalid_url", f"url: not a valid URL: {url[:200]!r}") from None
     if parts.scheme.lower() not in ("http", "https"):
         raise InvalidMessage("invalid_url", f"url: not an absolute http(s) URL: {url[:200]!r}")
-    if not parts.hostname:
+    labels = (parts.hostname or "").rstrip(".").split(".")
+    if "" in labels or labels == ["www"]:  # "https://www.?t.com/..." has the host "www."
         raise InvalidMessage("invalid_url", f"url: no host in {url[:200]!r}")
 
 
