@@ -14,8 +14,8 @@ inside one worker with everything (`all`, the default). The model runs in a thre
 worker with everything the chain's agents keep the event loop between the model's batches.
 
 Delivery: at-least-once commits a partition's offsets once the broker acknowledged every record
-of its batch, on the agents' commit interval (`COPYDESK_COMMIT_INTERVAL_MS`; at a moderate rate each batch holds an
-article or two, and a commit request per batch was a tenth of a worker's requests), and before a
+of its batch, on the agents' commit interval (`COPYDESK_COMMIT_INTERVAL_MS`: at a moderate rate a
+batch holds an article or two, and committing each would cost a request per batch), and before a
 partition is revoked or the loop stops; a worker killed meanwhile has that long enriched again.
 exactly_once gives each input partition a transactional producer of its own
 (`<app id>-enrich-<topic>-<partition>`, the same after a restart, so a new one fences the old;
