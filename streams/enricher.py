@@ -27,7 +27,6 @@ rebalance from revoking partitions while a batch is in flight.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import Any
@@ -111,8 +110,12 @@ class Enricher:
                         await self.commit(self.pending)
         finally:
             if self.pending:
-                with contextlib.suppress(Exception):
+                uncommitted = len(self.pending)
+                try:
                     await self.commit(self.pending)
+                except Exception:  # noqa: BLE001 - logged; the error that stopped the loop goes on up
+                    log.warning("enrichment offsets of %d partitions not committed at the stop: their"
+                                " last batches are enriched again", uncommitted, exc_info=True)
             self.pending.clear()
             await consumer.stop()
             for producer in [shared, *self.producers.values()]:
