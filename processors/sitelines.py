@@ -10,20 +10,26 @@ lines. Long lines count as short ones do (a commenting policy of a few hundred c
 every article is furniture); only lines over `StageOptions.sitelines_max_line_chars` are not
 counted.
 
-State, passed in and returned like `processors.dedup`: one value per site and day, under the key
-`<site>@<day>` (the day of the article's `fetched_at` since the epoch, `dedup.state_key`):
+State, passed in and returned like `processors.dedup`: a site's day is kept in chunks, each one
+value under its own key: `<site>@<day>` (chunk 0), then `<site>#1@<day>`, `<site>#2@<day>`, ...
+(the day of the article's `fetched_at` since the epoch, `dedup.state_key`):
 
     {"lines": {<fingerprint>: [<article tag>, ...], ...}}
 
 A fingerprint is xxh3-64 of the line normalised (NFKC, case folded, every run of digits one
 "0", punctuation and spacing collapsed), so "Updated 3 hours ago" and "Updated 5 hours ago"
-are one line. An article tag is the first `_TAG_CHARS` hex digits of the article id. Bounds:
-a fingerprint keeps at most `sitelines_min_articles` tags per day (enough to decide), and a day
-keeps at most `sitelines_max_lines_per_day` fingerprints, the most widely seen first and, among
-equals, the most recent (so the furniture a site repeats is not crowded out by one-off lines).
-A replay of an article adds nothing (its tag is already there) and gets the same lines dropped,
-since an article's own tag never counts towards dropping its lines. Expiry is by key, as in
-`processors.dedup` (`expired_keys`).
+are one line. An article tag is the first `_TAG_CHARS` hex digits of the article id. A line's
+articles on a day are the union of its tags over the day's chunks. An article writes one chunk,
+the day's last, with what it adds (a new chunk once the last holds `_CHUNK_LINES` lines): what
+it copies and what the changelog carries follow its own lines, not the day's. Bounds: a
+fingerprint keeps at most `sitelines_min_articles` tags per day (enough to decide), and a day
+keeps at most `sitelines_max_lines_per_day` fingerprints; once it has them, the last chunk makes
+way for an article's lines by dropping its least widely seen, and among equals its oldest (so
+the furniture a site repeats is not crowded out by one-off lines). With a cap of at most
+`_CHUNK_LINES` a day is one chunk and the cap applies to the whole day. A day written whole under
+`<site>@<day>`, as before chunks, reads as the day's chunk 0. A replay of an article adds nothing
+(its tag is already there) and gets the same lines dropped, since an article's own tag never
+counts towards dropping its lines. Expiry is by key, as in `processors.dedup` (`expired_keys`).
 
 Written by hand: no library learns per-site boilerplate from a stream; trafilatura's own
 cross-document deduplication is a process-wide LRU cache, which cannot live in a changelogged
@@ -58,6 +64,9 @@ Lookup = Callable[[str], Mapping[str, Any] | None]
 _DIGITS = re.compile(r"\d+")
 _WORD = re.compile(r"[^\W_]+")
 _TAG_CHARS = 12
+#: A day's chunk takes new lines until it holds this many: an article copies and writes at most
+#: this many lines and its own.
+_CHUNK_LINES = 256
 #: A line needs this many letters to be counted: shorter ones are left to the line classifier.
 _MIN_LETTERS = 4
 
@@ -111,43 +120,79 @@ def check_lines(
 ) -> SiteLinesCheck:
     """Which of an article's candidate lines (its paragraphs after the line classifier) the site
     has repeated in at least `options.sitelines_min_articles` other articles, and the state
-    write that records this article's lines under `<site>@<day>`.
+    write that records this article's lines in a chunk of `<site>@<day>`.
 
-    `day` is the article's event day (`dedup.day_of(fetched_at)`); `lookup` reads the keys of
-    `lookup_keys(site, day, options.sitelines_horizon_days)`.
+    `day` is the article's event day (`dedup.day_of(fetched_at)`); `lookup` reads the chunks of
+    the days of `lookup_keys(site, day, options.sitelines_horizon_days)`.
     """
     threshold = max(1, options.sitelines_min_articles)
+    cap = options.sitelines_max_lines_per_day
     tag = article_id[:_TAG_CHARS]
     fingerprints = [line_fingerprint(line, options.sitelines_max_line_chars) for line in lines]
     wanted = {fp for fp in fingerprints if fp is not None}
-    keys = lookup_keys(site, day, options.sitelines_horizon_days)
-    today_key = keys[0]
-    today: Mapping[str, Sequence[str]] = {}
     seen: dict[str, set[str]] = {fp: set() for fp in wanted}
-    for key in keys:
-        stored = _lines_of(lookup(key))
-        if key == today_key:
-            today = stored
-        if stored:  # most of a site's days hold nothing
+    chunks: list[tuple[str, Mapping[str, Sequence[str]]]] = []  # today's
+    for past in range(options.sitelines_horizon_days + 1):
+        for key, stored in _day_chunks(site, day - past, lookup):
+            if not past:
+                chunks.append((key, stored))
             for fp in wanted:
                 seen[fp].update(stored.get(fp, ()))
+    # Today's tags of a line, before the other days' are added to them below.
+    today = {fp: _tags_today(fp, chunks) for fp in wanted} if chunks else dict.fromkeys(wanted, ())
 
     repeated = {fp for fp in wanted if len(seen[fp] - {tag}) >= threshold}
     drop = tuple(i for i, fp in enumerate(fingerprints) if fp in repeated)
     if len(drop) == len(lines):
         drop = ()  # never an article's only line, nor all of its lines
 
-    # The day's entry is read, not copied, unless this article adds to it: a site's day holds up
-    # to sitelines_max_lines_per_day lines, and an article's cost should follow its own lines.
-    added = {}
-    for fp in dict.fromkeys(fp for fp in fingerprints if fp is not None):
-        tags = today.get(fp, ())
-        if tag not in tags and len(tags) < threshold:
-            added[fp] = [*tags, tag]
-    if not added:
+    adds = [fp for fp in dict.fromkeys(fp for fp in fingerprints if fp is not None)
+            if tag not in today[fp] and len(today[fp]) < threshold]
+    if not adds:
         return SiteLinesCheck(drop, {})
-    lines = {**today, **added}
-    return SiteLinesCheck(drop, {today_key: {"lines": _bounded(lines, options.sitelines_max_lines_per_day)}})
+    key, into, others = _open_chunk(site, day, chunks, min(_CHUNK_LINES, cap), cap)
+    written = {**into, **{fp: [*into.get(fp, ()), tag] for fp in adds}}
+    return SiteLinesCheck(drop, {key: {"lines": _bounded(written, max(cap - others, 0))}})
+
+
+def _chunk_key(site: str, day: int, index: int) -> str:
+    return dedup.state_key(f"{site}#{index}" if index else site, day)
+
+
+def _day_chunks(site: str, day: int, lookup: Lookup) -> Iterator[tuple[str, Mapping[str, Sequence[str]]]]:
+    """A day's chunks with lines in them, in the order they were written: read until the first
+    key that holds nothing (most of a site's days hold nothing at all)."""
+    index = 0
+    while True:
+        key = _chunk_key(site, day, index)
+        stored = _lines_of(lookup(key))
+        if not stored:
+            return
+        yield key, stored
+        index += 1
+
+
+def _tags_today(fp: str, chunks: list[tuple[str, Mapping[str, Sequence[str]]]]) -> set[str] | Sequence[str]:
+    if len(chunks) == 1:
+        return chunks[0][1].get(fp, ())
+    tags: set[str] = set()
+    for _, stored in chunks:
+        tags.update(stored.get(fp, ()))
+    return tags
+
+
+def _open_chunk(
+    site: str, day: int, chunks: list[tuple[str, Mapping[str, Sequence[str]]]], chunk_lines: int, cap: int
+) -> tuple[str, Mapping[str, Sequence[str]], int]:
+    """The chunk an article writes (its key and its lines) and how many lines the day's other
+    chunks hold: the last chunk until it is full, then a new one while the day has room, and
+    the last again once the day is at its cap (it then makes way for the article's lines)."""
+    held = sum(len(stored) for _, stored in chunks)
+    if chunks:
+        key, last = chunks[-1]
+        if len(last) < chunk_lines or held >= cap:
+            return key, last, held - len(last)
+    return _chunk_key(site, day, len(chunks)), {}, held
 
 
 def _lines_of(value: Mapping[str, Any] | None) -> Mapping[str, Sequence[str]]:
@@ -158,8 +203,8 @@ def _lines_of(value: Mapping[str, Any] | None) -> Mapping[str, Sequence[str]]:
 
 
 def _bounded(lines: dict[str, list[str]], cap: int) -> dict[str, list[str]]:
-    """At most `cap` fingerprints: the most widely seen, then the most recently added (`lines`
-    is the caller's own dict, in the order the fingerprints were added)."""
+    """At most `cap` fingerprints: the most widely seen (in this chunk), then the most recently
+    added (`lines` is the caller's own dict, in the order the fingerprints were added)."""
     excess = len(lines) - cap
     if excess <= 0:
         return lines

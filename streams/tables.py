@@ -223,13 +223,14 @@ class PartitionScopedTable(DayKeyedTable):
     `processors.pipeline.site_lines_scope`): state learnt on one raw partition, whatever the
     base, so its changelog partition is the one in the key.
 
-    Its values are large (a site's lines of a day, tens of KB of JSON) and every article of the
-    site reads each day of the horizon, so the table keeps the values it last read or wrote
-    decoded (`cache_size` of them, the oldest dropped first), as faust's store would decode
-    them again on every read. Only the agent that owns a partition writes it, so the copy is
-    the table's value until the partition may have changed behind it: a rebalance drops it."""
+    Its values are large (a chunk of a site's lines of a day, up to some 10 KB of JSON) and every
+    article of the site reads each chunk of each day of the horizon, so the table keeps the
+    values it last read or wrote decoded (`cache_size` of them, the oldest dropped first), as
+    faust's store would decode them again on every read. Only the agent that owns a partition
+    writes it, so the copy is the table's value until the partition may have changed behind it:
+    a rebalance drops it."""
 
-    cache_size = 256
+    cache_size = 1024
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -252,3 +252,69 @@ def test_the_site_lines_table_changelogs_a_key_on_the_partition_it_names():
 
     assert PartitionScopedTable.partition_for_key(None, "p3/rt.com@20000") == 3  # type: ignore[arg-type]
     assert PartitionScopedTable.partition_for_key(None, "p0/a.example@1") == 0  # type: ignore[arg-type]
+    assert PartitionScopedTable.partition_for_key(None, "p3/rt.com#2@20000") == 3  # type: ignore[arg-type]
+
+
+def unique_lines(n: int, count: int = 10) -> list[str]:
+    """`count` lines no other article prints (letters, since digits are folded in fingerprints)."""
+    letters = lambda k: "".join("abcdefghij"[int(d)] for d in str(k))  # noqa: E731
+    return [f"A line of its own, number {letters(n)} and {letters(i)}, about the {WORDS[i % 12]}" for i in range(count)]
+
+
+def test_a_day_is_kept_in_chunks_and_an_article_writes_only_the_last():
+    table = Table()
+    chunk = sitelines._CHUNK_LINES
+    run(table, "example.com", [*unique_lines(0), SUBSCRIBE], aid(0))
+    run(table, "example.com", [*unique_lines(1), SUBSCRIBE], aid(1))
+    n = 2
+    while len(table[f"example.com@{DAY}"]["lines"]) < chunk:
+        check = run(table, "example.com", unique_lines(n), aid(n))
+        assert list(check.writes) == [f"example.com@{DAY}"]
+        n += 1
+    # The first chunk is full: the next article writes a chunk of its own lines only.
+    check = run(table, "example.com", [*unique_lines(n), SUBSCRIBE], aid(n))
+    assert check.drop == ()
+    assert list(check.writes) == [f"example.com#1@{DAY}"]
+    fp = sitelines.line_fingerprint(SUBSCRIBE, 200)
+    assert check.writes[f"example.com#1@{DAY}"]["lines"][fp] == [aid(n)[:12]]
+    assert len(check.writes[f"example.com#1@{DAY}"]["lines"]) == 11
+    assert len(table[f"example.com@{DAY}"]["lines"][fp]) == 2
+    # The line's articles are counted over both chunks: two in the first, one in the second.
+    check = run(table, "example.com", [*unique_lines(n + 1), SUBSCRIBE], aid(n + 1))
+    assert check.drop == (10,)
+    # Counted, a line takes no more tags, in whichever chunk.
+    assert table[f"example.com#1@{DAY}"]["lines"][fp] == [aid(n)[:12]]
+    assert sitelines.expired_keys(list(table), DAY + OPTIONS.sitelines_horizon_days + 1, OPTIONS.sitelines_horizon_days) == list(table)
+
+
+def test_a_day_in_chunks_keeps_to_its_cap_and_the_site_furniture():
+    chunk = sitelines._CHUNK_LINES
+    options = replace(OPTIONS, sitelines_max_lines_per_day=chunk + 40)
+    table = Table()
+    for n in range(80):
+        check = run(table, "example.com", [*article(n), *unique_lines(n)], aid(n), options=options)
+        assert all(len(v["lines"]) <= chunk + 12 for v in check.writes.values())
+    held = [table[k]["lines"] for k in (f"example.com@{DAY}", f"example.com#1@{DAY}")]
+    assert f"example.com#2@{DAY}" not in table
+    assert sum(map(len, held)) == options.sitelines_max_lines_per_day
+    assert sitelines.line_fingerprint(SUBSCRIBE, 200) in held[0]
+    assert run(table, "example.com", [*article(99), *unique_lines(99)], aid(99), options=options).drop == (1, 3)
+
+
+def test_a_day_written_whole_before_chunks_is_read_as_its_first_chunk():
+    """The layout before chunks: a day's lines, any number up to the cap, under `<site>@<day>`."""
+    fp = lambda line: sitelines.line_fingerprint(line, 200)  # noqa: E731
+    whole = {fp(line): [aid(n)[:12]] for n in range(3, 60) for line in unique_lines(n)}
+    whole[fp(SUBSCRIBE)] = [aid(n)[:12] for n in range(3)]
+    whole[fp(MOST_READ)] = [aid(0)[:12]]
+    assert len(whole) > sitelines._CHUNK_LINES
+    table = Table({f"example.com@{DAY}": {"lines": dict(whole)}})
+    check = run(table, "example.com", [*body(70), SUBSCRIBE, MOST_READ], aid(70))
+    assert check.drop == (2,)
+    assert list(check.writes) == [f"example.com#1@{DAY}"]
+    assert set(check.writes[f"example.com#1@{DAY}"]["lines"]) == {fp(line) for line in [*body(70), MOST_READ]}
+    assert table[f"example.com@{DAY}"]["lines"] == whole
+    # A short day of the old layout takes the article's lines itself.
+    small = Table({f"example.com@{DAY}": {"lines": {fp(SUBSCRIBE): [aid(n)[:12] for n in range(3)]}}})
+    check = run(small, "example.com", [*body(70), SUBSCRIBE], aid(70))
+    assert check.drop == (2,) and list(check.writes) == [f"example.com@{DAY}"]
