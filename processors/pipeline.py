@@ -334,7 +334,8 @@ def dedup_bands_step(
         )
     except StageError as exc:
         return dead_letter(exc, "dedup_bands", probe.source, None, clock, None)
-    replies = (*probe.replies, *(reply.to_dict() for reply in check.replies))
+    # In process the replies go on as they are; the gather step reads both.
+    replies = (*probe.replies, *(check.replies if in_process else (reply.to_dict() for reply in check.replies)))
     if probe.route:
         (partition, band_keys), *rest = probe.route
         onward = replace(probe, band_keys=band_keys, route=tuple(rest), replies=replies)
@@ -411,7 +412,7 @@ def _decided(
         decision = neardup.decide(
             article.id,
             neardup.from_sketch(waiting["sketch"]),
-            [neardup.BandReply.from_dict(r) for r in replies],
+            [r if isinstance(r, neardup.BandReply) else neardup.BandReply.from_dict(r) for r in replies],
             DedupVerdict.from_dict(waiting["candidate"]),
             threshold=options.near_duplicate_threshold,
             fetched_at=article.fetched_at,

@@ -164,7 +164,8 @@ class BandProbe:
     band_keys: tuple[str, ...]
     source: SourceRef
     route: tuple[tuple[int, tuple[str, ...]], ...] = ()
-    replies: tuple[dict[str, Any], ...] = ()
+    #: `BandReply.to_dict()` each; the `BandReply` itself when the steps run in one process.
+    replies: tuple[Any, ...] = ()
     part: str = ""
     #: What the gather decides with, carried along so that the last stop sends it all at once:
     #: the article (`ExtractedArticle.to_dict()`), exact dedup's verdict, and the exact copy the

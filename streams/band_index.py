@@ -9,8 +9,10 @@ a restart). So it needs no changelog and no recovery of its own, and a lost or s
 never a wrong answer, only a rebuild.
 
 Two backings, the same behaviour: a RocksDB database of its own beside the table's (bounded
-memory, as the table's store; emptied before each build) for workers on a RocksDB store, a dict
-for the offline mode and memory stores. Values are the JSON list of the band key's entries.
+memory, as the table's store; emptied before each build) for workers on a RocksDB store, whose
+values are the JSON list of the band key's entries; a dict for the offline mode and memory
+stores, whose values are the tuple of the entries themselves (nothing to encode or decode, and
+a value is replaced, never changed in place, so a copy of the dict is a snapshot).
 Written here because faust has no secondary index over a table and Kafka Streams' answer, a
 store fed from its source topic, would re-read the topic instead of the local table.
 """
@@ -31,7 +33,7 @@ class BandIndex:
 
     def __init__(self, backing: MutableMapping[bytes, bytes] | None = None) -> None:
         self._db: Any = {} if backing is None else backing
-        self._multi_get = not isinstance(self._db, dict)
+        self._encoded = backing is not None
 
     @classmethod
     def on_disk(cls, path: Path) -> BandIndex:
@@ -42,14 +44,20 @@ class BandIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(Rdict(str(path), Options(raw_mode=True)))
 
-    def lookup(self, band_keys: Sequence[str]) -> list[list[Mapping[str, Any]]]:
-        keys = [k.encode() for k in band_keys]
-        found = self._db[keys] if self._multi_get else [self._db.get(k) for k in keys]
+    def lookup(self, band_keys: Sequence[str]) -> list[Sequence[Mapping[str, Any]]]:
+        if not self._encoded:
+            get = self._db.get
+            return [get(k, ()) for k in band_keys]
+        found = self._db[[k.encode() for k in band_keys]]
         return [orjson.loads(v) if v is not None else [] for v in found]
 
     def add(self, key: str, value: Mapping[str, Any]) -> None:
         """Index one stored value of the band table (its key and value)."""
         db = self._db
+        if not self._encoded:
+            for band_key, entry in neardup.index_entries(key, value):
+                db[band_key] = (*db.get(band_key, ()), entry)
+            return
         for band_key, entry in neardup.index_entries(key, value):
             k = band_key.encode()
             old = db.get(k)
@@ -68,16 +76,16 @@ class BandIndex:
         """Drop the entries of days before `oldest_day`; the number dropped."""
         db, dropped = self._db, 0
         for k, v in list(db.items()):
-            entries = orjson.loads(v)
+            entries = orjson.loads(v) if self._encoded else v
             kept = [e for e in entries if e["day"] >= oldest_day]
             if len(kept) != len(entries):
                 dropped += len(entries) - len(kept)
                 if kept:
-                    db[k] = orjson.dumps(kept)
+                    db[k] = orjson.dumps(kept) if self._encoded else tuple(kept)
                 else:
                     del db[k]
         return dropped
 
     def close(self) -> None:
-        if self._multi_get:
+        if self._encoded:
             self._db.close()
