@@ -58,12 +58,22 @@ class BandIndex:
             for band_key, entry in neardup.index_entries(key, value):
                 db[band_key] = (*db.get(band_key, ()), entry)
             return
-        for band_key, entry in neardup.index_entries(key, value):
-            k = band_key.encode()
-            old = db.get(k)
-            entries = orjson.loads(old) if old is not None else []
-            entries.append(entry)
-            db[k] = orjson.dumps(entries)
+        # One read of all the band keys and one write batch; an entry is appended to the JSON
+        # list as bytes (orjson writes a list as its items' bytes between commas), not the list
+        # decoded and encoded again.
+        pairs = neardup.index_entries(key, value)
+        keys = [band_key.encode() for band_key, _ in pairs]
+        written: dict[bytes, bytes] = {}
+        for k, old, (_, entry) in zip(keys, db[keys], pairs):
+            old = written.get(k, old)  # a batch's messages may share a band key
+            item = orjson.dumps(entry)
+            written[k] = b"[" + item + b"]" if old is None or old == b"[]" else old[:-1] + b"," + item + b"]"
+        from rocksdict import WriteBatch
+
+        batch = WriteBatch(raw_mode=True)
+        for k, v in written.items():
+            batch.put(k, v)
+        db.write(batch)
 
     def add_all(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> int:
         n = 0

@@ -110,3 +110,28 @@ async def test_the_site_lines_table_keeps_decoded_values_until_a_rebalance(tmp_p
         lines.on_key_del(key)
         lines.data.pop(key)
         assert lines.get(key) is None and lines.get(key, "x") == "x"
+
+
+def test_the_band_index_on_disk_answers_as_the_one_in_memory(tmp_path):
+    """The same stored values, a batch whose messages share a band key among them, indexed on
+    RocksDB and in a dict: the same entries, in the same order, under each band key."""
+    from processors import neardup
+    from streams.band_index import BandIndex
+
+    values = [
+        ("3:0a#raw/0/a@19846", message_entry("a", {"3:0a": 1, "4:0b": 1})),
+        ("3:0a#raw/0/b@19846", neardup.batch_entries([
+            ("3:0a#raw/0/b@19846", message_entry("b", {"3:0a": 2, "5:0c": 1})),
+            ("3:0a#raw/0/c@19846", message_entry("c", {"3:0a": 3, "5:0c": 2})),
+        ])["3:0a#raw/0/b@19846"]),
+        ("4:0b#raw/0/d@19845", message_entry("d", {"4:0b": 2}, day=19845)),
+    ]
+    on_disk, in_memory = BandIndex.on_disk(tmp_path / "index"), BandIndex()
+    assert on_disk.add_all(values) == in_memory.add_all(values) == 3
+    band_keys = ["3:0a", "4:0b", "5:0c", "6:0d"]
+    found = [list(entries) for entries in in_memory.lookup(band_keys)]
+    assert [[e["id"] for e in entries] for entries in found] == [["a", "b", "c"], ["a", "d"], ["b", "c"], []]
+    assert on_disk.lookup(band_keys) == found
+    assert on_disk.expire(19846) == in_memory.expire(19846) == 1
+    assert on_disk.lookup(band_keys) == [list(entries) for entries in in_memory.lookup(band_keys)]
+    on_disk.close()
