@@ -213,7 +213,13 @@ def lag_by_topic(metrics_text: str) -> dict[str, float]:
 
 
 async def test_consumer_lag_shows_a_backlog_and_drains_to_zero(kafka_bootstrap, tmp_path):
-    env = unique_env(kafka_bootstrap, tmp_path / "state", COPYDESK_LAG_SAMPLE_SECONDS="1")
+    # Lag is measured against committed offsets. A worker drains this backlog from the raw topic
+    # in about a second, so with the default 1 s commit interval a 1 s sample may never fall
+    # between the first fetch and the first commit; a 10 s interval keeps the backlog in sight
+    # for several samples, and the drain to 0 below still needs real commits.
+    env = unique_env(
+        kafka_bootstrap, tmp_path / "state", COPYDESK_LAG_SAMPLE_SECONDS="1", COPYDESK_COMMIT_INTERVAL_MS="10000"
+    )
     settings = Settings.from_env(env)
     # The backlog is there before the worker starts: its group has no committed offset yet.
     backlog = [orjson.dumps(m) for m in distinct_articles(400)]
