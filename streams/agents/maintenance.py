@@ -70,10 +70,14 @@ def register(bundle: Copydesk) -> None:
         if not tps:
             return
         highwaters = await consumer.highwaters(*tps)
+        # A rebalance may have come while we awaited: a partition given away in it keeps no series.
+        owned = consumer.assignment()
         # faust keeps the committed position (the next offset to read) per partition; it has
         # no public accessor, and asking the broker every few seconds would cost a round trip.
         committed = consumer._committed_offset
         for tp in tps:
+            if tp not in owned:
+                continue
             done = committed.get(tp) or 0
             metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(
                 max(0, (highwaters.get(tp) or 0) - done)  # None before its first fetch
