@@ -1,10 +1,13 @@
 """The enrichment role: decided articles in, enriched records out, in batches.
 
 Dedup sends each article it publishes as new (unique or update) to the `.to-enrich` topic, in
-envelopes (`schemas.internal.pack`) as between the agents; this loop reads them in batches (up
-to `COPYDESK_ENRICH_BATCH` messages, waiting at most `COPYDESK_ENRICH_LINGER_MS`), runs
-`processors.pipeline.enrich_steps` on each partition's batch (one call of the entity model per
-`COPYDESK_ENRICH_BATCH` articles) and publishes the records on enriched. Duplicates never reach it.
+envelopes (`schemas.internal.pack`) as between the agents; this loop reads up to
+`COPYDESK_ENRICH_BATCH` messages at once (waiting at most `COPYDESK_ENRICH_LINGER_MS`), and
+since a message can carry thousands of articles under a backlog, takes each partition's in runs
+of about `COPYDESK_ENRICH_BATCH` articles, whole messages each (`runs`): a run goes through
+`processors.pipeline.enrich_steps` (one call of the entity model per `COPYDESK_ENRICH_BATCH`
+articles), its records are published on enriched and its offsets marked for commit before the
+next run starts. Duplicates never reach it.
 
 It is a plain aiokafka consumer loop with a consumer group of its own (`<app id>.enrich`), not a
 faust agent: it keeps no table and needs no co-partitioning, a faust message costs several times
@@ -14,14 +17,14 @@ inside one worker with everything (`all`, the default). The model runs in a thre
 worker with everything the chain's agents keep the event loop between the model's batches.
 
 Delivery: at-least-once commits a partition's offsets once the broker acknowledged every record
-of its batch, on the agents' commit interval (`COPYDESK_COMMIT_INTERVAL_MS`: at a moderate rate a
-batch holds an article or two, and committing each would cost a request per batch), and before a
+of its runs, on the agents' commit interval (`COPYDESK_COMMIT_INTERVAL_MS`: at a moderate rate a
+run holds an article or two, and committing each would cost a request per run), and before a
 partition is revoked or the loop stops; a worker killed meanwhile has that long enriched again.
 exactly_once gives each input partition a transactional producer of its own
 (`<app id>-enrich-<topic>-<partition>`, the same after a restart, so a new one fences the old;
 under the prefix `<app id>-` of the transactional ids a copydesk principal may use)
-and commits the batch's offsets inside the transaction that carries its records. A lock keeps a
-rebalance from revoking partitions while a batch is in flight.
+and commits a run's offsets inside the transaction that carries its records. A lock keeps a
+rebalance from revoking partitions while a read is in flight.
 """
 
 from __future__ import annotations
@@ -144,53 +147,95 @@ class Enricher:
         return AIOKafkaProducer(**options)
 
     async def _batch(self, tp: TopicPartition, records: list[Any], shared: AIOKafkaProducer | None) -> None:
+        """A partition's messages in runs of about `COPYDESK_ENRICH_BATCH` articles, whole
+        messages each (`runs`): a run is enriched, sent and its offsets marked (exactly_once:
+        committed in its transaction) before the next is enriched, so that a read of thousands
+        of articles sends and commits as it goes rather than after all of them."""
         m = self.metrics
         m.consumed.labels(topic=tp.topic).inc(len(records))
-        values: list[Item] = []
-        heres: list[SourceRef] = []
+        messages = []
         for record in records:
             m.payload_bytes.labels(topic=tp.topic).observe(len(record.value or b""))
-            items = items_of(record.value)
+            messages.append((record, items_of(record.value)))
+        for run in runs([len(items) for _, items in messages], self.settings.enrich_batch):
+            if not await self._run(tp, messages[run], shared):
+                # The rest of the read is the partition's next owner's (or, after an aborted
+                # transaction, this loop's again): read from the failed run's first message.
+                try:
+                    self.consumer.seek(tp, messages[run][0][0].offset)  # type: ignore[union-attr]
+                except IllegalStateError:
+                    pass
+                return
+            if self.pending and time.monotonic() >= self.commit_due:
+                await self.commit(self.pending)
+
+    async def _run(self, tp: TopicPartition, messages: list[tuple[Any, list[Item]]], shared: AIOKafkaProducer | None) -> bool:
+        """One run of whole messages: enriched `COPYDESK_ENRICH_BATCH` articles per model call,
+        each call's records sent as they come, the last message's offset marked (or committed in
+        the transaction that holds them all) after the last send. False if it was not committed."""
+        m = self.metrics
+        values: list[Item] = []
+        heres: list[SourceRef] = []
+        for record, items in messages:
             values += items
             heres += [SourceRef(tp.topic, tp.partition, record.offset, record.timestamp)] * len(items)
-        m.enrich_batch.observe(len(values))
         m.in_flight.labels(stage="enrichment").inc(len(values))
-        offsets = {tp: records[-1].offset + 1}
-        coordinates = {"topic": tp.topic, "partition": tp.partition, "offset": records[0].offset}
+        offsets = {tp: messages[-1][0].offset + 1}
+        coordinates = {"topic": tp.topic, "partition": tp.partition, "offset": messages[0][0].offset}
+        results: list[StepResult] = []
         try:
-            started = time.perf_counter()
-            results = await asyncio.get_running_loop().run_in_executor(None, self._enrich, values, heres)
-            per_message = (time.perf_counter() - started) / max(1, len(values))
-            for _ in values:
-                m.stage_duration.labels(stage="enrichment").observe(per_message)
             if self.exactly_once:
                 producer = self.producers[tp]
                 async with producer.transaction():
-                    await self._send(producer, results)
+                    results = await self._enrich_and_send(producer, values, heres)
                     await producer.send_offsets_to_transaction(offsets, self.settings.enrich_group)
             else:
                 assert shared is not None
-                await self._send(shared, results)
+                results = await self._enrich_and_send(shared, values, heres)
                 if not self.pending:
                     self.commit_due = time.monotonic() + self.settings.commit_interval_ms / 1000
                 self.pending.update(offsets)
         except (CommitFailedError, IllegalStateError) as exc:
-            # The partition went to another member meanwhile: it reads the batch again (a repeat
+            # The partition went to another member meanwhile: it reads the run again (a repeat
             # under at-least-once; exactly_once fenced this transaction and aborted it).
             log.warning("enrichment batch of %d not committed: %s", len(values), exc, extra=coordinates)
             m.in_flight.labels(stage="enrichment").dec(len(values))
-            return
+            return False
         except KafkaError as exc:
             m.in_flight.labels(stage="enrichment").dec(len(values))
             if not self.exactly_once:
                 raise
             log.warning("enrichment transaction of %d aborted: %s", len(values), exc, extra=coordinates)
-            return
+            return False
         except BaseException:  # cancelled (a stop) or a failure run_forever logs: nothing in flight
             m.in_flight.labels(stage="enrichment").dec(len(values))
             raise
         for result, here in zip(results, heres):
             account(m, result, here)
+        return True
+
+    async def _enrich_and_send(self, producer: AIOKafkaProducer, values: list[Item], heres: list[SourceRef]) -> list[StepResult]:
+        """The articles through the model `COPYDESK_ENRICH_BATCH` at a time (one message can hold
+        many more), each call's records sent before the next call; all sends acknowledged."""
+        m = self.metrics
+        size = self.settings.enrich_batch
+        results: list[StepResult] = []
+        sent: list[Any] = []
+        for start in range(0, len(values), size):
+            chunk, where = values[start : start + size], heres[start : start + size]
+            m.enrich_batch.observe(len(chunk))
+            started = time.perf_counter()
+            made = await asyncio.get_running_loop().run_in_executor(None, self._enrich_one_call, chunk, where)
+            per_article = (time.perf_counter() - started) / len(chunk)
+            for _ in chunk:
+                m.stage_duration.labels(stage="enrichment").observe(per_article)
+            for result in made:
+                topic = self.names[result.role]
+                sent.append(await producer.send(topic, result.value, key=result.key))
+                m.produced.labels(topic=topic).inc()
+            results += made
+        await asyncio.gather(*sent)
+        return results
 
     async def commit(self, partitions: Any) -> None:
         """Commit the pending offsets of `partitions` (at-least-once). A partition that went to
@@ -204,17 +249,6 @@ class Enricher:
         except (CommitFailedError, IllegalStateError) as exc:
             log.warning("enrichment offsets of %d partitions not committed: %s", len(offsets), exc)
 
-    def _enrich(self, values: list[Item], heres: list[SourceRef]) -> list[StepResult]:
-        """The articles through the model `COPYDESK_ENRICH_BATCH` at a time (a batch of envelopes
-        can hold many more); if a call fails, each of its articles alone, so that one bad article
-        is one dead letter and the others still go through."""
-        size = self.settings.enrich_batch
-        return [
-            result
-            for start in range(0, len(values), size)
-            for result in self._enrich_one_call(values[start : start + size], heres[start : start + size])
-        ]
-
     def _enrich_one_call(self, values: list[Item], heres: list[SourceRef]) -> list[StepResult]:
         now = clock()
         try:
@@ -224,15 +258,6 @@ class Enricher:
                 run_guarded("enrichment", lambda v=v: pipeline.enrich_step(v, self.options, now), v, here, now)
                 for v, here in zip(values, heres)
             ]
-
-    async def _send(self, producer: AIOKafkaProducer, results: list[StepResult]) -> None:
-        sent = []
-        for result in results:
-            topic = self.names[result.role]
-            sent.append(await producer.send(topic, result.value, key=result.key))
-            self.metrics.produced.labels(topic=topic).inc()
-        await asyncio.gather(*sent)
-
 
 class _Listener(ConsumerRebalanceListener):
     """Holds a rebalance until the batch in flight is sent and committed (at-least-once: commits
@@ -261,3 +286,18 @@ class _Listener(ConsumerRebalanceListener):
                 producer = e._producer(tp)
                 await start(producer, e.settings)
                 e.producers[tp] = producer
+
+
+def runs(sizes: list[int], bound: int) -> list[slice]:
+    """Consecutive messages (`sizes`: the articles of each) cut into runs of at most `bound`
+    articles, whole messages each; a message of more than `bound` is a run alone."""
+    cuts: list[slice] = []
+    start = count = 0
+    for i, n in enumerate(sizes):
+        if i > start and count + n > bound:
+            cuts.append(slice(start, i))
+            start, count = i, 0
+        count += n
+    if start < len(sizes):
+        cuts.append(slice(start, len(sizes)))
+    return cuts

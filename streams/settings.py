@@ -147,8 +147,9 @@ class Settings:
     #: What `copydesk worker` runs: "all" (the chain and enrichment), "pipeline" (the chain:
     #: cleaning, extraction, dedup) or "enrich" (enrichment alone, its own consumer group).
     roles: str = "all"
-    #: Enrichment reads up to this many decided articles at once (the entity model's batch),
-    #: waiting at most `enrich_linger_ms` for them.
+    #: Enrichment reads up to this many messages at once, waiting at most `enrich_linger_ms`
+    #: for them, and enriches, sends and commits them in runs of about this many articles
+    #: (whole messages; the entity model's batch).
     enrich_batch: int = 32
     enrich_linger_ms: int = 20
     #: An agent sends what it made of the messages it had at hand as one envelope per partition
@@ -356,7 +357,7 @@ MEANINGS: dict[str, str] = {
     "COPYDESK_MAX_KEYWORDS": "most keywords per article",
     "COPYDESK_ENTITIES_MAX_CHARS": "characters of title and body the entity model reads at most",
     "COPYDESK_ROLES": "what `copydesk worker` runs: all, pipeline (cleaning to dedup) or enrich (enrichment alone)",
-    "COPYDESK_ENRICH_BATCH": "articles enrichment reads at once (one call of the entity model)",
+    "COPYDESK_ENRICH_BATCH": "messages enrichment reads at once, and the articles it enriches, sends and commits per run (whole messages) and per call of the entity model",
     "COPYDESK_ENRICH_LINGER_MS": "how long enrichment waits at most to fill a batch",
     "COPYDESK_BATCH_MAX_ITEMS": "most articles an agent gathers before it sends them on, one envelope per partition",
     "COPYDESK_BATCH_MAX_MS": "longest an agent holds an article it made before sending it on",

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import time
 
-from aiokafka import AIOKafkaConsumer
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from streams.kafka_io import client_options, produce, read_outputs, topic_partitions
+from schemas.internal import pack
+from streams.kafka_io import client_options, ensure_topics, produce, read_outputs, topic_partitions
 from streams.settings import Settings
 from tests.integration.test_pipeline import (
     assert_conforms,
@@ -85,3 +87,72 @@ async def test_pipeline_and_enrichment_workers_apart(kafka_bootstrap, tmp_path):
     assert committed == end > 0
 
     assert_equal_to_offline(settings, messages, outputs, tmp_path / "offline")
+
+
+def items_to_enrich(settings: Settings, messages: list[bytes], monkeypatch) -> list[bytes]:
+    """The requests the chain sends to enrichment for `messages` (the offline chain's, in their
+    order), each serialised as an envelope's item."""
+    from processors import pipeline
+    from streams.offline import OfflineRun
+
+    requests: list[bytes] = []
+    enrich_step = pipeline.enrich_step
+
+    def keep(value, options, now):
+        requests.append(orjson.dumps(value))
+        return enrich_step(value, options, now)
+
+    monkeypatch.setattr(pipeline, "enrich_step", keep)
+    OfflineRun(settings).run_many(messages, 0)
+    monkeypatch.undo()
+    return requests
+
+
+async def test_enrichment_sends_and_commits_in_runs_of_articles(kafka_bootstrap, tmp_path, monkeypatch):
+    """A backlog of envelopes read at once is enriched, sent and committed in runs of about
+    COPYDESK_ENRICH_BATCH articles, whole messages each (one of more articles alone), not all of
+    the read at once: under exactly_once each run is a transaction of its own, and the enriched
+    partition holds one commit marker after each run's records."""
+    env = unique_env(
+        kafka_bootstrap, tmp_path / "state", COPYDESK_PARTITIONS="1", COPYDESK_ROLES="enrich",
+        COPYDESK_PROCESSING_GUARANTEE="exactly_once", COPYDESK_ENRICH_BATCH="3",
+    )
+    settings = Settings.from_env(env)
+    requests = items_to_enrich(settings, sample_messages(), monkeypatch)
+    assert len(requests) == 10
+    sizes = [2, 2, 5, 1]  # runs of at most 3 articles: [2] [2] [5, in calls of 3 and 2] [1]
+    cuts = [sum(sizes[:i]) for i in range(len(sizes) + 1)]
+    envelopes = [pack(requests[a:b]) for a, b in zip(cuts, cuts[1:])]
+    await ensure_topics(settings)
+    # the backlog is there before the worker starts: its first read takes three envelopes, nine articles
+    assert await produce(settings, envelopes, topic=settings.topics.enrich) == len(envelopes)
+    enrich = WorkerProcess(env, tmp_path / "enrich.log").start()
+    try:
+        records = await read_outputs(settings, expect=10, timeout_s=120)
+        deadline = time.monotonic() + 30
+        while (
+            sample_count(enrich.metrics(), "copydesk_stage_messages_total", outcome="ok", stage="enrichment") < 10
+            and time.monotonic() < deadline
+        ):
+            await asyncio.sleep(0.2)
+        metrics = enrich.metrics()
+    finally:
+        assert enrich.stop() == 0, enrich.tail()
+    outputs = by_role(settings, records)
+    ids = [orjson.loads(r)["record"]["id"] for r in requests]
+    assert [r["id"] for r in outputs["enriched"]] == ids
+    assert not outputs["dead_letter"] and not outputs["duplicates"]
+    # four transactions (one a run), each with its commit marker on the enriched partition
+    enriched = TopicPartition(settings.topics.enriched, 0)
+    committed, end = await committed_and_end(settings, settings.enrich_group, settings.topics.enrich)
+    assert committed == end == len(envelopes)
+    consumer = AIOKafkaConsumer(enable_auto_commit=False, **client_options(settings))
+    await consumer.start()
+    try:
+        markers = (await consumer.end_offsets([enriched]))[enriched] - len(outputs["enriched"])
+    finally:
+        await consumer.stop()
+    assert markers == 4
+    # the model took at most three articles a call: 2, 2, 3 + 2, 1
+    assert sample_count(metrics, "copydesk_enrich_batch_articles_count") == 5
+    assert sample_count(metrics, "copydesk_enrich_batch_articles_bucket", le="4.0") == 5
