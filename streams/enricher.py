@@ -35,7 +35,7 @@ import time
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from processors import pipeline
 from processors.pipeline import StepResult
@@ -159,8 +159,8 @@ class Enricher:
             messages.append((record, items_of(record.value)))
         for run in runs([len(items) for _, items in messages], self.settings.enrich_batch):
             if not await self._run(tp, messages[run], shared):
-                # The rest of the read is the partition's next owner's (or, after an aborted
-                # transaction, this loop's again): read from the failed run's first message.
+                # The rest of the read is the partition's next owner's: should the partition
+                # stay here, it is read again from the failed run's first message.
                 try:
                     self.consumer.seek(tp, messages[run][0][0].offset)  # type: ignore[union-attr]
                 except IllegalStateError:
@@ -174,6 +174,9 @@ class Enricher:
         each call's records sent as they come, the last message's offset marked (or committed in
         the transaction that holds them all) after the last send. False if it was not committed."""
         m = self.metrics
+        producer = self.producers.get(tp) if self.exactly_once else shared
+        if producer is None:  # revoked between the read and the lock: the next owner reads it
+            return False
         values: list[Item] = []
         heres: list[SourceRef] = []
         for record, items in messages:
@@ -185,13 +188,11 @@ class Enricher:
         results: list[StepResult] = []
         try:
             if self.exactly_once:
-                producer = self.producers[tp]
                 async with producer.transaction():
                     results = await self._enrich_and_send(producer, values, heres)
                     await producer.send_offsets_to_transaction(offsets, self.settings.enrich_group)
             else:
-                assert shared is not None
-                results = await self._enrich_and_send(shared, values, heres)
+                results = await self._enrich_and_send(producer, values, heres)
                 if not self.pending:
                     self.commit_due = time.monotonic() + self.settings.commit_interval_ms / 1000
                 self.pending.update(offsets)
@@ -201,13 +202,10 @@ class Enricher:
             log.warning("enrichment batch of %d not committed: %s", len(values), exc, extra=coordinates)
             m.in_flight.labels(stage="enrichment").dec(len(values))
             return False
-        except KafkaError as exc:
-            m.in_flight.labels(stage="enrichment").dec(len(values))
-            if not self.exactly_once:
-                raise
-            log.warning("enrichment transaction of %d aborted: %s", len(values), exc, extra=coordinates)
-            return False
-        except BaseException:  # cancelled (a stop) or a failure run_forever logs: nothing in flight
+        except BaseException:
+            # Cancelled (a stop), or a failure run_forever logs; exactly_once: an aborted
+            # transaction, which the read's later runs must not commit past, so run_forever
+            # starts again from the committed offsets with new producers.
             m.in_flight.labels(stage="enrichment").dec(len(values))
             raise
         for result, here in zip(results, heres):
