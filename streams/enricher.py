@@ -175,7 +175,11 @@ class Enricher:
         the transaction that holds them all) after the last send. False if it was not committed."""
         m = self.metrics
         producer = self.producers.get(tp) if self.exactly_once else shared
-        if producer is None:  # revoked between the read and the lock: the next owner reads it
+        assert self.consumer is not None
+        if producer is None or tp not in self.consumer.assignment():
+            # Revoked between the read and the lock: the next owner reads it. Under at-least-once
+            # its offset would otherwise join `pending`, and a commit naming a partition this
+            # member no longer has fails as a whole, the other partitions' offsets with it.
             return False
         values: list[Item] = []
         heres: list[SourceRef] = []
