@@ -120,9 +120,15 @@ def test_wget_warc_through_process_equals_the_pages_as_jsonl(crawl, tmp_path):
     assert done.returncode == 0, done.stderr.decode()
     summary = orjson.loads(done.stdout)
     assert summary["published"] == 3
-    assert summary["skipped"] == {"request": 7, "http_error": 1, "redirect": 1, "not_html": 2, "warcinfo": 1, "metadata": 1, "resource": 2}
+    # One request record per URL, and one more for each attempt wget retried (--tries): on a
+    # loaded machine a request may go unanswered once, and wget writes it before retrying.
+    with path.open("rb") as f:
+        requests = sum(1 for _ in ArchiveIterator(f, record_types=WarcRecordType.request, parse_http=False))
+    assert requests >= 7
+    skipped = {"request": requests, "http_error": 1, "redirect": 1, "not_html": 2, "warcinfo": 1, "metadata": 1, "resource": 2}
+    assert summary["skipped"] == skipped
     assert summary["dead_letters"] == {}
-    assert "3 processed, 15 skipped, 0 dead letters" in done.stderr.decode()
+    assert f"3 processed, {sum(skipped.values())} skipped, 0 dead letters" in done.stderr.decode()
 
     settings = Settings.from_env({"COPYDESK_ENTITIES": "off"})
     from_warc = outputs_of(tmp_path / "warc", settings)
