@@ -223,19 +223,27 @@ class Enricher:
         size = self.settings.enrich_batch
         results: list[StepResult] = []
         sent: list[Any] = []
-        for start in range(0, len(values), size):
-            chunk, where = values[start : start + size], heres[start : start + size]
-            m.enrich_batch.observe(len(chunk))
-            started = time.perf_counter()
-            made = await asyncio.get_running_loop().run_in_executor(None, self._enrich_one_call, chunk, where)
-            per_article = (time.perf_counter() - started) / len(chunk)
-            for _ in chunk:
-                m.stage_duration.labels(stage="enrichment").observe(per_article)
-            for result in made:
-                topic = self.names[result.role]
-                sent.append(await producer.send(topic, result.value, key=result.key))
-                m.produced.labels(topic=topic).inc()
-            results += made
+        try:
+            for start in range(0, len(values), size):
+                chunk, where = values[start : start + size], heres[start : start + size]
+                m.enrich_batch.observe(len(chunk))
+                started = time.perf_counter()
+                made = await asyncio.get_running_loop().run_in_executor(None, self._enrich_one_call, chunk, where)
+                per_article = (time.perf_counter() - started) / len(chunk)
+                for _ in chunk:
+                    m.stage_duration.labels(stage="enrichment").observe(per_article)
+                for result in made:
+                    topic = self.names[result.role]
+                    sent.append(await producer.send(topic, result.value, key=result.key))
+                    m.produced.labels(topic=topic).inc()
+                results += made
+        except BaseException:
+            # The run is not committed and is read again. The sends already queued are not
+            # waited for (a stop must not wait on a broker), but their outcome is still taken,
+            # so that a failed one is not reported as a future nobody awaited.
+            for future in sent:
+                future.add_done_callback(_take_outcome)
+            raise
         await asyncio.gather(*sent)
         return results
 
@@ -260,6 +268,11 @@ class Enricher:
                 run_guarded("enrichment", lambda v=v: pipeline.enrich_step(v, self.options, now), v, here, now)
                 for v, here in zip(values, heres)
             ]
+
+def _take_outcome(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
 
 class _Listener(ConsumerRebalanceListener):
     """Holds a rebalance until the batch in flight is sent and committed (at-least-once: commits
