@@ -657,6 +657,28 @@ def _is_timestamp(line: str) -> bool:
     return _TIMESTAMP.search(line) is not None
 
 
+_DATE_NAMES = "|".join(sorted(set(vocab.MONTHS) | vocab.WEEKDAYS | vocab.DATE_LINE_MONTHS, key=len, reverse=True))
+#: A date or a time in a line, by numbers or with a month's name ("17:41", "25/05/2025",
+#: "5. august", "October 13, 2024", "2025年1月13日"), case-folded.
+_DATE_IN_LINE = re.compile(
+    r"\b(?:\d{1,2}:\d{2}|\d{1,4}\. ?\d{1,2}\. ?\d{2,4}|\d{1,4}[/-]\d{1,2}[/-]\d{2,4}"
+    r"|\d{1,2}\.? (?:" + _DATE_NAMES + r")\b|(?:" + _DATE_NAMES + r")\.? \d{1,2},? \d{4})\b|\d{4}年\d{1,2}月\d{1,2}日"
+)
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
+_DATE_WORDS = frozenset(_DATE_NAMES.split("|"))
+
+
+def _is_date_line(lowered: str) -> bool:
+    """A date or a time with its labels, a place or a name, and nothing else: a teaser's, a
+    comment's or the page's own ("Actualizado el 25/05/2025 21:57 h", "Publié le 30 août 2023 à
+    14h52, modifié le ...", "Frankfurt, October 23, 2024, 3:48 Uhr"), which `parse_dateline`
+    does not read. Not a sentence: a story's line that gives a date says more around it."""
+    if lowered[-1] in ".!?" or _DATE_IN_LINE.search(lowered) is None:
+        return False
+    words = _LETTER_WORD.findall(lowered)
+    return sum(1 for word in words if word not in _DATE_WORDS) <= vocab.DATE_LINE_MAX_WORDS
+
+
 #: Exact furniture phrases are shorter than this; longer lines are not looked up.
 _SHORT_LINE_CHARS = 60
 _TITLE_LENGTH_SLACK = 12
@@ -744,6 +766,10 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
                 published = published or when
                 continue
             if len(line) <= _TIMESTAMP_MAX_CHARS and _is_timestamp(line):
+                continue
+            if len(line) <= vocab.DATE_LINE_MAX_CHARS and _DIGIT.search(line) and _is_date_line(lowered):
+                # it goes, but costs the span what it did kept: a teaser block's dates wall it off
+                wall += _COST_FACTOR * len(line) + _COST_PER_LINE
                 continue
         if len(line) <= _BYLINE_MAX_CHARS:
             byline = _byline_authors(line)

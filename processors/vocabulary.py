@@ -279,6 +279,25 @@ AGE_LINE_ONE: Final = ("a", "an", "one", "einer", "einem", "un", "une", "una", "
 #: "Today"/"yesterday" and a time of day ("Heute, 12:34 Uhr", "Gestern 18:02").
 AGE_LINE_DAYS: Final = ("today", "yesterday", "heute", "gestern", "aujourd'hui", "hier", "hoy", "ayer", "oggi", "ieri",
                         "vandaag", "gisteren")
+#: Month and weekday names that `MONTHS` and `WEEKDAYS` (which `parse_dateline` reads) leave out,
+#: for telling a date alone on a line with its label ("4 Febbraio 2025 - 14:41", "mandag 5. august
+#: kl. 14:47", "Actualizado el 25/05/2025 21:57 h"): Italian, Portuguese, Dutch, Scandinavian.
+DATE_LINE_MONTHS: Final = frozenset(
+    {
+        "gennaio", "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre", "dicembre",
+        "janeiro", "fevereiro", "março", "maio", "junho", "julho", "setembro", "outubro", "novembro", "dezembro",
+        "januari", "februari", "maart", "mei", "augustus", "desember",
+        "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica",
+        "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag", "måndag", "tisdag", "lördag",
+        "söndag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
+    }
+)
+#: How many other words a line holding a date or a time may have and still be a date line: its
+#: labels ("Publié le ..., modifié le ...", "Giriş: ... Güncelleme: ..."), a place or an author's
+#: name before it ("Frankfurt, October 23, 2024, 3:48 Uhr"). Month and weekday names, and
+#: one-letter words, do not count.
+DATE_LINE_MAX_WORDS: Final = 5
+DATE_LINE_MAX_CHARS: Final = 70
 #: A reading time alone on a line, or closing one ("3 Min.", "4 minute read", "Lesedauer: 2 Min.",
 #: "15.04.2026 - 15:48 Uhr Lesedauer: 2 Min."): its labels and its units.
 READING_TIME_LABELS: Final = ("lesedauer", "lesezeit", "reading time", "read time", "temps de lecture",

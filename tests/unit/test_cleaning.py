@@ -1153,6 +1153,10 @@ def test_furniture_cues_in_many_languages(cue):
      # Euronews, Le Figaro, Berliner Zeitung)
      "23. 12. 2024 13:31", "06. 01. 2026, 14:59 Uhr", "28.04.2024 | 09:36 Uhr", "06/01/2026 - 14:16 UTC+1",
      "22/11/2024 à 09:47", "0:00 / 0:00",
+     # a date or a time with its labels, a place or a name (elDiario.es, Le Monde, VG, Il Giornale, The Japan
+     # News, Anadolu Ajansı, Börsen-Zeitung)
+     "Actualizado el 25/05/2025 21:57 h", "mandag 5. august kl. 14:47", "4 Febbraio 2025 - 14:41",
+     "17:41 JST, October 13, 2024", "Frankfurt, October 23, 2024, 3:48: Uhr",
      # a teaser closed by its link (Tagesschau, WDR)
      "Bereits als Landesministerin war Spiegel durchaus umstritten - zuletzt hieß es oft, sie sei überfordert. mehr",
      "Rund 400 Feuerwehrleute protestieren gegen späteren Ruhestand | mehr",
@@ -1163,11 +1167,37 @@ def test_a_teasers_age_time_or_link_or_a_reading_time_alone_on_a_line_is_furnitu
     assert paragraphs == (BODY_1, BODY_2)
 
 
+def test_a_date_line_goes_but_costs_the_span_what_it_did_kept():
+    """n-tv's teaser blocks: kicker and date, headline, summary. The date lines go, as does Le Monde's
+    inside the story, but each still costs the span its length: without that the teasers' summaries
+    would outweigh their headlines and join the body."""
+    body = [
+        "Die Bundesregierung hat am Mittwoch ihren Haushaltsentwurf für das kommende Jahr vorgelegt, mit "
+        "Einsparungen von mehreren Milliarden Euro in den Ministerien und höheren Abgaben.",
+        "Publié le 30 août 2023 à 14h52, modifié le 30 août 2023 à 15h54",
+        "Die Gewerkschaften kritisierten den Entwurf umgehend als Sparprogramm und riefen für den kommenden "
+        "Monat zu einem bundesweiten Aktionstag auf, dem dritten in diesem Jahr.",
+    ]
+    teasers = [
+        "Politik 28.04.2023 01:48 min", "Scholz verteidigt den Haushalt gegen die Kritik der Opposition",
+        "Der Kanzler sagt im Bundestag, die Schuldenbremse gelte auch im kommenden Jahr, und verspricht Entlastungen.",
+        "Wirtschaft 28.04.2023", "Die Inflation sinkt im April auf sieben Prozent",
+        "Die Preise für Energie sind gefallen, Lebensmittel bleiben teuer, melden die Statistiker aus Wiesbaden.",
+        "Sport 27.04.2023 02:32 min", "Bayern verliert das Spitzenspiel in Dortmund",
+        "Die Münchner liegen nach der Niederlage zwei Punkte hinter dem BVB, der auf die Meisterschaft hoffen darf.",
+    ]
+    paragraphs, _ = _text("\n\n".join([*body, *teasers]))
+    assert paragraphs == (body[0], body[2])
+
+
 @pytest.mark.parametrize(
     "line",
     ["Two hours ago the council closed the bridge.",
      "The council said repairs would cost far more than the town had expected, and more.",
      "Turnout: 61.4% (2019: 58.2%)",
+     # a date in a line that says more than its labels, or in a sentence
+     "Ab 1. Mai 2025 gilt die neue Regel für alle Mieter in Berlin und Brandenburg",
+     "Sept. 6, 1946: The Rams play a night game against the Washington Redskins at the Coliseum.",
      # a story about cookies, longer than a banner's line (400 characters), in no site's own voice
      "The regulator said that websites which set advertising cookies before a visitor consents break the law, and "
      "that the fines it can impose reach four percent of a company's turnover. Publishers have until March to change "
