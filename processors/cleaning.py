@@ -465,7 +465,8 @@ _CREDIT_LINE = re.compile(
 
 def is_credit_line(lowered: str) -> bool:
     """A picture's or a video's credit ("Photo: AFP", "Foto: dpa", "写真：共同"), case-folded, or a
-    caption that ends with one (`vocab.CAPTION_CREDIT_LABELS`). Each run of whitespace in the
+    caption that ends with one (`vocab.CAPTION_CREDIT_LABELS`), or with an agency's name or
+    `vocab.CAPTION_CLOSING_CREDITS` right after its last sentence's mark. Each run of whitespace in the
     line is one space (both paths collapse them), so that a caption's credit can only stand in
     its last `_CAPTION_CREDIT_SPAN` characters, and only those are searched."""
     if len(lowered) <= vocab.CREDIT_LINE_MAX_CHARS + 20 and _CREDIT_LINE.match(lowered) is not None:
@@ -476,6 +477,8 @@ def is_credit_line(lowered: str) -> bool:
     ) and _UNSPACED_CAPTION_CREDIT.search(lowered, start) is not None:
         return True
     if "/" in lowered[-_AGENCY_CREDIT_SPAN:] and _AGENCY_CREDIT.search(lowered, max(0, len(lowered) - _AGENCY_CREDIT_SPAN)):
+        return True
+    if lowered.endswith(_CLOSING_CREDIT_ENDS) and _CLOSING_CREDIT.search(lowered, max(0, len(lowered) - 60)):
         return True
     if not any(map(lowered[start:].__contains__, _CAPTION_CREDIT_MARKS)):
         return False
@@ -489,6 +492,14 @@ _PHOTO_AGENCY = "(?:" + "|".join(map(re.escape, sorted(vocab.PHOTO_AGENCIES, key
 _AGENCY_CREDIT = re.compile(
     r"(?:(?<![\w/])" + _PHOTO_AGENCY + r" ?/ ?[^\s/][^/]{0,40}|/ ?" + _PHOTO_AGENCY + r"(?:-[\w.]+)?\)?)(?<![.!?])$"
 )
+_CLOSING_CREDITS = sorted({*vocab.PHOTO_AGENCIES, *vocab.CAPTION_CLOSING_CREDITS}, key=len, reverse=True)
+#: A caption's credit without a label (`vocab.CAPTION_CLOSING_CREDITS`): right after its last
+#: sentence's mark, or an agency in brackets after the photographer's name.
+_CLOSING_CREDIT = re.compile(
+    r"(?:[.!?)\]»”\"'] ?\(?(?:" + "|".join(map(re.escape, _CLOSING_CREDITS)) + r")\)?"
+    r"|[.!?] [^.!?()]{3,40} \((?:" + "|".join(map(re.escape, vocab.PHOTO_AGENCIES)) + r")\))$"
+)
+_CLOSING_CREDIT_ENDS = tuple(_CLOSING_CREDITS) + tuple(f"{credit})" for credit in _CLOSING_CREDITS)
 #: How far from a line's end `_AGENCY_CREDIT` is searched.
 _AGENCY_CREDIT_SPAN = max(map(len, vocab.PHOTO_AGENCIES)) + 45
 _AGENCY = "|".join(map(re.escape, (a.casefold() for a in vocab.CAPTION_CREDIT_AGENCIES)))

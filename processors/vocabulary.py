@@ -449,6 +449,12 @@ PHOTO_AGENCIES: Final = (
     "ntb", "tt", "ritzau", "ritzau scanpix", "scanpix", "lusa", "kyodo", "yonhap", "zuma", "alamy", "ap photo",
     "afp photo", "reuters photo",
 )
+#: A caption's credit with no label nor slash, right after its last sentence's mark (glued to it
+#: or after a space, in brackets or not): one of `PHOTO_AGENCIES` or one of these ("... bei der
+#: Genesung unterstützen.Getty Images", "... for about an hour. AP", "... restoration. Supplied",
+#: "... Edward Kieswetter. File image"), or an agency in brackets after a photographer's name
+#: ("... el 11 de octubre. Florion Goga (REUTERS)"). Compared case-folded.
+CAPTION_CLOSING_CREDITS: Final = ("supplied", "file image", "file photo", "handout")
 #: The credit closing a caption in Japanese, Chinese and Korean, where no space or label sets it
 #: apart: a bracket holding who took or gave the picture ("（潟沼義樹撮影）", "（警視庁提供）"), an
 #: agency after "＝" ("＝ＡＰ"), Korean "[사진 출처 = 연합뉴스]", or an agency or a reporter

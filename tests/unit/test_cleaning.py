@@ -707,6 +707,16 @@ CAPTIONS = [
     "(Robert F. Bukaty / AP)",
     "Ammar Awad / Reuters",
     "Wladimir Putin auf einer Wahlkampfveranstaltung im Moskauer Luschniki-StadionBild: Pavel Golovkin/dpa/picture alliance",
+    # an agency or a closing credit after the caption's last mark, without a label (Nine News, FAZ, Canada.com,
+    # TimesLive, Mexico News Daily, El País)
+    "Trump only stayed in the court for about an hour. AP",
+    "Paketflut aus China: Versandlieferungen aus dem Reich der Mitte sind beliebt, können aber auch Risiken bergen.dpa",
+    "The Stanley Thompson-designed golf course was meticulously restored during the property’s restoration. Supplied",
+    "Finance minister Enoch Godongwana with Sars commissioner Edward Kieswetter. File image",
+    "The 25% tariff will apply to Mexico’s steel and aluminum exports to the United States starting on March 12. "
+    "(Unsplash)",
+    "Agentes de la policía italiana en el campamento para migrantes de Gjadër (Albania), el 11 de octubre. "
+    "Florion Goga (REUTERS)",
 ]
 
 
@@ -720,7 +730,10 @@ def test_a_caption_ending_with_its_credit_is_furniture(caption):
     "sentence",
     ["The court. Copyright law is complex, and the judges said so in a ruling of forty pages on Monday.",
      "He was accused of copyright infringement by the publisher of the newspaper last spring.",
-     "Erstes Bild: So könnte die Duisburger Seilbahn über dem Rhein einmal aussehen, sagte der Planer."],
+     "Erstes Bild: So könnte die Duisburger Seilbahn über dem Rhein einmal aussehen, sagte der Planer.",
+     # an agency named at a line's end, not after a sentence's mark
+     "The pictures of the flooded village were taken by a photographer working for AP",
+     "Die Bilder aus dem überfluteten Dorf an der Ahr lieferte uns am späten Abend die Agentur dpa"],
 )
 def test_a_sentence_naming_a_picture_or_copyright_is_not_a_credit(sentence):
     paragraphs, _ = _text(f"{BODY_1}\n\n{sentence}\n\n{BODY_2}")
