@@ -3,7 +3,10 @@
 bodies as page text, 1,000 synthetic articles), or with --html over the 258 dev pages (what
 `copydesk process` does to them), for one checkout.
 
-    .venv/bin/python bench/profile_chain.py [CHECKOUT] [--html] [--rounds 6] [--top 40] [--match REGEX]
+    .venv/bin/python bench/profile_chain.py [CHECKOUT] [--html | --repeats] [--rounds 6] [--top 40] [--match REGEX]
+
+--repeats runs the page-text stream with a quarter of its inputs repeated (bench/repeats.py), as
+make bench's second page-text row does.
 
 The chain runs in a child process with CHECKOUT (default: this one) first on sys.path, sampled by
 py-spy at 500 Hz (`pip install py-spy` in the venv); a C function's time counts as its Python
@@ -38,6 +41,10 @@ if sys.argv[3] == "html":
     texts = [page for page, _ in bench.html_messages(bench.fundus_cases())]
 else:
     texts = [bench.seed_message(), *bench.fundus_texts(bench.fundus_cases()), *bench.distinct_articles(0, 1000, "-inproc")]
+    if sys.argv[3] == "repeats":
+        sys.path.append(sys.argv[4])  # this checkout's bench/, for any CHECKOUT
+        from repeats import with_repeats
+        texts = with_repeats(texts)
 for _ in range(int(sys.argv[2])):
     run = OfflineRun(settings)
     if hasattr(run, "run_many"):  # in batches, as `copydesk process` runs them
@@ -59,7 +66,7 @@ def _stacks_py_spy(spy: str, root: Path, rounds: int, inputs: str) -> list[tuple
         out = Path(tmp) / "raw.txt"
         subprocess.run(
             [spy, "record", "--rate", "500", "--format", "raw", "--output", str(out), "--",
-             sys.executable, "-c", CHILD, str(root), str(rounds), inputs],
+             sys.executable, "-c", CHILD, str(root), str(rounds), inputs, str(HERE)],
             cwd=root, check=True, capture_output=True,
         )
         stacks = []
@@ -73,7 +80,7 @@ def _shares_cprofile(root: Path, rounds: int, inputs: str) -> tuple[Counter, Cou
     code = CHILD.replace("for _ in range", "import cProfile, pstats, json\nprof = cProfile.Profile()\nprof.enable()\nfor _ in range")
     code += "\nprof.disable()\nst = pstats.Stats(prof).stats\n"
     code += "print(json.dumps([[f'{fn} ({f.split(\"/\")[-1]})', v[2], v[3]] for (f, _l, fn), v in st.items()]))\n"
-    done = subprocess.run([sys.executable, "-c", code, str(root), str(rounds), inputs], cwd=root, check=True,
+    done = subprocess.run([sys.executable, "-c", code, str(root), str(rounds), inputs, str(HERE)], cwd=root, check=True,
                           capture_output=True, text=True)
     import json
 
@@ -90,12 +97,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkout", type=Path, nargs="?", default=HERE.parent)
     ap.add_argument("--html", action="store_true", help="the dev pages instead of the page-text stream")
+    ap.add_argument("--repeats", action="store_true", help="the page-text stream with a quarter repeats")
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--match", default=None, help="only the functions whose name matches")
     args = ap.parse_args()
     root = args.checkout.resolve()
-    inputs = "html" if args.html else "text"
+    inputs = "html" if args.html else "repeats" if args.repeats else "text"
     spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
     if spy:
         inclusive, own, total = Counter(), Counter(), 0.0
@@ -112,7 +120,7 @@ def main() -> int:
     else:
         inclusive, own, total = _shares_cprofile(root, args.rounds, inputs)
         how = "cProfile"
-    what = "the dev pages" if args.html else "the page-text stream"
+    what = {"html": "the dev pages", "repeats": "the page-text stream with a quarter repeats"}.get(inputs, "the page-text stream")
     print(f"{root}: the chain on {what}, {args.rounds} rounds, {how}; share of the chain, inclusive / own")
     shown = 0
     for name, n in inclusive.most_common():

@@ -91,11 +91,12 @@ def line_fingerprint(line: str, max_chars: int) -> str | None:
         return None
     # The runs of letters and digits joined by single spaces, then each run of digits "0" (digits
     # are letters-or-digits, so the two steps commute): one pattern scan fewer than substituting
-    # the gaps, and no digit scan for a line of letters alone.
+    # the gaps, no digit scan for a line of letters alone, and in a line with digits only its
+    # words with digits scanned (a run of digits never spans two words).
     words = _WORD.findall(unicodedata.normalize("NFKC", line).casefold())
-    normal = " ".join(words)
     if not "".join(words).isalpha():
-        normal = _DIGITS.sub("0", normal)
+        words = [word if word.isalpha() else _DIGITS.sub("0", word) for word in words]
+    normal = " ".join(words)
     if next(islice(filter(str.isalpha, normal), _MIN_LETTERS - 1, None), None) is None:  # fewer letters
         return None
     return xxhash.xxh3_64_hexdigest(normal.encode("utf-8"))
