@@ -67,6 +67,7 @@ from trafilatura.xpaths import BODY_XPATH
 from processors import intake, metadata, nextdata
 from processors import vocabulary as vocab
 from processors.errors import CleaningError
+from processors.extraction import detect_language
 from processors.options import StageOptions
 from schemas.models import CleanedArticle, PageHints, RawArticle
 
@@ -727,10 +728,15 @@ _POLL_OPTIONS = (3, 6)
 _POLL_OPTION_MAX_CHARS = 50
 
 
-def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> tuple[tuple[str, ...], PageHints]:
+def _clean_text(
+    text: str, crawler_title: str | None, assume_timezone: str
+) -> tuple[tuple[str, ...], PageHints, str | None]:
+    """The body's paragraphs, the page's hints, and the line its publication time was read from
+    (None when there is none)."""
     title = " ".join(crawler_title.split()) if crawler_title else None
     title_key = furniture_key(title) if title else None
     published: str | None = None
+    dateline: str | None = None
     authors: tuple[str, ...] = ()
     kept: list[_Line] = []
     headline_at: int | None = None
@@ -774,7 +780,8 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
         if len(line) <= _DATELINE_MAX_CHARS and line[0].isalnum():
             when = parse_dateline(line, assume_timezone)
             if when is not None:
-                published = published or when
+                if published is None:
+                    published, dateline = when, line
                 continue
             if len(line) <= _TIMESTAMP_MAX_CHARS and _is_timestamp(line):
                 continue
@@ -816,7 +823,7 @@ def _clean_text(text: str, crawler_title: str | None, assume_timezone: str) -> t
             title = kept[headline_at].text
             title_key = furniture_key(title)
     paragraphs = _without_repeats(list(_assemble(kept, title, title_key)))
-    return paragraphs, PageHints(title=title, authors=authors, published_at=published)
+    return paragraphs, PageHints(title=title, authors=authors, published_at=published), dateline
 
 
 def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> tuple[str, ...]:
@@ -1374,7 +1381,7 @@ def _flight_body(tree, common: dict) -> trafilatura.settings.Document | None:  #
     )
 
 
-def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tuple[str, ...], PageHints]:
+def _clean_html(raw: RawArticle, options: StageOptions, country_zone: str | None) -> tuple[tuple[str, ...], PageHints]:
     tree = _parse_html(raw.html)
     if tree is None:
         return (), PageHints()
@@ -1421,6 +1428,8 @@ def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tupl
     title = metadata.choose_title(document.title, page)
     paragraphs = metadata.with_lead(metadata.without_headline(paragraphs, page, title), tree, page)
     paragraphs = metadata.without_teasers(paragraphs, tree)
+    language = _html_language(tree)
+    zone = country_zone or vocab.LANGUAGE_ZONES.get(language or "") or options.assume_timezone
     hints = PageHints(
         title=title,
         authors=authors,
@@ -1430,7 +1439,7 @@ def _clean_html(raw: RawArticle, options: StageOptions, zone: str) -> tuple[tupl
         ),
         canonical_url=document.url or None,
         site_name=site_name,
-        language=_html_language(tree),
+        language=language,
         description=_SPACES.sub(" ", document.description).strip() if document.description else None,
     )
     return paragraphs, hints
@@ -1443,11 +1452,16 @@ def _body_chars(paragraphs: tuple[str, ...]) -> int:
     return sum(len(p) for p in paragraphs)
 
 
-def site_timezone(url: str, assume_timezone: str) -> str:
+def site_timezone(url: str, assume_timezone: str, language: str | None = None) -> str:
     """The zone a time without one is read in on this page: its site's country's
-    (`vocab.COUNTRY_ZONES`, by the host's country-code domain), else `assume_timezone`."""
+    (`vocab.COUNTRY_ZONES`, by the host's country-code domain), else its language's
+    (`vocab.LANGUAGE_ZONES`), else `assume_timezone`."""
+    return _country_zone(url) or vocab.LANGUAGE_ZONES.get(language or "") or assume_timezone
+
+
+def _country_zone(url: str) -> str | None:
     host = urlsplit(url).hostname or ""
-    return vocab.COUNTRY_ZONES.get(host.rpartition(".")[2].lower(), assume_timezone)
+    return vocab.COUNTRY_ZONES.get(host.rpartition(".")[2].lower())
 
 
 def _not_after_fetch(hints: PageHints, fetched_at: str) -> PageHints:
@@ -1473,12 +1487,19 @@ def clean(raw: RawArticle, options: StageOptions) -> CleanedArticle:
     """
     paragraphs: tuple[str, ...] = ()
     hints = PageHints()
-    zone = site_timezone(raw.url, options.assume_timezone)
+    country_zone = _country_zone(raw.url)
     if raw.html is not None:
-        paragraphs, hints = _clean_html(raw, options, zone)
+        paragraphs, hints = _clean_html(raw, options, country_zone)
     if _body_chars(paragraphs) < options.min_body_chars and raw.text:
         # A crawler that sent both gets its text read when the markup yields nothing.
-        text_paragraphs, text_hints = _clean_text(raw.text, raw.title, zone)
+        text_paragraphs, text_hints, dateline = _clean_text(
+            raw.text, raw.title, country_zone or options.assume_timezone
+        )
+        if dateline is not None and country_zone is None:
+            # The site names no country: the time is read in its language's zone, which only
+            # the body tells (language detection, paid only by such pages).
+            zone = site_timezone(raw.url, options.assume_timezone, detect_language("\n\n".join(text_paragraphs)))
+            text_hints = dataclasses.replace(text_hints, published_at=parse_dateline(dateline, zone))
         if _body_chars(text_paragraphs) > _body_chars(paragraphs):
             paragraphs = text_paragraphs
             hints = _merge_hints(hints, text_hints)

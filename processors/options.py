@@ -22,7 +22,8 @@ class StageOptions:
     min_body_chars: int = 80
     #: IANA zone assumed for a publication time that the page gives without one (a dateline
     #: such as "24 Feb, 2016 12:18") on a site whose domain names no country with one zone
-    #: (`vocabulary.COUNTRY_ZONES`); records always carry RFC 3339 times with an offset.
+    #: (`vocabulary.COUNTRY_ZONES`) in a language read in many zones (`vocabulary.LANGUAGE_ZONES`
+    #: has the others); records always carry RFC 3339 times with an offset.
     assume_timezone: str = "UTC"
     #: Site-repeated lines (`processors.sitelines`): a line seen in at least this many other
     #: articles of the same site within the horizon is the site's furniture (0 turns it off).

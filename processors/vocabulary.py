@@ -556,6 +556,24 @@ COUNTRY_ZONES: Final = MappingProxyType(
     }
 )
 
+#: The zone of a language's readers, for a site whose domain names no country
+#: (`COUNTRY_ZONES`): a German page on a ".com" or ".net" domain prints German time. Only
+#: languages whose countries keep one offset (German: Germany, Austria, Switzerland; Chinese:
+#: China, Taiwan, Hong Kong, Singapore); English, Spanish, French, Portuguese, Arabic and
+#: Russian are read across many zones and fall back to `StageOptions.assume_timezone`.
+LANGUAGE_ZONES: Final = MappingProxyType(
+    {
+        "de": "Europe/Berlin", "nl": "Europe/Amsterdam", "it": "Europe/Rome", "pl": "Europe/Warsaw",
+        "cs": "Europe/Prague", "sk": "Europe/Bratislava", "hu": "Europe/Budapest", "da": "Europe/Copenhagen",
+        "sv": "Europe/Stockholm", "no": "Europe/Oslo", "nb": "Europe/Oslo", "nn": "Europe/Oslo",
+        "fi": "Europe/Helsinki", "is": "Atlantic/Reykjavik", "el": "Europe/Athens", "ro": "Europe/Bucharest",
+        "bg": "Europe/Sofia", "hr": "Europe/Zagreb", "sl": "Europe/Ljubljana", "sr": "Europe/Belgrade",
+        "lt": "Europe/Vilnius", "lv": "Europe/Riga", "et": "Europe/Tallinn", "uk": "Europe/Kyiv",
+        "tr": "Europe/Istanbul", "he": "Asia/Jerusalem", "ja": "Asia/Tokyo", "ko": "Asia/Seoul",
+        "zh": "Asia/Shanghai", "th": "Asia/Bangkok", "vi": "Asia/Ho_Chi_Minh", "hi": "Asia/Kolkata",
+    }
+)
+
 # --- extraction: entities ---------------------------------------------------------------------
 
 #: Last words of a company's or a product's name: a "person" the model names so ("Chunghwa

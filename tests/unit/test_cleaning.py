@@ -635,18 +635,62 @@ def test_a_time_without_zone_is_read_in_the_sites_country_zone():
     assert cleaned.hints.published_at == "2024-06-12T14:05:00+02:00"  # 12:05 UTC, before the fetch
 
 
+#: The head of a column on netzpolitik.org (a German site under ".org"), as its page text reads:
+#: the time is printed without a zone, and it is German time (08:52 CEST, annotated so).
+NETZPOLITIK_PAGE = "\n".join([
+    "Breakpoint: Hilfe, die Fundis kommen!",
+    "Kolumne von Carla Siepmann -",
+    "28.04.2024 um 08:52 Uhr",
+    "Bibelverse und Babywindeln statt Doppelbelastung und Dauerstress: Der Content der „Tradwives“ weckt die "
+    "Sehnsucht nach einem entspannteren Leben. Soziale Medien werden so zum Sprachrohr einer reaktionären Bewegung.",
+    "Die Schürze sitzt, der Ofen ist vorgeheizt, die Kinder tollen im Garten. Oh, wie schön ist das "
+    "Hausfrauen-Leben! Immer mehr Frauen zeigen sich auf Instagram, TikTok und Co. in einem für die Plattformen "
+    "ungewöhnlichen Look: Sie tragen lange Kittel, kochen und putzen, filmen sich bei der Kindererziehung und "
+    "sprechen dabei über christliche Familienwerte.",
+])
+
+
+def test_a_time_without_zone_on_a_site_of_no_country_is_read_in_its_languages_zone():
+    url = "https://netzpolitik.org/2024/breakpoint-hilfe-die-fundis-kommen/"
+    cleaned = _cleaned(NETZPOLITIK_PAGE, url, "2024-04-28T21:01:08Z")
+    assert cleaned.hints.published_at == "2024-04-28T08:52:00+02:00"
+    # The same, one hour before the fetch by German time, when UTC would have put it after it.
+    cleaned = _cleaned(NETZPOLITIK_PAGE, url, "2024-04-28T07:52:00Z")
+    assert cleaned.hints.published_at == "2024-04-28T08:52:00+02:00"
+
+
+def test_an_html_pages_language_chooses_the_zone_on_a_site_of_no_country():
+    html = (
+        '<html lang="de"><head><title>Bahn streicht Verbindungen</title><script type="application/ld+json">'
+        '{"@type": "NewsArticle", "headline": "Bahn streicht Verbindungen", "datePublished": "2024-06-12T14:05:00"}'
+        "</script></head><body><article><h1>Bahn streicht Verbindungen</h1>"
+        + "".join(f"<p>{p}</p>" for p in GERMAN_PAGE.split("\n\n")[2:])
+        + "</article></body></html>"
+    )
+    raw = RawArticle(url="https://www.dw.com/de/bahn/a-1", fetched_at="2024-06-12T13:00:00Z", html=html)
+    assert clean(raw, OPTIONS).hints.published_at == "2024-06-12T14:05:00+02:00"
+
+
+#: An English page: English is read in many zones, so the language chooses none.
+ENGLISH_PAGE = (
+    "Rail operator cancels services to the south\n\nUpdated 12 June 2024, 14:05\n\n"
+    "The rail operator cancelled several services to the south on Wednesday after a signal box failed.\n\n"
+    "Passengers should expect delays into the evening, a spokeswoman for the company said."
+)
+
+
 def test_a_publication_time_after_the_fetch_is_left_out():
     # On a generic domain the zone is the assumed one (UTC): 14:05 UTC is after a 13:00 UTC fetch.
-    cleaned = _cleaned(GERMAN_PAGE, "https://www.example.com/bahn", "2024-06-12T13:00:00Z")
+    cleaned = _cleaned(ENGLISH_PAGE, "https://www.example.com/rail", "2024-06-12T13:00:00Z")
     assert cleaned.hints.published_at is None
-    later = _cleaned(GERMAN_PAGE, "https://www.example.com/bahn", "2024-06-12T15:00:00Z")
+    later = _cleaned(ENGLISH_PAGE, "https://www.example.com/rail", "2024-06-12T15:00:00Z")
     assert later.hints.published_at == "2024-06-12T14:05:00+00:00"
 
 
-def test_the_assumed_zone_holds_where_the_domain_names_no_country():
-    cleaned = _cleaned(GERMAN_PAGE, "https://www.example.com/bahn", "2024-06-12T13:00:00Z",
-                       assume_timezone="Europe/Berlin")
-    assert cleaned.hints.published_at == "2024-06-12T14:05:00+02:00"
+def test_the_assumed_zone_holds_where_neither_domain_nor_language_names_one():
+    cleaned = _cleaned(ENGLISH_PAGE, "https://www.example.com/rail", "2024-06-12T14:00:00Z",
+                       assume_timezone="Europe/London")
+    assert cleaned.hints.published_at == "2024-06-12T14:05:00+01:00"
 
 
 # --- picture credits ------------------------------------------------------------------------------
