@@ -582,6 +582,9 @@ def _is_title_like(line: str, words: float, unspaced: bool = False) -> bool:
     if not 2 <= words <= (40 if unspaced else 30) or len(line) > 250:
         return False
     first = line[0]
+    if first in "-–—" and line[1:2] == " ":
+        # A quote as Scandinavian papers print one, after a dash ("- Angsten vil øke").
+        first = line[2:3] or first
     # A letter of a script without case (Han, Thai, Hebrew, Arabic...) may open a headline too.
     opens = first.isupper() or first.isdigit() or first in "\"'“‘„‚«「『" or (first.isalpha() and not first.islower())
     # "Who is ...?..." ends a headline, where "." alone ends a sentence.

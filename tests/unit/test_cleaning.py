@@ -607,6 +607,23 @@ def test_one_paragraph_a_line_without_a_blank_keeps_its_headline():
     assert paragraphs == (BODY_1, BODY_2)
 
 
+#: Dagbladet's headline is a quote, opened by a dash as Norwegian papers print quotes.
+DAGBLADET = (
+    "- Angsten vil øke",
+    "USAs angrep på Venezuela skaper spenning i Nord-Korea, mener ekspert, men tror et liknende angrep på "
+    "Kim-regimet er usannsynlig.",
+    "Søndag gikk Nord-Korea ut og fordømte USAs angrep på Venezuela, der president Nicolas Maduro og kona Cilia "
+    "Flores ble tatt til fange og brakt til New York.",
+)
+
+
+@pytest.mark.parametrize("separator", ["\n", "\n\n"])
+def test_a_headline_quoting_after_a_dash_is_the_headline(separator):
+    paragraphs, hints = _text(separator.join(DAGBLADET))
+    assert hints.title == "- Angsten vil øke"
+    assert paragraphs == DAGBLADET[1:]
+
+
 def test_hard_wrapped_text_with_blank_lines_has_no_headline_in_its_first_line():
     paragraphs, hints = _text(
         "The council voted on Tuesday to close the old bridge\nto all traffic until repairs end.\n\n" + BODY_2
