@@ -769,6 +769,13 @@ def _clean_text(
                 # "3 Kommentare", "All Comments 4": the section below is the comments, for sure
                 counted = _DIGIT.search(key) is not None
                 wall = max(wall, vocab.COUNTED_SECTION_WALL_CHARS if counted else vocab.SECTION_WALL_CHARS)
+            elif (
+                key.startswith(vocab.SECTION_HEADING_PREFIXES)
+                and key.count(" ") < vocab.SECTION_HEADING_PREFIX_MAX_WORDS
+                and line[-1] not in ".!?:"
+            ):
+                wall = max(wall, vocab.BOX_HEADING_WALL_CHARS)  # "More from Reuters", "Mehr zu Fleischkonsum"
+                continue
             if (
                 not key
                 or key in vocab.FURNITURE_LINES

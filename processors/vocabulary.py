@@ -231,6 +231,18 @@ SECTION_HEADINGS: Final = (
     "많이 본 뉴스",
 )
 SECTION_WALL_CHARS: Final = 300
+#: How the heading of a box of more stories after an article opens ("More from Reuters", "Mehr
+#: von CORRECTIV", "Mehr zu Fleischkonsum"), compared case-folded: a line of at most
+#: `SECTION_HEADING_PREFIX_MAX_WORDS` words opening so, and not ending a sentence, goes, and the
+#: span pays `BOX_HEADING_WALL_CHARS` to run on past it: less than after a comments heading, as
+#: such a box may stand inside a story. Not "mehr zum" ("Mehr zum Thema" inside FAZ's story),
+#: "more on" ("More on this story"), nor "plus de", "más de" ("more than": a subhead).
+SECTION_HEADING_PREFIXES: Final = (
+    "more from ", "mehr von ", "mehr zu ", "mehr aus ", "altro da ", "meer van ", "mer fra ",
+    "mere fra ", "mer från ",
+)
+SECTION_HEADING_PREFIX_MAX_WORDS: Final = 5
+BOX_HEADING_WALL_CHARS: Final = 100
 #: A heading with its count ("3 Kommentare", "All Comments 4") heads the comments for sure, which
 #: often hold more prose than the story: the span pays this much to run on past one.
 COUNTED_SECTION_WALL_CHARS: Final = 1500

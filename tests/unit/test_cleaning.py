@@ -1264,11 +1264,35 @@ def test_a_date_line_goes_but_costs_the_span_what_it_did_kept():
     assert paragraphs == (body[0], body[2])
 
 
+def test_a_box_heading_goes_and_walls_off_the_stories_under_it():
+    """MDR: the story, then "Mehr zu Fleischkonsum" over teasers (a kicker and headline, a summary):
+    without the heading's wall their summaries outweigh the headlines and join the body."""
+    body = [
+        "Beim Fleischkonsum gehört Thüringen zu den Spitzenreitern, doch geschlachtet werden im Freistaat immer "
+        "weniger Tiere, weil kleine Betriebe schließen und große Schlachthöfe woanders stehen.",
+        "Ein Großteil der Produkte, die in Thüringen verkauft werden, ist aus Fleisch, das nicht hier erzeugt wurde, "
+        "sagt der Geschäftsführer eines Betriebs in Schmalkalden.",
+    ]
+    box = [
+        "Mehr zu Fleischkonsum",
+        "WWF-Studie Halber Fleischkonsum reduziert Treibhausgase drastisch",
+        "Dass Fleisch nicht so gut fürs Klima ist, wissen wir bereits. Aber vielleicht macht es die Menüwahl künftig "
+        "einfacher, zu wissen, wie viel.",
+        "Handwerk Immer weniger Fleischereien in Mitteldeutschland",
+        "Die Zahl der Fleischereibetriebe ist in den vergangenen Jahren drastisch gesunken. Manche befürchten ein "
+        "Aussterben des Handwerks.",
+    ]
+    paragraphs, _ = _text("\n\n".join([*body, *box]))
+    assert paragraphs == tuple(body)
+
+
 @pytest.mark.parametrize(
     "line",
     ["Two hours ago the council closed the bridge.",
      "The council said repairs would cost far more than the town had expected, and more.",
      "Turnout: 61.4% (2019: 58.2%)",
+     # a sentence opening as a box's heading does
+     "More from the same family were expected to arrive.",
      # a date in a line that says more than its labels, or in a sentence
      "Ab 1. Mai 2025 gilt die neue Regel für alle Mieter in Berlin und Brandenburg",
      "Sept. 6, 1946: The Rams play a night game against the Washington Redskins at the Coliseum.",
