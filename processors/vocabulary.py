@@ -143,7 +143,8 @@ FURNITURE_CUES: Final = (
     "interested in more newsletters", "manage consent", "manage preferences", "originally published",
     "first appeared on", "first published on", "for the next time i comment", "published posts",
     "back to video", "open this photo in gallery", "google news feed", "copied to clipboard",
-    "send us your feedback", "support local journalism",
+    "send us your feedback", "support local journalism", "explore all newsletters", "email address (required)",
+    "purchase licensing rights", "thomson reuters trust principles", "would you like to comment",
     # German
     "mehr zum thema", "das könnte sie auch interessieren", "lesen sie auch", "auch interessant",
     "aus dem ressort", "zu den kommentaren", "kommentar verfassen", "kommentare anzeigen", "melden sie sich an",
@@ -157,7 +158,10 @@ FURNITURE_CUES: Final = (
     "fehler gefunden?", "fehler melden", "aus dem englischen von", "ist zuerst bei", "erschien zuerst",
     "zuerst erschienen", "für das nächste mal speichern", "in die zwischenablage", "in ihrer zwischenablage",
     "link kopiert", "einen externen inhalt", "externer inhalt", "kommentar-regeln", "kommentarregeln",
-    "uns ihr feedback", "lesen sie mehr zu", "ähnliche beiträge",
+    "uns ihr feedback", "lesen sie mehr zu", "ähnliche beiträge", "artikel zum hören", "lesen sie hier mehr",
+    "über dieses thema berichtet", "weitere informationen zum bild", "zitiervorschlag",
+    "rechte an diesem artikel erwerben", "link zum youtube-inhalt", "mit einem klick anzeigen lassen",
+    "abbrechen mit escape", "min.. verfügbar bis", "originalartikel auf englisch",
     # French
     "lire aussi", "à lire aussi", "sur le même sujet", "abonnez-vous", "créer un compte", "suivez-nous",
     "tous droits réservés", "copier le lien", "ajouter à vos sélections", "découvrir les offres",
@@ -173,7 +177,8 @@ FURNITURE_CUES: Final = (
     # Lithuanian
     "taip pat skaitykite",
     # Norwegian, Danish, Swedish, Zulu
-    "les også", "læs også", "läs också", "läs även", "funda olunye udaba",
+    "les også", "læs også", "läs också", "läs även", "funda olunye udaba", "lyssna på artikel",
+    "öppna bild i helskärm", "gem på læseliste", "del artiklen", "anmäl text- och faktafel",
     # Russian, Ukrainian, Polish, Czech, Turkish
     "читайте также", "читайте також", "подписывайтесь", "підписуйтесь", "новости по теме", "czytaj także",
     "czytaj też", "přečtěte si také", "ilginizi çekebilir",
@@ -205,6 +210,12 @@ PROMPT_CUES: Final = (
     "mot de passe oublié", "déjà abonné", "réservé aux abonnés", "réservée aux abonnés", "je m'abonne",
     "je m’abonne", "déjà inscrit", "ya eres suscriptor", "tu suscripción", "para suscriptores",
     "nog geen abonnee", "als abonnee", "browser moderno",
+    # a site's notes on its own article: gifts, read-aloud copies, machine translations, device limits
+    "enjoyed this story", "by submitting your email", "schenkt dir diesen artikel", "artikel verschenken",
+    "auf die zweitbeste art", "dies ist eine maschinelle übersetzung", "ljuduppspelningen är ai-genererad",
+    "sur un seul appareil à la fois", "en cours sur un autre appareil", "continuer à lire ici",
+    "pourquoi voyez-vous ce message", "por qué estás viendo esto", "si continúas leyendo en este dispositivo",
+    "continuar leyendo aquí",
 )
 PROMPT_CUE_MAX_CHARS: Final = 200
 #: The credits that close an agency's story ("Reporting by ..., additional reporting by ...,
@@ -434,7 +445,7 @@ CREDIT_LABELS: Final = (
     "foto", "fotos", "fotografie", "bild", "bilder", "grafik", "bildquelle", "crédit photo",
     "crédits photo", "crédit", "fotografía", "imagen", "fotografia", "quelle", "kilde", "källa",
     "immagine", "zdjęcie", "fot", "kuva", "billede", "foto/video", "φωτογραφία", "fotó", "kép", "bildrechte",
-    "source", "sources", "fuente", "fonte", "bron", "źródło", "zdroj", "kaynak", "источник", "джерело",
+    "image credits", "source", "sources", "fuente", "fonte", "bron", "źródło", "zdroj", "kaynak", "источник", "джерело",
     "写真", "撮影", "画像", "照片", "图片", "圖片", "图", "圖", "摄影", "攝影", "来源", "來源", "出典", "사진", "출처",
     "фото", "фотография",
     "תמונה", "צילום", "صورة", "تصوير", "الصورة", "फोटो", "तस्वीर", "ภาพ",

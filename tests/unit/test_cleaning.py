@@ -1209,7 +1209,19 @@ def test_a_standfirst_set_apart_from_the_body_by_a_byline_and_share_buttons_stay
      "When you visit our website, we store cookies on your browser to collect information. The information collected "
      "might relate to you, your preferences or your device, and is mostly used to make the site work as you expect it "
      "to and to provide a more personalized web experience. However, you can choose not to allow certain types of "
-     "cookies, which may impact your experience of the site and the services we are able to offer."],
+     "cookies, which may impact your experience of the site and the services we are able to offer.",
+     # a site's widgets and notes on its own article: read-aloud copies, gifts, machine translations, a second
+     # device, citations, embeds (Der Spiegel, Expressen, Jyllands-Posten, Krautreporter, Der Freitag, Business
+     # Insider, Le Monde, El País, LTO, FAZ, GameStar, WDR, TechCrunch, Reuters, TimesLive)
+     "Artikel zum Hören•3 Min", "Lyssna på artikel", "Ljuduppspelningen är AI-genererad. Felaktigheter kan förekomma.",
+     "Öppna bild i helskärm", "Gem på læseliste", "Ein Krautreporter-Mitglied schenkt dir diesen Artikel.",
+     "Mit Ihrem Abo können Sie pro Monat fünf Artikel verschenken. Die Texte sind für die Beschenkten kostenlos.",
+     "Dies ist eine maschinelle Übersetzung eines Artikels unserer US-Kollegen von Business Insider.",
+     "Lest den Originalartikel auf Englisch hier.", "Vous pouvez lire Le Monde sur un seul appareil à la fois",
+     "Si continúas leyendo en este dispositivo, no se podrá leer en el otro.", "Infos zum Zitiervorschlag",
+     "Hier können Sie die Rechte an diesem Artikel erwerben.", "Link zum YouTube-Inhalt",
+     "Audio starten, abbrechen mit Escape", "02:57 Min.. Verfügbar bis 06.05.2024.", "Image Credits: UiPath",
+     "Explore all newsletters", "Purchase Licensing Rights", "Would you like to comment on this article?"],
 )
 def test_furniture_cues_in_many_languages(cue):
     paragraphs, _ = _text(f"{BODY_1}\n\n{cue}\n\n{BODY_2}")
