@@ -17,6 +17,10 @@ so a scan of the quote marks plus the attribution next to them does it in micros
 * a quote with no attribution at all that follows a speaker's quote closely (`FOLLOW_GAP`
   characters after it in the same paragraph, or opening the next paragraph when that quote
   ended its own) goes on in that speaker's words: `“…,” Warren said. “…”`;
+* a quote attributed to "he" or "she" (`“…,” he said.`) is the words of the first person named
+  in the nearest sentence before it that names one (one of the article's people or a speaker
+  found before), in its paragraph or the `REFERENT_PARAGRAPHS` before: the subject a news story
+  names before it goes on with "he said";
 * a fragment is not a statement: a quoted phrase inside a sentence, opening in lower case
   without a stop of its own (at its end or inside) or a final comma (`called it “a slap in the face” for workers`), or a name
   in Title Case (`“The Tortured Poets Department”`).
@@ -42,6 +46,8 @@ MIN_WORDS = 3
 FOLLOW_GAP = 80
 #: Quotes kept per article (a record's size and an article's cost stay bounded).
 MAX_QUOTES = 100
+#: How many paragraphs before a quote's own are searched for the person its "he said" means.
+REFERENT_PARAGRAPHS = 2
 
 #: Verbs that attribute a quote to the name next to them.
 REPORTING_VERBS = frozenset(
@@ -71,6 +77,11 @@ _ACCORDING = re.compile(r"\baccording to\b", re.IGNORECASE)
 _ASCII_LETTERS = re.compile("[a-z]+")
 _CLAUSE_MAX = 160
 _STATEMENT_END = re.compile(r"[.,!?…;:]\s*$")
+_VERBS = "|".join(sorted(REPORTING_VERBS))
+#: An attribution to a pronoun: "he said", "she also told", "said he".
+_PRONOUN_ATTRIBUTION = re.compile(
+    rf"\b(?:he|she)\s+(?:(?:also|later|then|has|had)\s+)?(?:{_VERBS})\b|\b(?:{_VERBS})\s+(?:he|she)\b", re.IGNORECASE
+)
 _INNER_STOP = re.compile(r"[.!?]\s+\S")
 
 
@@ -82,7 +93,8 @@ def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[
     quotes: list[Quote] = []
     #: The speaker of the previous paragraph's last quote, when that quote ended its paragraph.
     carried: str | None = None
-    for paragraph in paragraphs:
+    speakers: list[str] = []  # the names quotes were given so far, for `_referent`
+    for index, paragraph in enumerate(paragraphs):
         last: tuple[int, str | None] | None = None  # (end, speaker) of this paragraph's last quote
         for match in _QUOTE.finditer(paragraph):
             raw = match.group(match.lastgroup or "a") or ""
@@ -106,12 +118,48 @@ def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[
                     speaker = last[1]
                 elif last is None and not paragraph[:match.start()].strip():
                     speaker = carried
+            elif speaker is None and (
+                (may_after and _PRONOUN_ATTRIBUTION.search(after)) or (may_before and _PRONOUN_ATTRIBUTION.search(before))
+            ):
+                earlier = paragraphs[max(0, index - REFERENT_PARAGRAPHS):index] + (paragraph[:match.start()],)
+                speaker = _referent(earlier, known, speakers)
+            if speaker is not None and speaker not in speakers:
+                speakers.append(speaker)
             quotes.append(Quote(text, speaker))
             last = (match.end(), speaker)
             if len(quotes) == MAX_QUOTES:
                 return tuple(quotes)
         carried = last[1] if last is not None and len(paragraph) - last[0] <= FOLLOW_GAP else None
     return tuple(quotes)
+
+
+def _referent(texts: Sequence[str], known: _People, speakers: Sequence[str]) -> str | None:
+    """The person the last sentence of `texts` (in order) that names one of the article's people
+    or one of `speakers` has speak, else the first one it names; when that is a name of two words
+    or more."""
+    for text in reversed(texts):
+        starts = [0, *(m.end() for m in _SENTENCE_END.finditer(text))]
+        for start, end in zip(reversed(starts), [len(text), *reversed(starts[1:])]):
+            sentence = text[start:end]
+            found = [(m.start(), known.owner[m.group()]) for m in known.pattern.finditer(sentence)] if known.pattern else []
+            found += [(at, name) for name in speakers if (at := _word_at(sentence, name)) >= 0]
+            if found:
+                # The one the sentence has speak ("..., Medrano said"), else the first it names; a
+                # one-word "person" is as often a place or a word the model took for a name.
+                spoken = _speaker(sentence, known) if _may_attribute(sentence) else None
+                return next((name for name in (spoken, min(found)[1]) if name and " " in name), None)
+    return None
+
+
+def _word_at(text: str, name: str) -> int:
+    """Where `name` stands in `text` as whole words, else -1."""
+    at = text.find(name)
+    while at >= 0:
+        end = at + len(name)
+        if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return at
+        at = text.find(name, at + 1)
+    return -1
 
 
 def _is_fragment(quoted: str) -> bool:
@@ -177,10 +225,14 @@ class _People:
 
     def named(self, clause: str, anchor: int) -> str | None:
         """The person the clause names, the nearest to `anchor` if several (a surname shared
-        by two people names neither)."""
+        by two people names neither): a name before it by its end ("Anzalone said Harris ...":
+        Anzalone), a name after it by its start."""
         if self.pattern is None:
             return None
-        found = [(abs(m.start() - anchor), self.owner[m.group()]) for m in self.pattern.finditer(clause)]
+        found = [
+            (anchor - m.end() if m.end() <= anchor else m.start() - anchor, self.owner[m.group()])
+            for m in self.pattern.finditer(clause)
+        ]
         return min(found)[1] if found else None
 
 

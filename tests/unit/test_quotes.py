@@ -121,3 +121,46 @@ def test_quotes_per_article_are_capped():
     quotes = find_quotes(paragraphs, WARREN)
     assert len(quotes) == MAX_QUOTES
     assert quotes[-1] == Quote(f"Statement number {MAX_QUOTES - 1} is here", "Vladimir Putin")
+
+
+# --- from the dev pages (Financial Post, The Intercept, CBC, Associated Press) ---------------------
+
+
+def test_a_quote_a_pronoun_attributes_is_the_words_of_the_person_the_story_was_about():
+    # Financial Post: "he said" after a paragraph about Watt, three paragraphs after Bernard's quote
+    paragraphs = (
+        "“The employment situation showed a nice rebound in May, reversing a weak start to the year,” said Bernard.",
+        "David Watt of Rosenberg Research & Associates Inc. said that beyond the optimistic headlines, the economy is "
+        "barely scraping by.",
+        "Watt doesn’t think those challenges are gone, and, given the saw-tooth pattern of data from the May report, "
+        "expects the June jobs numbers might tell a different story.",
+        "“This is not the backdrop for a central bank to even consider raising rates,” he said. “Instead, it suggests "
+        "keeping open the option that they might need to ease.”",
+    )
+    quotes = find_quotes(paragraphs, ("Brendon Bernard", "David Watt", "May"))
+    assert [q.speaker for q in quotes] == ["Brendon Bernard", "David Watt", "David Watt"]
+
+
+def test_a_pronouns_person_is_the_one_the_sentence_before_has_speak():
+    # The Intercept: the sentence names Zephyr first, and has Medrano speak
+    paragraphs = (
+        "Among Zephyr’s constituents, a combination of frustration, fear, and outrage had been building from the "
+        "moment the legislative session began, Medrano said; the protest was a form of release.",
+        "“I think that all sort of came out,” he said.",
+    )
+    assert find_quotes(paragraphs, ("Zooey Zephyr", "Keegan Medrano")) == (
+        Quote("I think that all sort of came out", "Keegan Medrano"),
+    )
+
+
+def test_no_person_named_before_a_pronoun_leaves_its_quote_without_speaker():
+    paragraphs = ("The minister left the room without a word.", "“We will not comment on this,” she said.")
+    assert find_quotes(paragraphs, ("Steve Warren",)) == (Quote("We will not comment on this", None),)
+
+
+def test_the_speaker_is_the_name_next_to_the_verb_not_the_one_told():
+    # CBC: "Abu Anas Al Saud told El Saife"
+    paragraph = ("\"Choosing him from the stance of Palestine is a good choice,\" Abu Anas Al Saud told El Saife. "
+                 "\"We need someone to defend the land that was stolen.\"")
+    quotes = find_quotes((paragraph,), ("Mohamed El Saife", "Abu Anas Al Saud", "Yahya Sinwar"))
+    assert [q.speaker for q in quotes] == ["Abu Anas Al Saud", "Abu Anas Al Saud"]
