@@ -23,7 +23,8 @@ so a scan of the quote marks plus the attribution next to them does it in micros
   names before it goes on with "he said";
 * a fragment is not a statement: a quoted phrase inside a sentence, opening in lower case
   without a stop of its own (at its end or inside) or a final comma (`called it “a slap in the face” for workers`), or a name
-  in Title Case (`“The Tortured Poets Department”`).
+  in Title Case (`“The Tortured Poets Department”`); nor is a phrase opening in lower case right
+  after a word, with no sentence inside it, whatever mark closes it (`was “an internal decision.”`).
 
 The reporting verbs are English: in other languages the quotes are found, without a speaker.
 A quote inside another ('“He said ‘no’ twice,” she said') counts once, as the outer one.
@@ -99,7 +100,7 @@ def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[
         for match in _QUOTE.finditer(paragraph):
             raw = match.group(match.lastgroup or "a") or ""
             text = raw.strip().rstrip(",").strip()
-            if len(text.split()) < MIN_WORDS or _is_fragment(raw):
+            if len(text.split()) < MIN_WORDS or _is_fragment(raw) or _is_partial(raw, paragraph, match.start()):
                 continue
             after = paragraph[match.end():match.end() + _CLAUSE_MAX]
             end = _SENTENCE_END.search(after)
@@ -172,6 +173,18 @@ def _is_fragment(quoted: str) -> bool:
     if letters[0][0].islower():
         return True
     return all(w[0].isupper() for w in letters)
+
+
+def _is_partial(quoted: str, paragraph: str, start: int) -> bool:
+    """A phrase quoted inside a sentence whose stop or comma sits inside the closing mark, as
+    American style puts it (`was “an internal decision.”`, `Sinwar “is someone who grew up
+    ...,” said Levitt`): it opens in lower case right after a word other than "that", and holds
+    no sentence of its own."""
+    if not quoted.lstrip()[:1].islower() or _INNER_STOP.search(quoted) is not None:
+        return False
+    before = paragraph[max(0, start - 6):start].rstrip()
+    # "said that “there must be a full investigation”": a whole clause, the speaker's words.
+    return before[-1:].isalnum() and not before.endswith(" that")
 
 
 def _may_attribute(clause: str) -> bool:

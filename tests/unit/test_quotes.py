@@ -164,3 +164,26 @@ def test_the_speaker_is_the_name_next_to_the_verb_not_the_one_told():
                  "\"We need someone to defend the land that was stolen.\"")
     quotes = find_quotes((paragraph,), ("Mohamed El Saife", "Abu Anas Al Saud", "Yahya Sinwar"))
     assert [q.speaker for q in quotes] == ["Abu Anas Al Saud", "Abu Anas Al Saud"]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        # CBC, Taipei Times, Business Insider: a phrase quoted inside a sentence, its stop or comma
+        # inside the closing mark
+        "Jamil Al Saadouni, 58, told CBC freelance videographer Mohamed El Saife in Khan Younis that Sinwar's "
+        "appointment was \"an internal decision.\"",
+        "Sinwar \"is someone who grew up within the brigade and the militant terrorist wing of Hamas,\" said Levitt.",
+        "Colonel Stuart Glenn said the drills were aimed at helping the US and its allies respond to “any crisis or "
+        "contingencies.”",
+    ],
+)
+def test_a_phrase_quoted_inside_a_sentence_is_no_quote(paragraph):
+    assert find_quotes((paragraph,), ("Matthew Levitt", "Stuart Glenn")) == ()
+
+
+def test_a_clause_quoted_after_that_is_a_quote():
+    # The Telegraph
+    paragraph = ("The letter also said that “there must be a full investigation into this scandal, given that this is "
+                 "not the first instance of the Prime Minister failing to declare donations.”")
+    assert len(find_quotes((paragraph,))) == 1
