@@ -840,8 +840,8 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
     """Body paragraphs: the headline's copies out, hard-wrapped continuation lines joined to
     their paragraph, and of those the densest span of prose kept (navigation, teasers and
     footers around it out), less the runs of lines the page prints more than once and the
-    headlines of a box of other stories in it (`_without_headline_runs`), and the standfirst
-    before it."""
+    headlines of a box of other stories in it (`_without_headline_runs`) and an author's note at
+    its foot (`_without_author_note`), and the standfirst before it."""
     paragraphs: list[_Line] = []
     previous: _Line | None = None
     for ln in lines:
@@ -889,6 +889,7 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
     ]
     for length, min_words in _HEADLINE_RUNS:
         kept = _without_headline_runs(kept, length, min_words)
+    kept = _without_author_note(kept)
     body = [p.text for p in kept]
     before = max(0, first - _STANDFIRST_LOOKBACK)
     lead = _standfirst(paragraphs[before:first], echoed[before:first])
@@ -911,6 +912,34 @@ def _without_headline_runs(lines: list[_Line], length: int, min_words: int) -> l
         if line is not None:
             out.append(line)
     return out
+
+
+#: An author's note: a name (`_looks_like_name`: "Korrespondent Ulrich Exner" passes too), a
+#: birth year in brackets, a verb of `vocab.AUTHOR_BIO_VERBS`, then a role word.
+_AUTHOR_NOTE = re.compile(
+    r"(?P<name>[^\W\d_][\w'’.-]*(?: [\w'’.-]+){1,4}?)(?: \([^)]{1,12}\))? (?:"
+    + "|".join(vocab.AUTHOR_BIO_VERBS) + ") "
+)
+_AUTHOR_ROLE = re.compile(
+    r"(?:\b|-)(?:" + "|".join(map(re.escape, sorted(vocab.AUTHOR_ROLES | vocab.AUTHOR_BIO_ROLES, key=len, reverse=True)))
+    + r")\b"
+)
+
+
+def _is_author_note(text: str) -> bool:
+    match = _AUTHOR_NOTE.match(text)
+    if match is None or not _looks_like_name(match["name"]):
+        return False
+    return _AUTHOR_ROLE.search(text.casefold(), match.end(), match.end() + vocab.AUTHOR_BIO_ROLE_REACH) is not None
+
+
+def _without_author_note(lines: list[_Line]) -> list[_Line]:
+    """`lines` less an author's note among its last `vocab.AUTHOR_BIO_TAIL_LINES` ("Laura Jedeed is
+    a freelance journalist based in New York City.") and what follows it: the story is over."""
+    for i in range(max(1, len(lines) - vocab.AUTHOR_BIO_TAIL_LINES), len(lines)):
+        if _is_author_note(lines[i].text):
+            return lines[:i]
+    return lines
 
 
 #: How many headlines in a row, each of this many words or more, make a list of other stories

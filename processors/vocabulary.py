@@ -419,6 +419,20 @@ AUTHOR_ROLES: Final = frozenset(
         "redactora", "giornalista", "기자", "특파원", "記者", "特派員",
     }
 )
+#: An author's note at a story's foot ("Laura Jedeed is a freelance journalist based in New York
+#: City.", "Manuela Conrad ist ZDF-Reporterin für ..."): a name, one of these verbs, then, within
+#: `AUTHOR_BIO_ROLE_REACH` characters, one of `AUTHOR_ROLES` or of these (compared case-folded).
+AUTHOR_BIO_VERBS: Final = ("is", "was", "ist", "war", "est", "était", "es", "fue", "è", "er", "var", "är", "is een")
+AUTHOR_BIO_ROLES: Final = frozenset(
+    {
+        "writer", "researcher", "professor", "freelance", "editorial staff", "fellow", "author", "autor",
+        "autorin", "kolumnist", "kolumnistin", "rédacteur", "rédactrice", "correspondant", "correspondante",
+        "chroniqueur", "chroniqueuse", "corresponsal", "columnista", "corrispondente", "redaktør", "skribent",
+    }
+)
+AUTHOR_BIO_ROLE_REACH: Final = 120
+#: How many of a body's last lines are looked at for an author's note.
+AUTHOR_BIO_TAIL_LINES: Final = 3
 #: Role words written after a name in Korean, Japanese and Chinese bylines ("신현주 기자"):
 #: dropped from the end of a name.
 AUTHOR_ROLE_SUFFIXES: Final = frozenset({"기자", "특파원", "記者", "特派員", "编辑", "記"})

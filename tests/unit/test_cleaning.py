@@ -1298,6 +1298,30 @@ def test_a_box_heading_goes_and_walls_off_the_stories_under_it():
     assert paragraphs == tuple(body)
 
 
+#: Author's notes under a story (Rest of World, The Gateway Pundit, The New Yorker, ZDF).
+AUTHOR_NOTES = [
+    "Laura Jedeed is a freelance journalist based in New York City.",
+    "Paul Serran is a Brazilian writer and musician, a contributor to The Gateway Pundit since 2023.",
+    "Rachel Riederer is a member of The New Yorker’s editorial staff.",
+    "Manuela Conrad ist ZDF-Reporterin für das Berichtsgebiet Russland, Kaukasus und Zentralasien.",
+]
+
+
+@pytest.mark.parametrize("note", AUTHOR_NOTES)
+def test_an_authors_note_at_the_foot_goes_with_what_follows(note):
+    after = "You can email Paul Serran here, and read more of Paul Serran's articles here."
+    paragraphs, _ = _text("\n\n".join([BODY_1, BODY_2, BODY_1.replace("bridge", "tunnel"), note, after]))
+    assert paragraphs == (BODY_1, BODY_2, BODY_1.replace("bridge", "tunnel"))
+
+
+def test_an_authors_note_inside_the_story_or_without_a_name_is_body():
+    lines = [BODY_1, "The mayor is a former journalist who ran the town's weekly paper for twenty years.",
+             BODY_2, AUTHOR_NOTES[0], BODY_1.replace("bridge", "tunnel"), BODY_2.replace("shops", "cafés"),
+             BODY_1.replace("bridge", "ferry"), BODY_2.replace("shops", "hotels")]
+    paragraphs, _ = _text("\n\n".join(lines))
+    assert paragraphs == tuple(lines)
+
+
 @pytest.mark.parametrize(
     "line",
     ["Two hours ago the council closed the bridge.",
