@@ -144,7 +144,7 @@ FURNITURE_CUES: Final = (
     "first appeared on", "first published on", "for the next time i comment", "published posts",
     "back to video", "open this photo in gallery", "google news feed", "copied to clipboard",
     "send us your feedback", "support local journalism", "explore all newsletters", "email address (required)",
-    "purchase licensing rights", "thomson reuters trust principles", "would you like to comment",
+    "purchase licensing rights", "thomson reuters trust principles", "would you like to comment", "epaper",
     # German
     "mehr zum thema", "das könnte sie auch interessieren", "lesen sie auch", "auch interessant",
     "aus dem ressort", "zu den kommentaren", "kommentar verfassen", "kommentare anzeigen", "melden sie sich an",
@@ -216,6 +216,11 @@ PROMPT_CUES: Final = (
     "sur un seul appareil à la fois", "en cours sur un autre appareil", "continuer à lire ici",
     "pourquoi voyez-vous ce message", "por qué estás viendo esto", "si continúas leyendo en este dispositivo",
     "continuar leyendo aquí",
+    # a subscription's offer: what it includes
+    "unlimited online access", "unlimited digital access", "print subscriber", "activate your online access",
+    "commenting community", "get email updates from your favourite authors",
+    "sign in without password", "award-winning newsletters", "trending news of the day", "subscriber only",
+    "you can email",
 )
 PROMPT_CUE_MAX_CHARS: Final = 200
 #: The credits that close an agency's story ("Reporting by ..., additional reporting by ...,

@@ -1221,7 +1221,12 @@ def test_a_standfirst_set_apart_from_the_body_by_a_byline_and_share_buttons_stay
      "Si continúas leyendo en este dispositivo, no se podrá leer en el otro.", "Infos zum Zitiervorschlag",
      "Hier können Sie die Rechte an diesem Artikel erwerben.", "Link zum YouTube-Inhalt",
      "Audio starten, abbrechen mit Escape", "02:57 Min.. Verfügbar bis 06.05.2024.", "Image Credits: UiPath",
-     "Explore all newsletters", "Purchase Licensing Rights", "Would you like to comment on this article?"],
+     "Explore all newsletters", "Purchase Licensing Rights", "Would you like to comment on this article?",
+     # a subscription's offer (Postmedia's sites, The Gateway Pundit)
+     "If you are a Home delivery print subscriber, online access is included in your subscription. Activate your "
+     "Online Access Now", "Unlimited digital access to the Ottawa Citizen.", "Ottawa Citizen ePaper.",
+     "Get a dash of perspective along with the trending news of the day in a very readable format.",
+     "You can email Cristina Laila here, and read more of Cristina Laila's articles here."],
 )
 def test_furniture_cues_in_many_languages(cue):
     paragraphs, _ = _text(f"{BODY_1}\n\n{cue}\n\n{BODY_2}")
