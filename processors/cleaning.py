@@ -483,6 +483,11 @@ def is_credit_line(lowered: str) -> bool:
         return True
     if not any(map(lowered[start:].__contains__, _CAPTION_CREDIT_MARKS)):
         return False
+    if ":" in lowered[-_PLAIN_CAPTION_CREDIT_SPAN:] and (
+        plain := _PLAIN_CAPTION_CREDIT.search(lowered, max(0, len(lowered) - _PLAIN_CAPTION_CREDIT_SPAN))
+    ):
+        # Names, not words of a sentence ("he showed us the photo: a crowd on the square").
+        return vocab.CLEANING_STOPWORDS.isdisjoint(_words(plain["credit"]))
     return _CAPTION_CREDIT.search(lowered, start) is not None
 
 
@@ -519,14 +524,21 @@ _UNSPACED_CAPTION_CREDIT = re.compile(
 
 
 #: What may stand before a caption's credit: the end of its last sentence (glued to it or not),
-#: a dash or a bar between spaces, an opening bracket.
+#: a dash or a bar between spaces, an opening bracket (glued to the caption's last word or not),
+#: and before a "©" a space alone.
 _CAPTION_CREDIT = re.compile(
-    r"(?:(?:[.!?)\]\"'”’»]\s*|\s[-–—|]\s+|\s[(\[])(?:(?:"
+    r"(?:(?:[.!?)\]\"'”’»]\s*|\s[-–—|]\s+|\s?[(\[]|\s(?=©))(?:(?:"
     + "|".join(re.escape(w) for w in sorted(vocab.CREDIT_LABELS + vocab.CAPTION_CREDIT_LABELS, key=len, reverse=True))
     + r")\s*(?:[:：/]|by\s)|©)|\s[-–—|]\s+copyright\s)\s*[^\s:：].{0,"
     + str(vocab.CAPTION_CREDIT_MAX_CHARS)
     + r"}$"
 )
+#: A picture's label (`vocab.CAPTION_PLAIN_CREDIT_LABELS`) and a short credit without a sentence's
+#: mark closing a caption after a comma or a space (and without stopwords: see `is_credit_line`).
+_PLAIN_CAPTION_CREDIT = re.compile(
+    r"[, ](?:" + "|".join(map(re.escape, vocab.CAPTION_PLAIN_CREDIT_LABELS)) + r") ?: ?(?P<credit>[^\s.!?:][^.!?:]{1,50})$"
+)
+_PLAIN_CAPTION_CREDIT_SPAN = max(map(len, vocab.CAPTION_PLAIN_CREDIT_LABELS)) + 56
 #: The longest match of `_CAPTION_CREDIT` in a line whose whitespace runs are single spaces:
 #: the opening (three characters at most), a label and its colon or "by " (or " copyright "), a
 #: space, then the credit itself.

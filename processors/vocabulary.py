@@ -464,7 +464,7 @@ CREDIT_LABELS: Final = (
     "foto", "fotos", "fotografie", "bild", "bilder", "grafik", "bildquelle", "crédit photo",
     "crédits photo", "crédit", "fotografía", "imagen", "fotografia", "quelle", "kilde", "källa",
     "immagine", "zdjęcie", "fot", "kuva", "billede", "foto/video", "φωτογραφία", "fotó", "kép", "bildrechte",
-    "image credits", "source", "sources", "fuente", "fonte", "bron", "źródło", "zdroj", "kaynak", "источник", "джерело",
+    "image credits", "image credit", "source", "sources", "fuente", "fonte", "bron", "źródło", "zdroj", "kaynak", "источник", "джерело",
     "写真", "撮影", "画像", "照片", "图片", "圖片", "图", "圖", "摄影", "攝影", "来源", "來源", "出典", "사진", "출처",
     "фото", "фотография",
     "תמונה", "צילום", "صورة", "تصوير", "الصورة", "फोटो", "तस्वीर", "ภาพ",
@@ -478,7 +478,11 @@ CREDIT_LINE_MAX_CHARS: Final = 60
 #: "...Teamleistung.Foto: Alexander Daleiden"). "©" needs no separator ("... Rund um den
 #: Brandort gibt es Sperrungen. © DPA Images | Christoph Soeder"), nor "Copyright" after a
 #: dash or a bar ("... police officer - Copyright Fredrik Persson/AP").
-CAPTION_CREDIT_LABELS: Final = ("ap photo", "afp photo", "reuters photo", "photo illustration", "image credit")
+CAPTION_CREDIT_LABELS: Final = ("ap photo", "afp photo", "reuters photo", "photo illustration")
+#: The labels of a picture's credit that may close a caption after a comma or a space alone,
+#: without the stop before them ("... nicht mehr geben, Foto: LAT Images", "... im Wind Foto:
+#: Editpress/Fabrizio Pizzolante"): words that name a picture and not a paper ("Bild" does both).
+CAPTION_PLAIN_CREDIT_LABELS: Final = ("foto", "fotos", "photo", "photos", "image", "picture")
 CAPTION_CREDIT_MAX_CHARS: Final = 100
 
 #: Picture agencies and libraries (compared case-folded). A line closed by a credit that joins one

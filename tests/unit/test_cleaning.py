@@ -787,6 +787,35 @@ def test_a_caption_ending_with_its_credit_is_furniture(caption):
     assert paragraphs == (BODY_1, BODY_2)
 
 
+#: Captions whose credit follows no sentence's mark, from the dev pages' text (Kleine Zeitung,
+#: Hessenschau, Motorsport-Magazin, Tageblatt, Daily Star, TechRadar).
+UNMARKED_CAPTIONS = [
+    "Norbert Salcher, Schulleiter der Volksschule Tristach, empfing am Montag nur 14 von 75 Kindern © VS Tristach",
+    "Das Wohn- und Pflegeheim in Nußdorf-Debant © Gemeinde Nußdorf-Debant",
+    "Nataliiaa Romanenko im Lager der Johanniter Unfallhilfe. Bild © Roman Warschauer (hr)",
+    "Kawasaki wie 2024 wird es 2025 nicht mehr geben, Foto: LAT Images",
+    "Geballte Faust in den neoliberalen Wind Foto: Editpress/Fabrizio Pizzolante",
+    "Disgraced paedophile financier Jeffrey Epstein(Image: Kypros)",
+    "(Image credit: Google)",
+]
+
+
+@pytest.mark.parametrize("caption", UNMARKED_CAPTIONS)
+def test_a_caption_whose_credit_follows_no_stop_is_furniture(caption):
+    paragraphs, _ = _text(f"{BODY_1}\n\n{caption}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, BODY_2)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["He showed us the photo: a crowd of thousands on the square",
+     "The mayor posed for a photo: it was taken by his wife on the steps of the town hall."],
+)
+def test_a_line_naming_a_photo_before_a_colon_is_not_a_credit(line):
+    paragraphs, _ = _text(f"{BODY_1}\n\n{line}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, line, BODY_2)
+
+
 @pytest.mark.parametrize(
     "sentence",
     ["The court. Copyright law is complex, and the judges said so in a ruling of forty pages on Monday.",
