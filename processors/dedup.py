@@ -92,9 +92,11 @@ class NormalBody:
     words: list[str]
 
     @classmethod
-    def of(cls, text: str) -> NormalBody:
+    def of(cls, text: str, words: list[str] | None = None) -> NormalBody:
+        """`words`, when given, are the text's words found already (the site-line check's of
+        the lines the body was made of, `sitelines.SiteLinesCheck.kept_words`)."""
         normal = unicodedata.normalize("NFKC", text).casefold()
-        return cls(normal, _WORD.findall(normal))
+        return cls(normal, _WORD.findall(normal) if words is None else words)
 
 
 def fingerprint(text: str | NormalBody) -> str:
@@ -149,6 +151,7 @@ def check_url(
     source_format: str | None = None,
     threshold: float = DEFAULT_RECRAWL_THRESHOLD,
     page: str | None = None,
+    words: list[str] | None = None,
 ) -> UrlCheck:
     """Decide from the URL's stored entries (`found`: the values at `lookup_keys`, newest first).
 
@@ -173,6 +176,7 @@ def check_url(
     the same page cleaned again is the same body even when the site's lines it lost differ (its
     site learnt one more line between the two, or a worker's table lost what it had learnt), so
     an identical resend stays a `duplicate` and its fingerprint is taken to be the kept body's.
+    `words`, when given, are the body's words as `NormalBody` finds them.
 
     `source` names the input (its Kafka coordinates). An entry that the same input wrote, or
     that names it among the last `MAX_SEEN` inputs decided before its writer (`seen`), means the
@@ -183,7 +187,7 @@ def check_url(
     one day per value): a worker restarted after a kill -9 may find it in its local store
     although its changelog record was never sent.
     """
-    normal = NormalBody.of(article.text)
+    normal = NormalBody.of(article.text, words)
     fp = fingerprint(normal)
     day = day_of(article.fetched_at)
     age, latest = next(((age, entry) for age, entry in enumerate(found) if entry), (0, None))

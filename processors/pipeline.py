@@ -142,16 +142,18 @@ def extract_step(
     (a view of the site-lines table) is given; the result carries that table's writes, and the
     page's identity from before the drop (`dedup.page_key`), by which the URL check knows the
     same page whatever the site had learnt."""
-    cleaned, writes = message.article, {}
+    cleaned, check = message.article, None
     page = dedup.page_key(cleaned.paragraphs)
     try:
         identity = identify(cleaned)
         if site_lines is not None:
-            cleaned, writes = drop_site_lines(cleaned, identity, message.source, site_lines, options)
+            cleaned, check = drop_site_lines(cleaned, identity, message.source, site_lines, options)
         article = extract(cleaned, options, identity)
     except StageError as exc:
         return dead_letter(exc, "extraction", message.source, message.payload, clock, message.article.url)
-    out = Extracted(message.source, article, cleaned.source_format, page)
+    words = check.kept_words() if check is not None and in_process else None
+    out = Extracted(message.source, article, cleaned.source_format, page, words)
+    writes = check.writes if check is not None else {}
     return StepResult(
         "extraction",
         "extracted",
@@ -177,11 +179,12 @@ def site_lines_scope(site: str, partition: int) -> str:
 
 def drop_site_lines(
     cleaned: CleanedArticle, identity: Identity, source: SourceRef, lookup: Lookup, options: StageOptions
-) -> tuple[CleanedArticle, Mapping[str, Mapping[str, Any] | None]]:
-    """`cleaned` without the lines its site has repeated in other articles, and the writes that
-    record this article's lines (see `processors.sitelines`)."""
+) -> tuple[CleanedArticle, sitelines.SiteLinesCheck | None]:
+    """`cleaned` without the lines its site has repeated in other articles, and the check that
+    said so, with the writes that record this article's lines (see `processors.sitelines`);
+    None when the options learn no site lines."""
     if options.sitelines_min_articles <= 0:
-        return cleaned, {}
+        return cleaned, None
     check = sitelines.check_lines(
         site_lines_scope(identity.site, source.partition),
         cleaned.paragraphs,
@@ -192,7 +195,7 @@ def drop_site_lines(
     )
     if check.drop:
         cleaned = replace(cleaned, paragraphs=check.kept(cleaned.paragraphs))
-    return cleaned, check.writes
+    return cleaned, check
 
 
 def dedup_url_step(
@@ -216,6 +219,7 @@ def dedup_url_step(
             message.source_format,
             options.recrawl_threshold,
             message.page,
+            message.words,
         )
     except StageError as exc:
         return dead_letter(exc, "dedup_url", message.source, None, clock, article.url)

@@ -42,7 +42,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 import xxhash
@@ -55,6 +55,7 @@ __all__ = [
     "check_lines",
     "expired_keys",
     "line_fingerprint",
+    "line_words",
     "lookup_keys",
 ]
 
@@ -74,14 +75,32 @@ _MIN_LETTERS = 4
 @dataclass(frozen=True, slots=True)
 class SiteLinesCheck:
     """`drop`: indexes (into the lines given) of the site's repeated lines, ascending.
-    `writes`: the state key to write and its new value (empty when nothing changed)."""
+    `writes`: the state key to write and its new value (empty when nothing changed).
+    `words`: each line's `line_words`, in the order of the lines given."""
 
     drop: tuple[int, ...]
     writes: dict[str, dict[str, Any]]
+    words: tuple[list[str], ...] = ()
 
     def kept(self, lines: Sequence[str]) -> tuple[str, ...]:
         dropped = set(self.drop)
         return tuple(line for i, line in enumerate(lines) if i not in dropped)
+
+    def kept_words(self) -> list[str]:
+        """The words of the lines kept, in order: those of the body they make, as
+        `dedup.NormalBody` reads it (see `line_words`)."""
+        dropped = set(self.drop)
+        kept = (words for i, words in enumerate(self.words) if i not in dropped) if dropped else self.words
+        return list(chain.from_iterable(kept))
+
+
+def line_words(line: str) -> list[str]:
+    """A line's runs of letters and digits, NFKC and case folded: what its fingerprint is made
+    of. They are also the line's words in `dedup.NormalBody`: NFKC composes nothing across a line
+    break and case folding goes code point by code point, so the words of the body extracted
+    from an article's kept lines are theirs in order (`SiteLinesCheck.kept_words`), which the
+    extraction step hands to the url step in the same process."""
+    return _WORD.findall(unicodedata.normalize("NFKC", line).casefold())
 
 
 def line_fingerprint(line: str, max_chars: int) -> str | None:
@@ -89,11 +108,14 @@ def line_fingerprint(line: str, max_chars: int) -> str | None:
     letters to say anything."""
     if len(line) > max_chars:
         return None
+    return _fingerprint(line_words(line))
+
+
+def _fingerprint(words: list[str]) -> str | None:
     # The runs of letters and digits joined by single spaces, then each run of digits "0" (digits
     # are letters-or-digits, so the two steps commute): one pattern scan fewer than substituting
     # the gaps, no digit scan for a line of letters alone, and in a line with digits only its
     # words with digits scanned (a run of digits never spans two words).
-    words = _WORD.findall(unicodedata.normalize("NFKC", line).casefold())
     if not "".join(words).isalpha():
         words = [word if word.isalpha() else _DIGITS.sub("0", word) for word in words]
     normal = " ".join(words)
@@ -129,7 +151,9 @@ def check_lines(
     threshold = max(1, options.sitelines_min_articles)
     cap = options.sitelines_max_lines_per_day
     tag = article_id[:_TAG_CHARS]
-    fingerprints = [line_fingerprint(line, options.sitelines_max_line_chars) for line in lines]
+    words = tuple(map(line_words, lines))
+    max_chars = options.sitelines_max_line_chars
+    fingerprints = [_fingerprint(w) if len(line) <= max_chars else None for line, w in zip(lines, words)]
     wanted = {fp for fp in fingerprints if fp is not None}
     seen: dict[str, set[str]] = {fp: set() for fp in wanted}
     chunks: list[tuple[str, Mapping[str, Sequence[str]]]] = []  # today's
@@ -150,10 +174,10 @@ def check_lines(
     adds = [fp for fp in dict.fromkeys(fp for fp in fingerprints if fp is not None)
             if tag not in today[fp] and len(today[fp]) < threshold]
     if not adds:
-        return SiteLinesCheck(drop, {})
+        return SiteLinesCheck(drop, {}, words)
     key, into, others = _open_chunk(site, day, chunks, min(_CHUNK_LINES, cap), cap)
     written = {**into, **{fp: [*into.get(fp, ()), tag] for fp in adds}}
-    return SiteLinesCheck(drop, {key: {"lines": _bounded(written, max(cap - others, 0))}})
+    return SiteLinesCheck(drop, {key: {"lines": _bounded(written, max(cap - others, 0))}}, words)
 
 
 def _chunk_key(site: str, day: int, index: int) -> str:

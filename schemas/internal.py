@@ -42,6 +42,9 @@ class Extracted:
     #: The page's identity before its site's lines were dropped (`processors.dedup.page_key`;
     #: None in an older message).
     page: str | None = None
+    #: The body's words as the url step reads them (`processors.dedup.NormalBody`), when the
+    #: extraction step found them: handed on within one process only, never sent.
+    words: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from processors import sitelines
 from processors.options import StageOptions
 
@@ -318,3 +321,55 @@ def test_a_day_written_whole_before_chunks_is_read_as_its_first_chunk():
     small = Table({f"example.com@{DAY}": {"lines": {fp(SUBSCRIBE): [aid(n)[:12] for n in range(3)]}}})
     check = run(small, "example.com", [*body(70), SUBSCRIBE], aid(70))
     assert check.drop == (2,) and list(check.writes) == [f"example.com@{DAY}"]
+
+
+# --- the kept lines' words, handed to the url step in the same process -----------------------
+
+_LINE_CHARS = st.sampled_from(
+    list("aZß_-.'0 9") + ["\u00a0", "\u3000", "\t", "\u2028", "\u0301", "\u0308", "\u3099", "\u0130", "\u00bd",
+                          "\u2460", "\u0663", "\ufb01", "\u1100", "\u1161", "\u11a8", "\u304b", "\uff21", "\u03a3"]
+) | st.characters(exclude_categories=("Cs",))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    lines=st.lists(st.text(_LINE_CHARS, min_size=1, max_size=30).filter(str.strip), min_size=1, max_size=6),
+    drop=st.sets(st.integers(0, 5)),
+)
+def test_the_words_of_the_kept_lines_are_the_extracted_bodys_own(lines, drop):
+    """NFKC, case folding and the runs of letters and digits of each line, joined over the kept
+    lines, are what `dedup.NormalBody` finds in the body `extract` makes of them (its
+    paragraphs normalised and spaced, joined by blank lines)."""
+    from processors import dedup
+    from processors.extraction import extract
+    from schemas.models import CleanedArticle, PageHints
+
+    check = sitelines.SiteLinesCheck(tuple(sorted(i for i in drop if i < len(lines))), {},
+                                     tuple(map(sitelines.line_words, lines)))
+    kept = check.kept(lines)
+    if not kept:
+        return
+    cleaned = CleanedArticle("https://example.com/a", "2024-05-03T10:00:00Z", "text", kept, PageHints())
+    assert check.kept_words() == dedup.NormalBody.of(extract(cleaned, OPTIONS).text).words
+
+
+def test_the_extraction_step_hands_the_url_step_the_body_words_in_process_only():
+    from processors import dedup, pipeline
+    from schemas.internal import Cleaned, dumps
+    from schemas.models import CleanedArticle, PageHints, SourceRef
+    from streams.steps import clock
+
+    table = Table()
+    source = SourceRef("raw", 0, 3, None)
+    for n in range(4):
+        lines = (body(n)[0], "Ｓｕｂｓｃｒｉｂｅ  to our\u00a0NEWSLETTER for daily updates", body(n)[1])
+        cleaned = CleanedArticle(f"https://example.com/{n}", "2024-05-03T10:00:00Z", "text", lines, PageHints())
+        message = Cleaned(source, b"{}", cleaned)
+        handed = pipeline.extract_step(message, OPTIONS, clock(), table.lookup, in_process=True)
+        table.update(handed.writes)
+        extracted = handed.handed
+        assert extracted.words == dedup.NormalBody.of(extracted.article.text).words
+        assert ("subscribe" in extracted.words) is (n < 3)  # the fourth article lost the site's line
+        # a worker sends the message: the words stay behind
+        assert b'"words"' not in pipeline.extract_step(message, OPTIONS, clock(), None).value
+        assert b'"words"' not in dumps(extracted)
