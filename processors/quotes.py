@@ -112,7 +112,7 @@ def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[
             before = before[starts[-1]:] if starts else before
             may_after, may_before = _may_attribute(after), _may_attribute(before)
             speaker = (_speaker(after, known) if may_after else None) or (
-                _speaker(before, known) if may_before else None
+                _speaker(before, known, leads=True) if may_before else None
             )
             if speaker is None and not ((may_after and _attributes(after)) or (may_before and _attributes(before))):
                 if last is not None and match.start() - last[0] <= FOLLOW_GAP:
@@ -249,7 +249,10 @@ class _People:
         return min(found)[1] if found else None
 
 
-def _speaker(clause: str, people: _People) -> str | None:
+def _speaker(clause: str, people: _People, leads: bool = False) -> str | None:
+    """The speaker the clause names (see the module's docstring). A clause that `leads` into
+    its quote ("He said Britain “has ...”") has its speaker before the verb: the name after it
+    is the one spoken of, unless the verb opens the clause ("Said Warren: “...”")."""
     words = [(m.group().rstrip(".’'"), m.start()) for m in _WORD.finditer(clause)]
     verbs = [
         i for i, (w, _) in enumerate(words)
@@ -272,7 +275,9 @@ def _speaker(clause: str, people: _People) -> str | None:
         before = i - 1
         while before >= 0 and words[before][0].casefold() in _AUXILIARIES:
             before -= 1
-        name = _capitalised_run(clause, words, before, -1) or _capitalised_run(clause, words, i + 1, 1)
+        name = _capitalised_run(clause, words, before, -1) or (
+            _capitalised_run(clause, words, i + 1, 1) if not leads or i == 0 else None
+        )
     if not name:
         return None
     name = strip_title(name)

@@ -187,3 +187,19 @@ def test_a_clause_quoted_after_that_is_a_quote():
     paragraph = ("The letter also said that “there must be a full investigation into this scandal, given that this is "
                  "not the first instance of the Prime Minister failing to declare donations.”")
     assert len(find_quotes((paragraph,))) == 1
+
+
+def test_the_name_after_the_verb_of_a_clause_leading_into_a_quote_is_the_one_spoken_of():
+    # National Post: "He said Britain ... “...”" is Lammy's, not Britain's
+    paragraphs = (
+        "“The U.K. government is urging India and Pakistan to show restraint and engage in direct dialogue to find "
+        "a swift, diplomatic path forward,” Foreign Secretary David Lammy said.",
+        "He said Britain — which has millions of citizens of Indian or Pakistani heritage — “has close and unique "
+        "relationships with both countries. I have made clear to my counterparts in India and Pakistan that if this "
+        "escalates further, nobody wins.”",
+    )
+    assert [q.speaker for q in find_quotes(paragraphs, ("David Lammy", "Keir Starmer"))] == ["David Lammy", "David Lammy"]
+    # ... but a verb opening the clause has its speaker after it
+    assert find_quotes(("Said McGurk: “The talks will go on for years.”",), ()) == (
+        Quote("The talks will go on for years.", "McGurk"),
+    )
