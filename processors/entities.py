@@ -22,8 +22,8 @@ installed library merges them (spaCy's entity linker needs a knowledge base we d
   Warren" and "Warren" into "Steve Warren" (a lone given name too: "Tessa" into "Tessa
   Bishop"), "State" into "Islamic State", and initials such as "US" into "United States";
 * an organisation span "the Bardo Museum in Tunis" gives the organisation and the place;
-* a name's own words may overrule the model: a "person" named like a company or a product
-  ("Chunghwa Telecom", "Uber Eats") is an organisation, an "organisation" named like a river or
+* a name's own words may overrule the model: a "person" named like a company, a paper or a
+  product ("Chunghwa Telecom", "Uber Eats", "Daily Maverick", one with a digit) is an organisation, an "organisation" named like a river or
   a lake ("Yangtze River") a place (`vocabulary.ORGANISATION_HEADS`, `PLACE_FEATURES`).
 
 Names are ordered by how often the article mentions them (then by first mention).
@@ -198,13 +198,18 @@ def _split_mention(kind: str, text: str) -> list[tuple[Kind, str]]:
 
 def _kind_of_name(kind: str, name: str) -> str:
     """The model's kind, unless the name's own words say otherwise: a person named like a
-    company or product ("Chunghwa Telecom") is an organisation, an organisation named like a
-    geographic feature ("Yangtze River") a place."""
+    company, a paper or a product ("Chunghwa Telecom", "Daily Maverick", a name with a digit)
+    is an organisation, an organisation named like a geographic feature ("Yangtze River") a
+    place."""
     words = [w.casefold() for w in name.split()]
     if not words:  # nothing left of the mention once cleaned: `_looks_like_name` drops it
         return kind
-    if kind == "person" and len(words) > 1 and words[-1] in vocab.ORGANISATION_HEADS:
+    if kind == "person" and len(words) > 1 and (
+        words[-1] in vocab.ORGANISATION_HEADS or words[0] in vocab.ORGANISATION_OPENERS
+    ):
         return "organization"
+    if kind == "person" and any(c.isdigit() for c in name):
+        return "organization"  # a model number, not a name ("Clothes Airer 3-Tier", "Local 90")
     if kind == "organization" and words[-1] not in vocab.ORGANISATION_HEADS and (
         any(w in vocab.PLACE_FEATURES for w in words)
     ):

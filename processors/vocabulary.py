@@ -636,9 +636,13 @@ ORGANISATION_HEADS: Final = frozenset(
     railways rail transport motors retail stores supermarkets hotels resorts airport university
     college institute foundation fund trust association federation council committee commission
     agency ministry department party union league club fc authority administration service
-    police court office hospital clinic school academy museum church cathedral
+    police court office hospital clinic school academy museum church cathedral kitchens united ai
+    live magazine journal nyheter zeitung
     """.split()
 )
+#: First words of a paper's name ("Daily Maverick", "Weekly Standard"): such a "person" is an
+#: organisation (compared case-folded).
+ORGANISATION_OPENERS: Final = frozenset({"daily", "weekly"})
 
 #: Words of a geographic feature's name: an "organisation" the model names so ("Yangtze River",
 #: "Lake Constance", "Mount Fuji") is a place, unless its last word names an organisation

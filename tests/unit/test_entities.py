@@ -88,6 +88,14 @@ class FakeRecogniser:
         # like a river a place, unless its last word names an organisation
         ([("person", "Chunghwa Telecom"), ("person", "Uber Eats"), ("person", "Lin Chia-lung")],
          Entities(people=("Lin Chia-lung",), organizations=("Chunghwa Telecom", "Uber Eats"))),
+        # ... as the model names them on the dev pages (Mirror, Telegraph, Euronews, Daily Maverick,
+        # The Nation): a company, a club, a paper, a product with its model number, a union's local
+        ([("person", "Wren Kitchens"), ("person", "Manchester United"), ("person", "Dagens Nyheter"),
+          ("person", "Daily Maverick"), ("person", "John Lewis 3-Tier Heated Indoor Clothes Airer"),
+          ("person", "Local 90"), ("person", "Radek Babicek")],
+         Entities(people=("Radek Babicek",), organizations=(
+             "Wren Kitchens", "Manchester United", "Dagens Nyheter", "Daily Maverick",
+             "John Lewis 3-Tier Heated Indoor Clothes Airer", "Local 90"))),
         ([("organization", "the Yangtze River"), ("organization", "Mekong River Commission"),
           ("organization", "Lake Constance")],
          Entities(organizations=("Mekong River Commission",), places=("Yangtze River", "Lake Constance"))),
