@@ -706,6 +706,10 @@ def _is_date_line(lowered: str) -> bool:
     return sum(1 for word in words if word not in _DATE_WORDS) <= vocab.DATE_LINE_MAX_WORDS
 
 
+#: A line of fewer characters whose parts a bar divides, not ending a sentence, is furniture.
+_BARRED_MAX_CHARS = 150
+
+
 #: Exact furniture phrases are shorter than this; longer lines are not looked up.
 _SHORT_LINE_CHARS = 60
 _TITLE_LENGTH_SLACK = 12
@@ -816,6 +820,17 @@ def _clean_text(
             if byline is not None:
                 authors = authors or byline
                 continue
+        if (
+            " | " in line
+            and len(line) < _BARRED_MAX_CHARS
+            and line[-1] not in ".!?"
+            and (title is not None or headline_at is not None or seen_sentence)
+        ):
+            # a menu, a teaser's kicker and headline, a video's ("WATCH | Enoch Godongwana delivers
+            # budget speech"): it goes, but costs the span what it did kept. Not where the page's
+            # headline may stand, which may name its section after a bar.
+            wall += _COST_FACTOR * len(line) + _COST_PER_LINE
+            continue
         sentence = _ends_sentence(line)
         weight = _weight(line)
         if (

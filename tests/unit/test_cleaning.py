@@ -1310,6 +1310,36 @@ def test_a_date_line_goes_but_costs_the_span_what_it_did_kept():
     assert paragraphs == (body[0], body[2])
 
 
+@pytest.mark.parametrize(
+    "line",
+    # a video's or an interview's teaser, a list of stories, share links (TimesLive, RBB24, The Gateway Pundit)
+    ["WATCH | Enoch Godongwana delivers budget speech",
+     'Interview | "Hotel Lunik" in Eisenhüttenstadt - "Hier sind sich Leute begegnet, die nicht zusammen sein durften"',
+     "Follow him on X | Truth Social | Gettr"],
+)
+def test_a_line_a_bar_divides_is_furniture(line):
+    body = [
+        "Die Bundesregierung hat am Mittwoch ihren Haushaltsentwurf für das kommende Jahr vorgelegt, mit "
+        "Einsparungen von mehreren Milliarden Euro in den Ministerien und höheren Abgaben für Unternehmen.",
+        "Die Gewerkschaften kritisierten den Entwurf umgehend als Sparprogramm und riefen für den kommenden "
+        "Monat zu einem bundesweiten Aktionstag auf, dem dritten in diesem Jahr, wie ihre Sprecherin sagte.",
+    ]
+    paragraphs, _ = _text("\n\n".join([body[0], line, body[1]]), title="Haushalt")
+    assert paragraphs == tuple(body)
+
+
+def test_a_headline_a_bar_divides_stays_the_title():
+    paragraphs, hints = _text(f"Budget 2024 | Politics\n\n{BODY_1}\n\n{BODY_2}")
+    assert hints.title == "Budget 2024 | Politics" and paragraphs == (BODY_1, BODY_2)
+
+
+def test_a_dateline_a_bar_divides_still_gives_the_date_and_a_sentence_with_a_bar_stays():
+    sentence = "The vote was 12 | 3 in favour, and the council said the bridge would reopen in May."
+    paragraphs, hints = _text(f"{BODY_1}\n\n24 Feb, 2016 12:18 | Updated 25 Feb, 2016 09:00\n\n{sentence}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, sentence, BODY_2)
+    assert hints.published_at == "2016-02-24T12:18:00+00:00"
+
+
 def test_a_box_heading_goes_and_walls_off_the_stories_under_it():
     """MDR: the story, then "Mehr zu Fleischkonsum" over teasers (a kicker and headline, a summary):
     without the heading's wall their summaries outweigh the headlines and join the body."""
