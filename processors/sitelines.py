@@ -155,18 +155,25 @@ def check_lines(
     max_chars = options.sitelines_max_line_chars
     fingerprints = [_fingerprint(w) if len(line) <= max_chars else None for line, w in zip(lines, words)]
     wanted = {fp for fp in fingerprints if fp is not None}
-    seen: dict[str, set[str]] = {fp: set() for fp in wanted}
+    # Each of the article's lines that a chunk in the horizon holds, with its tags there; most of
+    # an article's lines are in no chunk, so each chunk is asked for the article's lines it has
+    # (a set intersection over the article's few lines), not for each line in turn.
+    seen: dict[str, set[str]] = {}
     chunks: list[tuple[str, Mapping[str, Sequence[str]]]] = []  # today's
+    held_today: set[str] = set()
     for past in range(options.sitelines_horizon_days + 1):
         for key, stored in _day_chunks(site, day - past, lookup):
+            held = stored.keys() & wanted
             if not past:
                 chunks.append((key, stored))
-            for fp in wanted:
-                seen[fp].update(stored.get(fp, ()))
+                held_today |= held
+            for fp in held:
+                seen.setdefault(fp, set()).update(stored[fp])
     # Today's tags of a line, before the other days' are added to them below.
-    today = {fp: _tags_today(fp, chunks) for fp in wanted} if chunks else dict.fromkeys(wanted, ())
+    today: dict[str, set[str] | Sequence[str]] = dict.fromkeys(wanted, ())
+    today.update((fp, _tags_today(fp, chunks)) for fp in held_today)
 
-    repeated = {fp for fp in wanted if len(seen[fp] - {tag}) >= threshold}
+    repeated = {fp for fp, tags in seen.items() if len(tags - {tag}) >= threshold}
     drop = tuple(i for i, fp in enumerate(fingerprints) if fp in repeated)
     if len(drop) == len(lines):
         drop = ()  # never an article's only line, nor all of its lines
