@@ -700,10 +700,12 @@ def _is_date_line(lowered: str) -> bool:
     comment's or the page's own ("Actualizado el 25/05/2025 21:57 h", "Publié le 30 août 2023 à
     14h52, modifié le ...", "Frankfurt, October 23, 2024, 3:48 Uhr"), which `parse_dateline`
     does not read. Not a sentence: a story's line that gives a date says more around it."""
-    if lowered[-1] in ".!?" or _DATE_IN_LINE.search(lowered) is None:
+    if lowered[-1] in ".!?":
         return False
     words = _LETTER_WORD.findall(lowered)
-    return sum(1 for word in words if word not in _DATE_WORDS) <= vocab.DATE_LINE_MAX_WORDS
+    if sum(1 for word in words if word not in _DATE_WORDS) > vocab.DATE_LINE_MAX_WORDS:
+        return False
+    return _DATE_IN_LINE.search(lowered) is not None
 
 
 #: A line of fewer characters whose parts a bar divides, not ending a sentence, is furniture.
