@@ -869,8 +869,9 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
     """Body paragraphs: the headline's copies out, hard-wrapped continuation lines joined to
     their paragraph, and of those the densest span of prose kept (navigation, teasers and
     footers around it out), less the runs of lines the page prints more than once and the
-    headlines of a box of other stories in it (`_without_headline_runs`) and an author's note at
-    its foot (`_without_author_note`), and the standfirst before it."""
+    headlines of a box of other stories in it (`_without_headline_runs`), an author's note at its
+    foot (`_without_author_note`) and headlines alone among dropped lines
+    (`_without_lone_headlines`), and the standfirst before it."""
     paragraphs: list[_Line] = []
     previous: _Line | None = None
     for ln in lines:
@@ -919,6 +920,7 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
     for length, min_words in _HEADLINE_RUNS:
         kept = _without_headline_runs(kept, length, min_words)
     kept = _without_author_note(kept)
+    kept = _without_lone_headlines(kept)
     body = [p.text for p in kept]
     before = max(0, first - _STANDFIRST_LOOKBACK)
     lead = _standfirst(paragraphs[before:first], echoed[before:first])
@@ -969,6 +971,25 @@ def _without_author_note(lines: list[_Line]) -> list[_Line]:
         if _is_author_note(lines[i].text):
             return lines[:i]
     return lines
+
+
+def _without_lone_headlines(lines: list[_Line]) -> list[_Line]:
+    """`lines` less each line that is not prose and stands alone between runs of dropped lines,
+    `_LONE_HEADLINE_GAP` or more before it and after it (a teaser's headline between its kicker
+    and date and its byline, a box's heading between menus), but the span's first and last: a
+    story's subhead has its paragraph right under it."""
+    return [
+        line
+        for i, line in enumerate(lines)
+        if line.prose
+        or i == 0
+        or i + 1 == len(lines)
+        or line.gap < _LONE_HEADLINE_GAP
+        or lines[i + 1].gap < _LONE_HEADLINE_GAP
+    ]
+
+
+_LONE_HEADLINE_GAP = 2
 
 
 #: How many headlines in a row, each of this many words or more, make a list of other stories
