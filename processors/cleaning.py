@@ -974,22 +974,23 @@ def _without_author_note(lines: list[_Line]) -> list[_Line]:
 
 
 def _without_lone_headlines(lines: list[_Line]) -> list[_Line]:
-    """`lines` less each line that is not prose and stands alone between runs of dropped lines,
-    `_LONE_HEADLINE_GAP` or more before it and after it (a teaser's headline between its kicker
-    and date and its byline, a box's heading between menus), but the span's first and last: a
-    story's subhead has its paragraph right under it."""
+    """`lines` less each line that is not prose and stands alone between dropped lines,
+    `_LONE_GAP_BEFORE` or more before it and `_LONE_GAP_AFTER` or more after it (a teaser's
+    headline between its kicker or age and its byline and share buttons, a box's heading between
+    menus), but the span's first and last: a story's subhead has its paragraph right under it."""
     return [
         line
         for i, line in enumerate(lines)
         if line.prose
         or i == 0
         or i + 1 == len(lines)
-        or line.gap < _LONE_HEADLINE_GAP
-        or lines[i + 1].gap < _LONE_HEADLINE_GAP
+        or line.gap < _LONE_GAP_BEFORE
+        or lines[i + 1].gap < _LONE_GAP_AFTER
     ]
 
 
-_LONE_HEADLINE_GAP = 2
+_LONE_GAP_BEFORE = 1
+_LONE_GAP_AFTER = 2
 
 
 #: How many headlines in a row, each of this many words or more, make a list of other stories

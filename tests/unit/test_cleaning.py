@@ -1343,7 +1343,7 @@ def test_a_dateline_a_bar_divides_still_gives_the_date_and_a_sentence_with_a_bar
 def test_a_headline_alone_among_dropped_lines_goes_and_a_subhead_stays():
     """Berliner Zeitung: a teaser inside the story, its headline between its kicker's age and its
     reading time and share buttons; a subhead has its paragraph right under it."""
-    teaser = ["Politik", "vor 3 Stunden", "Berliner Geburtenrate auf Rekordtief", "Lesezeit: 3 Min.", "Teilen"]
+    teaser = ["vor 3 Stunden", "Berliner Geburtenrate auf Rekordtief", "Lesezeit: 3 Min.", "Teilen"]
     subhead = ["Foto: dpa", "Warum die Brücke so lange hielt"]
     body_3 = BODY_1.replace("bridge", "tunnel")
     paragraphs, _ = _text("\n\n".join([BODY_1, *teaser, BODY_2, *subhead, body_3, BODY_2.replace("shops", "cafés")]))
