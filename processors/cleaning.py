@@ -947,8 +947,10 @@ def _without_headline_runs(lines: list[_Line], length: int, min_words: int) -> l
 
 #: An author's note: a name (`_looks_like_name`: "Korrespondent Ulrich Exner" passes too), a
 #: birth year in brackets, a verb of `vocab.AUTHOR_BIO_VERBS`, then a role word.
+_UPPER = "".join(sorted({ch for ch in map(chr, range(0x2000)) if ch.isupper()}))
+_NAME_WORD = "(?:[" + re.escape(_UPPER) + r"][\w'’.-]*|" + "|".join(sorted(_NAME_PARTICLES)) + ")"
 _AUTHOR_NOTE = re.compile(
-    r"(?P<name>[^\W\d_][\w'’.-]*(?: [\w'’.-]+){1,4}?)(?: \([^)]{1,12}\))? (?:"
+    r"(?P<name>[" + re.escape(_UPPER) + r"][\w'’.-]*(?: " + _NAME_WORD + r"){1,4}?)(?: \([^)]{1,12}\))? (?:"
     + "|".join(vocab.AUTHOR_BIO_VERBS) + ") "
 )
 _AUTHOR_ROLE = re.compile(
