@@ -16,7 +16,7 @@ decoded (`unpack`): the envelope is parsed once, not once per item.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import orjson
@@ -43,8 +43,9 @@ class Extracted:
     #: None in an older message).
     page: str | None = None
     #: The body's words as the url step reads them (`processors.dedup.NormalBody`), when the
-    #: extraction step found them: handed on within one process only, never sent.
-    words: list[str] | None = None
+    #: extraction step found them: handed on within one process only, never sent, and no part
+    #: of the message's equality (a message and its bytes read back are the same message).
+    words: list[str] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

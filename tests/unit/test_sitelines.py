@@ -355,7 +355,7 @@ def test_the_words_of_the_kept_lines_are_the_extracted_bodys_own(lines, drop):
 
 def test_the_extraction_step_hands_the_url_step_the_body_words_in_process_only():
     from processors import dedup, pipeline
-    from schemas.internal import Cleaned, dumps
+    from schemas.internal import Cleaned, dumps, loads_extracted
     from schemas.models import CleanedArticle, PageHints, SourceRef
     from streams.steps import clock
 
@@ -373,3 +373,4 @@ def test_the_extraction_step_hands_the_url_step_the_body_words_in_process_only()
         # a worker sends the message: the words stay behind
         assert b'"words"' not in pipeline.extract_step(message, OPTIONS, clock(), None).value
         assert b'"words"' not in dumps(extracted)
+        assert loads_extracted(dumps(extracted)) == extracted  # the words are no part of the message
