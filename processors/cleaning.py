@@ -976,23 +976,29 @@ def _without_author_note(lines: list[_Line]) -> list[_Line]:
 
 
 def _without_lone_headlines(lines: list[_Line]) -> list[_Line]:
-    """`lines` less each line that is not prose and stands alone between dropped lines,
-    `_LONE_GAP_BEFORE` or more before it and `_LONE_GAP_AFTER` or more after it (a teaser's
-    headline between its kicker or age and its byline and share buttons, a box's heading between
-    menus), but the span's first and last: a story's subhead has its paragraph right under it."""
-    return [
-        line
-        for i, line in enumerate(lines)
-        if line.prose
-        or i == 0
-        or i + 1 == len(lines)
-        or line.gap < _LONE_GAP_BEFORE
-        or lines[i + 1].gap < _LONE_GAP_AFTER
-    ]
+    """`lines` less each run of up to `_LONE_RUN` lines that are not prose standing alone between
+    dropped lines, `_LONE_GAP_BEFORE` or more before it and `_LONE_GAP_AFTER` or more after it (a
+    teaser's kicker and headline between its age and its byline and share buttons, a box's heading
+    between menus), but not the span's first line nor its last: a story's subhead has its
+    paragraph right under it."""
+    drop: set[int] = set()
+    n = len(lines)
+    for i in range(1, n - 1):
+        if lines[i].prose or lines[i].gap < _LONE_GAP_BEFORE:
+            continue
+        end = i + 1  # the run: this line and the lines not prose right under it
+        while end < n - 1 and end - i < _LONE_RUN and not lines[end].prose and lines[end].gap == 0:
+            end += 1
+        if lines[end].gap >= _LONE_GAP_AFTER:
+            drop.update(range(i, end))
+    return [line for i, line in enumerate(lines) if i not in drop]
 
 
 _LONE_GAP_BEFORE = 1
 _LONE_GAP_AFTER = 2
+#: How many lines that are not prose, one right under the other, such a run may hold (a kicker
+#: and its headline).
+_LONE_RUN = 2
 
 
 #: How many headlines in a row, each of this many words or more, make a list of other stories

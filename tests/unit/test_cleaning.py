@@ -1341,13 +1341,27 @@ def test_a_dateline_a_bar_divides_still_gives_the_date_and_a_sentence_with_a_bar
 
 
 def test_a_headline_alone_among_dropped_lines_goes_and_a_subhead_stays():
-    """Berliner Zeitung: a teaser inside the story, its headline between its kicker's age and its
-    reading time and share buttons; a subhead has its paragraph right under it."""
-    teaser = ["vor 3 Stunden", "Berliner Geburtenrate auf Rekordtief", "Lesezeit: 3 Min.", "Teilen"]
-    subhead = ["Foto: dpa", "Warum die Brücke so lange hielt"]
-    body_3 = BODY_1.replace("bridge", "tunnel")
-    paragraphs, _ = _text("\n\n".join([BODY_1, *teaser, BODY_2, *subhead, body_3, BODY_2.replace("shops", "cafés")]))
-    assert paragraphs == (BODY_1, BODY_2, subhead[1], body_3, BODY_2.replace("shops", "cafés"))
+    """Berliner Zeitung: teasers inside the story, a headline (or a kicker and a headline) between
+    the teaser's age and its reading time and share buttons; a subhead has its paragraph right
+    under it."""
+    body = [
+        "Die Geburtenrate in Berlin ist im vergangenen Jahr auf den niedrigsten Stand seit der Wiedervereinigung "
+        "gefallen, wie das Statistische Landesamt am Montag mitteilte.",
+        "Besonders stark sank die Zahl der Geburten in den Innenstadtbezirken, während sie in den Außenbezirken "
+        "nahezu unverändert blieb, heißt es in dem Bericht der Behörde.",
+        "Warum die Zahlen so stark sinken",
+        "Fachleute nennen die hohen Mieten, unsichere Arbeitsverträge und die Sorge um die Zukunft als Gründe, "
+        "warum sich junge Paare gegen Kinder entscheiden oder ihren Wunsch aufschieben.",
+        "Der Senat will im Herbst ein Programm vorstellen, das Familien bei der Wohnungssuche helfen soll, "
+        "kündigte die zuständige Senatorin in einer ersten Reaktion an.",
+    ]
+    teasers = [
+        "vor 3 Stunden", "Angriff auf das Heteropatriarchat", "Lesezeit: 3 Min.", "Teilen",
+        "vor 5 Stunden", "Landtagswahl in Thüringen", "Voigt, Höcke und der Vorwurf einer Lüge", "3 Min.", "Teilen",
+    ]
+    page = [body[0], *teasers[:4], body[1], *teasers[4:], "Foto: dpa", *body[2:]]
+    paragraphs, _ = _text("\n\n".join(page), title="Berliner Geburtenrate auf Rekordtief")
+    assert paragraphs == tuple(body)
 
 
 def test_a_box_heading_goes_and_walls_off_the_stories_under_it():
