@@ -1079,7 +1079,9 @@ _TEASER_OTHER_PROSE = 2.0
 def _standfirst(before: list[_Line], echoed: list[bool]) -> str | None:
     """The body's standfirst, when the page set it apart from the body (a byline, a date, share
     buttons between them): of the lines just before the body, the longest that is prose or
-    running text (`_Line.headline`) and not printed twice."""
+    running text (`_Line.headline`) and not printed twice. Running text counts only with at most
+    `_STANDFIRST_HEADLINE_MAX_GAP` dropped lines above it (the headline over it): after a menu's
+    or a teaser's dropped lines, running text is another story's headline."""
     candidates = [
         line.text
         for line, echo in zip(before, echoed)
@@ -1087,6 +1089,7 @@ def _standfirst(before: list[_Line], echoed: list[bool]) -> str | None:
         and len(line.text) >= _STANDFIRST_MIN_CHARS
         and (line.prose or line.headline)
         and not _has_furniture_cue(line.text.casefold())
+        and (line.prose or line.gap <= _STANDFIRST_HEADLINE_MAX_GAP)
     ]
     return max(candidates, key=len, default=None)
 
@@ -1094,6 +1097,7 @@ def _standfirst(before: list[_Line], echoed: list[bool]) -> str | None:
 #: How many lines before the body are searched for its standfirst, and its least length.
 _STANDFIRST_LOOKBACK = 20
 _STANDFIRST_MIN_CHARS = 60
+_STANDFIRST_HEADLINE_MAX_GAP = 1
 
 
 #: Lines the page prints more than once ("echoed": a menu at the head and the foot, a

@@ -1462,6 +1462,24 @@ def test_a_video_teaser_closed_by_its_running_time_leaves_an_html_body():
 
 
 
+def test_a_headline_after_a_menu_is_no_standfirst_and_a_dek_under_the_headline_is():
+    """Running text with two or more dropped lines above it (a menu's) is another story's headline;
+    right under the page's headline it is the dek."""
+    body = [
+        "Die Bundesregierung hat am Mittwoch ihren Haushaltsentwurf für das kommende Jahr vorgelegt, mit "
+        "Einsparungen von mehreren Milliarden Euro in den Ministerien und höheren Abgaben für Unternehmen.",
+        "Die Gewerkschaften kritisierten den Entwurf umgehend als Sparprogramm und riefen für den kommenden "
+        "Monat zu einem bundesweiten Aktionstag auf, dem dritten in diesem Jahr, wie ihre Sprecherin sagte.",
+    ]
+    teaser = "Mehr Geld für Schulen und Kitas: was der Haushalt für die Familien in der Stadt bedeutet"
+    dek = "Weniger Geld für die Ministerien und mehr für die Schulen: was der Entwurf für 2025 vorsieht"
+    byline = ["Von Anna Schmidt", "12.03.2024, 10:15 Uhr"]
+    after_menu, _ = _text("\n\n".join(["Startseite", "Politik", teaser, *byline, *body]), title="Haushalt 2025")
+    under_headline, _ = _text("\n\n".join(["Haushalt 2025", dek, *byline, *body]), title="Haushalt 2025")
+    assert after_menu == tuple(body)
+    assert under_headline == (dek, *body)
+
+
 def test_a_standfirst_is_no_line_with_a_furniture_cue():
     """SRF: an app's prompt, longer than the cue check reaches, stood above the standfirst."""
     prompt = ("News-App bei Google Play herunterladen (Wird in einem neuen Fenster geöffnet.) Laden Diese Seite in "
