@@ -427,7 +427,9 @@ AUTHOR_ROLES: Final = frozenset(
 #: An author's note at a story's foot ("Laura Jedeed is a freelance journalist based in New York
 #: City.", "Manuela Conrad ist ZDF-Reporterin für ..."): a name, one of these verbs, then, within
 #: `AUTHOR_BIO_ROLE_REACH` characters, one of `AUTHOR_ROLES` or of these (compared case-folded).
-AUTHOR_BIO_VERBS: Final = ("is", "was", "ist", "war", "est", "était", "es", "fue", "è", "er", "var", "är", "is een")
+#: Present tense only: a note says what its author is, and "... was a professor" at a story's
+#: foot is the story's own (an obituary's, a profile's).
+AUTHOR_BIO_VERBS: Final = ("is", "ist", "est", "es", "è", "er", "är", "is een")
 AUTHOR_BIO_ROLES: Final = frozenset(
     {
         "writer", "researcher", "professor", "freelance", "editorial staff", "fellow", "author", "autor",

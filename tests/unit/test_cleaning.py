@@ -1402,6 +1402,16 @@ def test_an_authors_note_at_the_foot_goes_with_what_follows(note):
     assert paragraphs == (BODY_1, BODY_2, BODY_1.replace("bridge", "tunnel"))
 
 
+def test_a_past_tense_line_about_a_person_at_the_foot_is_body():
+    """An obituary's or a profile's last lines say what someone was: the story, not its author's
+    note, and the lines after it stay too."""
+    lines = [BODY_1, BODY_2, BODY_1.replace("bridge", "tunnel"),
+             "Margaret Hale was a professor of history at the university for thirty years, her family said.",
+             BODY_2.replace("shops", "cafés")]
+    paragraphs, _ = _text("\n\n".join(lines))
+    assert paragraphs == tuple(lines)
+
+
 def test_an_authors_note_inside_the_story_or_without_a_name_is_body():
     lines = [BODY_1, "The mayor is a former journalist who ran the town's weekly paper for twenty years.",
              BODY_2, AUTHOR_NOTES[0], BODY_1.replace("bridge", "tunnel"), BODY_2.replace("shops", "cafés"),
