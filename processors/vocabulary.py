@@ -220,7 +220,8 @@ PROMPT_CUES: Final = (
     "unlimited online access", "unlimited digital access", "print subscriber", "activate your online access",
     "commenting community", "get email updates from your favourite authors",
     "sign in without password", "award-winning newsletters", "trending news of the day", "subscriber only",
-    "you can email",
+    # an author's links under the story ("You can email ... here, and read more of ...'s articles here")
+    "articles here",
 )
 PROMPT_CUE_MAX_CHARS: Final = 200
 #: The credits that close an agency's story ("Reporting by ..., additional reporting by ...,

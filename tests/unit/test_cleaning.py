@@ -1438,6 +1438,8 @@ def test_an_authors_note_inside_the_story_or_without_a_name_is_body():
      # a story's sentence with a cue other than a prompt's, longer than a cue's line
      "The app was the most read news source in the country last year, the regulator said, ahead of two "
      "broadcasters and a tabloid that had led the ranking for a decade.",
+     # a service line telling readers how to reach an office, in no site's own voice
+     "Residents who want to object have until Friday: you can email the planning office or write to the town hall.",
      # a quote in guillemets (Jyllands-Posten)
      "»Det er en ret for franskmænd – ikke for jer.«"],
 )
