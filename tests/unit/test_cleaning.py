@@ -1328,6 +1328,28 @@ def test_a_line_a_bar_divides_is_furniture(line):
     assert paragraphs == tuple(body)
 
 
+def test_a_line_a_bar_divides_costs_the_span_what_it_did_kept():
+    """Teasers under a story, each a kicker the bar divides, a headline and a summary: the kickers
+    go, but each still costs the span its length, else the summaries outweigh their headlines and
+    join the body."""
+    body = [
+        "Die Bundesregierung hat am Mittwoch ihren Haushaltsentwurf für das kommende Jahr vorgelegt, mit "
+        "Einsparungen von mehreren Milliarden Euro in den Ministerien und höheren Abgaben.",
+        "Die Gewerkschaften kritisierten den Entwurf umgehend als Sparprogramm und riefen für den kommenden "
+        "Monat zu einem bundesweiten Aktionstag auf, dem dritten in diesem Jahr.",
+    ]
+    teasers = [
+        "Politik | Haushaltsstreit in der Koalition", "Scholz verteidigt den Haushalt gegen die Kritik der Opposition",
+        "Der Kanzler sagt im Bundestag, die Schuldenbremse gelte auch im kommenden Jahr, und verspricht Entlastungen.",
+        "Wirtschaft | Preise im Einzelhandel", "Die Inflation sinkt im April auf sieben Prozent",
+        "Die Preise für Energie sind gefallen, Lebensmittel bleiben teuer, melden die Statistiker aus Wiesbaden.",
+        "Sport | Fußball-Bundesliga, 31. Spieltag", "Bayern verliert das Spitzenspiel in Dortmund",
+        "Die Münchner liegen nach der Niederlage zwei Punkte hinter dem BVB, der auf die Meisterschaft hoffen darf.",
+    ]
+    paragraphs, _ = _text("\n\n".join([*body, *teasers]), title="Haushalt")
+    assert paragraphs == tuple(body)
+
+
 def test_a_headline_a_bar_divides_stays_the_title():
     paragraphs, hints = _text(f"Budget 2024 | Politics\n\n{BODY_1}\n\n{BODY_2}")
     assert hints.title == "Budget 2024 | Politics" and paragraphs == (BODY_1, BODY_2)
