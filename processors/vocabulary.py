@@ -769,8 +769,9 @@ UNSPACED_SCRIPTS: Final = (
 #: the Armenian and Ethiopic full stops, the Burmese and Khmer section marks.
 SENTENCE_END_MARKS: Final = "。！？．｡।॥؟۔։።၊။។"
 #: Closing quotes and brackets that may follow a sentence's last mark ("«" closes a quote in
-#: Danish, Swedish and much of the German press: »...«).
-SENTENCE_CLOSERS: Final = "\"'”’»«)]」』）〕】"
+#: Danish, Swedish and much of the German press: »...«; "“" and "‘" close German quotes:
+#: „...“, ‚...‘).
+SENTENCE_CLOSERS: Final = "\"'”’»«“‘)]」』）〕】"
 
 #: Function words that a keyword never starts or ends with even when a stoplist omits them;
 #: jusText's lists are frequency lists and keep some content words ("state", "army"), so the

@@ -1386,6 +1386,12 @@ def test_a_headline_alone_among_dropped_lines_goes_and_a_subhead_stays():
     assert paragraphs == tuple(body)
 
 
+def test_a_sentence_closed_by_a_german_quote_mark_is_a_sentence():
+    """Krautreporter: a one-word answer in German quotes, „Nein.“, is a sentence, not a lone label."""
+    paragraphs, _ = _text(f"{BODY_1}\n\n„Nein.“\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, "„Nein.“", BODY_2)
+
+
 def test_a_box_heading_goes_and_walls_off_the_stories_under_it():
     """MDR: the story, then "Mehr zu Fleischkonsum" over teasers (a kicker and headline, a summary):
     without the heading's wall their summaries outweigh the headlines and join the body."""
