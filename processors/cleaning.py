@@ -868,7 +868,8 @@ def _clean_text(
 def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> tuple[str, ...]:
     """Body paragraphs: the headline's copies out, hard-wrapped continuation lines joined to
     their paragraph, and of those the densest span of prose kept (navigation, teasers and
-    footers around it out), less the runs of lines the page prints more than once and the
+    footers around it out; teaser lists and lists of long headlines weigh as no prose:
+    `_without_teasers`, `_without_headline_lists`), less the runs of lines the page prints more than once and the
     headlines of a box of other stories in it (`_without_headline_runs`), an author's note at its
     foot (`_without_author_note`) and headlines alone among dropped lines
     (`_without_lone_headlines`), and the standfirst before it."""
@@ -902,7 +903,7 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
         for p, echo in zip(paragraphs, echoes)
     ]
     own = [i for i, echo in enumerate(echoed) if not echo]
-    span = _body_span(_without_teasers(_gaps_carried(paragraphs, echoed)))
+    span = _body_span(_without_teasers(_without_headline_lists(_gaps_carried(paragraphs, echoed))))
     if span is None:
         return ()
     first, last = own[span[0]], own[span[1]]
@@ -1037,6 +1038,26 @@ def _gaps_carried(paragraphs: list[_Line], echoed: list[bool]) -> list[_Line]:
             carried = 0
             wall = 0.0
     return out
+
+
+def _without_headline_lists(lines: list[_Line]) -> list[_Line]:
+    """`lines` with each run of `_HEADLINE_LIST_RUN` or more lines of running text long enough
+    for prose but ending no sentence, one after the other, made headlines: a list of other
+    stories' headlines; a story's paragraphs end on their stops."""
+    out = list(lines)
+    run: list[int] = []
+    for i, line in enumerate([*lines, None]):
+        if line is not None and line.prose and not _ends_sentence(line.text):
+            run.append(i)
+            continue
+        if len(run) >= _HEADLINE_LIST_RUN:
+            for j in run:
+                out[j] = out[j]._replace(prose=False, headline=True)
+        run = []
+    return out
+
+
+_HEADLINE_LIST_RUN = 4
 
 
 def _without_teasers(lines: list[_Line]) -> list[_Line]:

@@ -1386,6 +1386,34 @@ def test_a_headline_alone_among_dropped_lines_goes_and_a_subhead_stays():
     assert paragraphs == tuple(body)
 
 
+def test_a_list_of_long_headlines_after_the_story_goes():
+    """Business Insider Deutschland: under the story, other stories' headlines, each long enough to
+    weigh as prose but ending on no stop; the story's own paragraphs (quotes in German marks
+    included) end on theirs."""
+    body = [
+        "Ein Gericht in Hongkong hat am Montag die Auflösung des chinesischen Immobilienkonzerns Evergrande "
+        "angeordnet, nachdem die Gespräche mit den Gläubigern über eine Umschuldung gescheitert waren.",
+        "„Es ist an der Zeit, dass das Gericht sagt: genug ist genug“, sagte die Richterin. „Die Gläubiger "
+        "haben lange genug gewartet.“",
+        "Der Konzern hat Schulden von mehr als 300 Milliarden Dollar, so viel wie kein anderes Unternehmen "
+        "auf der Welt, und seine Aktien wurden nach dem Urteil vom Handel ausgesetzt.",
+        "„Wir werden alles tun, um den Betrieb aufrechtzuerhalten“, sagte der Vorstandschef. „Die Wohnungen "
+        "werden fertig gebaut.“",
+    ]
+    headlines = [
+        "Ich habe 2800 Euro im Monat mit Airbnb verdient: Darum vermiete ich meine Immobilie jetzt trotzdem "
+        "wieder langfristig",
+        "Die USA müssen schnell neue Kriegsschiffe bauen, um nicht von China abgehängt zu werden, sagt ein "
+        "Ex-Nato-Kommandant",
+        "China will laut einem Bericht, dass inländische Investoren aufhören, so viele ausländische Aktien zu "
+        "kaufen und zu halten",
+        "Verdi ruft zu Warnstreiks im Nahverkehr auf: Welche Transportmittel still stehen und ab wann die "
+        "Streiks beginnen",
+    ]
+    paragraphs, _ = _text("\n\n".join([*body, *headlines]), title="Evergrande wird aufgelöst")
+    assert paragraphs == tuple(body)
+
+
 def test_a_sentence_closed_by_a_german_quote_mark_is_a_sentence():
     """Krautreporter: a one-word answer in German quotes, „Nein.“, is a sentence, not a lone label."""
     paragraphs, _ = _text(f"{BODY_1}\n\n„Nein.“\n\n{BODY_2}")
