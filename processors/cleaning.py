@@ -686,9 +686,10 @@ def _is_timestamp(line: str) -> bool:
 
 _DATE_NAMES = "|".join(sorted(set(vocab.MONTHS) | vocab.WEEKDAYS | vocab.DATE_LINE_MONTHS, key=len, reverse=True))
 #: A date or a time in a line, by numbers or with a month's name ("17:41", "25/05/2025",
-#: "5. august", "October 13, 2024", "2025年1月13日"), case-folded.
+#: "5. august", "October 13, 2024", "2025年1月13日"), case-folded. A time is a time of day: a
+#: score ("THW Kiel siegt 31:28") is not one.
 _DATE_IN_LINE = re.compile(
-    r"\b(?:\d{1,2}:\d{2}|\d{1,4}\. ?\d{1,2}\. ?\d{2,4}|\d{1,4}[/-]\d{1,2}[/-]\d{2,4}"
+    r"\b(?:(?:[01]?\d|2[0-3]):[0-5]\d|\d{1,4}\. ?\d{1,2}\. ?\d{2,4}|\d{1,4}[/-]\d{1,2}[/-]\d{2,4}"
     r"|\d{1,2}\.? (?:" + _DATE_NAMES + r")\b|(?:" + _DATE_NAMES + r")\.? \d{1,2},? \d{4})\b|\d{4}年\d{1,2}月\d{1,2}日"
 )
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")

@@ -1486,6 +1486,8 @@ def test_an_authors_note_inside_the_story_or_without_a_name_is_body():
      # a date in a line that says more than its labels, or in a sentence
      "Ab 1. Mai 2025 gilt die neue Regel für alle Mieter in Berlin und Brandenburg",
      "Sept. 6, 1946: The Rams play a night game against the Washington Redskins at the Coliseum.",
+     # a score, not a time of day
+     "THW Kiel siegt 31:28 in Flensburg", "Alba Berlin gewinnt 98:87 gegen Bayern",
      # a story about cookies, longer than a banner's line (400 characters), in no site's own voice
      "The regulator said that websites which set advertising cookies before a visitor consents break the law, and "
      "that the fines it can impose reach four percent of a company's turnover. Publishers have until March to change "
