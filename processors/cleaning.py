@@ -1044,11 +1044,17 @@ def _gaps_carried(paragraphs: list[_Line], echoed: list[bool]) -> list[_Line]:
 def _without_headline_lists(lines: list[_Line]) -> list[_Line]:
     """`lines` with each run of `_HEADLINE_LIST_RUN` or more lines of running text long enough
     for prose but ending no sentence, one after the other, made headlines: a list of other
-    stories' headlines; a story's paragraphs end on their stops."""
+    stories' headlines; a story's paragraphs end on their stops, and its bulleted list's items
+    open with their marker (`vocab.LIST_ITEM_MARKERS`)."""
     out = list(lines)
     run: list[int] = []
     for i, line in enumerate([*lines, None]):
-        if line is not None and line.prose and not _ends_sentence(line.text):
+        if (
+            line is not None
+            and line.prose
+            and not _ends_sentence(line.text)
+            and not line.text.startswith(vocab.LIST_ITEM_MARKERS)
+        ):
             run.append(i)
             continue
         if len(run) >= _HEADLINE_LIST_RUN:

@@ -772,6 +772,9 @@ SENTENCE_END_MARKS: Final = "。！？．｡।॥؟۔։።၊။។"
 #: Danish, Swedish and much of the German press: »...«; "“" and "‘" close German quotes:
 #: „...“, ‚...‘).
 SENTENCE_CLOSERS: Final = "\"'”’»«“‘)]」』）〕】"
+#: How the items of a bulleted list open in page text: a story's own list (its items often end
+#: on no stop), not a list of other stories' headlines.
+LIST_ITEM_MARKERS: Final = ("- ", "– ", "• ", "* ", "· ", "▪ ")
 
 #: Function words that a keyword never starts or ends with even when a stoplist omits them;
 #: jusText's lists are frequency lists and keep some content words ("state", "army"), so the

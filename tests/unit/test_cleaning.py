@@ -1414,6 +1414,23 @@ def test_a_list_of_long_headlines_after_the_story_goes():
     assert paragraphs == tuple(body)
 
 
+def test_a_bulleted_list_closing_the_story_stays():
+    """Four long items ending on no stop, as a list of other stories' headlines is printed, but
+    each opening with its bullet: the story's own list."""
+    body = [
+        "The council voted on Tuesday to close the old bridge to all traffic until repairs end, after engineers "
+        "found cracks in two of its piers.",
+        "The mayor promised a footbridge by the summer and said the town would ask the state for money to pay "
+        "for it. The plan has four parts:",
+        "- A temporary footbridge for pedestrians and cyclists, to be built by the army within six weeks of the closure",
+        "- A shuttle bus every ten minutes between the two banks, free of charge for residents and paid for by the state",
+        "- Compensation of up to 20,000 euros for each shop that can show it lost more than a third of its trade",
+        "- A new bridge, for which the council will ask for designs in the autumn and hopes to start building in 2026",
+    ]
+    paragraphs, _ = _text("\n\n".join(body), title="Bridge closed")
+    assert paragraphs == tuple(body)
+
+
 def test_a_sentence_closed_by_a_german_quote_mark_is_a_sentence():
     """Krautreporter: a one-word answer in German quotes, „Nein.“, is a sentence, not a lone label."""
     paragraphs, _ = _text(f"{BODY_1}\n\n„Nein.“\n\n{BODY_2}")
