@@ -23,8 +23,9 @@ installed library merges them (spaCy's entity linker needs a knowledge base we d
   Bishop"), "State" into "Islamic State", and initials such as "US" into "United States";
 * an organisation span "the Bardo Museum in Tunis" gives the organisation and the place;
 * a name's own words may overrule the model: a "person" named like a company, a paper or a
-  product ("Chunghwa Telecom", "Uber Eats", "Daily Maverick", one with a digit) is an organisation, an "organisation" named like a river or
-  a lake ("Yangtze River") a place (`vocabulary.ORGANISATION_HEADS`, `PLACE_FEATURES`).
+  product ("Chunghwa Telecom", "Uber Eats", "Daily Maverick", one with a digit) is an
+  organisation, an "organisation" named like a river or a lake ("Yangtze River") a place
+  (`vocabulary.ORGANISATION_HEADS`, `ORGANISATION_OPENERS`, `PLACE_FEATURES`).
 
 Names are ordered by how often the article mentions them (then by first mention).
 """
