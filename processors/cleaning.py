@@ -932,15 +932,18 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
 def _without_headline_runs(lines: list[_Line], length: int, min_words: int) -> list[_Line]:
     """`lines` less the headlines of other stories listed inside the span: in a run of `length`
     or more lines that are not prose and hold `min_words` words or more each (a "most read" or
-    "related" box, a product box's verdicts), all but the last go; the last may be the subhead of
-    the paragraph after it. Not the span's first line: the headline or standfirst over a body."""
+    "related" box, a product box's verdicts), or of two or more with `_SPACED_HEADLINE_GAP` or more
+    dropped lines above each but the first (teasers, each under its date and byline), all but the
+    last go; the last may be the subhead of the paragraph after it. Not the span's first line:
+    the headline or standfirst over a body."""
     out: list[_Line] = []
     run: list[_Line] = []
     for line in [*lines, None]:
         if line is not None and not line.prose and len(line.text.split()) >= min_words:
             run.append(line)
             continue
-        out.extend(run[-1:] if len(run) >= length and out else run)
+        spaced = len(run) >= 2 and all(ln.gap >= _SPACED_HEADLINE_GAP for ln in run[1:])
+        out.extend(run[-1:] if (len(run) >= length or spaced) and out else run)
         run = []
         if line is not None:
             out.append(line)
@@ -1007,6 +1010,7 @@ _LONE_RUN = 2
 #: (see `_without_headline_runs`): three long ones, or four short ones (a story's subheads come
 #: one or two in a row, each over its paragraphs).
 _HEADLINE_RUNS = ((3, 8), (4, 4))
+_SPACED_HEADLINE_GAP = 2
 
 
 def _body_span(lines: list[_Line]) -> tuple[int, int] | None:

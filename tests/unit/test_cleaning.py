@@ -1431,6 +1431,21 @@ def test_a_bulleted_list_closing_the_story_stays():
     assert paragraphs == tuple(body)
 
 
+def test_headlines_each_under_dropped_lines_keep_only_the_last():
+    """Two teasers' headlines inside a story, the second under the first's age and byline: the
+    first goes; the last stays, as it may be the subhead of the paragraph under it."""
+    body = [
+        "Die Bundesregierung hat am Mittwoch ihren Haushaltsentwurf für das kommende Jahr vorgelegt, mit "
+        "Einsparungen von mehreren Milliarden Euro in den Ministerien und höheren Abgaben für Unternehmen.",
+        "Die Gewerkschaften kritisierten den Entwurf umgehend als Sparprogramm und riefen für den kommenden "
+        "Monat zu einem bundesweiten Aktionstag auf, dem dritten in diesem Jahr, wie ihre Sprecherin sagte.",
+    ]
+    first, last = "Thüringer CDU wirft Höcke Instrumentalisierung vor", "Viele Erstwähler haben Angst vor den Grünen"
+    page = [body[0], first, "vor 2 Stunden", "Von Anna Schmidt", last, body[1]]
+    paragraphs, _ = _text("\n\n".join(page), title="Haushalt 2025")
+    assert paragraphs == (body[0], last, body[1])
+
+
 def test_a_sentence_closed_by_a_german_quote_mark_is_a_sentence():
     """Krautreporter: a one-word answer in German quotes, „Nein.“, is a sentence, not a lone label."""
     paragraphs, _ = _text(f"{BODY_1}\n\n„Nein.“\n\n{BODY_2}")
