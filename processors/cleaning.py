@@ -524,10 +524,11 @@ _UNSPACED_CAPTION_CREDIT = re.compile(
 
 
 #: What may stand before a caption's credit: the end of its last sentence (glued to it or not),
-#: a dash or a bar between spaces, an opening bracket (glued to the caption's last word or not),
+#: a dash or a bar between spaces, an opening bracket (opening the line, after a space, or glued
+#: to the caption's last word: not to a symbol, as a paragraph's own source note can be),
 #: and before a "©" a space alone.
 _CAPTION_CREDIT = re.compile(
-    r"(?:(?:[.!?)\]\"'”’»]\s*|\s[-–—|]\s+|\s?[(\[]|\s(?=©))(?:(?:"
+    r"(?:(?:[.!?)\]\"'”’»]\s*|\s[-–—|]\s+|(?:^|\s|(?<=\w))[(\[]|\s(?=©))(?:(?:"
     + "|".join(re.escape(w) for w in sorted(vocab.CREDIT_LABELS + vocab.CAPTION_CREDIT_LABELS, key=len, reverse=True))
     + r")\s*(?:[:：/]|by\s)|©)|\s[-–—|]\s+copyright\s)\s*[^\s:：].{0,"
     + str(vocab.CAPTION_CREDIT_MAX_CHARS)

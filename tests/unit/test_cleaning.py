@@ -823,7 +823,10 @@ def test_a_line_naming_a_photo_before_a_colon_is_not_a_credit(line):
      "Erstes Bild: So könnte die Duisburger Seilbahn über dem Rhein einmal aussehen, sagte der Planer.",
      # an agency named at a line's end, not after a sentence's mark
      "The pictures of the flooded village were taken by a photographer working for AP",
-     "Die Bilder aus dem überfluteten Dorf an der Ahr lieferte uns am späten Abend die Agentur dpa"],
+     "Die Bilder aus dem überfluteten Dorf an der Ahr lieferte uns am späten Abend die Agentur dpa",
+     # a paragraph's source note after a symbol (Rheinische Post's box on AI, annotated body)
+     "Ziel ist dabei, dass das Netz anschließend auch auf unbekannten Daten zur gewollten Schlussfolgerung "
+     "kommt. ⇥(Quelle: BMWK)"],
 )
 def test_a_sentence_naming_a_picture_or_copyright_is_not_a_credit(sentence):
     paragraphs, _ = _text(f"{BODY_1}\n\n{sentence}\n\n{BODY_2}")
