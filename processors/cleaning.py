@@ -701,13 +701,22 @@ def _is_date_line(lowered: str) -> bool:
     """A date or a time with its labels, a place or a name, and nothing else: a teaser's, a
     comment's or the page's own ("Actualizado el 25/05/2025 21:57 h", "Publié le 30 août 2023 à
     14h52, modifié le ...", "Frankfurt, October 23, 2024, 3:48 Uhr"), which `parse_dateline`
-    does not read. Not a sentence: a story's line that gives a date says more around it."""
+    does not read. Not a sentence: a story's line that gives a date says more around it; nor a
+    timeline's or a programme's entry, whose date or time a colon or a dash and words follow
+    ("11. März 2020: WHO erklärt Pandemie", "14:30 Uhr – Eröffnung durch den Bürgermeister")."""
     if lowered[-1] in ".!?":
         return False
     words = _LETTER_WORD.findall(lowered)
     if sum(1 for word in words if word not in _DATE_WORDS) > vocab.DATE_LINE_MAX_WORDS:
         return False
-    return _DATE_IN_LINE.search(lowered) is not None
+    date = _DATE_IN_LINE.search(lowered)
+    return date is not None and _ENTRY_AFTER_DATE.match(lowered, date.end()) is None
+
+
+#: After a date (its year, a time's suffix), a colon or a dash, then two words: an entry.
+_ENTRY_AFTER_DATE = re.compile(
+    r"[\d ,.]*(?:(?:" + "|".join(map(re.escape, vocab.TIME_OF_DAY_SUFFIXES)) + r")(?!\w))?\s*[:–—-]\s+[^\W\d_]\S*\s+[^\W\d_]"
+)
 
 
 #: A line of fewer characters whose parts a bar divides, not ending a sentence, is furniture.

@@ -326,6 +326,9 @@ DATE_LINE_MONTHS: Final = frozenset(
 #: name before it ("Frankfurt, October 23, 2024, 3:48 Uhr"). Month and weekday names, and
 #: one-letter words, do not count.
 DATE_LINE_MAX_WORDS: Final = 5
+#: What may follow a time of day before a timeline's or a programme's entry goes on after a colon
+#: or a dash ("9:00 Uhr: Gottesdienst in der Stadtkirche", "10:30 a.m. - Opening remarks").
+TIME_OF_DAY_SUFFIXES: Final = ("uhr", "h", "a.m.", "p.m.", "am", "pm")
 DATE_LINE_MAX_CHARS: Final = 70
 #: A reading time alone on a line, or closing one ("3 Min.", "4 minute read", "Lesedauer: 2 Min.",
 #: "15.04.2026 - 15:48 Uhr Lesedauer: 2 Min."): its labels and its units.

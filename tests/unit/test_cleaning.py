@@ -1521,6 +1521,9 @@ def test_an_authors_note_inside_the_story_or_without_a_name_is_body():
      # a date in a line that says more than its labels, or in a sentence
      "Ab 1. Mai 2025 gilt die neue Regel für alle Mieter in Berlin und Brandenburg",
      "Sept. 6, 1946: The Rams play a night game against the Washington Redskins at the Coliseum.",
+     # a timeline's or a programme's entry: a date or a time, a colon or a dash, then what happened
+     "11. März 2020: WHO erklärt Pandemie", "14:30 Uhr – Eröffnung durch den Bürgermeister",
+     "10:30 a.m. - Opening remarks by the mayor",
      # a score, not a time of day
      "THW Kiel siegt 31:28 in Flensburg", "Alba Berlin gewinnt 98:87 gegen Bayern",
      # a story about cookies, longer than a banner's line (400 characters), in no site's own voice
