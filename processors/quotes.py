@@ -122,7 +122,7 @@ def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[
             elif speaker is None and (
                 (may_after and _PRONOUN_ATTRIBUTION.search(after)) or (may_before and _PRONOUN_ATTRIBUTION.search(before))
             ):
-                earlier = paragraphs[max(0, index - REFERENT_PARAGRAPHS):index] + (paragraph[:match.start()],)
+                earlier = (*paragraphs[max(0, index - REFERENT_PARAGRAPHS):index], paragraph[:match.start()])
                 speaker = _referent(earlier, known, speakers)
             if speaker is not None and speaker not in speakers:
                 speakers.append(speaker)

@@ -203,3 +203,11 @@ def test_the_name_after_the_verb_of_a_clause_leading_into_a_quote_is_the_one_spo
     assert find_quotes(("Said McGurk: “The talks will go on for years.”",), ()) == (
         Quote("The talks will go on for years.", "McGurk"),
     )
+
+
+def test_a_pronouns_person_is_found_in_paragraphs_given_as_a_list():
+    """`find_quotes` takes any sequence of paragraphs: a list as well as a tuple."""
+    paragraphs = ["Steve Warren spoke to the council on Monday about the plan.", "“We will build it this year,” he said."]
+    assert find_quotes(paragraphs, ("Steve Warren",)) == find_quotes(tuple(paragraphs), ("Steve Warren",)) == (
+        Quote("We will build it this year", "Steve Warren"),
+    )
