@@ -269,7 +269,10 @@ class Enricher:
                 for v, here in zip(values, heres)
             ]
 
+
 def _take_outcome(future: asyncio.Future[Any]) -> None:
+    """Retrieves a send's outcome that nobody awaits (a run left midway), so that a failed send is
+    not logged as an exception never retrieved."""
     if not future.cancelled():
         future.exception()
 
