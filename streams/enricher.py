@@ -155,7 +155,7 @@ class Enricher:
         m.consumed.labels(topic=tp.topic).inc(len(records))
         messages = []
         for record in records:
-            m.payload_bytes.labels(topic=tp.topic).observe(len(record.value or b""))
+            m.payload_bytes_of[tp.topic].observe(len(record.value or b""))
             messages.append((record, items_of(record.value)))
         for run in runs([len(items) for _, items in messages], self.settings.enrich_batch):
             if not await self._run(tp, messages[run], shared):
@@ -231,11 +231,11 @@ class Enricher:
                 made = await asyncio.get_running_loop().run_in_executor(None, self._enrich_one_call, chunk, where)
                 per_article = (time.perf_counter() - started) / len(chunk)
                 for _ in chunk:
-                    m.stage_duration.labels(stage="enrichment").observe(per_article)
+                    m.stage_duration_of["enrichment"].observe(per_article)
                 for result in made:
                     topic = self.names[result.role]
                     sent.append(await producer.send(topic, result.value, key=result.key))
-                    m.produced.labels(topic=topic).inc()
+                    m.produced_of[topic].inc()
                 results += made
         except BaseException:
             # The run is not committed and is read again. The sends already queued are not

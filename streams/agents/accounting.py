@@ -22,8 +22,8 @@ def account(metrics: Metrics, result: StepResult, here: SourceRef) -> None:
     m = metrics
     if result.role == "dead_letter":
         outcome = "internal_error" if result.error_kind == "internal_error" else "dead_letter"
-        m.stage_messages.labels(stage=result.stage, outcome=outcome).inc()
-        m.dead_letters.labels(stage=result.stage, reason=result.error_kind).inc()
+        m.stage_messages_of[result.stage, outcome].inc()
+        m.dead_letters_of[result.stage, result.error_kind].inc()
         log.warning(
             "dead letter from %s: %s",
             result.stage,
@@ -38,25 +38,25 @@ def account(metrics: Metrics, result: StepResult, here: SourceRef) -> None:
             },
         )
     else:
-        m.stage_messages.labels(stage=result.stage, outcome="ok").inc()
+        m.stage_messages_of[result.stage, "ok"].inc()
     if result.verdict:
-        m.verdicts.labels(status=result.verdict).inc()
+        m.verdicts_of[result.verdict].inc()
     corrections = sum(1 for e in result.more if e.role == "duplicates")
     if corrections:
         m.corrections.inc(corrections)
     if result.role in ("enriched", "duplicates", "dead_letter"):
         _observe_latency(m, result)
-    m.in_flight.labels(stage=result.stage).dec()
+    m.in_flight_of[result.stage].dec()
 
 
 def _observe_latency(metrics: Metrics, result: StepResult) -> None:
     now = time.time()
     source = result.source
     if source is not None and source.timestamp_ms:
-        metrics.latency_ingest.labels(outcome=result.role).observe(max(0.0, now - source.timestamp_ms / 1000))
+        metrics.latency_ingest_of[result.role].observe(max(0.0, now - source.timestamp_ms / 1000))
     if result.fetched_at:
         fetched = datetime.fromisoformat(result.fetched_at.replace("Z", "+00:00")).timestamp()
-        metrics.latency_fetched.labels(outcome=result.role).observe(max(0.0, now - fetched))
+        metrics.latency_fetched_of[result.role].observe(max(0.0, now - fetched))
 
 
 def coordinates(event: Any) -> SourceRef:

@@ -50,7 +50,7 @@ from schemas.internal import items_of, pack
 from schemas.models import SourceRef
 from streams.agents.accounting import account, coordinates
 from streams.faust_fixes import SourceTransactionManager, acting_for
-from streams.steps import apply_writes
+from streams.steps import apply_writes, clock
 from streams.tables import partition_of
 
 if TYPE_CHECKING:
@@ -158,10 +158,11 @@ class BatchingAgent:
     def _take(self, key: Any, event: Any) -> Batch:
         """Run the steps on each item of `event` and keep the results in the batch of `key`."""
         here = coordinates(event)
+        now = clock()  # one reading for the message (`Clock`), whatever the items it carries
         value = event.value
         m = self.metrics
-        m.consumed.labels(topic=here.topic).inc()
-        m.payload_bytes.labels(topic=here.topic).observe(len(value or b""))
+        m.consumed_of[here.topic].inc()
+        m.payload_bytes_of[here.topic].observe(len(value or b""))
         items = items_of(value) if self.envelopes_in else [value]
         batch = self.batches.get(key)
         if batch is None:
@@ -170,7 +171,7 @@ class BatchingAgent:
         writes = self.overlay = batch.writes.setdefault(tp, {})
         try:
             for item in items:
-                result = self.router.run_steps(self.steps, here, item)
+                result = self.router.run_steps(self.steps, here, item, now)
                 self._keep(batch, tp, writes, result, here)
         finally:
             self.overlay = None
@@ -233,7 +234,7 @@ class BatchingAgent:
             for (role, partition), items in batch.envelopes.items():
                 for chunk in _chunks(items, self.max_envelope_bytes):
                     topic = await router.send(role, chunk[0][0], pack([v for _, v in chunk]), partition)
-                    m.envelope_items.labels(topic=topic).observe(len(chunk))
+                    m.envelope_items_of[topic].observe(len(chunk))
             for role, k, value in batch.singles:
                 await router.send(role, k, value)
         for result, here in batch.results:

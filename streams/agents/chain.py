@@ -24,7 +24,7 @@ from processors.pipeline import Clock, Lookup, Stage, StepResult
 from schemas.internal import Cleaned, Item
 from schemas.models import SourceRef
 from streams.agents.batching import BatchingAgent
-from streams.steps import clock, run_guarded
+from streams.steps import run_guarded
 from streams.tables import partition_of
 
 if TYPE_CHECKING:
@@ -44,31 +44,30 @@ class Router:
         self.metrics = bundle.metrics
         self.budget_s = budget_s  # each step's time budget (0: none), see streams.steps
 
-    def run_steps(self, steps: Sequence[tuple[Stage, Step]], here: SourceRef, value: Item | None) -> StepResult:
+    def run_steps(
+        self, steps: Sequence[tuple[Stage, Step]], here: SourceRef, value: Item | None, now: Clock
+    ) -> StepResult:
         """Run `steps` in turn on one article (a consumed message or one item of an envelope;
-        the message itself is counted by the agent's loop), with one reading of the clock: each
-        next step takes what the previous result hands on in-process (`pipeline.HANDED_ON`, its
-        `handed` value); the first other result is what must be sent."""
+        the message itself is counted by the agent's loop) with `now`, the clock as read for the
+        consumed message: each next step takes what the previous result hands on in-process
+        (`pipeline.HANDED_ON`, its `handed` value); the first other result is what must be sent."""
         (stage, step), *rest = steps
-        now = clock()
-        result = self._step(stage, here, value, lambda now: step(value, here, now), now)
+        result = self._step(stage, here, value, step, now)
+        m = self.metrics
         for stage, step in rest:
             if result.role != pipeline.HANDED_ON:
                 break
-            self.metrics.stage_messages.labels(stage=result.stage, outcome="ok").inc()
-            self.metrics.in_flight.labels(stage=result.stage).dec()
-            handed = result.handed
-            result = self._step(stage, here, handed, lambda now: step(handed, here, now), now)
+            m.stage_messages_of[result.stage, "ok"].inc()
+            m.in_flight_of[result.stage].dec()
+            result = self._step(stage, here, result.handed, step, now)
         return result
 
-    def _step(
-        self, stage: Stage, here: SourceRef, value: Item | Cleaned | None, call: Callable[[Clock], StepResult], now: Clock
-    ) -> StepResult:
+    def _step(self, stage: Stage, here: SourceRef, value: Item | Cleaned | None, step: Step, now: Clock) -> StepResult:
         m = self.metrics
-        m.in_flight.labels(stage=stage).inc()
+        m.in_flight_of[stage].inc()
         started = time.perf_counter()
-        result = run_guarded(stage, lambda: call(now), value, here, now, self.budget_s)
-        m.stage_duration.labels(stage=stage).observe(time.perf_counter() - started)
+        result = run_guarded(stage, lambda: step(value, here, now), value, here, now, self.budget_s)
+        m.stage_duration_of[stage].observe(time.perf_counter() - started)
         return result
 
     async def send(self, role: str, key: bytes | None, value: bytes, partition: int | None = None) -> str:
@@ -76,7 +75,7 @@ class Router:
         topic = self.bundle.topics.for_role(role)
         await topic.send(key=key, value=value, partition=partition)
         name = topic.get_topic_name()
-        self.metrics.produced.labels(topic=name).inc()
+        self.metrics.produced_of[name].inc()
         return name
 
 def register(bundle: Copydesk) -> None:
