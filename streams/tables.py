@@ -103,6 +103,12 @@ def partition_of(base_key: str, partitions: int) -> int:
 
 
 class DayKeyedTable(faust.Table):
+    def get(self, key: str, default: Any = None) -> Any:
+        """The stored value of `key` from one read of the store: faust's `get` reads a present key
+        twice (`in`, then the value) and raises a KeyError through its layers for a missing one."""
+        self.on_key_get(key)  # faust's sensors count the read, as with faust's `get`
+        return self.data.get(key, default)
+
     def _new_store_by_url(self, url: str | URL) -> Any:
         # The one factory faust uses for a table's store (its data, and the store of a
         # ChangeloggedObjectManager): our RocksDB store for rocksdb://, faust's for the rest.
