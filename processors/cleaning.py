@@ -1573,7 +1573,7 @@ def _clean_html(raw: RawArticle, options: StageOptions, country_zone: str | None
     paragraphs = metadata.with_lead(metadata.without_headline(paragraphs, page, title), tree, page)
     paragraphs = metadata.without_teasers(paragraphs, tree)
     language = _html_language(tree)
-    zone = country_zone or vocab.LANGUAGE_ZONES.get(language or "") or options.assume_timezone
+    zone = _page_zone(country_zone, language, options.assume_timezone)
     hints = PageHints(
         title=title,
         authors=authors,
@@ -1596,11 +1596,10 @@ def _body_chars(paragraphs: tuple[str, ...]) -> int:
     return sum(len(p) for p in paragraphs)
 
 
-def site_timezone(url: str, assume_timezone: str, language: str | None = None) -> str:
-    """The zone a time without one is read in on this page: its site's country's
-    (`vocab.COUNTRY_ZONES`, by the host's country-code domain), else its language's
-    (`vocab.LANGUAGE_ZONES`), else `assume_timezone`."""
-    return _country_zone(url) or vocab.LANGUAGE_ZONES.get(language or "") or assume_timezone
+def _page_zone(country_zone: str | None, language: str | None, assume_timezone: str) -> str:
+    """The zone a time without one is read in on a page: its site's country's (`_country_zone`),
+    else its language's (`vocab.LANGUAGE_ZONES`), else `assume_timezone`."""
+    return country_zone or vocab.LANGUAGE_ZONES.get(language or "") or assume_timezone
 
 
 def _country_zone(url: str) -> str | None:
@@ -1642,7 +1641,8 @@ def clean(raw: RawArticle, options: StageOptions) -> CleanedArticle:
         if dateline is not None and country_zone is None:
             # The site names no country: the time is read in its language's zone, which only
             # the body tells (language detection, paid only by such pages).
-            zone = site_timezone(raw.url, options.assume_timezone, detect_language("\n\n".join(text_paragraphs)))
+            language = detect_language("\n\n".join(text_paragraphs))
+            zone = _page_zone(None, language, options.assume_timezone)
             text_hints = dataclasses.replace(text_hints, published_at=parse_dateline(dateline, zone))
         if _body_chars(text_paragraphs) > _body_chars(paragraphs):
             paragraphs = text_paragraphs
