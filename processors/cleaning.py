@@ -826,7 +826,7 @@ def _clean_text(
                 continue
             if len(line) <= vocab.DATE_LINE_MAX_CHARS and _DIGIT.search(line) and _is_date_line(lowered):
                 # it goes, but costs the span what it did kept: a teaser block's dates wall it off
-                wall += _COST_FACTOR * len(line) + _COST_PER_LINE
+                wall += _line_cost(line)
                 continue
         if len(line) <= _BYLINE_MAX_CHARS:
             byline = _byline_authors(line)
@@ -842,7 +842,7 @@ def _clean_text(
             # a menu, a teaser's kicker and headline, a video's ("WATCH | Enoch Godongwana delivers
             # budget speech"): it goes, but costs the span what it did kept. Not where the page's
             # headline may stand, which may name its section after a bar.
-            wall += _COST_FACTOR * len(line) + _COST_PER_LINE
+            wall += _line_cost(line)
             continue
         sentence = _ends_sentence(line)
         weight = _weight(line)
@@ -1166,6 +1166,11 @@ _GAP_COST = 30.0
 _GAP_FREE = 1
 
 
+def _line_cost(text: str) -> float:
+    """What a line that is not prose costs the span it stands in, kept or dropped in its place."""
+    return _COST_FACTOR * len(text) + _COST_PER_LINE
+
+
 def _densest_span(lines: list[_Line], gap_cost: float = 0.0) -> tuple[int, int] | None:
     """The run of lines where the article is: the span whose prose outweighs the other lines in
     it most (each prose line weighs its length, each other line costs its length and 30 more).
@@ -1184,7 +1189,7 @@ def _densest_span(lines: list[_Line], gap_cost: float = 0.0) -> tuple[int, int] 
         elif line.headline:
             weight = -_HEADLINE_COST_FACTOR * len(line.text)
         else:
-            weight = -(_COST_FACTOR * len(line.text) + _COST_PER_LINE)
+            weight = -_line_cost(line.text)
         running -= line.wall
         running -= gap_cost * max(0, line.gap - _GAP_FREE)
         if running <= 0:
