@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, MutableMapping, Sequence
 
 import orjson
+from rocksdict import Options, Rdict, WriteBatch
 
 from processors import neardup
 
@@ -38,8 +39,6 @@ class BandIndex:
     @classmethod
     def on_disk(cls, path: Path) -> BandIndex:
         """An empty index in a RocksDB database at `path` (whatever was there is removed)."""
-        from rocksdict import Options, Rdict
-
         shutil.rmtree(path, ignore_errors=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(Rdict(str(path), Options(raw_mode=True)))
@@ -68,8 +67,6 @@ class BandIndex:
             old = written.get(k, old)  # a batch's messages may share a band key
             item = orjson.dumps(entry)
             written[k] = b"[" + item + b"]" if old is None or old == b"[]" else old[:-1] + b"," + item + b"]"
-        from rocksdict import WriteBatch
-
         batch = WriteBatch(raw_mode=True)
         for k, v in written.items():
             batch.put(k, v)
