@@ -772,6 +772,9 @@ def _clean_text(
     authors: tuple[str, ...] = ()
     kept: list[_Line] = []
     headline_at: int | None = None
+    #: The first title-like line opens a menu (a skip link, a section label), not the headline: see
+    #: `_opens_menu`.
+    navigation = False
     seen_sentence = False
     blank_before = True
     wall = 0.0
@@ -857,6 +860,7 @@ def _clean_text(
             )
         ):
             headline_at = len(kept)
+            navigation = _opens_menu(raw_lines, number)
         elif not sentence and (line.count(" ") < 2 if weight is None else weight.words < 3):
             continue  # a lone credit or label ("RT", "Reuters", "Getty Images")
         seen_sentence = seen_sentence or sentence
@@ -872,11 +876,44 @@ def _clean_text(
         if following == len(kept) or kept[following].block_start or not blocks:
             title = kept[headline_at].text
             title_key = furniture_key(title)
-    paragraphs = _without_repeats(list(_assemble(kept, title, title_key)))
+    body = _assemble(kept, title, title_key)
+    if navigation and title == kept[headline_at].text and body.heading is not None:
+        title = body.heading
+    paragraphs = _without_repeats(list(body.paragraphs))
     return paragraphs, PageHints(title=title, authors=authors, published_at=published), dateline
 
 
-def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> tuple[str, ...]:
+def _opens_menu(lines: list[str], number: int) -> bool:
+    """Whether the line at `number` opens or stands in a menu: `_MENU_RUN` lines of at most two
+    words each, none a sentence, come right after it (blank lines not counted). A page's headline
+    is followed by its byline, its date, its standfirst or its first paragraph."""
+    run = 0
+    for later in range(number + 1, min(len(lines), number + 1 + 2 * _MENU_RUN)):
+        line = lines[later].strip()
+        if not line:
+            continue
+        if line.count(" ") >= 2 or _ends_sentence(line):
+            return False
+        run += 1
+        if run == _MENU_RUN:
+            return True
+    return False
+
+
+#: How many one- or two-word labels right after a title-like line make it a menu's.
+_MENU_RUN = 3
+
+
+class _Body(NamedTuple):
+    """What `_assemble` finds: the body's paragraphs, and the title-like line the page printed
+    right before the body's span (the headline over it, when the page's first title-like line
+    was a menu's: see `_opens_menu`), else None."""
+
+    paragraphs: tuple[str, ...]
+    heading: str | None
+
+
+def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> _Body:
     """Body paragraphs: the headline's copies out, hard-wrapped continuation lines joined to
     their paragraph, and of those the densest span of prose kept (navigation, teasers and
     footers around it out; teaser lists and lists of long headlines weigh as no prose:
@@ -916,7 +953,7 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
     own = [i for i, echo in enumerate(echoed) if not echo]
     span = _body_span(_without_teasers(_without_headline_lists(_gaps_carried(paragraphs, echoed))))
     if span is None:
-        return ()
+        return _Body((), None)
     first, last = own[span[0]], own[span[1]]
     # An echoed line beside another echoed one (a menu, a summary) goes; one alone stays.
     in_run = [
@@ -936,7 +973,23 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> t
     body = [p.text for p in kept]
     before = max(0, first - _STANDFIRST_LOOKBACK)
     lead = _standfirst(paragraphs[before:first], echoed[before:first])
-    return tuple([lead, *body] if lead is not None else body)
+    return _Body(tuple([lead, *body] if lead is not None else body), _heading_before(paragraphs[before:first], lead))
+
+
+def _heading_before(before: list[_Line], lead: str | None) -> str | None:
+    """The line right before the body's span (before its standfirst, when that is the line
+    right before), when it is title-like: not prose, not ending a sentence."""
+    if before and before[-1].text == lead:
+        before = before[:-1]
+    if not before or before[-1].prose:
+        return None
+    line = before[-1].text
+    weight = _weight(line)
+    if _ends_sentence(line) or not (
+        _is_title_like(line, len(_words(line.casefold()))) if weight is None else _is_title_like(line, weight.words, True)
+    ):
+        return None
+    return line
 
 
 def _without_headline_runs(lines: list[_Line], length: int, min_words: int) -> list[_Line]:

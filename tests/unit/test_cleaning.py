@@ -1607,3 +1607,27 @@ def test_a_trie_alternation_matches_its_words_and_nothing_else():
     pattern = re.compile(cleaning._trie_alternation(words))
     assert all(pattern.fullmatch(word) for word in words)
     assert not any(pattern.fullmatch(other) for other in ["sig", "signs", "sign i", "sign in or", "axb", ""])
+
+
+def test_a_page_opening_on_a_skip_link_and_a_menu_takes_its_title_from_over_the_body():
+    """ORF.at's page text: a skip link, then the site's menu, then the headline over the story; the
+    page's first title-like line is the skip link, and the headline is the title-like line right
+    before the body."""
+    menu = ["Zum Inhalt [AK+1] / Zur ORF.at-Navigation [AK+3]", "Fernsehen", "ORF ON", "KIDS", "Sound", "Topos",
+            "Debatte", "Österreich", "Wetter", "Sport", "News", "ORF.at im Überblick", "news", "Navigation",
+            "Alle ORF Angebote", "APA/AFP/Mandel Ngan", "Nach Gaetz-Rückzug"]
+    body = [
+        "Der designierte US-Präsident Donald Trump hat nach dem Rückzug seines Wunschkandidaten Matt Gaetz seine "
+        "ehemalige Anwältin Pam Bondi als Justizministerin nominiert.",
+        "Trump hatte ursprünglich den umstrittenen Kongressabgeordneten Gaetz für den Posten vorgesehen. Der gab "
+        "jedoch am Donnerstag auf, da sich selbst im künftig republikanisch dominierten Senat Widerstand regte.",
+        "Im Fall von Gaetz war zudem kritisiert worden, dass er keine juristische Expertise und nicht genug "
+        "Erfahrung für das Amt mitbringe. Bondi dagegen sei rund 20 Jahre lang Staatsanwältin gewesen.",
+    ]
+    headline = "Trump-Anwältin soll Justizministerin werden"
+    paragraphs, hints = _text("\n".join([*menu, headline, *body, "Zurück zur Startseite", "News", "Sport"]))
+    assert hints.title == headline
+    assert paragraphs == tuple(body)
+    # a headline with its byline and date under it stays the title
+    _, hints = _text("\n".join([headline, "Von Anna Schmidt", "22.11.2024 07.57", *body]))
+    assert hints.title == headline
