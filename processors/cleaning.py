@@ -90,10 +90,23 @@ _CLOSING_QUOTES = frozenset("\"”’»」』")
 
 def _ends_sentence(line: str) -> bool:
     """Whether the line ends as a sentence does: on a stop, then perhaps closing quotes and
-    brackets (`vocab.SENTENCE_CLOSERS`), or on a closing quote. Read from the end (a pattern
+    brackets (`vocab.SENTENCE_CLOSERS`), or on a closing quote; or on a full stop, then the short
+    code in brackets of the agency or editor who wrote it ("... teilte die Stadt mit. (dpa)",
+    "... Jakarta. (E-2)"; not a teaser's "... a Classic! (VIDEO)"). Read from the end (a pattern
     anchored at the end is tried at every stop of the line). Lines come whitespace-collapsed:
     none ends with a line break."""
-    return line[-1:] in _CLOSING_QUOTES or line.rstrip(vocab.SENTENCE_CLOSERS)[-1:] in _SENTENCE_END_CHARS
+    if line[-1:] in _CLOSING_QUOTES or line.rstrip(vocab.SENTENCE_CLOSERS)[-1:] in _SENTENCE_END_CHARS:
+        return True
+    if line[-1:] != ")":
+        return False
+    opening = line.rfind("(", max(0, len(line) - _REPORT_CODE_MAX_CHARS - 2), len(line) - 2)
+    before = line[:opening].rstrip().rstrip(vocab.SENTENCE_CLOSERS)
+    return opening > 0 and ")" not in line[opening:-1] and before[-1:] == "."
+
+
+#: The longest code of an agency or an editor in brackets closing a report's paragraph ("(dpa)",
+#: "(AFP/red)", "(E-2)").
+_REPORT_CODE_MAX_CHARS = 12
 
 
 #: Runs of each script written without spaces (`vocab.UNSPACED_SCRIPTS`), and their weights.
@@ -479,7 +492,13 @@ def is_credit_line(lowered: str) -> bool:
         return True
     if "/" in lowered[-_AGENCY_CREDIT_SPAN:] and _AGENCY_CREDIT.search(lowered, max(0, len(lowered) - _AGENCY_CREDIT_SPAN)):
         return True
-    if lowered.endswith(_CLOSING_CREDIT_ENDS) and _CLOSING_CREDIT.search(lowered, max(0, len(lowered) - 60)):
+    if (
+        lowered.endswith(_CLOSING_CREDIT_ENDS)
+        and _CLOSING_CREDIT.search(lowered, max(0, len(lowered) - 60))
+        and not (lowered[-1] == ")" and _ends_sentence(lowered) and _INNER_SENTENCE_BREAK.search(lowered))
+    ):
+        # Not an agency's code in brackets closing two sentences or more: a report's paragraph
+        # ("... beginnt um 12 Uhr. Der Eintritt ist frei. (dpa)").
         return True
     if not any(map(lowered[start:].__contains__, _CAPTION_CREDIT_MARKS)):
         return False

@@ -1631,3 +1631,29 @@ def test_a_page_opening_on_a_skip_link_and_a_menu_takes_its_title_from_over_the_
     # a headline with its byline and date under it stays the title
     _, hints = _text("\n".join([headline, "Von Anna Schmidt", "22.11.2024 07.57", *body]))
     assert hints.title == headline
+
+
+def test_a_paragraph_closed_by_its_agency_or_editor_code_is_body():
+    """Media Indonesia ends its story "... IGI School of Economics Jakarta. (E-2)", Freie Presse
+    "... Der Eintritt zum Hutfestival ist frei. (kas)": the code in brackets of the agency or the
+    editor closes a sentence. With an agency's name there ("(dpa)") the paragraph is no caption
+    closed by a credit when it holds two sentences or more."""
+    body = [
+        "INTERNATIONAL Golden Institute (IGI School of Economics Jakarta) kembali menegaskan komitmennya dalam "
+        "membangun pendidikan yang berkarakter dan inklusif melalui penyelenggaraan Wisuda Magister Manajemen "
+        "ke-XV serta Sarjana Manajemen dan Akuntansi ke-XI.",
+        "Nilai-nilai tersebut kembali ditekankan dalam wisuda tahun ini. Para lulusan didorong untuk menjunjung "
+        "tinggi integritas, inovasi, kolaborasi, serta semangat pembelajaran sepanjang hayat.",
+        "Menutup sambutannya, Almaraja Limbong mengajak para wisudawan untuk kembali ke masyarakat dengan "
+        "semangat pengabdian dan menjadikan ilmu sebagai cahaya dalam setiap langkah kehidupan, sebagaimana "
+        "nilai yang diwariskan John Waller Limbong, sejak awal berdirinya IGI School of Economics Jakarta. (E-2)",
+    ]
+    furniture = ["Cek berita dan artikel yg lain di Google News dan dan ikuti WhatsApp channel mediaindonesia.com",
+                 "Editor : Heryadi", "SHARE", "Tags:", "Berita Lainnya", "LOAD MORE"]
+    paragraphs, _ = _text("\n".join([*body, *furniture]), title="Wisuda IGI School of Economics Jakarta 2025")
+    assert paragraphs == tuple(body)
+    report = ("Am 25. und 26. Mai ist jeweils 12 Uhr Start auf dem Theaterplatz. Der Eintritt zum Hutfestival "
+              "ist frei, teilte die Stadt am Dienstag mit. (dpa)")
+    caption = "Besucher des Hutfestivals auf dem Theaterplatz in Chemnitz. (dpa)"
+    paragraphs, _ = _text("\n\n".join([BODY_1, caption, BODY_2, report]), title="Hutfestival")
+    assert paragraphs == (BODY_1, BODY_2, report)
