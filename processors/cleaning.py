@@ -301,6 +301,10 @@ class _Line(NamedTuple):
     #: How many lines the page printed between the kept line before it and this one, dropped as
     #: furniture, labels, bylines or dates.
     gap: int = 0
+    #: The short line right above it (one or two words, or a box heading ending on a verb), when
+    #: that was the only line dropped between it and the kept line before: a subhead, or a credit
+    #: or a label (see `_with_subheads`).
+    label: str | None = None
 
 
 def _line(
@@ -798,6 +802,7 @@ def _clean_text(
     blank_before = True
     wall = 0.0
     gap = 0
+    label: str | None = None  # the last lone label dropped since the last kept line
     comment_heads = _comment_heads(text)
     raw_lines = text.splitlines()
     options = _poll_options(raw_lines) if _QUESTION_AT_LINE_END.search(text) else frozenset()
@@ -826,6 +831,8 @@ def _clean_text(
                 and line[-1] not in ".!?:"
             ):
                 wall = max(wall, vocab.BOX_HEADING_WALL_CHARS)  # "More from Reuters", "Mehr zu Fleischkonsum"
+                if line.rpartition(" ")[2][:1].islower():
+                    label = line  # or a subhead ending on a verb ("Mehr zu tun"): see `_with_subheads`
                 continue
             if (
                 not key
@@ -881,9 +888,14 @@ def _clean_text(
             headline_at = len(kept)
             navigation = _opens_menu(raw_lines, number)
         elif not sentence and (line.count(" ") < 2 if weight is None else weight.words < 3):
-            continue  # a lone credit or label ("RT", "Reuters", "Getty Images")
+            label = line
+            continue  # a lone credit or label ("RT", "Reuters", "Getty Images"), or a subhead
         seen_sentence = seen_sentence or sentence
         kept.append(_line(line, block_start, lowered, sentence, weight, wall, gap - 1))
+        if label is not None:
+            if gap == 2:
+                kept[-1] = kept[-1]._replace(label=label)
+            label = None
         wall = 0.0
         gap = 0
 
@@ -956,7 +968,7 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> _
             joined = paragraphs[-1]
             paragraphs[-1] = _line(
                 text, joined.block_start, text.casefold(), sentence, _weight(text), joined.wall, joined.gap + ln.gap
-            )
+            )._replace(label=joined.label)
         else:
             paragraphs.append(ln)
         previous = ln
@@ -989,7 +1001,7 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> _
         kept = _without_headline_runs(kept, length, min_words)
     kept = _without_author_note(kept)
     kept = _without_lone_headlines(kept)
-    body = [p.text for p in kept]
+    body = _with_subheads(kept)
     before = max(0, first - _STANDFIRST_LOOKBACK)
     lead = _standfirst(paragraphs[before:first], echoed[before:first])
     return _Body(tuple([lead, *body] if lead is not None else body), _heading_before(paragraphs[before:first], lead))
@@ -1009,6 +1021,39 @@ def _heading_before(before: list[_Line], lead: str | None) -> str | None:
     ):
         return None
     return line
+
+
+def _with_subheads(lines: list[_Line]) -> list[str]:
+    """The body's lines, each short subhead ("Negative Folgen", "Next steps", "Mehr zu tun") back
+    above its paragraph: the label of two words or more the line loop dropped right above a
+    paragraph of prose, with only it between that paragraph and the one before, also prose, both
+    `_SUBHEAD_NEIGHBOUR_CHARS` long or more (a teaser's summary is shorter). Not an agency's name
+    (`vocab.PHOTO_AGENCIES`: a caption's credit), nor a line opening on no capital (a link's
+    address, a list's dash) or holding digits, a slash or a bar (a credit, a placeholder)."""
+    body = []
+    for i, line in enumerate(lines):
+        label = line.label
+        if (
+            label is not None
+            and i > 0
+            and line.prose
+            and lines[i - 1].prose
+            and len(line.text) >= _SUBHEAD_NEIGHBOUR_CHARS
+            and len(lines[i - 1].text) >= _SUBHEAD_NEIGHBOUR_CHARS
+            and " " in label
+            and label[0].isalpha()
+            and not label[0].islower()
+            and label.casefold() not in _AGENCY_NAMES
+            and not any(char.isdigit() or char in "/|" for char in label)
+        ):
+            body.append(label)
+        body.append(line.text)
+    return body
+
+
+_AGENCY_NAMES = frozenset(vocab.PHOTO_AGENCIES)
+#: The least length of the paragraphs above and under a subhead (`_with_subheads`).
+_SUBHEAD_NEIGHBOUR_CHARS = 150
 
 
 def _without_headline_runs(lines: list[_Line], length: int, min_words: int) -> list[_Line]:

@@ -21,7 +21,8 @@ import justext
 FURNITURE_LINES: Final = frozenset(
     {
         "advertisement", "advertising", "ad", "ads", "sponsored", "sponsored content",
-        "anzeige", "werbung", "publicité", "publicidad", "pubblicità",
+        "anzeige", "werbung", "publicité", "publicidad", "pubblicità", "reklama", "annonce", "ad policy",
+        "se connecter", "afficher plus", "zobrazit vše", "podcast freigeben", "social sharing", "článek",
         "read more", "read more here", "more", "see more", "show more", "load more",
         "continue reading", "read the full story", "read full article", "full story",
         "weiterlesen", "mehr lesen", "lire la suite", "leer más", "leggi anche",

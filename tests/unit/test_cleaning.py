@@ -1657,3 +1657,28 @@ def test_a_paragraph_closed_by_its_agency_or_editor_code_is_body():
     caption = "Besucher des Hutfestivals auf dem Theaterplatz in Chemnitz. (dpa)"
     paragraphs, _ = _text("\n\n".join([BODY_1, caption, BODY_2, report]), title="Hutfestival")
     assert paragraphs == (BODY_1, BODY_2, report)
+
+
+TAGESSPIEGEL = [
+    "Insgesamt fiel in Europa rund sieben Prozent mehr Niederschlag als im Mittel. Ein Drittel der europäischen "
+    "Flüsse überschritt 2023 die Hochwassermarke „hoch“. In großen Flusseinzugsgebieten, einschließlich der Loire, "
+    "des Rheins und der Donau, wurden Rekord- oder fast Rekordhochwasserstände beobachtet.",
+    "Gibt es also einen Zusammenhang zwischen wärmerem Meerwasser und Wetterextremen? Eine einfache Antwort darauf "
+    "ist nicht möglich. Fragt man Klimaforschende und Meteorologen, ergibt sich ein facettenreiches Bild.",
+    "„Sommerliche Hitzeperioden hingegen werden durch einen warmen Atlantik bei uns kaum wärmer, man kann nicht "
+    "sagen, dass sie in diesem Sommer wahrscheinlicher werden“, sagte er weiter.",
+    "Der Klimaforscher Andreas Fink vom Karlsruher Institut für Technologie (KIT) erwartet, dass höhere "
+    "Meerestemperaturen zu höheren Windgeschwindigkeiten führen können.",
+]
+
+
+@pytest.mark.parametrize("subhead", ["Verstärkte Wolkenbildung", "Höhere Windgeschwindigkeiten", "Mehr zu tun"])
+def test_a_short_subhead_between_two_paragraphs_stays(subhead):
+    """Tagesspiegel's subheads of two words ("Verstärkte Wolkenbildung") stand alone between two
+    paragraphs; so does one opening like a box of more stories but ending on a verb ("Mehr zu
+    tun"). A picture agency's name there is a credit, and a box heading after the story goes."""
+    page = [TAGESSPIEGEL[0], subhead, *TAGESSPIEGEL[1:3], "Getty Images", TAGESSPIEGEL[3]]
+    paragraphs, _ = _text("\n".join(page), title="Eskalation im Nordatlantik")
+    assert paragraphs == (TAGESSPIEGEL[0], subhead, *TAGESSPIEGEL[1:])
+    paragraphs, _ = _text("\n".join([*TAGESSPIEGEL, "Mehr von CORRECTIV", *TAGESSPIEGEL[:1]]), title="Eskalation")
+    assert "Mehr von CORRECTIV" not in paragraphs
