@@ -1100,11 +1100,17 @@ def _is_author_note(text: str) -> bool:
 
 def _without_author_note(lines: list[_Line]) -> list[_Line]:
     """`lines` less an author's note among its last `vocab.AUTHOR_BIO_TAIL_LINES` ("Laura Jedeed is
-    a freelance journalist based in New York City.") and what follows it: the story is over."""
+    a freelance journalist based in New York City.") and what follows it: the story is over. Not
+    a line followed by a paragraph `_AFTER_NOTE_MAX_CHARS` long or longer: an expert the story
+    introduces before quoting him ("Hans Berger ist Professor für Meteorologie an der Universität
+    Hamburg."); what follows an author's note is short (a prompt, "First published in ...")."""
     for i in range(max(1, len(lines) - vocab.AUTHOR_BIO_TAIL_LINES), len(lines)):
-        if _is_author_note(lines[i].text):
+        if _is_author_note(lines[i].text) and all(len(ln.text) < _AFTER_NOTE_MAX_CHARS for ln in lines[i + 1:]):
             return lines[:i]
     return lines
+
+
+_AFTER_NOTE_MAX_CHARS = 150
 
 
 def _without_lone_headlines(lines: list[_Line]) -> list[_Line]:

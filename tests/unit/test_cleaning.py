@@ -1682,3 +1682,26 @@ def test_a_short_subhead_between_two_paragraphs_stays(subhead):
     assert paragraphs == (TAGESSPIEGEL[0], subhead, *TAGESSPIEGEL[1:])
     paragraphs, _ = _text("\n".join([*TAGESSPIEGEL, "Mehr von CORRECTIV", *TAGESSPIEGEL[:1]]), title="Eskalation")
     assert "Mehr von CORRECTIV" not in paragraphs
+
+
+def test_a_person_introduced_near_the_story_s_end_is_no_author_s_note():
+    """Der Freitag introduces the author it reviews ("Patricia Evangelista ist Journalistin, ...")
+    and goes on about her; among the body's last three lines, that line and the paragraphs after
+    it stay. An author's note, followed by a short line at most, still goes."""
+    body = [
+        "Patricia Evangelista bringt vielleicht das wichtigste Buch zur Messe. Auf jeden Fall aber eines, das einen "
+        "rabenschwarzen Schatten wirft, aus dem sich viele Romane kaum hervorarbeiten können.",
+        "Dagegen erscheinen dann der frühe Betrieb in einer schwer nach Fleisch und Verwesung riechenden Markthalle, "
+        "die friedlichen Seitenstraßen des Wohnviertels und der entspannte Weg zum Rizal-Park maximal verstörend.",
+        "Patricia Evangelista ist Journalistin, Reporterin, hält sich für eine „höchst pragmatische Zynikerin“. Das "
+        "scheint keine Koketterie zu sein, sie hat Traumata zum Gegenstand ihrer Reportagen gemacht.",
+        "Evangelista hat über sechs Jahre die Morde untersucht, die 2016 bis 2022 im Namen des Präsidenten der "
+        "ältesten Demokratie Südostasiens begangen wurden, und sie hat mit Tätern und Angehörigen gesprochen.",
+        "Some People Need Killing ist ein Sachbuch und Memoir, ein Report, sprachlich zumeist heruntergedimmt auf das "
+        "notwendige Maß. Man versteht seinen Stil schnell, wartet auf die bitteren Pointen.",
+    ]
+    paragraphs, _ = _text("\n\n".join(body), title="Ehrengast der Frankfurter Buchmesse")
+    assert paragraphs == tuple(body)
+    note = "Laura Jedeed is a freelance journalist based in New York City."
+    paragraphs, _ = _text("\n\n".join([BODY_1, BODY_2, note, "First published in The Conversation."]), title="Bridge")
+    assert paragraphs == (BODY_1, BODY_2)
