@@ -305,6 +305,8 @@ class _Line(NamedTuple):
     #: that was the only line dropped between it and the kept line before: a subhead, or a credit
     #: or a label (see `_with_subheads`).
     label: str | None = None
+    #: An item of the story's own list, under its lead-in (see `_with_lists`).
+    item: bool = False
 
 
 def _line(
@@ -972,6 +974,7 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> _
         else:
             paragraphs.append(ln)
         previous = ln
+    paragraphs = _with_lists(paragraphs)
     counts = Counter(p.text for p in paragraphs)
     # printed twice, once with its final stop and once without ("Access articles from across
     # Canada with one account." and the same without the stop): echoed too
@@ -1178,6 +1181,45 @@ def _gaps_carried(paragraphs: list[_Line], echoed: list[bool]) -> list[_Line]:
     return out
 
 
+def _with_lists(lines: list[_Line]) -> list[_Line]:
+    """`lines` with the items of the story's own lists weighing as prose: after a lead-in (prose
+    of `_LIST_LEAD_MIN_WORDS` words or more ending on a colon, without a furniture cue: "Die
+    Einigung umfasst vier Punkte:"), from `_LIST_MIN_ITEMS` to `_LIST_MAX_ITEMS` lines that are not
+    prose, each shorter than `_LIST_ITEM_MAX_CHARS`, without a colon (a form's fields, a shop's
+    products and prices: "Lego 75346 / Snubfighter der Piraten: 34,99 Euro") and right under the
+    one before (nothing dropped between), then prose or the end. Costing as headlines, a short
+    list outweighed the paragraphs after it, and the span ended on its lead-in."""
+    out = lines
+    for i, line in enumerate(lines):
+        if not (line.prose and line.text[-1] in ":：") or len(line.text.split()) < _LIST_LEAD_MIN_WORDS:
+            continue
+        end = i + 1
+        while (
+            end < len(lines)
+            and end - i <= _LIST_MAX_ITEMS
+            and not lines[end].prose
+            and lines[end].gap == 0
+            and len(lines[end].text) < _LIST_ITEM_MAX_CHARS
+            and ":" not in lines[end].text
+        ):
+            end += 1
+        if end - i - 1 < _LIST_MIN_ITEMS or (end < len(lines) and not lines[end].prose):
+            continue
+        if _has_furniture_cue(line.text.casefold()):
+            continue
+        if out is lines:
+            out = list(lines)
+        for j in range(i + 1, end):
+            out[j] = out[j]._replace(prose=True, headline=False, item=True)
+    return out
+
+
+_LIST_LEAD_MIN_WORDS = 5
+_LIST_MIN_ITEMS = 2
+_LIST_MAX_ITEMS = 10
+_LIST_ITEM_MAX_CHARS = 150
+
+
 def _without_headline_lists(lines: list[_Line]) -> list[_Line]:
     """`lines` with each run of `_HEADLINE_LIST_RUN` or more lines of running text long enough
     for prose but ending no sentence, one after the other, made headlines: a list of other
@@ -1190,6 +1232,7 @@ def _without_headline_lists(lines: list[_Line]) -> list[_Line]:
             line is not None
             and line.prose
             and not _ends_sentence(line.text)
+            and not line.item
             and not line.text.startswith(vocab.LIST_ITEM_MARKERS)
         ):
             run.append(i)

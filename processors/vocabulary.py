@@ -148,6 +148,7 @@ FURNITURE_CUES: Final = (
     "purchase licensing rights", "thomson reuters trust principles", "would you like to comment", "epaper",
     # German
     "mehr zum thema", "das könnte sie auch interessieren", "lesen sie auch", "auch interessant",
+    "hinweis auf einen verwandten artikel",
     "aus dem ressort", "zu den kommentaren", "kommentar verfassen", "kommentare anzeigen", "melden sie sich an",
     "teilen-funktion", "artikel teilen", "folgen sie uns", "alle rechte vorbehalten", "kostenlos testen",
     "ein klick für den datenschutz", "mehr lesen über", "themen des artikels", "weitere artikel",

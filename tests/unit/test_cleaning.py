@@ -1705,3 +1705,28 @@ def test_a_person_introduced_near_the_story_s_end_is_no_author_s_note():
     note = "Laura Jedeed is a freelance journalist based in New York City."
     paragraphs, _ = _text("\n\n".join([BODY_1, BODY_2, note, "First published in The Conversation."]), title="Bridge")
     assert paragraphs == (BODY_1, BODY_2)
+
+
+def test_a_short_list_in_mid_story_keeps_itself_and_the_paragraphs_after_it():
+    """Daily Maverick's list under its lead-in, printed without the items' semicolons: short lines
+    that are neither prose nor sentences cost the span more than the two paragraphs after them
+    brought, and the body ended on the lead-in. A shop's list of products and prices is no
+    story's list."""
+    lead = [
+        "The greatest responsibility rests with the City to transform informal trading management. But the policy "
+        "also makes it clear that informal traders themselves have important responsibilities.",
+        "Once allocated trading sites, traders are expected to:",
+    ]
+    items = ["Operate only within designated areas", "Avoid restricted or prohibited spaces",
+             "Help to maintain order", "Keep their trading spaces clean"]
+    after = [
+        "The plan also envisages the establishment of an independent informal trade forum. Urgent action is needed.",
+        "There are key next steps that need to be taken, the City said.",
+    ]
+    for separator in ("\n\n", "\n"):
+        paragraphs, _ = _text(separator.join([*lead, *items, *after]), title="Informal trading")
+        assert paragraphs == (*lead, *items, *after)
+    prices = ["Lego 75346 / Snubfighter der Piraten: 34,99 Euro", "Lego 40623 / Helden der Schlacht von Endor: 39,99 Euro",
+              "Lego 75361 / Spinnenpanzer: 52,99 Euro", "Lego 75356 / Supersternzerstörer Executor: 69,99 Euro"]
+    paragraphs, _ = _text("\n".join([*lead, *prices, *after]), title="Informal trading")
+    assert not set(prices) & set(paragraphs)
