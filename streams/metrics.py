@@ -66,6 +66,13 @@ class Metrics:
             ["stage", "outcome"],
             registry=r,
         )
+        self.inline_steps = Counter(
+            "copydesk_inline_steps_total",
+            "Articles a stage took from the agent before it, in the same worker, instead of from its"
+            " topic (their partition there was the consumed message's own).",
+            ["stage"],
+            registry=r,
+        )
         self.stage_duration = Histogram(
             "copydesk_stage_duration_seconds",
             "Time a stage spent on one message.",
@@ -147,6 +154,7 @@ class Metrics:
         self.stage_messages_of = Children(self.stage_messages)  # [stage, outcome]
         self.stage_duration_of = Children(self.stage_duration)  # [stage]
         self.in_flight_of = Children(self.in_flight)  # [stage]
+        self.inline_steps_of = Children(self.inline_steps)  # [stage]
         self.dead_letters_of = Children(self.dead_letters)  # [stage, reason]
         self.verdicts_of = Children(self.verdicts)  # [status]
         self.latency_fetched_of = Children(self.latency_fetched)  # [outcome]

@@ -19,9 +19,13 @@ Why it is correct:
   partition are taken and sent in order, so the order each partition sees is the one it saw
   with one message per article. A step reads its table through the batch (`get`), which holds
   the batch's writes until it goes out, the last value of each key (a site's lines, which every
-  article of the site rewrites, are one changelog record per batch); the band entries are
-  indexed at once and stored as one value per batch and day. So the next item sees what the
-  ones before it wrote, as with one message per article.
+  article of the site rewrites, are one changelog record per batch), in one set per table that
+  every agent writing the table reads through (`PendingWrites`: the url step runs in two agents,
+  see `Hop`); the band entries are indexed at once and stored as one value per batch and day.
+  So the next item sees what the ones before it wrote, as with one message per article.
+- A step run inline (`Hop`) takes the articles that would have come to it from this source
+  partition, in this partition's order, as over the topic; the articles of other source
+  partitions still come over the topic, as before.
 - Acks. A message is acked only after everything its items produced was sent: a worker that
   stops first never acked it, and it is read again (at-least-once).
 - exactly_once. Each message is counted as an input of its partition's transaction before its
@@ -41,8 +45,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from processors import neardup
 from processors.pipeline import Stage, StepResult
@@ -61,6 +66,67 @@ if TYPE_CHECKING:
 BATCHED_ROLES = frozenset({"extracted", "content", "bands", "gather", "enrich"})
 
 
+class PendingWrites:
+    """A table's writes that open batches hold until they go out, shared by every agent that runs
+    a step on the table: its own, and one that runs the step inline (`Hop`). A step reads the
+    latest value of a key whichever batch wrote it, and each batch that wrote a key stores the
+    latest value when it goes out, so the last one to go out leaves the table as the steps left
+    it (one changelog record per key and batch, as before)."""
+
+    __slots__ = ("table", "values", "holders")
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self.values: dict[str, Any] = {}
+        #: key -> how many open batches wrote it.
+        self.holders: Counter[str] = Counter()
+
+    def get(self, key: str) -> Any:
+        values = self.values
+        if key in values:
+            return values[key]
+        return self.table.get(key)
+
+    def put(self, held: set[str], key: str, value: Any) -> None:
+        """Write `key` for a batch that holds the keys `held`."""
+        if key not in held:
+            held.add(key)
+            self.holders[key] += 1
+        self.values[key] = value
+
+    def release(self, held: set[str]) -> dict[str, Any]:
+        """The latest values of a batch's keys, which it stores as it goes out (or drops, when it
+        never goes out); a key no other open batch holds leaves the pending writes."""
+        latest = {}
+        values, holders = self.values, self.holders
+        for key in held:
+            latest[key] = values[key]
+            holders[key] -= 1
+            if not holders[key]:
+                del holders[key]
+                del values[key]
+        return latest
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """The step of the next agent, run by this one for an article whose partition on that agent's
+    topic is the consumed message's own, instead of sending it there: the worker that holds the
+    consumed partition holds that one too (faust assigns the partitions of topics with the same
+    partition count together: `copartitioned`), with the table partition the step writes, and
+    under exactly_once the same transaction (faust's is per topic group and partition number)."""
+
+    role: str  #: the role of the messages the step takes
+    topic: str  #: that role's topic
+    stage: Stage
+    step: Step
+    pending: PendingWrites
+    #: The message's bytes from the object a step handed on in-process, for when it is sent.
+    encode: Callable[[Any], bytes]
+    #: Topics whose partitions must be assigned with the consumed one's (the table's changelog).
+    with_topics: tuple[str, ...] = ()
+
+
 @dataclass(slots=True)
 class Batch:
     """What an agent made of the messages it took and has not sent yet: from one source
@@ -73,9 +139,10 @@ class Batch:
     envelopes: dict[tuple[str, int], list[tuple[bytes | None, bytes]]] = field(default_factory=dict)
     singles: list[tuple[str, bytes | None, bytes]] = field(default_factory=list)
     #: Per source partition (faust keeps a table partition's data where its events come from):
-    #: the table's writes, the last value of each key (None deletes it), so one changelog record
-    #: per key and batch however many items wrote it; and the band entries.
-    writes: dict[Any, dict[str, Any]] = field(default_factory=dict)
+    #: the keys written in each table (their values wait in its `PendingWrites`, the last value
+    #: of each key, None to delete it: one changelog record per key and batch however many items
+    #: wrote it); and the band entries.
+    writes: dict[Any, dict[PendingWrites, set[str]]] = field(default_factory=dict)
     band_writes: dict[Any, list[tuple[str, Mapping[str, Any]]]] = field(default_factory=dict)
     #: Per source partition: whether it held later messages when its last one was taken.
     more: dict[Any, bool] = field(default_factory=dict)
@@ -93,6 +160,8 @@ class BatchingAgent:
         steps: Sequence[tuple[Stage, Step]] = (),
         *,
         envelopes_in: bool = True,
+        pending: PendingWrites | None = None,
+        hops: Sequence[Hop] = (),
     ) -> None:
         settings = bundle.settings
         self.bundle = bundle
@@ -100,6 +169,11 @@ class BatchingAgent:
         self.metrics = bundle.metrics
         self.steps = steps
         self.table = table
+        #: The table's writes not stored yet, shared with any agent that runs this one's step.
+        self.pending = pending if pending is not None else PendingWrites(table)
+        #: The next agents' steps this one runs itself where the article stays on its partition,
+        #: by the role of the messages they take.
+        self.hops = {hop.role: hop for hop in hops}
         self.envelopes_in = envelopes_in
         self.partitions = settings.partitions
         self.max_items = settings.batch_max_items
@@ -112,8 +186,8 @@ class BatchingAgent:
         self.lock = asyncio.Lock()
         self.manual: Any = None
         self.transactions: SourceTransactionManager | None = None
-        #: What `get` reads through while `_take` runs: the batch's writes of the item's partition.
-        self.overlay: dict[str, Any] | None = None
+        assignor = getattr(getattr(bundle, "app", None), "assignor", None)
+        self._group_of = assignor.group_for_topic if assignor is not None else None
 
     async def run(self, stream: Any) -> None:
         self.manual = manual = stream.noack()
@@ -141,6 +215,11 @@ class BatchingAgent:
                         await self._flush_all(older_than=now - self.max_s)
         finally:
             watch.cancel()
+            for batch in self.batches.values():  # never sent: its messages are read again
+                for tables in batch.writes.values():
+                    for pending, held in tables.items():
+                        pending.release(held)
+            self.batches.clear()
 
     @staticmethod
     def _more_waiting(consumer: Any, event: Any, transactional: bool) -> bool:
@@ -167,36 +246,62 @@ class BatchingAgent:
         batch = self.batches.get(key)
         if batch is None:
             batch = self.batches[key] = Batch(time.monotonic())
-        tp = event.message.tp
-        writes = self.overlay = batch.writes.setdefault(tp, {})
-        try:
-            for item in items:
-                result = self.router.run_steps(self.steps, here, item, now)
-                self._keep(batch, tp, writes, result, here)
-        finally:
-            self.overlay = None
+        message = event.message
+        tp = message.tp
+        hops = self.hops
+        for item in items:
+            result = self.router.run_steps(self.steps, here, item, now)
+            pending = self.pending
+            while (hop := hops.get(result.role)) is not None:
+                if not self._stays(message, hop, result.key):
+                    if not result.value and result.handed is not None:
+                        result = replace(result, value=hop.encode(result.handed), handed=None)
+                    break
+                # Counted as its stage at the send, as when the article went out.
+                self._keep(batch, tp, pending, result, here, route=False)
+                self.metrics.inline_steps_of[hop.stage].inc()
+                value = result.handed if result.handed is not None else result.value
+                result = self.router.run_step(hop.stage, hop.step, here, value, now)
+                pending = hop.pending
+            self._keep(batch, tp, pending, result, here)
         batch.events.append(event)
         batch.items += len(items)
         return batch
 
     def get(self, key: str) -> Any:
-        """The table's value of `key` as the batch being filled left it: a step reads its own
-        batch's writes, which go to the table when the batch goes out. (A table whose values are
-        costly to decode keeps them decoded itself: `streams.tables.PartitionScopedTable`.)"""
-        overlay = self.overlay
-        if overlay is not None and key in overlay:
-            return overlay[key]
-        return self.table.get(key)
+        """The table's value of `key` as the open batches left it: a step reads the writes that
+        go to the table when their batch goes out. (A table whose values are costly to decode
+        keeps them decoded itself: `streams.tables.PartitionScopedTable`.)"""
+        return self.pending.get(key)
 
-    def _keep(self, batch: Batch, tp: Any, writes: dict[str, Any], result: StepResult, here: SourceRef) -> None:
+    def _stays(self, message: Any, hop: Hop, key: bytes | None) -> bool:
+        """Whether an article sent to `hop`'s topic with `key` would go to the consumed message's
+        own partition, on a topic assigned with the consumed one (and so is the hop's to run here)."""
+        if key is None or partition_of(key.decode("utf-8"), self.partitions) != message.partition:
+            return False
+        group_of = self._group_of
+        if group_of is None:
+            return False
+        try:
+            group = group_of(message.topic)
+            return all(group_of(topic) == group for topic in (hop.topic, *hop.with_topics))
+        except KeyError:  # a topic this worker was not assigned
+            return False
+
+    def _keep(
+        self, batch: Batch, tp: Any, pending: PendingWrites, result: StepResult, here: SourceRef, *, route: bool = True
+    ) -> None:
+        """Keep a result in the batch: its table writes (in `pending`, those of the table its step
+        read) and what it sends (its main message only when `route`: else a hop takes that)."""
+        held = batch.writes.setdefault(tp, {}).setdefault(pending, set()) if result.writes else set()
         for key, value in result.writes.items():
-            assert self.table is not None, f"stage {result.stage} returned writes but has no table"
+            assert pending.table is not None, f"stage {result.stage} returned writes but has no table"
             if result.stage == "dedup_bands" and value is not None:
                 self.table.index_pending(key, value)
                 batch.band_writes.setdefault(tp, []).append((key, value))
             else:
-                writes[key] = value
-        if result.role != "none":
+                pending.put(held, key, value)
+        if route and result.role != "none":
             self._route(batch, result.role, result.key, result.value, None)
         for extra in result.more:
             self._route(batch, extra.role, extra.key, extra.value, extra.partition)
@@ -227,7 +332,8 @@ class BatchingAgent:
         last = {event.message.tp: event for event in batch.events}  # each partition's last event
         for tp, event in last.items():
             with acting_for(event):
-                apply_writes(table, batch.writes.get(tp, {}))
+                for pending, held in batch.writes.get(tp, {}).items():
+                    apply_writes(pending.table, pending.release(held))
                 for k, value in neardup.batch_entries(batch.band_writes.get(tp, ())).items():
                     table.store_indexed(k, value)
         with acting_for(batch.events[-1]):

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from processors import pipeline
 from processors.pipeline import Clock, Lookup, Stage, StepResult
-from schemas.internal import Cleaned, Item
+from schemas.internal import Cleaned, Item, dumps
 from schemas.models import SourceRef
-from streams.agents.batching import BatchingAgent
+from streams.agents.batching import BatchingAgent, Hop, PendingWrites
 from streams.steps import run_guarded
 from streams.tables import partition_of
 
@@ -62,6 +62,11 @@ class Router:
             result = self._step(stage, here, result.handed, step, now)
         return result
 
+    def run_step(self, stage: Stage, step: Step, here: SourceRef, value: Any, now: Clock) -> StepResult:
+        """One step on one article (guarded, timed, counted in flight): the next agent's step run
+        inline (`streams.agents.batching.Hop`), on what the step before handed on."""
+        return self._step(stage, here, value, step, now)
+
     def _step(self, stage: Stage, here: SourceRef, value: Item | Cleaned | None, step: Step, now: Clock) -> StepResult:
         m = self.metrics
         m.in_flight_of[stage].inc()
@@ -88,9 +93,22 @@ def register(bundle: Copydesk) -> None:
     def band_partition(band_key: str) -> int:
         return partition_of(band_key, partitions)
 
-    def chained(topic: Any, name: str, steps: Callable[[Lookup], Sequence[tuple[Stage, Step]]], table: Any = None) -> None:
-        """An agent on `topic` running `steps(get)`, where `get` reads the agent's table as its
-        batch left it (`BatchingAgent.get`)."""
+    #: Each table's writes waiting in open batches, shared by the agents that run its step.
+    pending: dict[Any, PendingWrites] = {}
+
+    def pending_of(table: Any) -> PendingWrites:
+        return pending.setdefault(table, PendingWrites(table))
+
+    def chained(
+        topic: Any,
+        name: str,
+        steps: Callable[[Lookup], Sequence[tuple[Stage, Step]]],
+        table: Any = None,
+        hops: Sequence[Hop] = (),
+    ) -> None:
+        """An agent on `topic` running `steps(get)`, where `get` reads the agent's table as the
+        open batches left it (`BatchingAgent.get`), and the `hops` where an article stays on its
+        partition."""
         envelopes_in = topic is not topics.raw
 
         @app.agent(topic, name=f"{prefix}.{name}", concurrency=1)
@@ -99,25 +117,37 @@ def register(bundle: Copydesk) -> None:
             # moves on or is closed, so an agent cancelled mid-message (a rebalance, a recovery,
             # a shutdown) would have its message acked unprocessed, and that input lost. Not
             # faust's `take_events`, which acks a whole batch in a `finally` (the same loss).
-            runner = BatchingAgent(bundle, router, table, envelopes_in=envelopes_in)
+            runner = BatchingAgent(bundle, router, table, envelopes_in=envelopes_in, pending=pending_of(table), hops=hops)
             runner.steps = steps(runner.get)
             await runner.run(stream)
+
+    def url_step(get: Lookup) -> Step:
+        return lambda v, _, now: pipeline.dedup_url_step(v, get, options, now, version)
+
+    def hop(role: str, stage: Stage, step: Callable[[Lookup], Step], table: Any, encode: Callable[[Any], bytes]) -> Hop:
+        shared = pending_of(table)
+        return Hop(
+            role,
+            topics.for_role(role).get_topic_name(),
+            stage,
+            step(shared.get),
+            shared,
+            encode,
+            (table.changelog_topic.get_topic_name(),),
+        )
 
     chained(
         topics.raw,
         "prepare",
         lambda get: [
             ("cleaning", lambda v, here, now: pipeline.clean_step(v, here, options, now)),
-            ("extraction", lambda v, _, now: pipeline.extract_step(v, options, now, get)),
+            # In-process: the url step takes the object when it runs here; the hop encodes it else.
+            ("extraction", lambda v, _, now: pipeline.extract_step(v, options, now, get, in_process=True)),
         ],
         tables.sitelines,
+        hops=[hop("extracted", "dedup_url", url_step, tables.urls, dumps)],
     )
-    chained(
-        topics.extracted,
-        "dedup-url",
-        lambda get: [("dedup_url", lambda v, _, now: pipeline.dedup_url_step(v, get, options, now, version))],
-        tables.urls,
-    )
+    chained(topics.extracted, "dedup-url", lambda get: [("dedup_url", url_step(get))], tables.urls)
     chained(
         topics.content,
         "dedup-content",

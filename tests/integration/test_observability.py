@@ -275,6 +275,15 @@ async def test_consumer_lag_shows_a_backlog_and_drains_to_zero(kafka_bootstrap, 
         except AssertionError as exc:
             raise AssertionError(f"{exc}; last seen {seen[-1:]}, expected {expected}") from None
         print(f"table keys {keys}")
+        # The url step ran inline for each article whose id falls on its raw partition, and only
+        # for those; the others went over the topic; each counted once as the stage.
+        metrics = worker.metrics()
+        inline = sum(v for labels, v in metric_samples(metrics, "copydesk_inline_steps_total") if labels["stage"] == "dedup_url")
+        over = sum(v for labels, v in metric_samples(metrics, "copydesk_envelope_items_sum") if labels["topic"] == settings.topics.extracted)
+        urls_ok = sum(
+            v for labels, v in metric_samples(metrics, "copydesk_stage_messages_total") if labels == {"stage": "dedup_url", "outcome": "ok"}
+        )
+        assert (inline, over, urls_ok) == (staying_on_partition(settings, backlog), 400 - inline, 400), (inline, over, urls_ok)
     finally:
         draining.set()
         worker.stop()
@@ -341,6 +350,17 @@ async def table_changelog(settings: Settings, table: str) -> dict[str, dict]:
     for _topic, _partition, _offset, key, value, *_ in records:
         table[orjson.loads(key)] = orjson.loads(value) if value is not None else None
     return {k: v for k, v in table.items() if v is not None}
+
+
+def staying_on_partition(settings: Settings, payloads: list[bytes]) -> int:
+    """The articles whose id (the key of `.extracted`) falls on the raw partition of their URL."""
+    total, opts = 0, settings.stage
+    for offset, payload in enumerate(payloads):
+        here, now = SourceRef(settings.topics.raw, 0, offset, None), clock()
+        extracted = pipeline.extract_step(pipeline.clean_step(payload, here, opts, now).handed, opts, now)
+        url = orjson.loads(payload)["url"]
+        total += partition_of(extracted.key.decode(), settings.partitions) == partition_of(url, settings.partitions)
+    return total
 
 
 def band_messages(settings: Settings, payloads: list[bytes]) -> int:
