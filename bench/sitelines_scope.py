@@ -1,7 +1,7 @@
 """Site lines learnt per raw partition against one scope per site: what the furniture left in
 whole pages sent as page text owes to the site-lines table, and to its partitioning.
 
-    .venv/bin/python bench/sitelines_scope.py [--data DIR] [--per-site 8,24,72] [--partitions 8]
+    .venv/bin/python bench/sitelines_scope.py [--data DIR] [--per-site 8,24,72] [--partitions 8] [--cost N]
                                               [--json bench/results/sitelines_scope.json]
 
 The extraction step (`processors.pipeline.clean_step`, then `extract_step` with a dict for the
@@ -11,7 +11,10 @@ over each stream below, three ways:
   1 scope  the table, every input on raw partition 0: what a global or site-keyed state gives;
   N scopes the table, each input on the raw partition a worker would give it: the crawler's key
            (the message's `url`, as `copydesk produce` and bench/run.py key raw messages) through
-           the project's partitioner (`streams.tables.partition_of`), N = `--partitions`.
+           the project's partitioner (`streams.tables.partition_of`), N = `--partitions`, each
+           partition's lines checked alone (`StageOptions.sitelines_partitions` 1);
+  N read together  the same partitions, each writing its own scope, an article checked against
+           all N scopes (`sitelines_partitions` N: what the workers do).
 
 Streams:
   dev      the 258 dev pages' rendered text (bench/quality.py `flatten`), in order of fetch time
@@ -44,9 +47,10 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
@@ -179,8 +183,11 @@ def bench_stream(cases: list[tuple[dict, str]]) -> list[Item]:
     return items
 
 
-def run(items: list[Item], options: StageOptions, partitions: int | None) -> dict[str, dict]:
-    """Each item through the extraction step in order; `partitions` None: no site-lines table."""
+def run(items: list[Item], options: StageOptions, partitions: int | None, together: bool = False) -> dict[str, dict]:
+    """Each item through the extraction step in order; `partitions` None: no site-lines table;
+    `together`: each article checked against every partition's lines."""
+    if together and partitions:
+        options = replace(options, sitelines_partitions=partitions)
     table: dict[str, dict] = {}
     tallies = {"all": Tally(), "tuned": Tally(), "held_out": Tally()}
     for offset, item in enumerate(items):
@@ -225,36 +232,86 @@ def run(items: list[Item], options: StageOptions, partitions: int | None) -> dic
     return {name: tally.summary() for name, tally in tallies.items()}
 
 
+def check_cost(items: list[Item], options: StageOptions, partitions: int, rounds: int) -> dict[str, dict]:
+    """CPU of `processors.sitelines.check_lines` per article over `items` cleaned once, as the
+    workers call it at `partitions` partitions: each partition's lines alone and read together
+    (each way its own dict table, its writes applied), A and B in turn `rounds` times; the best
+    round of each, and the table reads per article."""
+    from processors import dedup, sitelines
+
+    calls = []
+    for offset, item in enumerate(items):
+        payload = orjson.dumps({"url": item.url, "fetched_at": item.fetched_at, "text": item.text or "-"})
+        source = SourceRef("raw", partition_of(item.url, partitions), offset, None)
+        cleaned = pipeline.clean_step(payload, source, options, clock())
+        if cleaned.role == pipeline.HANDED_ON:
+            article = cleaned.handed.article
+            identity = identify(article)
+            calls.append((identity.site, source.partition, article.paragraphs, identity.id, dedup.day_of(article.fetched_at)))
+    ways = {"alone": replace(options, sitelines_partitions=1), "together": replace(options, sitelines_partitions=partitions)}
+    best: dict[str, float] = {}
+    reads: dict[str, int] = {}
+    for _ in range(rounds):
+        for way, opts in ways.items():
+            table: dict[str, dict] = {}
+            count = [0]
+
+            def lookup(key: str, get=table.get, count=count) -> Any:
+                count[0] += 1
+                return get(key)
+
+            spent = 0.0
+            for site, partition, lines, article_id, day in calls:
+                own, others = pipeline.site_lines_scopes(site, partition, opts.sitelines_partitions)
+                started = time.process_time()
+                check = sitelines.check_lines(own, lines, article_id, day, lookup, opts, others)
+                spent += time.process_time() - started
+                table.update(check.writes)
+            best[way] = min(best.get(way, spent), spent)
+            reads[way] = count[0]
+    return {way: {"cpu_us_per_article": round(best[way] / len(calls) * 1e6, 1),
+                  "reads_per_article": round(reads[way] / len(calls), 1)} for way in ways}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=quality.DEFAULT_DATA)
     parser.add_argument("--per-site", default="8,24,72", help="articles a publisher, one sites stream each")
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "sitelines_scope.json")
+    parser.add_argument("--cost", type=int, metavar="N", help="only the check's CPU, sites N stream, best of 3 rounds")
     args = parser.parse_args()
     cases = quality.load_cases(args.data, None)
     options = StageOptions()
+    if args.cost:
+        print(json.dumps(check_cost(sites_stream(cases, args.cost), options, args.partitions, 3)))
+        return 0
     per_site = [int(n) for n in args.per_site.split(",")]
     streams = {"dev": dev_stream(cases), "make bench": bench_stream(cases)}
     streams.update((f"sites {n}", sites_stream(cases, n)) for n in per_site)
-    ways = {"cold": None, "1 scope": 1, f"{args.partitions} scopes": args.partitions}
+    ways = {
+        "cold": (None, False),
+        "1 scope": (1, False),
+        f"{args.partitions} scopes": (args.partitions, False),
+        f"{args.partitions} read together": (args.partitions, True),
+    }
     out: dict[str, dict] = {}
     for name, items in streams.items():
         sites = len({urlsplit(item.url).hostname for item in items})
         print(f"\n{name}: {len(items)} pages, {sites} sites")
-        print(f"{'way':<12}{'part':<10}{'furniture left':>22}{'body recall':>13}{'precision':>11}"
+        print(f"{'way':<18}{'part':<10}{'furniture left':>22}{'body recall':>13}{'precision':>11}"
               f"{'site-line drops':>20}")
-        for way, partitions in ways.items():
+        for way, (partitions, together) in ways.items():
             started = time.perf_counter()
-            figures = run(items, options, partitions)
+            figures = run(items, options, partitions, together)
             out.setdefault(name, {})[way] = figures
             for part, f in figures.items():
-                print(f"{way:<12}{part:<10}{f['furniture_left']:>7}/{f['furniture_lines']:<6}"
+                print(f"{way:<18}{part:<10}{f['furniture_left']:>7}/{f['furniture_lines']:<6}"
                       f" {f['furniture_left_share']:>7.2%}"
                       f"{f['body_recall']:>13.4f}{f['body_precision']:>11.4f}"
                       f"{f['dropped_by_site_lines']:>8}/{f['candidate_lines']:<6}"
                       f" {f['dropped_by_site_lines'] / max(f['candidate_lines'], 1):>5.1%}")
-            print(f"{'':<12}({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+            print(f"{'':<18}({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({
         "commit": quality._commit(ROOT),

@@ -35,6 +35,10 @@ class StageOptions:
     #: Fingerprints kept per site and day (bounds a state value's size).
     sitelines_max_lines_per_day: int = 2000
     sitelines_horizon_days: int = 7
+    #: Partitions of the raw topic. Each learns a site's lines from its own share of the site's
+    #: articles (`processors.pipeline.site_lines_scope`); an article's lines are checked against
+    #: what all of them learnt (1: against its own partition's alone).
+    sitelines_partitions: int = 1
     # extraction
     lead_max_chars: int = 400
     max_keywords: int = 8

@@ -169,12 +169,21 @@ def site_lines_scope(site: str, partition: int) -> str:
     """The state key base of a site's lines as learnt on one input partition: `p<partition>/<site>`.
 
     The site-lines table lives beside the raw topic, whose messages are keyed by URL, so a
-    site's articles spread over its partitions and each partition learns from its own share
-    (a line must be seen in `sitelines_min_articles` articles of one partition). The partition
-    in the key is what lets the table's changelog and its expiry follow the raw partition's
-    owner (`streams.tables.PartitionScopedTable`); keying the lines by site alone would need
-    one more hop, a topic keyed by site, for every article."""
+    site's articles spread over its partitions. Each partition writes what its own articles
+    print, under keys that name it: one writer per key, and the partition in the key lets the
+    table's changelog and its expiry follow the raw partition's owner
+    (`streams.tables.PartitionScopedTable`). An article is checked against the site's lines as
+    every partition learnt them (`site_lines_scopes`), so a line counts the site's articles
+    wherever they landed; keying the lines by site alone would need one more hop, a topic
+    keyed by site, for every article."""
     return f"p{partition}/{site}"
+
+
+def site_lines_scopes(site: str, partition: int, partitions: int) -> tuple[str, list[str]]:
+    """The key base an article on `partition` writes its site's lines under, and those of the
+    raw topic's other partitions (of `partitions`; 1: none), read with it."""
+    others = [site_lines_scope(site, p) for p in range(partitions) if p != partition] if partitions > 1 else []
+    return site_lines_scope(site, partition), others
 
 
 def drop_site_lines(
@@ -185,13 +194,9 @@ def drop_site_lines(
     None when the options learn no site lines."""
     if options.sitelines_min_articles <= 0:
         return cleaned, None
+    own, others = site_lines_scopes(identity.site, source.partition, options.sitelines_partitions)
     check = sitelines.check_lines(
-        site_lines_scope(identity.site, source.partition),
-        cleaned.paragraphs,
-        identity.id,
-        dedup.day_of(cleaned.fetched_at),
-        lookup,
-        options,
+        own, cleaned.paragraphs, identity.id, dedup.day_of(cleaned.fetched_at), lookup, options, others
     )
     if check.drop:
         cleaned = replace(cleaned, paragraphs=check.kept(cleaned.paragraphs))

@@ -140,13 +140,17 @@ def check_lines(
     day: int,
     lookup: Lookup,
     options: StageOptions,
+    others: Sequence[str] = (),
 ) -> SiteLinesCheck:
     """Which of an article's candidate lines (its paragraphs after the line classifier) the site
     has repeated in at least `options.sitelines_min_articles` other articles, and the state
     write that records this article's lines in a chunk of `<site>@<day>`.
 
     `day` is the article's event day (`dedup.day_of(fetched_at)`); `lookup` reads the chunks of
-    the days of `lookup_keys(site, day, options.sitelines_horizon_days)`.
+    the days of `lookup_keys(site, day, options.sitelines_horizon_days)`. `others` are more key
+    bases of the same site, learnt by other writers (`processors.pipeline.site_lines_scope`):
+    their articles count towards dropping a line as `site`'s own do, but only `site` is written,
+    and the bound of a day's tags and lines holds for each key base on its own.
     """
     threshold = max(1, options.sitelines_min_articles)
     cap = options.sitelines_max_lines_per_day
@@ -161,14 +165,16 @@ def check_lines(
     seen: dict[str, set[str]] = {}
     chunks: list[tuple[str, Mapping[str, Sequence[str]]]] = []  # today's
     held_today: set[str] = set()
+    bases = (site, *others)
     for past in range(options.sitelines_horizon_days + 1):
-        for key, stored in _day_chunks(site, day - past, lookup):
-            held = stored.keys() & wanted
-            if not past:
-                chunks.append((key, stored))
-                held_today |= held
-            for fp in held:
-                seen.setdefault(fp, set()).update(stored[fp])
+        for other, base in enumerate(bases):
+            for key, stored in _day_chunks(base, day - past, lookup):
+                held = stored.keys() & wanted
+                if not past and not other:  # today's chunks of the key base written
+                    chunks.append((key, stored))
+                    held_today |= held
+                for fp in held:
+                    seen.setdefault(fp, set()).update(stored[fp])
     # Today's tags of a line, before the other days' are added to them below.
     today: dict[str, set[str] | Sequence[str]] = dict.fromkeys(wanted, ())
     today.update((fp, _tags_today(fp, chunks)) for fp in held_today)

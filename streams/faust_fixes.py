@@ -1,4 +1,4 @@
-"""Fixes to faust-streaming 0.15.3 (pinned below 0.16), all for issue 6. Hand-written because no
+"""Fixes to faust-streaming 0.15.3 (pinned below 0.16). Hand-written because no
 faust release has them; drop this module when one does.
 
 A. Two fixes that together lost an input after a recovery from the changelogs.
@@ -71,6 +71,19 @@ it again, with the agents still running in between. The second commit's
 code 1), and an agent's send after the first one `Can't send messages while not in transaction`. Here, once a transaction has ended, no input starts sending until faust begins
 the transactions again (`_start_transactions`, after a rebalance), and an ended transaction's
 partitions are left out of later commits: their inputs are read again by the next owner.
+
+C. A global table's own partitions are not read back.
+
+faust gives every worker all of a global table's changelog partitions as actives (so that it
+restores them all before it processes) and those it does not own as standbys too; a partition in
+both is read as an active one, its records applied `recovery_buffer_size` at a time, so after the
+restore another owner's writes would wait for a thousand records or the next rebalance, unless
+that size is 1 (`streams.tables.declare` sets it, as faust's GlobalTable docstring advises). With
+a size of 1, `Recovery._restart_recovery` also resumes the partitions that are only active, the
+worker's own, meant for a global table of one partition that every worker writes: the worker
+would read its own writes back from the changelog, and a record committed after a later write of
+the same key would overwrite it with the older value. `SeekBeforeResumeRecovery` pauses those
+again: one writer per key, which already holds its own writes.
 """
 
 from __future__ import annotations
@@ -289,9 +302,13 @@ class SnapshotFetchTransport(faust_aiokafka.Transport):
 
 class SeekBeforeResumeRecovery(Recovery):
     async def on_recovery_completed(self, generation_id: int = 0) -> None:
-        """faust 0.15.3's `Recovery.on_recovery_completed` with one change: `perform_seek`
-        before `resume_partitions`, as PR 217 ordered `_resume_streams`."""
+        """faust 0.15.3's `Recovery.on_recovery_completed` with two changes: a global table's own
+        partitions paused (C), and `perform_seek` before `resume_partitions`, as PR 217 ordered
+        `_resume_streams` (A)."""
         consumer = self.app.consumer
+        own = {tp for tp in self.active_tps - self.standby_tps if self.tp_to_table[tp].is_global}
+        if own:  # C: resumed by `_restart_recovery` for a buffer of one record
+            consumer.pause_partitions(own)
         self.log.info("Restore complete!")
         await self.app.on_rebalance_complete.send()
         self._set_recovery_ended()

@@ -178,6 +178,7 @@ class Settings:
         overrides = {f.name: env.get(f"COPYDESK_TOPIC_{f.name.upper()}", "") for f in fields(Topics)}
         max_payload = _int(env, "COPYDESK_MAX_PAYLOAD_BYTES", base.stage.max_payload_bytes)
         model = env.get("COPYDESK_ENTITIES_MODEL", entities_model.MODEL_PACKAGE) or entities_model.MODEL_PACKAGE
+        partitions = _int(env, "COPYDESK_PARTITIONS", base.partitions)
         stage = StageOptions(
             max_payload_bytes=max_payload,
             max_record_bytes=4 * max_payload + 1024 * 1024,
@@ -189,6 +190,7 @@ class Settings:
             entities=_parsed(env, "COPYDESK_ENTITIES", "on", partial(entities_model.recogniser, package=model), "on or off"),
             sitelines_min_articles=_int(env, "COPYDESK_SITELINES_MIN_ARTICLES", base.stage.sitelines_min_articles),
             sitelines_horizon_days=_int(env, "COPYDESK_SITELINES_HORIZON_DAYS", base.stage.sitelines_horizon_days),
+            sitelines_partitions=partitions,
             dedup_horizon_days=_int(env, "COPYDESK_DEDUP_HORIZON_DAYS", base.stage.dedup_horizon_days),
             near_duplicate_threshold=_float(
                 env, "COPYDESK_NEAR_DUPLICATE_THRESHOLD", base.stage.near_duplicate_threshold
@@ -221,7 +223,7 @@ class Settings:
             app_id=env.get("COPYDESK_APP_ID", base.app_id),
             topic_prefix=prefix,
             topics=Topics.from_prefix(prefix, overrides),
-            partitions=_int(env, "COPYDESK_PARTITIONS", base.partitions),
+            partitions=partitions,
             replication_factor=_int(env, "COPYDESK_REPLICATION_FACTOR", base.replication_factor),
             store=env.get("COPYDESK_STORE", base.store),
             data_dir=env.get("COPYDESK_DATA_DIR", base.data_dir),

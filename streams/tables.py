@@ -233,12 +233,21 @@ class PartitionScopedTable(DayKeyedTable):
     `processors.pipeline.site_lines_scope`): state learnt on one raw partition, whatever the
     base, so its changelog partition is the one in the key.
 
+    Each partition's owner writes only its own partition's keys, and every worker reads them all:
+    it is a global table (faust's `is_global`, Kafka Streams' GlobalKTable), declared so by
+    `declare`. Every worker restores every changelog partition before it processes, then follows
+    those it does not own (faust's standbys) and applies each record as it comes (buffers of one
+    record); under exactly_once it reads them read_committed, so an aborted write is never seen.
+    It never reads its own partitions back (`streams.faust_fixes`, C), and deletes only the keys
+    of its own partitions (`owned_keys`). A key is read from the database of the partition it
+    names, not looked for in each.
+
     Its values are large (a chunk of a site's lines of a day, up to some 10 KB of JSON) and every
-    article of the site reads each chunk of each day of the horizon, so the table keeps the
-    values it last read or wrote decoded (`cache_size` of them, the oldest dropped first), as
-    faust's store would decode them again on every read. Only the agent that owns a partition
-    writes it, so the copy is the table's value until the partition may have changed behind it:
-    a rebalance drops it."""
+    article of the site reads each chunk of each day of the horizon of each partition, so the
+    table keeps the values it last read or wrote decoded (`cache_size` of them, the oldest
+    dropped first), as faust's store would decode them again on every read. A value written
+    here, or applied from another owner's changelog, replaces its copy; a rebalance drops them
+    all."""
 
     cache_size = 1024
 
@@ -250,10 +259,18 @@ class PartitionScopedTable(DayKeyedTable):
         try:
             value = self._decoded[key]
         except KeyError:
-            value = self._decoded[key] = super().get(key)
+            value = self._decoded[key] = self._read(key)
             if len(self._decoded) > self.cache_size:
                 del self._decoded[next(iter(self._decoded))]
         return default if value is None else value
+
+    def _read(self, key: str) -> Any:
+        store = self.data
+        if not isinstance(store, faust_rocksdb.Store):
+            return super().get(key)
+        self.on_key_get(key)
+        value = store._db_for_partition(self.partition_for_key(key)).get(store._encode_key(key))
+        return None if value is None else store._decode_value(value)
 
     def on_key_set(self, key: str, value: Any) -> None:
         super().on_key_set(key, value)
@@ -264,6 +281,12 @@ class PartitionScopedTable(DayKeyedTable):
         super().on_key_del(key)
         self._decoded.pop(key, None)
 
+    def apply_changelog_batch(self, batch: Any) -> None:
+        batch = list(batch)
+        super().apply_changelog_batch(batch)
+        for event in batch:
+            self._decoded.pop(self.data._decode_key(event.message.key), None)
+
     async def on_rebalance(self, assigned: Any, revoked: Any, newly_assigned: Any, generation_id: int = 0) -> None:
         self._decoded.clear()
         await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
@@ -271,6 +294,32 @@ class PartitionScopedTable(DayKeyedTable):
     def partition_for_key(self, key: str) -> int:
         scope, _, _ = key.partition("/")
         return int(scope[1:])
+
+    def _changelog_topic_name(self) -> str:
+        # faust's assignor finds a global table's changelog by this name, which faust makes from
+        # the app id whatever topic the table was given: with ours it failed the assignment (a
+        # KeyError that left the worker waiting in its group join for ever).
+        return self.changelog_topic.get_topic_name()
+
+    def owned_partitions(self) -> set[int]:
+        """The partitions this worker writes: of a global table's changelog partitions, all
+        assigned as actives, those that are not standbys."""
+        topic = self.changelog_topic.get_topic_name()
+        assignor = self.app.assignor
+        actives = {tp.partition for tp in assignor.assigned_actives() if tp.topic == topic}
+        return actives - {tp.partition for tp in assignor.assigned_standbys() if tp.topic == topic}
+
+    def owned_keys(self) -> list[str]:
+        """The keys of the partitions this worker writes (the others are their owners' to expire)."""
+        owned = self.owned_partitions()
+        store = self.data
+        if not isinstance(store, faust_rocksdb.Store):
+            return [key for key in self.keys() if self.partition_for_key(key) in owned]
+        return [
+            store._decode_key(key)
+            for partition in sorted(owned)
+            for key in store._visible_keys(store._db_for_partition(partition))
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +352,7 @@ def rocksdb_options(settings: Settings) -> dict[str, int]:
 
 
 def declare(app: faust.App, settings: Settings) -> TableSet:
-    def table(name: str, help_: str, kind: type[DayKeyedTable] = DayKeyedTable) -> Any:
+    def table(name: str, help_: str, kind: type[DayKeyedTable] = DayKeyedTable, **more: Any) -> Any:
         changelog = app.topic(
             settings.topics.changelog(name),
             key_type=str,
@@ -328,6 +377,7 @@ def declare(app: faust.App, settings: Settings) -> TableSet:
             changelog_topic=changelog,
             help=help_,
             options=rocksdb_options(settings),
+            **more,
         )
 
     return TableSet(
@@ -338,6 +388,16 @@ def declare(app: faust.App, settings: Settings) -> TableSet:
         ),
         gather=app.tables.add(table(settings.topics.gather_table, "input@day -> article; input#part@day -> a partition's band replies")),
         sitelines=app.tables.add(
-            table(settings.topics.sitelines_table, "p<partition>/site@day -> lines seen in its articles", PartitionScopedTable)
+            table(
+                settings.topics.sitelines_table,
+                "p<partition>/site@day -> lines seen in its articles",
+                PartitionScopedTable,
+                # Read on every worker, written by each partition's owner; a record from another
+                # owner is applied as it comes (faust buffers a global table's records, as those
+                # of a partition it restores, `recovery_buffer_size` at a time).
+                is_global=True,
+                recovery_buffer_size=1,
+                standby_buffer_size=1,
+            )
         ),
     )

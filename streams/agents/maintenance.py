@@ -17,7 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from processors import dedup
-from streams.tables import BandTable
+from streams.tables import BandTable, PartitionScopedTable
 
 if TYPE_CHECKING:
     from streams.app import Copydesk
@@ -40,7 +40,8 @@ def register(bundle: Copydesk) -> None:
     async def expire() -> None:
         today = int(time.time()) // 86_400
         for label, table in named_tables.items():
-            keys = list(table.keys())
+            # A global table's other partitions are their owners' to expire.
+            keys = table.owned_keys() if isinstance(table, PartitionScopedTable) else list(table.keys())
             removed = 0
             for start in range(0, len(keys), _SWEEP_BATCH):
                 for key in dedup.expired_keys(keys[start : start + _SWEEP_BATCH], today, horizons[label]):
@@ -116,10 +117,16 @@ async def count_keys(table: Any) -> int:
     RocksDB's `estimate-num-keys` would be O(1) but counts every overwrite still in the memtable,
     and faust rewrites its offset key on every table write: it read twice the true count."""
     store = table.data
-    if not hasattr(store, "_dbs_for_actives"):
+    if isinstance(table, PartitionScopedTable):  # global: every partition is there, count its own
+        if not hasattr(store, "_dbs_for_actives"):
+            return len(table.owned_keys())
+        dbs = [store._db_for_partition(partition) for partition in sorted(table.owned_partitions())]
+    elif not hasattr(store, "_dbs_for_actives"):
         return len(store)
+    else:
+        dbs = list(store._dbs_for_actives())
     total = 0
-    for db in list(store._dbs_for_actives()):
+    for db in dbs:
         total += store._size1(db)  # faust's count of one partition, its offset key left out
         await asyncio.sleep(0)
     return total

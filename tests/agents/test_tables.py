@@ -5,7 +5,9 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
+import orjson
 from faust.streams import _current_event
+from faust.types import TP
 
 from streams.app import create_app
 from streams.settings import Settings
@@ -110,6 +112,45 @@ async def test_the_site_lines_table_keeps_decoded_values_until_a_rebalance(tmp_p
         lines.on_key_del(key)
         lines.data.pop(key)
         assert lines.get(key) is None and lines.get(key, "x") == "x"
+
+
+@dataclass(eq=False)
+class ChangelogMessage:
+    tp: TP
+    offset: int
+    key: bytes
+    value: bytes | None
+
+    @property
+    def partition(self) -> int:
+        return self.tp.partition
+
+
+def test_the_site_lines_table_is_read_on_every_partition_and_follows_the_other_owners(tmp_path):
+    """Global: a key is read from the partition it names whatever event is processed, a record
+    applied from another owner's changelog replaces the decoded copy, and only the partitions
+    this worker owns (its actives that are not standbys) are its to expire."""
+    settings = Settings.from_env({"COPYDESK_STORE": "rocksdb://", "COPYDESK_DATA_DIR": str(tmp_path), "COPYDESK_PARTITIONS": "4"})
+    copydesk = create_app(settings)
+    lines = copydesk.tables.sitelines
+    assert lines.is_global and lines._changelog_topic_name() == settings.topics.changelog(settings.topics.sitelines_table)
+    mine, theirs = "p1/example.com@19846", "p3/example.com@19846"
+    with During(1):
+        lines.data[mine] = {"lines": {"abc": ["t1"]}}  # the store's write, as the agent's batch makes it
+    with During(1):  # an article on partition 1 reads partition 3's lines, not yet there
+        assert lines.get(theirs) is None
+    topic = lines.changelog_topic.get_topic_name()
+    value = {"lines": {"abc": ["t2", "t3"]}}
+    lines.apply_changelog_batch([Event(ChangelogMessage(TP(topic, 3), 7, orjson.dumps(theirs), orjson.dumps(value)))])
+    with During(1):
+        assert lines.get(theirs) == value and lines.get(mine) == {"lines": {"abc": ["t1"]}}
+    with During(3):
+        assert lines.get(mine) == {"lines": {"abc": ["t1"]}}
+    assert lines.data.persisted_offset(TP(topic, 3)) == 7
+    copydesk.app.assignor.assigned_actives = lambda: {TP(topic, p) for p in range(4)}
+    copydesk.app.assignor.assigned_standbys = lambda: {TP(topic, p) for p in (0, 2, 3)}
+    assert lines.owned_partitions() == {1}
+    assert lines.owned_keys() == [mine]
 
 
 def test_the_band_index_on_disk_answers_as_the_one_in_memory(tmp_path):

@@ -374,3 +374,53 @@ def test_the_extraction_step_hands_the_url_step_the_body_words_in_process_only()
         assert b'"words"' not in pipeline.extract_step(message, OPTIONS, clock(), None).value
         assert b'"words"' not in dumps(extracted)
         assert loads_extracted(dumps(extracted)) == extracted  # the words are no part of the message
+
+
+def test_lines_learnt_under_other_key_bases_count_and_only_the_own_one_is_written():
+    """Each raw partition writes its own key base (`p<partition>/<site>`); an article reads all of
+    them: three articles on three partitions make the line repeated for a fourth on a fourth."""
+    from processors.pipeline import site_lines_scopes
+
+    table = Table()
+    for n in range(3):
+        own, others = site_lines_scopes("example.com", n, 4)
+        check = sitelines.check_lines(own, article(n), aid(n), DAY, table.lookup, OPTIONS, others)
+        assert check.drop == ()
+        assert set(check.writes) == {f"p{n}/example.com@{DAY}"}  # never another partition's key
+        table.apply(check)
+    own, others = site_lines_scopes("example.com", 3, 4)
+    assert own == "p3/example.com" and others == ["p0/example.com", "p1/example.com", "p2/example.com"]
+    check = sitelines.check_lines(own, article(3), aid(3), DAY, table.lookup, OPTIONS, others)
+    assert check.drop == (1, 3)
+    assert set(check.writes) == {f"p3/example.com@{DAY}"}
+    # Read alone, partition 3 has seen the lines once (the fourth article's own tag never counts).
+    alone = sitelines.check_lines(own, article(4), aid(4), DAY, table.lookup, OPTIONS)
+    assert alone.drop == ()
+    # Older days of the other key bases count too, within the horizon.
+    later = sitelines.check_lines(own, article(5), aid(5), DAY + 3, table.lookup, OPTIONS, others)
+    assert later.drop == (1, 3)
+
+
+def test_an_article_counts_once_across_key_bases():
+    """One article id's tag under two key bases (its URL sent twice, on two partitions) is one
+    article: the union is of tags, not of counts."""
+    table = Table()
+    for base in ("p0/example.com", "p1/example.com"):
+        table.apply(sitelines.check_lines(base, article(0), aid(0), DAY, table.lookup, OPTIONS))
+    table.apply(sitelines.check_lines("p0/example.com", article(1), aid(1), DAY, table.lookup, OPTIONS))
+    others = ["p0/example.com", "p1/example.com"]
+    assert sitelines.check_lines("p2/example.com", article(2), aid(2), DAY, table.lookup, OPTIONS, others).drop == ()
+
+
+def test_one_partition_reads_its_own_lines_alone():
+    from processors.pipeline import site_lines_scopes
+
+    assert site_lines_scopes("example.com", 0, 1) == ("p0/example.com", [])
+    assert site_lines_scopes("example.com", 2, 1) == ("p2/example.com", [])  # 1: each partition alone
+    assert site_lines_scopes("example.com", 1, 2) == ("p1/example.com", ["p0/example.com"])
+
+
+def test_the_workers_read_every_partitions_lines():
+    from streams.settings import Settings
+
+    assert Settings.from_env({"COPYDESK_PARTITIONS": "8"}).stage.sitelines_partitions == 8
