@@ -22,7 +22,8 @@ is in the published text), and in the "lines" layout the share whose title is fo
                             [--baseline bench/results/quality-baseline.json] [--code DIR]
 
 Whole pages: each dev page's rendered text (`flatten`: every block a line, menus and footers
-included) sent as page text; the body kept, and the share of the other lines left in it.
+included) sent as page text; the body kept, the share of the other lines left in it, and the titles
+right (all, tuned and held-out).
 
 Held out: the pages of about a third of the publishers (`held_out`: CRC-32 of the publisher's
 name divisible by 3; 83 pages, 18 countries) are scored apart as well as in the whole, and
@@ -343,7 +344,8 @@ def run_flattened(cases: list[tuple[dict, str]], options: StageOptions) -> tuple
     least `KEPT_SHARE` of the annotated body kept, the mean share kept, and of the page's lines
     that are neither in the annotated body nor its title (furniture, bylines, datelines), the
     share left in the published text (equal to a published paragraph, or inside one when 30
-    characters or longer)."""
+    characters or longer); and the titles right (matched as the HTML path's are), in the whole
+    and in the tuned and held-out parts."""
     pages = kept = furniture = left = 0
     shares: list[float] = []
     scores = Scores.empty()
@@ -354,12 +356,13 @@ def run_flattened(cases: list[tuple[dict, str]], options: StageOptions) -> tuple
         pages += 1
         raw = RawArticle(url=case["url"], fetched_at=fetched_at(case), text=text or "-")
         try:
-            published = extract(clean(raw, options), options).text
+            article = extract(clean(raw, options), options)
+            published, title = article.text, article.title
         except StageError:
-            published = ""
+            published, title = "", None
         share = kept_share(expected["body"], published)
         shares.append(share)
-        scores.add(expected, published, None, None, [])
+        scores.add(expected, published, title, None, [], case["file"])
         kept += share >= KEPT_SHARE
         body, title = _squeezed(expected["body"]).casefold(), _squeezed(expected["title"]).casefold()
         paragraphs = [_squeezed(p).casefold() for p in published.split("\n\n")]
@@ -380,12 +383,21 @@ def run_flattened(cases: list[tuple[dict, str]], options: StageOptions) -> tuple
         "furniture_left": left,
         "furniture_left_share": round(left / furniture, 4) if furniture else 0.0,
         **{key: value for key, value in scores.summary(pages).items() if key.startswith("body_")},
+        "titles": sum(scores.titles),
+        "title_exact": round(sum(scores.titles) / pages, 4) if pages else 0.0,
+        "title_parts": {
+            part: {"pages": len(picked.titles), "titles": sum(picked.titles)}
+            for part, picked in (
+                ("tuned", scores.part([not held_out(case) for case, _html in cases])),
+                ("held_out", scores.part([held_out(case) for case, _html in cases])),
+            )
+        },
     }
     return summary, [f"{n} {line}" for line, n in sorted(leaks.items(), key=lambda kv: -kv[1])]
 
 
 def _share(counts: dict | None, key: str) -> str:
-    if not counts or not counts.get("pages"):
+    if not counts or not counts.get("pages") or key not in counts:
         return "-"
     return f"{counts[key]}/{counts['pages']}"
 
@@ -469,6 +481,12 @@ def main() -> int:
         ("body_f1", "body F1"),
     ):
         print(f"  {label:<48}{before_flat.get(key, '-'):>10} -> {flattened[key]}")
+    title_cells = [("all", before_flat, flattened)] + [
+        (part.replace("_", "-"), before_flat.get("title_parts", {}).get(part), flattened["title_parts"][part])
+        for part in ("tuned", "held_out")
+    ]
+    print("  titles right (as the HTML path's titles above)    "
+          + ", ".join(f"{name} {_share(was, 'titles')} -> {_share(now, 'titles')}" for name, was, now in title_cells))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
         json.dumps(
