@@ -800,6 +800,8 @@ def _clean_text(
     #: The first title-like line opens a menu (a skip link, a section label), not the headline: see
     #: `_opens_menu`.
     navigation = False
+    #: Where the lines dropped as a byline or a date stood: the index in `kept` of the line after.
+    own: list[int] = []
     seen_sentence = False
     blank_before = True
     wall = 0.0
@@ -852,17 +854,21 @@ def _clean_text(
             if when is not None:
                 if published is None:
                     published, dateline = when, line
+                own.append(len(kept))
                 continue
             if len(line) <= _TIMESTAMP_MAX_CHARS and _is_timestamp(line):
+                own.append(len(kept))
                 continue
             if len(line) <= vocab.DATE_LINE_MAX_CHARS and _DIGIT.search(line) and _is_date_line(lowered):
                 # it goes, but costs the span what it did kept: a teaser block's dates wall it off
                 wall += _line_cost(line)
+                own.append(len(kept))
                 continue
         if len(line) <= _BYLINE_MAX_CHARS:
             byline = _byline_authors(line)
             if byline is not None:
                 authors = authors or byline
+                own.append(len(kept))
                 continue
         if (
             " | " in line
@@ -910,10 +916,32 @@ def _clean_text(
             title = kept[headline_at].text
             title_key = furniture_key(title)
     body = _assemble(kept, title, title_key)
-    if navigation and title == kept[headline_at].text and body.heading is not None:
+    if (
+        headline_at is not None
+        and title == kept[headline_at].text
+        and body.heading is not None
+        and (navigation or _heads_body_below(kept, headline_at, body.heading, own))
+    ):
         title = body.heading
     paragraphs = _without_repeats(list(body.paragraphs))
     return paragraphs, PageHints(title=title, authors=authors, published_at=published), dateline
+
+
+def _heads_body_below(kept: list[_Line], headline_at: int, heading: str, own: list[int]) -> bool:
+    """Whether the title-like line right before the body's span, not the first one, is the
+    page's headline: it is longer than the first (a site's name, a section, a menu's bar or a
+    "back to" link is short), and the page printed furniture or labels between them (a whole
+    page's top), not only a byline and a date (`own`: where those stood). Page text made of a
+    title, its byline and date and a body drops nothing else above a standfirst or a subhead
+    over the body's span."""
+    if len(heading) <= len(kept[headline_at].text):
+        return False
+    dropped = 0
+    for at in range(headline_at + 1, len(kept)):
+        dropped += kept[at].gap - own.count(at)
+        if kept[at].text == heading:
+            return dropped > 0
+    return False
 
 
 def _opens_menu(lines: list[str], number: int) -> bool:

@@ -1633,6 +1633,38 @@ def test_a_page_opening_on_a_skip_link_and_a_menu_takes_its_title_from_over_the_
     assert hints.title == headline
 
 
+def test_a_whole_page_takes_its_title_from_over_the_body_not_from_its_menu_bar():
+    """Luxemburger Wort's rendered page: its first title-like line is the site's menu bar glued into
+    one line, then a label and a section the cleaner drops, then the headline over the standfirst
+    and the story. The title-like line over the body is the headline; a title with only its byline
+    and date between it and a longer standfirst stays the title."""
+    top = ["Menü", "E-PaperNewsletterRätsel", "Abonnement", "Login",
+           "LuxemburgPolitikSportWort+Wort am SonntagFußball-WM 2026", "Abonnement", "Fußball"]
+    headline = "Neue Regel bestraft Breel Embolo und die Schweiz für den Fehler des Schiedsrichters"
+    standfirst = ("Der Stürmer sieht im WM-Viertelfinale gegen Argentinien wegen einer Schwalbe die Gelb-Rote "
+                  "Karte. Sein Trainer kann es nicht fassen.")
+    under = ["Nach einem Zweikampf mit dem Argentinier Leandro Paredes (r.) ging der Schweizer Breel Embolo zu "
+             "Boden. Weil der Schiedsrichter eine Schwalbe erkannte, sah er dafür die Gelb-Rote Karte.Foto: dpa",
+             "SID", "Nachrichtenagentur", "16:30", "Anhören", "Teilen"]
+    body = [
+        "In Tränen aufgelöst und völlig fassungslos taumelte Breel Embolo vom Platz, sein Trainer Murat Yakin "
+        "verstand die Fußballwelt nicht mehr. Die Gelb-Rot-Premiere nach Videobeweis riss die Schweizer jäh aus "
+        "allen Träumen von einer Sensation gegen den Weltmeister Argentinien – und warf die Frage auf: War es "
+        "die Dummheit eines Schwalbenkönigs oder eine schreiende Ungerechtigkeit?",
+        "Yakin entschied sich schnell für die zweite Variante. „Das ist eine Regel, die für mich mit Fußball "
+        "nichts zu tun hat. Dass sie eingeführt wurde, ist absolut unnötig“, ereiferte sich der Coach der "
+        "„Nati“ nach dem 1:3 nach Verlängerung gegen Lionel Messi und Co. und behauptete: „Wir sind für einen "
+        "Fehler des Schiedsrichters bestraft worden.“",
+    ]
+    paragraphs, hints = _text("\n".join([*top, headline, standfirst, *under, *body]))
+    assert hints.title == headline
+    assert paragraphs[-2:] == tuple(body)
+    short = "Embolo sieht Gelb-Rot"
+    dek = "Der Stürmer sieht im WM-Viertelfinale gegen Argentinien wegen einer Schwalbe die Gelb-Rote Karte"
+    _, hints = _text("\n".join([short, "Von Anna Schmidt", "12.07.2026 16:30", dek, *body]))
+    assert hints.title == short
+
+
 def test_a_paragraph_closed_by_its_agency_or_editor_code_is_body():
     """Media Indonesia ends its story "... IGI School of Economics Jakarta. (E-2)", Freie Presse
     "... Der Eintritt zum Hutfestival ist frei. (kas)": the code in brackets of the agency or the
