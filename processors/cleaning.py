@@ -945,10 +945,12 @@ def _heads_body_below(kept: list[_Line], headline_at: int, heading: str, own: li
 
 
 def _opens_menu(lines: list[str], number: int) -> bool:
-    """Whether the line at `number` opens or stands in a menu: `_MENU_RUN` lines of at most two
-    words each, none a sentence, come right after it (blank lines not counted). A page's headline
-    is followed by its byline, its date, its standfirst or its first paragraph."""
+    """Whether the line at `number` opens or stands in a menu: `_MENU_RUN` lines or more of at
+    most two words each, none a sentence, come right after it (blank lines not counted), one of
+    them not furniture (a headline's share buttons, "Share", "Facebook", "Email", are no menu). A
+    page's headline is followed by its byline, its date, its standfirst or its first paragraph."""
     run = 0
+    labels = False
     for later in range(number + 1, min(len(lines), number + 1 + 2 * _MENU_RUN)):
         line = lines[later].strip()
         if not line:
@@ -956,7 +958,8 @@ def _opens_menu(lines: list[str], number: int) -> bool:
         if line.count(" ") >= 2 or _ends_sentence(line):
             return False
         run += 1
-        if run == _MENU_RUN:
+        labels = labels or furniture_key(line) not in vocab.FURNITURE_LINES
+        if run >= _MENU_RUN and labels:
             return True
     return False
 

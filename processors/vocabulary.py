@@ -33,6 +33,7 @@ FURNITURE_LINES: Final = frozenset(
         "share on facebook", "share on twitter", "share on whatsapp", "share via email",
         "teilen", "partager", "compartir", "condividi",
         "tweet", "email", "e-mail", "print", "copy link", "link copied", "copied",
+        "copiar enlace", "link kopieren", "copier le lien", "copia link",
         "facebook", "twitter", "x", "whatsapp", "telegram", "linkedin", "reddit", "pinterest",
         "subscribe", "subscribe now", "sign up", "sign in", "log in", "login", "register",
         "newsletter", "follow us", "follow", "comments", "comment", "leave a comment",

@@ -1633,6 +1633,21 @@ def test_a_page_opening_on_a_skip_link_and_a_menu_takes_its_title_from_over_the_
     assert hints.title == headline
 
 
+def test_a_headline_followed_by_its_share_buttons_stays_the_title():
+    """ABC's page text: the headline, then its share buttons one a line (furniture, not a menu's
+    labels), then a section's label over the body. The headline stays the title."""
+    headline = "Detenido un policía por abusar y torturar sexualmente a sus cuatro hijos durante casi una década"
+    share = ["Compartir", "Copiar enlace", "Facebook", "X", "Whatsapp", "Email"]
+    body = [
+        "La Policía Nacional ha detenido a un agente destinado en la comisaría de la ciudad por abusar de sus "
+        "cuatro hijos durante casi una década, según han informado fuentes de la investigación a este diario.",
+        "Los hechos se conocieron cuando uno de los menores, ya mayor de edad, lo denunció ante un juzgado, que "
+        "ordenó la detención del agente y su ingreso en prisión provisional sin fianza a la espera del juicio.",
+    ]
+    _, hints = _text("\n".join([headline, *share, "Sociedad y sucesos de hoy", *body]))
+    assert hints.title == headline
+
+
 def test_a_whole_page_takes_its_title_from_over_the_body_not_from_its_menu_bar():
     """Luxemburger Wort's rendered page: its first title-like line is the site's menu bar glued into
     one line, then a label and a section the cleaner drops, then the headline over the standfirst
