@@ -6,7 +6,7 @@ whole pages sent as page text owes to the site-lines table, and to its partition
 
 The extraction step (`processors.pipeline.clean_step`, then `extract_step` with a dict for the
 site-lines table, as `streams.offline` runs it; `StageOptions()`'s defaults, as `make quality`)
-over each stream below, three ways:
+over each stream below, four ways:
   cold     no site-lines table (what `make quality`'s whole-pages figure measures);
   1 scope  the table, every input on raw partition 0: what a global or site-keyed state gives;
   N scopes the table, each input on the raw partition a worker would give it: the crawler's key
