@@ -1,6 +1,7 @@
 """The shell's fixes to faust (streams/faust_fixes.py) and the gather table's partitions, without a
 broker: what a worker's fetcher hands aiokafka, where a table entry's changelog record goes, and in
-exactly_once mode which transaction an output joins and which offsets a commit takes."""
+exactly_once mode which transaction an output joins and which offsets a commit takes; which of a
+global table's partitions a recovery leaves paused."""
 
 from __future__ import annotations
 
@@ -171,3 +172,25 @@ def test_exactly_once_commits_past_the_offsets_no_consumer_sees_but_never_past_a
         consumer._acked[tp].append(offset)
         consumer._acked_index[tp].add(offset)
     assert consumer._new_offset(tp) == 12
+
+
+async def test_after_a_recovery_the_worker_reads_no_global_partition_of_its_own_back():
+    """faust_fixes C: faust resumes a global table's partitions that are only active (the worker's
+    own: buffers of one record) after their recovery; they are paused again, and the other owners'
+    (standbys too) and the other tables' partitions are left as faust set them."""
+    copydesk = bundle()
+    app, tables = copydesk.app, copydesk.tables
+    recovery = app.tables.recovery
+    lines = tables.sitelines.changelog_topic.get_topic_name()
+    urls = tables.urls.changelog_topic.get_topic_name()
+    for p in range(4):
+        recovery.add_active(tables.sitelines, TP(lines, p))
+        recovery.add_active(tables.urls, TP(urls, p))
+    for p in (0, 2, 3):  # partition 1 is this worker's own
+        recovery.add_standby(tables.sitelines, TP(lines, p))
+    paused: list[set] = []
+    app.consumer.pause_partitions = lambda tps: paused.append(set(tps))
+    app.consumer.assignment = set
+    app.consumer_generation_id = 2  # another rebalance began: it returns before the seek
+    await recovery.on_recovery_completed(generation_id=1)
+    assert paused == [{TP(lines, 1)}]
