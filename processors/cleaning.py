@@ -653,8 +653,8 @@ def _age_line_pattern() -> re.Pattern[str]:
         forms.append(r"\d+ ?(?:" + "|".join(map(re.escape, sorted(units, key=len, reverse=True))) + ")" + re.escape(after))
     forms.append("(?:" + "|".join(map(re.escape, vocab.AGE_LINE_DAYS)) + r"),? \d{1,2}[:.]\d{2}(?: uhr| h)?")
     # "Malaysia / 5 h ago"; a comment's head, its author's handle and the comment's age
-    # ("GuterMensch vor 3 Stunden")
-    section = r"(?:[^\W\d_][\w &'’-]{0,24} ?[/|•·] ?|[^\W\d_][\w'’.-]{1,29} )?"
+    # ("GuterMensch vor 3 Stunden"); a label of one or two words ("Last updated 15 hours ago")
+    section = r"(?:[^\W\d_][\w &'’-]{0,24} ?[/|•·] ?|(?:[^\W\d_][\w'’.-]{1,29} ){1,2})?"
     return re.compile("^" + section + "(?:" + "|".join(forms) + ")$")
 
 

@@ -1270,6 +1270,8 @@ def test_furniture_cues_in_many_languages(cue):
     ["vor 3 Stunden", "Vor 1 Std.", "vor einem Tag", "22 hours ago", "an hour ago", "Heute, 12:34 Uhr",
      "il y a 2 jours", "hace 3 horas", "for 2 timer siden", "2 saat önce", "3 часа назад", "3時間前", "5分钟前",
      "2시간 전", "Malaysia / 5 h ago", "GuterMensch vor 3 Stunden",
+     # under a two-word label (Postmedia's Financial Post and Ottawa Citizen)
+     "Last updated 15 hours ago", "Zuletzt aktualisiert vor 2 Stunden",
      # reading times (FAZ, Freie Presse, Salzburger Nachrichten, t-online, Postmedia)
      "3 Min.", "4 minute read", "Lesedauer: 4 Minuten", "15.04.2026 - 15:48 UhrLesedauer: 2 Min.",
      # a date or a time that parse_dateline does not read (Seznam Zprávy, Salzburger Nachrichten, GameStar,
