@@ -1135,13 +1135,23 @@ def _is_author_note(text: str) -> bool:
 def _without_author_note(lines: list[_Line]) -> list[_Line]:
     """`lines` less an author's note among its last `vocab.AUTHOR_BIO_TAIL_LINES` ("Laura Jedeed is
     a freelance journalist based in New York City.") and what follows it: the story is over. Not
-    a line followed by a paragraph `_AFTER_NOTE_MAX_CHARS` long or longer: an expert the story
-    introduces before quoting him ("Hans Berger ist Professor für Meteorologie an der Universität
-    Hamburg."); what follows an author's note is short (a prompt, "First published in ...")."""
+    a line followed by a paragraph `_AFTER_NOTE_MAX_CHARS` long or longer that names the person
+    again: someone the story introduces before quoting or going on about her ("Patricia Evangelista
+    ist Journalistin, ..." then "Evangelista hat ..."); what follows an author's note is short (a
+    prompt, "First published in ...") or about something else (an appeal for donations)."""
     for i in range(max(1, len(lines) - vocab.AUTHOR_BIO_TAIL_LINES), len(lines)):
-        if _is_author_note(lines[i].text) and all(len(ln.text) < _AFTER_NOTE_MAX_CHARS for ln in lines[i + 1:]):
+        text = lines[i].text
+        if _is_author_note(text) and not _named_after(text, lines[i + 1 :]):
             return lines[:i]
     return lines
+
+
+def _named_after(note: str, after: list[_Line]) -> bool:
+    """Whether a paragraph of `_AFTER_NOTE_MAX_CHARS` or more after an author's note names its
+    person (the last word of the name)."""
+    match = _AUTHOR_NOTE.match(note)
+    surname = match["name"].split()[-1] if match is not None else ""
+    return bool(surname) and any(len(ln.text) >= _AFTER_NOTE_MAX_CHARS and surname in ln.text for ln in after)
 
 
 _AFTER_NOTE_MAX_CHARS = 150

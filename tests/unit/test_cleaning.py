@@ -1754,6 +1754,11 @@ def test_a_person_introduced_near_the_story_s_end_is_no_author_s_note():
     note = "Laura Jedeed is a freelance journalist based in New York City."
     paragraphs, _ = _text("\n\n".join([BODY_1, BODY_2, note, "First published in The Conversation."]), title="Bridge")
     assert paragraphs == (BODY_1, BODY_2)
+    # followed by a long appeal that does not name her: still an author's note, and the appeal goes
+    appeal = ("Our newsroom relies on readers like you to fund independent reporting on the issues that matter "
+              "most to the region; every contribution, however small, helps us keep our journalism free to read.")
+    paragraphs, _ = _text("\n\n".join([BODY_1, BODY_2, note, appeal]), title="Bridge")
+    assert paragraphs == (BODY_1, BODY_2)
 
 
 def test_a_short_list_in_mid_story_keeps_itself_and_the_paragraphs_after_it():
