@@ -143,7 +143,7 @@ class Batch:
     #: of each key, None to delete it: one changelog record per key and batch however many items
     #: wrote it); and the band entries.
     writes: dict[Any, dict[PendingWrites, set[str]]] = field(default_factory=dict)
-    band_writes: dict[Any, list[tuple[str, Mapping[str, Any]]]] = field(default_factory=dict)
+    band_writes: dict[Any, dict[PendingWrites, list[tuple[str, Mapping[str, Any]]]]] = field(default_factory=dict)
     #: Per source partition: whether it held later messages when its last one was taken.
     more: dict[Any, bool] = field(default_factory=dict)
     items: int = 0
@@ -252,15 +252,13 @@ class BatchingAgent:
         for item in items:
             result = self.router.run_steps(self.steps, here, item, now)
             pending = self.pending
-            while (hop := hops.get(result.role)) is not None:
-                if not self._stays(message, hop, result.key):
-                    if not result.value and result.handed is not None:
-                        result = replace(result, value=hop.encode(result.handed), handed=None)
+            while hops:
+                result, taken = self._split(message, result)
+                if taken is None:
                     break
-                # Counted as its stage at the send, as when the article went out.
-                self._keep(batch, tp, pending, result, here, route=False)
+                hop, value = taken
+                self._keep(batch, tp, pending, result, here)  # counted as its stage at the send
                 self.metrics.inline_steps_of[hop.stage].inc()
-                value = result.handed if result.handed is not None else result.value
                 result = self.router.run_step(hop.stage, hop.step, here, value, now)
                 pending = hop.pending
             self._keep(batch, tp, pending, result, here)
@@ -274,10 +272,39 @@ class BatchingAgent:
         keeps them decoded itself: `streams.tables.PartitionScopedTable`.)"""
         return self.pending.get(key)
 
-    def _stays(self, message: Any, hop: Hop, key: bytes | None) -> bool:
-        """Whether an article sent to `hop`'s topic with `key` would go to the consumed message's
-        own partition, on a topic assigned with the consumed one (and so is the hop's to run here)."""
-        if key is None or partition_of(key.decode("utf-8"), self.partitions) != message.partition:
+    def _split(self, message: Any, result: StepResult) -> tuple[StepResult, tuple[Hop, Any] | None]:
+        """`result` without the internal message that stays on the consumed message's partition
+        (its main message or one in `more`), and the hop to run on it with its value; the
+        messages that go out encoded from the objects the step handed on in-process."""
+        hops, taken = self.hops, None
+        hop = hops.get(result.role)
+        if hop is not None:
+            if result.key is not None and self._stays(message, hop, partition_of(result.key.decode("utf-8"), self.partitions)):
+                taken = (hop, result.handed if result.handed is not None else result.value)
+                result = replace(result, role="none", key=None, value=b"", handed=None)
+            elif not result.value and result.handed is not None:
+                result = replace(result, value=hop.encode(result.handed), handed=None)
+        if any(e.role in hops for e in result.more):
+            more = []
+            for e in result.more:
+                hop = hops.get(e.role)
+                if hop is not None:
+                    partition = e.partition
+                    if partition is None and e.key is not None:
+                        partition = partition_of(e.key.decode("utf-8"), self.partitions)
+                    if taken is None and partition is not None and self._stays(message, hop, partition):
+                        taken = (hop, e.handed if e.handed is not None else e.value)
+                        continue
+                    if not e.value and e.handed is not None:
+                        e = replace(e, value=hop.encode(e.handed), handed=None)
+                more.append(e)
+            result = replace(result, more=tuple(more))
+        return result, taken
+
+    def _stays(self, message: Any, hop: Hop, partition: int) -> bool:
+        """Whether a message for `hop`'s topic on `partition` is the hop's to run here: the
+        consumed message's own partition, on a topic assigned with the consumed one."""
+        if partition != message.partition:
             return False
         group_of = self._group_of
         if group_of is None:
@@ -288,20 +315,18 @@ class BatchingAgent:
         except KeyError:  # a topic this worker was not assigned
             return False
 
-    def _keep(
-        self, batch: Batch, tp: Any, pending: PendingWrites, result: StepResult, here: SourceRef, *, route: bool = True
-    ) -> None:
+    def _keep(self, batch: Batch, tp: Any, pending: PendingWrites, result: StepResult, here: SourceRef) -> None:
         """Keep a result in the batch: its table writes (in `pending`, those of the table its step
-        read) and what it sends (its main message only when `route`: else a hop takes that)."""
+        read) and what it sends."""
         held = batch.writes.setdefault(tp, {}).setdefault(pending, set()) if result.writes else set()
         for key, value in result.writes.items():
             assert pending.table is not None, f"stage {result.stage} returned writes but has no table"
             if result.stage == "dedup_bands" and value is not None:
-                self.table.index_pending(key, value)
-                batch.band_writes.setdefault(tp, []).append((key, value))
+                pending.table.index_pending(key, value)
+                batch.band_writes.setdefault(tp, {}).setdefault(pending, []).append((key, value))
             else:
                 pending.put(held, key, value)
-        if route and result.role != "none":
+        if result.role != "none":
             self._route(batch, result.role, result.key, result.value, None)
         for extra in result.more:
             self._route(batch, extra.role, extra.key, extra.value, extra.partition)
@@ -328,14 +353,15 @@ class BatchingAgent:
         batch = self.batches.pop(key, None)
         if batch is None:
             return
-        router, m, table = self.router, self.metrics, self.table
+        router, m = self.router, self.metrics
         last = {event.message.tp: event for event in batch.events}  # each partition's last event
         for tp, event in last.items():
             with acting_for(event):
                 for pending, held in batch.writes.get(tp, {}).items():
                     apply_writes(pending.table, pending.release(held))
-                for k, value in neardup.batch_entries(batch.band_writes.get(tp, ())).items():
-                    table.store_indexed(k, value)
+                for bands, entries in batch.band_writes.get(tp, {}).items():
+                    for k, value in neardup.batch_entries(entries).items():
+                        bands.table.store_indexed(k, value)
         with acting_for(batch.events[-1]):
             for (role, partition), items in batch.envelopes.items():
                 for chunk in _chunks(items, self.max_envelope_bytes):

@@ -19,9 +19,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+import orjson
+
 from processors import pipeline
 from processors.pipeline import Clock, Lookup, Stage, StepResult
-from schemas.internal import Cleaned, Item, dumps
+from schemas.internal import BandProbe, Cleaned, Item, dumps
 from schemas.models import SourceRef
 from streams.agents.batching import BatchingAgent, Hop, PendingWrites
 from streams.steps import run_guarded
@@ -121,8 +123,24 @@ def register(bundle: Copydesk) -> None:
             runner.steps = steps(runner.get)
             await runner.run(stream)
 
+    # The url and content steps hand their message on as the object (as offline); it is encoded
+    # (the hop's `encode`) only when it goes to its topic. The band and gather steps take and send
+    # bytes: a probe's replies in-process are objects that only the gather reads.
     def url_step(get: Lookup) -> Step:
-        return lambda v, _, now: pipeline.dedup_url_step(v, get, options, now, version)
+        return lambda v, _, now: pipeline.dedup_url_step(v, get, options, now, version, in_process=True)
+
+    def content_step(get: Lookup) -> Step:
+        return lambda v, _, now: pipeline.dedup_content_step(
+            v, get, options, now, version, band_partition, in_process=True
+        )
+
+    bands = tables.bands
+
+    def bands_step(_: Lookup) -> Step:
+        return lambda v, _, now: pipeline.dedup_bands_step(v, bands.lookup_bands, options, now)
+
+    def gather_step(get: Lookup) -> Step:
+        return lambda v, _, now: pipeline.dedup_gather_step(v, get, options, now, version)
 
     def hop(role: str, stage: Stage, step: Callable[[Lookup], Step], table: Any, encode: Callable[[Any], bytes]) -> Hop:
         shared = pending_of(table)
@@ -136,39 +154,23 @@ def register(bundle: Copydesk) -> None:
             (table.changelog_topic.get_topic_name(),),
         )
 
+    # Each agent runs every later step of the chain inline where the article stays on its
+    # partition (every step, with one partition); each step's own agent takes the others.
+    to_gather = hop("gather", "dedup_gather", gather_step, tables.gather, orjson.dumps)
+    to_bands = hop("bands", "dedup_bands", bands_step, bands, BandProbe.to_bytes)
+    to_content = hop("content", "dedup_content", content_step, tables.contents, dumps)
+    to_url = hop("extracted", "dedup_url", url_step, tables.urls, dumps)
     chained(
         topics.raw,
         "prepare",
         lambda get: [
             ("cleaning", lambda v, here, now: pipeline.clean_step(v, here, options, now)),
-            # In-process: the url step takes the object when it runs here; the hop encodes it else.
             ("extraction", lambda v, _, now: pipeline.extract_step(v, options, now, get, in_process=True)),
         ],
         tables.sitelines,
-        hops=[hop("extracted", "dedup_url", url_step, tables.urls, dumps)],
+        hops=[to_url, to_content, to_bands, to_gather],
     )
-    chained(topics.extracted, "dedup-url", lambda get: [("dedup_url", url_step(get))], tables.urls)
-    chained(
-        topics.content,
-        "dedup-content",
-        lambda get: [
-            (
-                "dedup_content",
-                lambda v, _, now: pipeline.dedup_content_step(v, get, options, now, version, band_partition),
-            )
-        ],
-        tables.contents,
-    )
-    bands = tables.bands
-    chained(
-        topics.bands,
-        "dedup-bands",
-        lambda _: [("dedup_bands", lambda v, _, now: pipeline.dedup_bands_step(v, bands.lookup_bands, options, now))],
-        bands,
-    )
-    chained(
-        topics.gather,
-        "dedup-gather",
-        lambda get: [("dedup_gather", lambda v, _, now: pipeline.dedup_gather_step(v, get, options, now, version))],
-        tables.gather,
-    )
+    chained(topics.extracted, "dedup-url", lambda get: [("dedup_url", url_step(get))], tables.urls, [to_content, to_bands, to_gather])
+    chained(topics.content, "dedup-content", lambda get: [("dedup_content", content_step(get))], tables.contents, [to_bands, to_gather])
+    chained(topics.bands, "dedup-bands", lambda get: [("dedup_bands", bands_step(get))], bands, [to_bands, to_gather])
+    chained(topics.gather, "dedup-gather", lambda get: [("dedup_gather", gather_step(get))], tables.gather)

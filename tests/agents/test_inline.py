@@ -4,17 +4,24 @@ an article taken inline and one that came over the topic read each other's write
 
 from __future__ import annotations
 
+from collections import Counter
+from pathlib import Path
+
 import orjson
 from prometheus_client import generate_latest
 
 from processors import pipeline
 from processors.options import StageOptions
-from schemas.internal import dumps, items_of
+from schemas.internal import BandProbe, dumps, items_of
 from schemas.models import SourceRef
-from streams.agents.batching import Hop, PendingWrites
+from streams.agents.batching import BatchingAgent, Hop, PendingWrites
+from streams.band_index import BandIndex
+from streams.offline import process_into
+from streams.settings import Settings
 from tests.agents.test_router import SEED, FakeEvent, FakeMessage, agent, bundle, deliver
 
 OPTS = StageOptions()
+REPO = Path(__file__).resolve().parents[2]
 
 
 def url_step(get):
@@ -103,3 +110,83 @@ async def test_an_inline_write_and_one_that_came_over_the_topic_see_each_other_b
     assert urls.table == latest and list(urls.holders.values()) == [1]
     await a._flush(None)
     assert urls.table == latest and urls.values == {} and urls.holders == {}
+
+
+class IndexedBands(dict):
+    """The band table as a dict with its index beside it, as `streams.tables.BandTable` keeps
+    it: an entry is indexed as its step returns it, stored when its batch goes out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.index = BandIndex()
+
+    def index_pending(self, key, value) -> None:
+        self.index.add(key, value)
+
+    def store_indexed(self, key, value) -> None:
+        self[key] = value
+
+
+def whole_chain(b, tables: dict) -> BatchingAgent:
+    """`prepare` with every later step as its hops, on one partition (as `chain.register`)."""
+    def hop(role, stage, step, table, encode):
+        return Hop(role, f"t.{role}", stage, step(table.get), table, encode, (f"t.{role}-changelog",))
+
+    urls, contents, bands, gather = (PendingWrites(tables[k]) for k in ("urls", "contents", "bands", "gather"))
+    hops = [
+        hop("extracted", "dedup_url", lambda get: lambda v, _, now: pipeline.dedup_url_step(v, get, OPTS, now, "t", in_process=True), urls, dumps),
+        hop("content", "dedup_content", lambda get: lambda v, _, now: pipeline.dedup_content_step(
+            v, get, OPTS, now, "t", lambda key: 0, in_process=True), contents, dumps),
+        hop("bands", "dedup_bands", lambda _: lambda v, _, now: pipeline.dedup_bands_step(
+            v, tables["bands"].index.lookup, OPTS, now), bands, BandProbe.to_bytes),
+        hop("gather", "dedup_gather", lambda get: lambda v, _, now: pipeline.dedup_gather_step(v, get, OPTS, now, "t"), gather, orjson.dumps),
+    ]
+    a = prepare(b, urls, {})
+    a.hops = {h.role: h for h in hops}
+    a._group_of = lambda topic: 0
+    return a
+
+
+def verdicts(records: list[dict]) -> list[tuple]:
+    """Each record's input, article, verdict and original (a correction names no input)."""
+    return [((r.get("source") or {}).get("offset"), r["id"], r["dedup"]["status"], r["dedup"].get("duplicate_of")) for r in records]
+
+
+async def test_with_one_partition_the_whole_chain_runs_in_prepare_and_reaches_the_offline_verdicts():
+    messages = [line for line in (REPO / "samples" / "raw.jsonl").read_bytes().splitlines() if line.strip()]
+    copies = [messages[i] for i in (0, 3, 5)]
+    near = [raw("https://www.rt.com/news/1/"), raw("https://copy.example.org/x", SEED.replace("43 people", "forty-three people"))]
+    inputs = messages + copies + near + copies
+    b = bundle()
+    tables = {"urls": {}, "contents": {}, "bands": IndexedBands(), "gather": {}}
+    a = whole_chain(b, tables)
+    # two batches, each many messages (a step reads the writes its batch has not stored yet)
+    for start, end in ((0, len(inputs) // 2), (len(inputs) // 2, len(inputs))):
+        for offset in range(start, end):
+            a._take(None, FakeEvent(FakeMessage("t.raw", 0, offset, None), inputs[offset]))
+        await a._flush(None)
+    t = b.topics.topics
+    for role in ("cleaned", "extracted", "content", "bands", "gather"):
+        assert t[role].sent == [], role  # no internal hop at all
+    new = [item["record"] for _, v in t["enrich"].sent for item in items_of(v)]
+    copied = [orjson.loads(v) for _, v in t["duplicates"].sent]
+    dead = [orjson.loads(v) for _, v in t["dead_letter"].sent]
+
+    settings = Settings.from_env({"COPYDESK_PARTITIONS": "1", "COPYDESK_ENTITIES": "off"})
+    offline: dict[str, list[dict]] = {}
+    process_into(inputs, settings, lambda role, value: offline.setdefault(role, []).append(orjson.loads(value)))
+    assert verdicts(new) == verdicts(offline.get("enriched", []))
+    assert verdicts(copied) == verdicts(offline.get("duplicates", []))
+    assert [(d["offset"], d["error"]["kind"]) for d in dead] == [(d["offset"], d["error"]["kind"]) for d in offline.get("dead_letter", [])]
+    statuses = Counter(r["dedup"]["status"] for r in copied)
+    assert statuses["duplicate"] >= 6 and statuses["near_duplicate"] >= 1, statuses
+    text = generate_latest(b.metrics.registry).decode()
+    for stage in ("dedup_url", "dedup_content", "dedup_bands", "dedup_gather"):
+        taken = b.metrics.registry.get_sample_value("copydesk_inline_steps_total", {"stage": stage})
+        ran = sum(
+            b.metrics.registry.get_sample_value("copydesk_stage_messages_total", {"stage": stage, "outcome": o}) or 0
+            for o in ("ok", "dead_letter", "internal_error")
+        )
+        assert taken and taken == ran, (stage, taken, ran)
+    assert 'copydesk_in_flight_messages{stage="dedup_gather"} 0.0' in text
+    assert all(not p.values and not p.holders for p in (h.pending for h in a.hops.values()))
