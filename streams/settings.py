@@ -18,6 +18,9 @@ from streams import entities_model
 
 #: The values of COPYDESK_ROLES: which parts of copydesk one `copydesk worker` process runs.
 ROLES = ("all", "pipeline", "enrich")
+#: The values of COPYDESK_INLINE_STEPS: where an agent runs the next step itself instead of
+#: sending the article to the partition it is processing (see streams/agents/batching.py).
+INLINE_STEPS = ("one-partition", "always", "never")
 #: The commit interval under exactly_once unless set: faust's default.
 EXACTLY_ONCE_COMMIT_INTERVAL_MS = 2800
 
@@ -157,6 +160,10 @@ class Settings:
     #: oldest has waited `batch_max_ms` (see streams/agents/batching.py).
     batch_max_items: int = 500
     batch_max_ms: int = 250
+    #: Where a hop stays on the partition being processed, the agent runs the next step itself:
+    #: with one partition (every hop then), always, or never. With several partitions under load
+    #: a step run inline adds small envelopes to the next topics (bench/README.md).
+    inline_steps: str = "one-partition"
     #: How long the producers wait to fill a request before sending it. The agents already send
     #: a batch's records together, so waiting buys little at full load and costs each hop this
     #: long at a moderate rate, where every hop is a request of its own.
@@ -248,6 +255,7 @@ class Settings:
             enrich_linger_ms=_int(env, "COPYDESK_ENRICH_LINGER_MS", base.enrich_linger_ms),
             batch_max_items=_int(env, "COPYDESK_BATCH_MAX_ITEMS", base.batch_max_items),
             batch_max_ms=_int(env, "COPYDESK_BATCH_MAX_MS", base.batch_max_ms),
+            inline_steps=env.get("COPYDESK_INLINE_STEPS", base.inline_steps).strip().lower(),
             producer_linger_ms=_int(env, "COPYDESK_PRODUCER_LINGER_MS", base.producer_linger_ms),
             commit_interval_ms=_int(
                 env,
@@ -275,6 +283,10 @@ class Settings:
             raise SettingsError(f"COPYDESK_ROLES must be one of {', '.join(ROLES)}, not {self.roles!r}")
         if self.enrich_batch < 1 or self.enrich_linger_ms < 0:
             raise SettingsError("COPYDESK_ENRICH_BATCH must be at least 1, COPYDESK_ENRICH_LINGER_MS 0 or more")
+        if self.inline_steps not in INLINE_STEPS:
+            raise SettingsError(
+                f"COPYDESK_INLINE_STEPS must be one of {', '.join(INLINE_STEPS)}, not {self.inline_steps!r}"
+            )
         if self.batch_max_items < 1 or self.batch_max_ms < 1:
             raise SettingsError("COPYDESK_BATCH_MAX_ITEMS and COPYDESK_BATCH_MAX_MS must be at least 1")
         if self.producer_linger_ms < 0:
@@ -363,6 +375,7 @@ MEANINGS: dict[str, str] = {
     "COPYDESK_ENRICH_LINGER_MS": "how long enrichment waits at most to fill a batch",
     "COPYDESK_BATCH_MAX_ITEMS": "most articles an agent gathers before it sends them on, one envelope per partition",
     "COPYDESK_BATCH_MAX_MS": "longest an agent holds an article it made before sending it on",
+    "COPYDESK_INLINE_STEPS": "where an agent runs the next step itself when the article stays on its partition: one-partition, always or never",
     "COPYDESK_PRODUCER_LINGER_MS": "how long the producers wait to fill a request before sending it",
     "COPYDESK_COMMIT_INTERVAL_MS": "how often the agents and enrichment commit their offsets (a kill -9 repeats what they did since); 2800 under exactly_once",
     "COPYDESK_ENTITIES": "on (named entities of English articles, spaCy) or off",

@@ -176,6 +176,10 @@ class BatchingAgent:
         self.hops = {hop.role: hop for hop in hops}
         self.envelopes_in = envelopes_in
         self.partitions = settings.partitions
+        #: Whether a hop that stays on the partition is run here (`Hop`, `Settings.inline_steps`).
+        self.inline = settings.inline_steps == "always" or (
+            settings.inline_steps == "one-partition" and settings.partitions == 1
+        )
         self.max_items = settings.batch_max_items
         self.max_s = settings.batch_max_ms / 1000
         # An envelope stays well under the largest message the producer may send.
@@ -304,7 +308,7 @@ class BatchingAgent:
     def _stays(self, message: Any, hop: Hop, partition: int) -> bool:
         """Whether a message for `hop`'s topic on `partition` is the hop's to run here: the
         consumed message's own partition, on a topic assigned with the consumed one."""
-        if partition != message.partition:
+        if not self.inline or partition != message.partition:
             return False
         group_of = self._group_of
         if group_of is None:

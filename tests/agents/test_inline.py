@@ -18,6 +18,7 @@ from streams.agents.batching import BatchingAgent, Hop, PendingWrites
 from streams.band_index import BandIndex
 from streams.offline import process_into
 from streams.settings import Settings
+from streams.tables import partition_of
 from tests.agents.test_router import SEED, FakeEvent, FakeMessage, agent, bundle, deliver
 
 OPTS = StageOptions()
@@ -190,3 +191,18 @@ async def test_with_one_partition_the_whole_chain_runs_in_prepare_and_reaches_th
         assert taken and taken == ran, (stage, taken, ran)
     assert 'copydesk_in_flight_messages{stage="dedup_gather"} 0.0' in text
     assert all(not p.values and not p.holders for p in (h.pending for h in a.hops.values()))
+
+
+async def test_with_several_partitions_a_hop_that_stays_is_run_inline_only_when_the_setting_says_always():
+    url = "https://www.rt.com/news/1/"
+    here = SourceRef("t.raw", 0, 7, None)
+    extracted = pipeline.extract_step(pipeline.clean_step(raw(url), here, OPTS, None).handed, OPTS, None)
+    own = partition_of(extracted.key.decode(), 2)  # the raw partition on which the hop stays
+    for setting, inline in (("one-partition", False), ("always", True), ("never", False)):
+        b = bundle()
+        b.settings = Settings.from_env({"COPYDESK_PARTITIONS": "2", "COPYDESK_INLINE_STEPS": setting})
+        urls = PendingWrites({})
+        a = prepare(b, urls, GROUPS)
+        await deliver(a, SourceRef("t.raw", own, 7, None), raw(url))
+        t = b.topics.topics
+        assert (len(t["extracted"].sent), len(t["content"].sent)) == ((0, 1) if inline else (1, 0)), setting

@@ -72,7 +72,9 @@ class Run:
 async def stop_mid_stream(bootstrap: str, tmp: Path, sig: signal.Signals) -> Run:
     """N inputs, `sig` to the worker once 30 outcomes are out while the first half is still
     being produced, the second half, a restart, and every committed outcome read back."""
-    env = unique_env(bootstrap, tmp / "state", COPYDESK_PROCESSING_GUARANTEE="exactly_once")
+    # Steps inline where the hop stays (with 2 partitions, some hops are messages and some not):
+    # their table writes and sends must join the transaction of the message being processed.
+    env = unique_env(bootstrap, tmp / "state", COPYDESK_PROCESSING_GUARANTEE="exactly_once", COPYDESK_INLINE_STEPS="always")
     settings = Settings.from_env(env)
     messages = [orjson.dumps(m) for m in distinct_articles(TOTAL - len(BAD))] + BAD
     half = len(messages) // 2

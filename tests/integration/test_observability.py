@@ -218,7 +218,11 @@ async def test_consumer_lag_shows_a_backlog_and_drains_to_zero(kafka_bootstrap, 
     # between the first fetch and the first commit; a 10 s interval keeps the backlog in sight
     # for several samples, and the drain to 0 below still needs real commits.
     env = unique_env(
-        kafka_bootstrap, tmp_path / "state", COPYDESK_LAG_SAMPLE_SECONDS="1", COPYDESK_COMMIT_INTERVAL_MS="10000"
+        kafka_bootstrap,
+        tmp_path / "state",
+        COPYDESK_LAG_SAMPLE_SECONDS="1",
+        COPYDESK_COMMIT_INTERVAL_MS="10000",
+        COPYDESK_INLINE_STEPS="always",  # with 2 partitions: some hops inline, some not
     )
     settings = Settings.from_env(env)
     # The backlog is there before the worker starts: its group has no committed offset yet.
