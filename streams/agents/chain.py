@@ -8,6 +8,10 @@ here are only I/O, metrics and logs. Concurrency stays at 1 per agent: faust com
 in-flight messages with more, and one partition's order is what keeps dedup decisions
 deterministic.
 
+Each agent also holds the later steps as hops (`streams.agents.batching.Hop`): where an article's
+next partition is the one being processed, it runs the next step itself (by default only with one
+partition, `Settings.inline_steps`).
+
 Cleaning and extraction run in one agent (`prepare`), one step after the other: both are
 stateless and need no re-keying between them, so a topic between them bought nothing but a
 produce, a fetch and faust's per-message cost (bench/README.md). Each keeps its stage name in
