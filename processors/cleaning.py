@@ -864,6 +864,9 @@ def _clean_text(
                 wall += _line_cost(line)
                 own.append(len(kept))
                 continue
+            if _DIGIT.search(line) and _is_dates_row(line, assume_timezone):
+                own.append(len(kept))  # the story's own head: a teaser prints no age and reading time
+                continue
         if len(line) <= _BYLINE_MAX_CHARS:
             byline = _byline_authors(line)
             if byline is not None:
@@ -925,6 +928,28 @@ def _clean_text(
         title = body.heading
     paragraphs = _without_repeats(list(body.paragraphs))
     return paragraphs, PageHints(title=title, authors=authors, published_at=published), dateline
+
+
+_DATES_ROW_SEPARATOR = re.compile(r" [•·|] ")
+
+
+def _is_dates_row(line: str, zone: str) -> bool:
+    """A row of a story's dates, its age and its reading time between bullets or bars ("Published
+    Aug 28, 2024 • Last updated 1 hour ago • 4 minute read"): every part a date, a date line, an
+    age or a reading time."""
+    parts = _DATES_ROW_SEPARATOR.split(line)
+    if len(parts) < 2:
+        return False
+    for part in parts:
+        key = furniture_key(part)
+        if not (
+            _AGE_LINE.match(key)
+            or _READING_TIME.search(key)
+            or (_DIGIT.search(part) and _is_date_line(part.casefold()))
+            or parse_dateline(part, zone) is not None
+        ):
+            return False
+    return True
 
 
 def _heads_body_below(kept: list[_Line], headline_at: int, heading: str, own: list[int]) -> bool:

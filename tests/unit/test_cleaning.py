@@ -1272,6 +1272,8 @@ def test_furniture_cues_in_many_languages(cue):
      "2시간 전", "Malaysia / 5 h ago", "GuterMensch vor 3 Stunden",
      # under a two-word label (Postmedia's Financial Post and Ottawa Citizen)
      "Last updated 15 hours ago", "Zuletzt aktualisiert vor 2 Stunden",
+     # a row of dates, an age and a reading time (Postmedia's National Post and The Province)
+     "Published Aug 28, 2024 • Last updated 1 hour ago • 4 minute read", "12.07.2026 | Aktualisiert vor 2 Stunden",
      # reading times (FAZ, Freie Presse, Salzburger Nachrichten, t-online, Postmedia)
      "3 Min.", "4 minute read", "Lesedauer: 4 Minuten", "15.04.2026 - 15:48 UhrLesedauer: 2 Min.",
      # a date or a time that parse_dateline does not read (Seznam Zprávy, Salzburger Nachrichten, GameStar,
