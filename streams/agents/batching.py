@@ -223,6 +223,8 @@ class BatchingAgent:
                 for tables in batch.writes.values():
                     for pending, held in tables.items():
                         pending.release(held)
+                for result, _ in batch.results:  # no longer in flight here (`account` never runs)
+                    self.metrics.in_flight_of[result.stage].dec()
             self.batches.clear()
 
     @staticmethod

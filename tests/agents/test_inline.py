@@ -4,10 +4,13 @@ an article taken inline and one that came over the topic read each other's write
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import orjson
+import pytest
 from prometheus_client import generate_latest
 
 from processors import pipeline
@@ -206,3 +209,38 @@ async def test_with_several_partitions_a_hop_that_stays_is_run_inline_only_when_
         await deliver(a, SourceRef("t.raw", own, 7, None), raw(url))
         t = b.topics.topics
         assert (len(t["extracted"].sent), len(t["content"].sent)) == ((0, 1) if inline else (1, 0)), setting
+
+
+class CancelledAfterOne:
+    """A no-ack stream that hands over one message, then is cancelled (a rebalance, a stop)."""
+
+    def __init__(self, event: FakeEvent) -> None:
+        self.event = event
+        self.acked: list[FakeEvent] = []
+
+    def noack(self) -> CancelledAfterOne:
+        return self
+
+    async def events(self):
+        yield self.event
+        raise asyncio.CancelledError
+
+    async def ack(self, event: FakeEvent) -> None:
+        self.acked.append(event)
+
+
+async def test_a_batch_never_sent_leaves_nothing_in_flight_and_no_pending_write():
+    """Its messages are read again by the next owner: here, its steps (the inline one too) are no
+    longer in flight, and its writes are no one's to read."""
+    b = bundle()
+    urls = PendingWrites({})
+    a = prepare(b, urls, GROUPS)
+    b.app = SimpleNamespace(consumer=SimpleNamespace(highwater=lambda tp: 100))  # more to come: no send yet
+    stream = CancelledAfterOne(FakeEvent(FakeMessage("t.raw", 0, 7, None), raw("https://www.rt.com/news/1/")))
+    with pytest.raises(asyncio.CancelledError):
+        await a.run(stream)
+    assert stream.acked == [] and urls.table == {} and urls.values == {} and urls.holders == {}
+    text = generate_latest(b.metrics.registry).decode()
+    assert 'copydesk_inline_steps_total{stage="dedup_url"} 1.0' in text
+    for stage in ("cleaning", "extraction", "dedup_url"):
+        assert f'copydesk_in_flight_messages{{stage="{stage}"}} 0.0' in text, stage
