@@ -5,6 +5,7 @@ each partition's owner."""
 from __future__ import annotations
 
 import random
+import signal
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -52,7 +53,8 @@ def page(url: str, n: int, furniture: list[str]) -> bytes:
     return orjson.dumps({"url": url, "fetched_at": fetched, "text": text})
 
 
-async def test_a_line_learnt_on_one_partition_is_dropped_on_another(kafka_bootstrap, tmp_path):
+def two_workers(kafka_bootstrap: str, tmp_path: Path) -> tuple[dict[str, str], Settings, list[WorkerProcess]]:
+    """Two workers' settings under exactly_once, two partitions, each with its own data directory."""
     env = unique_env(
         kafka_bootstrap,
         tmp_path / "a",
@@ -61,23 +63,38 @@ async def test_a_line_learnt_on_one_partition_is_dropped_on_another(kafka_bootst
         COPYDESK_PROCESSING_GUARANTEE="exactly_once",
         COPYDESK_LAG_SAMPLE_SECONDS="1",
     )
-    settings = Settings.from_env(env)
-    await ensure_topics(settings)
     workers = [
         WorkerProcess(env, tmp_path / "a.log"),
         WorkerProcess({**env, "COPYDESK_DATA_DIR": str(tmp_path / "b")}, tmp_path / "b.log"),
     ]
-    try:
-        for worker in workers:
-            worker.start(ready_timeout=300)
-        owned = _settled_assignment(workers, settings.topics.raw, 2)
-        assert owned is not None, "the two workers did not settle on a raw partition each"
+    return env, Settings.from_env(env), workers
 
-        learnt, n = [], 0
-        for _ in range(3):
-            url, n = url_on(0, 2, n + 1)
-            learnt.append(page(url, n, FURNITURE))
-        await produce(settings, learnt)
+
+async def started(settings: Settings, workers: list[WorkerProcess]) -> list[set[int]]:
+    """Start the workers and wait until each owns one raw partition: the partitions each owns."""
+    await ensure_topics(settings)
+    for worker in workers:
+        worker.start(ready_timeout=300)
+    owned = _settled_assignment(workers, settings.topics.raw, 2)
+    assert owned is not None, "the two workers did not settle on a raw partition each"
+    return owned
+
+
+async def learn_on_partition_0(settings: Settings) -> int:
+    """Three pages on raw partition 0, each printing every furniture line; the last page's number."""
+    learnt, n = [], 0
+    for _ in range(3):
+        url, n = url_on(0, 2, n + 1)
+        learnt.append(page(url, n, FURNITURE))
+    await produce(settings, learnt)
+    return n
+
+
+async def test_a_line_learnt_on_one_partition_is_dropped_on_another(kafka_bootstrap, tmp_path):
+    _, settings, workers = two_workers(kafka_bootstrap, tmp_path)
+    try:
+        await started(settings, workers)
+        n = await learn_on_partition_0(settings)
         records = await read_outputs(settings, expect=3, timeout_s=120)
         assert len(records) == 3, records
         for record in map(lambda r: orjson.loads(r[4]), records):
@@ -99,6 +116,33 @@ async def test_a_line_learnt_on_one_partition_is_dropped_on_another(kafka_bootst
             time.sleep(1)
         assert dropped, "no probe on partition 1 had the line learnt on partition 0 dropped"
         print(f"dropped from probe {dropped[0]} on")
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+async def test_a_worker_killed_and_started_on_empty_state_drops_the_other_owner_s_lines_at_once(kafka_bootstrap, tmp_path):
+    """kill -9 of the worker that owns partition 1, started again on an empty data directory: it
+    restores every changelog partition of the global table before it processes, so the first probe
+    on partition 1 has the lines learnt on partition 0 dropped."""
+    env, settings, workers = two_workers(kafka_bootstrap, tmp_path)
+    try:
+        owned = await started(settings, workers)
+        n = await learn_on_partition_0(settings)
+        assert len(await read_outputs(settings, expect=3, timeout_s=120)) == 3
+
+        at = 0 if 1 in owned[0] else 1  # the owner of partition 1
+        workers[at].stop(signal.SIGKILL)
+        workers[at] = WorkerProcess({**env, "COPYDESK_DATA_DIR": str(tmp_path / "fresh")}, tmp_path / "fresh.log")
+        workers[at].start(ready_timeout=300)
+        assert _settled_assignment(workers, settings.topics.raw, 2) is not None, "no settled assignment after the restart"
+        url, n = url_on(1, 2, n + 1)
+        await produce(settings, [page(url, n, [FURNITURE[0]])])
+        records = await read_outputs(settings, expect=4, timeout_s=120)
+        (probe,) = [orjson.loads(r[4]) for r in records if orjson.loads(r[4]).get("url") == url]
+        assert probe["source"]["partition"] == 1
+        assert all(p in probe["text"] for p in body(n, 2)), probe["text"]
+        assert FURNITURE[0] not in probe["text"], probe["text"]
     finally:
         for worker in workers:
             worker.stop()
