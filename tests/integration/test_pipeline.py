@@ -130,9 +130,12 @@ async def test_samples_through_the_worker_equal_the_offline_mode(kafka_bootstrap
 
     assert 'copydesk_dedup_verdicts_total{status="unique"} 9.0' in metrics
     assert 'copydesk_dead_letters_total{reason="invalid_json",stage="cleaning"} 1.0' in metrics
-    # One partition: every article that leaves extraction takes the url step inline (no hop over
-    # .extracted), so the records below are those of the inline path.
+    # One partition: every article that leaves extraction takes the later steps inline, and
+    # nothing travels between them, so the records below are those of the inline path.
     assert 'copydesk_inline_steps_total{stage="dedup_url"} 14.0' in metrics
+    for topic in (settings.topics.extracted, settings.topics.content, settings.topics.bands, settings.topics.gather):
+        series = f'copydesk_messages_consumed_total{{topic="{topic}"}}'
+        assert not [line for line in metrics.splitlines() if line.startswith(series) and not line.endswith(" 0.0")], topic
 
     assert_equal_to_offline(settings, messages, outputs, tmp_path / "offline")
 
