@@ -1087,7 +1087,8 @@ def _with_subheads(lines: list[_Line]) -> list[str]:
     above its paragraph: the label of two words or more the line loop dropped right above a
     paragraph of prose, with only it between that paragraph and the one before, also prose, both
     `_SUBHEAD_NEIGHBOUR_CHARS` long or more (a teaser's summary is shorter). Not an agency's name
-    (`vocab.PHOTO_AGENCIES`: a caption's credit), nor a line opening on no capital (a link's
+    (`vocab.PHOTO_AGENCIES`: a caption's credit), nor a widget's label (`vocab.WIDGET_LABEL_WORDS`:
+    a gallery's, a player's), nor a line opening on no capital (a link's
     address, a list's dash) or holding digits, a slash or a bar (a credit, a placeholder)."""
     body = []
     for i, line in enumerate(lines):
@@ -1103,6 +1104,7 @@ def _with_subheads(lines: list[_Line]) -> list[str]:
             and label[0].isalpha()
             and not label[0].islower()
             and label.casefold() not in _AGENCY_NAMES
+            and vocab.WIDGET_LABEL_WORDS.isdisjoint(_words(label.casefold()))
             and not any(char.isdigit() or char in "/|" for char in label)
         ):
             body.append(label)

@@ -346,6 +346,17 @@ READING_TIME_UNITS: Final = ("min", "mins", "minute", "minutes", "minuten", "min
 TEASER_LINK_WORDS: Final = ("mehr", "more", "read more", "weiterlesen", "audio", "video", "lire la suite",
                             "leer más", "leia mais", "leggi", "lees meer", "les mer", "läs mer", "læs mere")
 
+#: Words of a widget's label, compared case-folded word by word: a short label with one of them
+#: between two paragraphs ("Photo Gallery", "Latest Videos", "Listen Here", "Top Picks", "Nos
+#: partenaires") titles a gallery, a player or a list of links, not the next paragraph.
+WIDGET_LABEL_WORDS: Final = frozenset({
+    "gallery", "galleries", "galerie", "bildergalerie", "fotogalerie", "galería", "galleria",
+    "video", "videos", "vidéo", "vidéos", "vídeo", "vídeos", "photos", "fotos", "podcast", "podcasts",
+    "listen", "hören", "écouter", "watch", "picks", "partners", "partner", "partenaires", "sponsored",
+    "anzeige", "werbung", "advertisement", "publicité", "newsletter", "latest", "trending",
+    "popular", "related", "recommended", "empfohlen",
+})
+
 #: Class names of an article body's container: the class pattern of trafilatura's first
 #: `BODY_XPATH` expression (a regular expression).
 BODY_CONTAINER_CLASSES: Final = (

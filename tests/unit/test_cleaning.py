@@ -1735,6 +1735,15 @@ def test_a_short_subhead_between_two_paragraphs_stays(subhead):
     assert "Mehr von CORRECTIV" not in paragraphs
 
 
+@pytest.mark.parametrize("label", ["Photo Gallery", "Latest Videos", "Listen Here", "Top Picks", "Nos partenaires"])
+def test_a_widget_s_lone_label_between_two_paragraphs_is_no_subhead(label):
+    """An embedded gallery, player or box of links prints only its label in the rendered text,
+    shaped as a subhead between two long paragraphs: it stays out."""
+    page = [TAGESSPIEGEL[0], label, *TAGESSPIEGEL[1:]]
+    paragraphs, _ = _text("\n".join(page), title="Eskalation im Nordatlantik")
+    assert paragraphs == tuple(TAGESSPIEGEL)
+
+
 def test_a_person_introduced_near_the_story_s_end_is_no_author_s_note():
     """Der Freitag introduces the author it reviews ("Patricia Evangelista ist Journalistin, ...")
     and goes on about her; among the body's last three lines, that line and the paragraphs after
