@@ -69,12 +69,13 @@ class Run:
         }
 
 
-async def stop_mid_stream(bootstrap: str, tmp: Path, sig: signal.Signals) -> Run:
+async def stop_mid_stream(bootstrap: str, tmp: Path, sig: signal.Signals, inline: str) -> Run:
     """N inputs, `sig` to the worker once 30 outcomes are out while the first half is still
     being produced, the second half, a restart, and every committed outcome read back."""
-    # Steps inline where the hop stays (with 2 partitions, some hops are messages and some not):
-    # their table writes and sends must join the transaction of the message being processed.
-    env = unique_env(bootstrap, tmp / "state", COPYDESK_PROCESSING_GUARANTEE="exactly_once", COPYDESK_INLINE_STEPS="always")
+    # `inline` "always": steps inline where the hop stays (with 2 partitions, some hops are
+    # messages and some not): their table writes and sends must join the transaction of the
+    # message being processed. The default ("one-partition") sends every hop at 2 partitions.
+    env = unique_env(bootstrap, tmp / "state", COPYDESK_PROCESSING_GUARANTEE="exactly_once", COPYDESK_INLINE_STEPS=inline)
     settings = Settings.from_env(env)
     messages = [orjson.dumps(m) for m in distinct_articles(TOTAL - len(BAD))] + BAD
     half = len(messages) // 2
@@ -148,15 +149,20 @@ async def transaction_markers(settings: Settings, topic: str) -> tuple[int, int]
     return total - len(records), total
 
 
-@pytest.fixture(scope="module", params=[signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+@pytest.fixture(
+    scope="module",
+    params=[(signal.SIGTERM, "always"), (signal.SIGKILL, "always"), (signal.SIGKILL, "one-partition")],
+    ids=["sigterm-inline", "sigkill-inline", "sigkill-hops"],
+)
 def run(request, kafka_bootstrap, tmp_path_factory) -> Run:
-    tmp = tmp_path_factory.mktemp(f"eos-{request.param.name.lower()}")
+    sig, inline = request.param
+    tmp = tmp_path_factory.mktemp(f"eos-{sig.name.lower()}-{inline}")
     started = time.monotonic()
-    result = asyncio.run(stop_mid_stream(kafka_bootstrap, tmp, request.param))
+    result = asyncio.run(stop_mid_stream(kafka_bootstrap, tmp, sig, inline))
     counts = result.outcomes_per_input()
     repeats = sum(n - 1 for n in counts.values() if n > 1)
     print(
-        f"\nexactly_once, {request.param.name} mid-stream: {result.seen_before_stop} outcomes before the signal, "
+        f"\nexactly_once, {sig.name} mid-stream (inline steps {inline}): {result.seen_before_stop} outcomes before the signal, "
         f"exit code {result.exit_code}; {len(counts)} of {result.total} inputs with an outcome, "
         f"{repeats} repeated outcomes ({sum(1 for n in counts.values() if n > 1)} inputs; records of repeated "
         f"inputs per topic: {result.repeated_by_role()}); offsets without a record (transaction markers) "
