@@ -106,7 +106,7 @@ def register(bundle: Copydesk) -> None:
         assigned = bool(app.consumer.assignment()) if app.consumer else False
         recovered = app.tables.recovery.completed.is_set() and not app.rebalancing
         ready = assigned and recovered
-        body = {"ready": ready, "partitions_assigned": assigned, "tables_recovered": recovered}
+        body = {"ready": ready, "partitions_assigned": assigned, "tables_recovered": recovered, "app": app.conf.id}
         return web.json(body, status=200 if ready else 503)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -11,6 +12,8 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+
+from streams.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,26 +56,43 @@ class WorkerProcess:
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.env['COPYDESK_WEB_PORT']}"
 
-    def start(self, ready_timeout: float = 120.0) -> WorkerProcess:
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "worker"],
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    def start(self, ready_timeout: float = 120.0, port_tries: int = 3) -> WorkerProcess:
+        """Start the worker and wait until it is ready. A port `free_port` chose can be taken by
+        another process before the worker binds it (suites run side by side): the worker then
+        exits, and it is started again on new ports; readiness is read from the answer of this
+        worker's own application, never another's on the same port."""
+        for attempt in range(port_tries):
+            log = self.log_path.open("ab")
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "streams.cli", "worker"],
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                return self._wait_ready(ready_timeout)
+            except RuntimeError:
+                if attempt + 1 == port_tries or "already in use" not in self.tail():
+                    raise
+                self.env["COPYDESK_WEB_PORT"] = str(free_port())
+                self.env["COPYDESK_METRICS_PORT"] = str(free_port())
+        raise AssertionError("unreachable")
+
+    def _wait_ready(self, ready_timeout: float) -> WorkerProcess:
         deadline = time.monotonic() + ready_timeout
+        enrich_only = self.env.get("COPYDESK_ROLES") == "enrich"
+        app = Settings.from_env(self.env).app_id
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited with {self.proc.returncode}: {self.tail()}")
             # An enrichment-only worker runs no faust web server: its metrics answer when it is up.
-            ready = self.metrics_url if self.env.get("COPYDESK_ROLES") == "enrich" else self.web_url + "/readyz"
+            ready = self.metrics_url if enrich_only else self.web_url + "/readyz"
             try:
                 with urllib.request.urlopen(ready, timeout=2) as r:
-                    if r.status == 200:
+                    if r.status == 200 and (enrich_only or json.loads(r.read()).get("app") == app):
                         return self
-            except OSError:
+            except (OSError, ValueError):
                 pass
             time.sleep(0.5)
         raise TimeoutError(f"worker not ready after {ready_timeout}s: {self.tail()}")
