@@ -323,6 +323,11 @@ class Settings:
         return self.roles in ("all", "enrich")
 
     @property
+    def runs_steps_inline(self) -> bool:
+        """Whether an agent runs the next step itself where the hop stays on its partition."""
+        return self.inline_steps == "always" or (self.inline_steps == "one-partition" and self.partitions == 1)
+
+    @property
     def enrich_group(self) -> str:
         """The consumer group of enrichment, the same whichever process runs it."""
         return f"{self.app_id}.enrich"

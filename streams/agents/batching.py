@@ -177,9 +177,7 @@ class BatchingAgent:
         self.envelopes_in = envelopes_in
         self.partitions = settings.partitions
         #: Whether a hop that stays on the partition is run here (`Hop`, `Settings.inline_steps`).
-        self.inline = settings.inline_steps == "always" or (
-            settings.inline_steps == "one-partition" and settings.partitions == 1
-        )
+        self.inline = settings.runs_steps_inline
         self.max_items = settings.batch_max_items
         self.max_s = settings.batch_max_ms / 1000
         # An envelope stays well under the largest message the producer may send.
@@ -285,11 +283,11 @@ class BatchingAgent:
         hops, taken = self.hops, None
         hop = hops.get(result.role)
         if hop is not None:
-            if result.key is not None and self._stays(message, hop, partition_of(result.key.decode("utf-8"), self.partitions)):
-                taken = (hop, result.handed if result.handed is not None else result.value)
+            partition = None if result.key is None else partition_of(result.key.decode("utf-8"), self.partitions)
+            value, result = self._place(message, hop, result, partition)
+            if value is not None:
+                taken = (hop, value)
                 result = replace(result, role="none", key=None, value=b"", handed=None)
-            elif not result.value and result.handed is not None:
-                result = replace(result, value=hop.encode(result.handed), handed=None)
         if any(e.role in hops for e in result.more):
             more = []
             for e in result.more:
@@ -298,14 +296,23 @@ class BatchingAgent:
                     partition = e.partition
                     if partition is None and e.key is not None:
                         partition = partition_of(e.key.decode("utf-8"), self.partitions)
-                    if taken is None and partition is not None and self._stays(message, hop, partition):
-                        taken = (hop, e.handed if e.handed is not None else e.value)
+                    value, e = self._place(message, hop, e, partition if taken is None else None)
+                    if value is not None:
+                        taken = (hop, value)
                         continue
-                    if not e.value and e.handed is not None:
-                        e = replace(e, value=hop.encode(e.handed), handed=None)
                 more.append(e)
             result = replace(result, more=tuple(more))
         return result, taken
+
+    def _place(self, message: Any, hop: Hop, out: Any, partition: int | None) -> tuple[Any, Any]:
+        """For an internal message `out` (a result or one of its `more`) bound for `partition`
+        of `hop`'s topic: its value to run the hop on here when it stays, else None and `out`
+        as it goes out, encoded from the object a step handed on in-process."""
+        if partition is not None and self._stays(message, hop, partition):
+            return (out.handed if out.handed is not None else out.value), out
+        if not out.value and out.handed is not None:
+            out = replace(out, value=hop.encode(out.handed), handed=None)
+        return None, out
 
     def _stays(self, message: Any, hop: Hop, partition: int) -> bool:
         """Whether a message for `hop`'s topic on `partition` is the hop's to run here: the
