@@ -66,7 +66,7 @@ def to_enrich_messages(settings: Settings) -> list[bytes]:
             continue
         article = orjson.loads(result.value)["article"]
         record = {**article, "dedup": {"status": "unique", "duplicate_of": None, "cluster_id": article["id"],
-                                        "similarity": 0.0}, "processed_at": now.now, "schema_version": "2.0",
+                                        "similarity": 0.0}, "processed_at": now.now, "schema_version": "2.1",
                   "pipeline_version": "bench", "source": {"topic": "raw", "partition": 0, "offset": offset}}
         out.append(orjson.dumps({"record": record, "timestamp_ms": None}))
     return out

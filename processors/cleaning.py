@@ -1472,10 +1472,8 @@ def _host(url: str) -> str:
     return (courlan.extract_domain(url) or urlsplit(url).hostname or "").lower()
 
 
-def _iso_published_at(value: str | None, assume_timezone: str, fetched_at: str) -> str | None:
-    """A JSON-LD `datePublished` (ISO 8601) as RFC 3339; None when unreadable or later than a
-    day after the fetch (a page cannot be published after it was fetched; htmldate then
-    decides)."""
+def _iso_published_at(value: str | None, assume_timezone: str) -> str | None:
+    """A JSON-LD `datePublished` (ISO 8601) as RFC 3339; None when unreadable."""
     if not value:
         return None
     try:
@@ -1484,10 +1482,16 @@ def _iso_published_at(value: str | None, assume_timezone: str, fetched_at: str) 
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(assume_timezone))
-    latest = _latest_publication_date(fetched_at)
-    if latest is not None and moment.date().isoformat() > latest:
-        return None
     return moment.isoformat(timespec="seconds")
+
+
+def _by_fetch_day(published_at: str | None, fetched_at: str) -> str | None:
+    """The time unless its day is later than a day after the fetch's (a page cannot be published
+    after it was fetched: htmldate's date is then asked first)."""
+    latest = _latest_publication_date(fetched_at)
+    if published_at is None or (latest is not None and published_at[:10] > latest):
+        return None
+    return published_at
 
 
 def _latest_publication_date(fetched_at: str) -> str | None:
@@ -1816,9 +1820,12 @@ def _clean_html(raw: RawArticle, options: StageOptions, country_zone: str | None
     hints = PageHints(
         title=title,
         authors=authors,
+        # A structured time after the fetch, when the page gives no other, is kept here for
+        # `_not_after_fetch` to set aside and flag.
         published_at=(
-            _iso_published_at(page.published(), zone, raw.fetched_at)
+            _by_fetch_day(structured := _iso_published_at(page.published(), zone), raw.fetched_at)
             or _html_published_at(document.date, zone)
+            or structured
         ),
         canonical_url=document.url or None,
         site_name=site_name,
@@ -1848,7 +1855,8 @@ def _country_zone(url: str) -> str | None:
 
 def _not_after_fetch(hints: PageHints, fetched_at: str) -> PageHints:
     """A publication time later than the fetch is not a publication time (a zone guessed wrong,
-    a page's clock, an "updated" time read for a future one): it is left out."""
+    a page's clock, an "updated" time read for a future one): it is not published as one, but
+    set aside as `published_at_after_fetch`, so that a reader sees why the record has none."""
     if not hints.published_at:
         return hints
     try:
@@ -1858,7 +1866,7 @@ def _not_after_fetch(hints: PageHints, fetched_at: str) -> PageHints:
         return hints
     if published.tzinfo is None or fetched.tzinfo is None or published <= fetched:
         return hints
-    return dataclasses.replace(hints, published_at=None)
+    return dataclasses.replace(hints, published_at=None, published_at_after_fetch=hints.published_at)
 
 
 def clean(raw: RawArticle, options: StageOptions) -> CleanedArticle:
@@ -1906,6 +1914,7 @@ def _merge_hints(first: PageHints, second: PageHints) -> PageHints:
         title=first.title or second.title,
         authors=first.authors or second.authors,
         published_at=first.published_at or second.published_at,
+        published_at_after_fetch=first.published_at_after_fetch or second.published_at_after_fetch,
         canonical_url=first.canonical_url or second.canonical_url,
         site_name=first.site_name or second.site_name,
         language=first.language or second.language,

@@ -329,4 +329,5 @@ def extract(cleaned: CleanedArticle, options: StageOptions, identity: Identity |
         entities=Entities(),
         keywords=(),
         fetched_at=cleaned.fetched_at,
+        published_at_after_fetch=hints.published_at_after_fetch,
     )

@@ -15,7 +15,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "2.0"  # 1.1: records carry `quotes`; 1.2: dead letters of WARC records carry `warc`; 2.0: duplicates carry no keywords, entities, quotes
+#: 1.1: records carry `quotes`; 1.2: dead letters of WARC records carry `warc`; 2.0: duplicates
+#: carry no keywords, entities, quotes; 2.1: records may carry `published_at_after_fetch`
+SCHEMA_VERSION = "2.1"
 
 DedupStatus = Literal["unique", "update", "duplicate", "near_duplicate"]
 SourceFormat = Literal["html", "text"]
@@ -73,6 +75,8 @@ class PageHints:
     site_name: str | None = None
     language: str | None = None
     description: str | None = None
+    #: the time the page gave when it was later than the fetch (`published_at` is then None)
+    published_at_after_fetch: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -89,6 +93,7 @@ class PageHints:
             site_name=d.get("site_name"),
             language=d.get("language"),
             description=d.get("description"),
+            published_at_after_fetch=d.get("published_at_after_fetch"),
         )
 
 
@@ -181,9 +186,12 @@ class ExtractedArticle:
     keywords: tuple[str, ...]
     fetched_at: str
     quotes: tuple[Quote, ...] = ()
+    #: the publication time the page gave when it was later than `fetched_at`: not published as
+    #: `published_at` (None then); in the record only when there is one
+    published_at_after_fetch: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "id": self.id,
             "url": self.url,
             "canonical_url": self.canonical_url,
@@ -200,6 +208,9 @@ class ExtractedArticle:
             "keywords": list(self.keywords),
             "fetched_at": self.fetched_at,
         }
+        if self.published_at_after_fetch is not None:
+            d["published_at_after_fetch"] = self.published_at_after_fetch
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ExtractedArticle:
@@ -219,6 +230,7 @@ class ExtractedArticle:
             keywords=tuple(d.get("keywords") or ()),
             fetched_at=d["fetched_at"],
             quotes=tuple(Quote.from_dict(q) for q in d.get("quotes") or ()),
+            published_at_after_fetch=d.get("published_at_after_fetch"),
         )
 
 

@@ -676,14 +676,20 @@ def test_a_time_without_zone_on_a_site_of_no_country_is_read_in_its_languages_zo
     assert cleaned.hints.published_at == "2024-04-28T08:52:00+02:00"
 
 
-def test_an_html_pages_language_chooses_the_zone_on_a_site_of_no_country():
-    html = (
-        '<html lang="de"><head><title>Bahn streicht Verbindungen</title><script type="application/ld+json">'
-        '{"@type": "NewsArticle", "headline": "Bahn streicht Verbindungen", "datePublished": "2024-06-12T14:05:00"}'
-        "</script></head><body><article><h1>Bahn streicht Verbindungen</h1>"
-        + "".join(f"<p>{p}</p>" for p in GERMAN_PAGE.split("\n\n")[2:])
+def _dated_html(page: str, language: str, date_published: str) -> str:
+    """An HTML article of a page text's headline and body, dated by JSON-LD only."""
+    headline, _, *body = page.split("\n\n")
+    return (
+        f'<html lang="{language}"><head><title>{headline}</title><script type="application/ld+json">'
+        f'{{"@type": "NewsArticle", "headline": "{headline}", "datePublished": "{date_published}"}}'
+        f"</script></head><body><article><h1>{headline}</h1>"
+        + "".join(f"<p>{p}</p>" for p in body)
         + "</article></body></html>"
     )
+
+
+def test_an_html_pages_language_chooses_the_zone_on_a_site_of_no_country():
+    html = _dated_html(GERMAN_PAGE, "de", "2024-06-12T14:05:00")
     raw = RawArticle(url="https://www.dw.com/de/bahn/a-1", fetched_at="2024-06-12T13:00:00Z", html=html)
     assert clean(raw, OPTIONS).hints.published_at == "2024-06-12T14:05:00+02:00"
 
@@ -696,12 +702,24 @@ ENGLISH_PAGE = (
 )
 
 
-def test_a_publication_time_after_the_fetch_is_left_out():
+def test_a_publication_time_after_the_fetch_is_left_out_and_set_aside():
     # On a generic domain the zone is the assumed one (UTC): 14:05 UTC is after a 13:00 UTC fetch.
     cleaned = _cleaned(ENGLISH_PAGE, "https://www.example.com/rail", "2024-06-12T13:00:00Z")
     assert cleaned.hints.published_at is None
+    assert cleaned.hints.published_at_after_fetch == "2024-06-12T14:05:00+00:00"
     later = _cleaned(ENGLISH_PAGE, "https://www.example.com/rail", "2024-06-12T15:00:00Z")
     assert later.hints.published_at == "2024-06-12T14:05:00+00:00"
+    assert later.hints.published_at_after_fetch is None
+
+
+def test_a_structured_publication_time_days_after_the_fetch_is_set_aside():
+    # A page whose JSON-LD dates it two days after the crawl and that gives no other date.
+    html = _dated_html(ENGLISH_PAGE, "en", "2024-06-14T09:30:00Z")
+    raw = RawArticle(url="https://www.example.com/rail", fetched_at="2024-06-12T13:00:00Z", html=html)
+    hints = clean(raw, OPTIONS).hints
+    assert (hints.published_at, hints.published_at_after_fetch) == (None, "2024-06-14T09:30:00+00:00")
+    before = RawArticle(url="https://www.example.com/rail", fetched_at="2024-06-14T10:00:00Z", html=html)
+    assert clean(before, OPTIONS).hints.published_at == "2024-06-14T09:30:00+00:00"
 
 
 def test_the_assumed_zone_holds_where_neither_domain_nor_language_names_one():

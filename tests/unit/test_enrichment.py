@@ -41,9 +41,23 @@ def test_copies_are_not_enriched_and_pay_no_entity_model():
     for result in (recrawl, copy):
         record = orjson.loads(result.value)
         assert not {"entities", "keywords", "quotes"} & record.keys()
-        assert record["schema_version"] == "2.0"
+        assert record["schema_version"] == "2.1"
         assert record["dedup"]["duplicate_of"] == published["id"]
         assert contracts.errors("duplicates", record) == []
     # the contracts tell the two apart: a duplicate with enrichment, an enriched record without
     assert contracts.errors("duplicates", published | {"dedup": orjson.loads(copy.value)["dedup"]})
     assert contracts.errors("enriched", {k: v for k, v in published.items() if k != "keywords"})
+
+
+def test_a_record_says_why_it_has_no_publication_time():
+    # A dateline read in UTC on a site of no country, after the crawl: not published, set aside.
+    run = OfflineRun(Settings.from_env({"COPYDESK_SITELINES_MIN_ARTICLES": "0", "COPYDESK_ENTITIES": "off"}))
+    dated = "Updated 12 June 2024, 14:05\n\n" + BODY
+    early = orjson.loads(run.run_one(message("https://a.example.com/libya", "2024-06-12T13:00:00Z", dated), 0).value)
+    assert early["published_at"] is None
+    assert early["published_at_after_fetch"] == "2024-06-12T14:05:00+00:00"
+    assert early["schema_version"] == "2.1"
+    assert contracts.errors("enriched", early) == []
+    late = orjson.loads(run.run_one(message("https://b.example.com/libya", "2024-06-12T15:00:00Z", dated), 1).value)
+    assert late["published_at"] == "2024-06-12T14:05:00+00:00"
+    assert "published_at_after_fetch" not in late
