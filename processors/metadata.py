@@ -726,7 +726,7 @@ def _same_headline(a: str | None, b: str | None) -> bool:
 
 def choose_title(title: str | None, page: PageMeta) -> str | None:
     """The headline, from `title` (the page's title as trafilatura reads it) and the page's
-    other headlines (JSON-LD `headline`, og:title, twitter:title, <h1>, <title>).
+    other headlines (JSON-LD `headline`, og:title, twitter:title, <h1>, <title>, meta `headline`).
 
     The <title> is written for search engines, og:title for link previews. When og:title merely
     repeats the <title> and the JSON-LD headline says something else, that headline is the
@@ -747,7 +747,9 @@ def choose_title(title: str | None, page: PageMeta) -> str | None:
         return title
     title = _text(title)
     best: str | None = None
-    for candidate in (headline, social, page.first("twitter:title"), page.h1, page.title):
+    # The meta tags' own `headline` (Korean and other sites' head carries one beside og:title) only
+    # shows what a title adds: alone it may be a teaser's (microdata in the page's body).
+    for candidate in (headline, social, page.first("twitter:title"), page.h1, page.title, page.first("headline")):
         if not candidate or candidate == title or len(candidate) < vocab.TITLE_MIN_CHARS:
             continue
         if _extends(title, candidate, _LEFT_SEPARATORS, _RIGHT_SEPARATORS) or _wrapped(title, candidate):

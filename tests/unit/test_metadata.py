@@ -378,3 +378,17 @@ def test_paragraphs_set_inside_a_link_leave_the_body(markup, body, expected):
 def test_no_combining_mark_is_a_letter_or_digit():
     # metadata._keys leaves accents out by keeping letters and digits only.
     assert not [c for c in map(chr, range(sys.maxunicode + 1)) if unicodedata.combining(c) and c.isalnum()]
+
+
+def test_the_meta_headline_shows_a_section_and_site_name_joined_without_spaces():
+    # Hankook Ilbo: og:title, twitter:title and <title> end with "-<section>ㅣ<site>" (a Hangul
+    # letter as the bar), no JSON-LD headline, no <h1>; the head's <meta name="headline"> is the
+    # headline alone.
+    headline = "장동혁, 한동훈 제명했지만… &#x27;윤 어게인&#x27; 절연 ·외연 확장 부담 커졌다"
+    social = f"{headline}-정치ㅣ한국일보"
+    meta = page(None, {"headline": headline, "og:title": social, "twitter:title": social, "og:site_name": "한국일보"},
+                title=social)
+    assert choose_title(social.replace("&#x27;", "'"), meta) == "장동혁, 한동훈 제명했지만… '윤 어게인' 절연 ·외연 확장 부담 커졌다"
+    # A meta headline that the title does not extend (a teaser's microdata) is not taken.
+    teaser = page(None, {"headline": "Geingob laid to rest in Windhoek", "og:title": "Nam, SA pipeline flagged - The Namibian"})
+    assert choose_title("Nam, SA pipeline flagged - The Namibian", teaser) == "Nam, SA pipeline flagged - The Namibian"
