@@ -20,7 +20,10 @@ so a scan of the quote marks plus the attribution next to them does it in micros
 * a quote attributed to "he" or "she" (`“…,” he said.`) is the words of the first person named
   in the nearest sentence before it that names one (one of the article's people or a speaker
   found before), in its paragraph or the `REFERENT_PARAGRAPHS` before: the subject a news story
-  names before it goes on with "he said";
+  names before it goes on with "he said". A person the pronoun cannot mean is passed over: a
+  "she" is not given to a man when the article tells his sex, by a title before his name ("Mr",
+  "spokesman": `vocabulary.MALE_TITLES`, `FEMALE_TITLES`), his given name
+  (`vocabulary.MALE_GIVEN_NAMES`, `FEMALE_GIVEN_NAMES`) or an earlier "he said" given to him;
 * a fragment is not a statement: a quoted phrase inside a sentence, opening in lower case
   without a stop of its own (at its end or inside) or a final comma (`called it “a slap in the face” for workers`), or a name
   in Title Case (`“The Tortured Poets Department”`); nor is a phrase opening in lower case right
@@ -34,8 +37,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Literal, Sequence
 
+from processors import vocabulary as vocab
 from processors.entities import name_forms, strip_title
 from schemas.models import Quote
 
@@ -84,6 +88,10 @@ _PRONOUN_ATTRIBUTION = re.compile(
     rf"\b(?:he|she)\s+(?:(?:also|later|then|has|had)\s+)?(?:{_VERBS})\b|\b(?:{_VERBS})\s+(?:he|she)\b", re.IGNORECASE
 )
 _INNER_STOP = re.compile(r"[.!?]\s+\S")
+#: The word before a name ("Mrs", "Mr.", "spokeswoman"), at the end of the text before it.
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)\.?\s+$")
+
+Sex = Literal["he", "she"]
 
 
 def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[Quote, ...]:
@@ -95,6 +103,8 @@ def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[
     #: The speaker of the previous paragraph's last quote, when that quote ended its paragraph.
     carried: str | None = None
     speakers: list[str] = []  # the names quotes were given so far, for `_referent`
+    titled: dict[str, Sex] | None = None  # read off the text when a "he said" first needs it
+    bound: dict[str, Sex] = {}  # the people a "he said" or a "she said" was given to
     for index, paragraph in enumerate(paragraphs):
         last: tuple[int, str | None] | None = None  # (end, speaker) of this paragraph's last quote
         for match in _QUOTE.finditer(paragraph):
@@ -120,10 +130,14 @@ def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[
                 elif last is None and not paragraph[:match.start()].strip():
                     speaker = carried
             elif speaker is None and (
-                (may_after and _PRONOUN_ATTRIBUTION.search(after)) or (may_before and _PRONOUN_ATTRIBUTION.search(before))
+                pronoun := (_pronoun(after) if may_after else None)
+                or (_pronoun(before, last=True) if may_before else None)
             ):
                 earlier = (*paragraphs[max(0, index - REFERENT_PARAGRAPHS):index], paragraph[:match.start()])
-                speaker = _referent(earlier, known, speakers)
+                titled = _titled(paragraphs, known) if titled is None else titled
+                speaker = _referent(earlier, known, speakers, lambda name: _sex(name, titled, bound) in (None, pronoun))
+                if speaker is not None:
+                    bound.setdefault(speaker, pronoun)
             if speaker is not None and speaker not in speakers:
                 speakers.append(speaker)
             quotes.append(Quote(text, speaker))
@@ -134,10 +148,13 @@ def find_quotes(paragraphs: Sequence[str], people: Sequence[str] = ()) -> tuple[
     return tuple(quotes)
 
 
-def _referent(texts: Sequence[str], known: _People, speakers: Sequence[str]) -> str | None:
+def _referent(
+    texts: Sequence[str], known: _People, speakers: Sequence[str], fits: Callable[[str], bool]
+) -> str | None:
     """The person the last sentence of `texts` (in order) that names one of the article's people
-    or one of `speakers` has speak, else the first one it names; when that is a name of two words
-    or more."""
+    or one of `speakers` that `fits` (the pronoun may mean them) has speak, else the first such
+    one it names; when that is a name of two words or more. A sentence that names only people
+    the pronoun cannot mean is passed over."""
     for text in reversed(texts):
         starts = [0, *(m.end() for m in _SENTENCE_END.finditer(text))]
         for start, end in zip(reversed(starts), [len(text), *reversed(starts[1:])]):
@@ -148,8 +165,47 @@ def _referent(texts: Sequence[str], known: _People, speakers: Sequence[str]) -> 
                 # The one the sentence has speak ("..., Medrano said"), else the first it names; a
                 # one-word "person" is as often a place or a word the model took for a name.
                 spoken = _speaker(sentence, known) if _may_attribute(sentence) else None
-                return next((name for name in (spoken, min(found)[1]) if name and " " in name), None)
+                ranked = [name for name in (spoken, *(n for _, n in sorted(found))) if name is None or fits(name)]
+                if any(ranked):
+                    return next((name for name in ranked[:2] if name and " " in name), None)
     return None
+
+
+def _pronoun(clause: str, last: bool = False) -> Sex | None:
+    """The pronoun a clause attributes a quote to ("she said": she), if it does; the `last` one
+    it names in a clause before the quote, the one next to it ("She said he then announced:")."""
+    found = [m.group() for m in _PRONOUN_ATTRIBUTION.finditer(clause)]
+    if not found:
+        return None
+    return "she" if "she" in found[-1 if last else 0].casefold().split() else "he"
+
+
+def _titled(paragraphs: Sequence[str], known: _People) -> dict[str, Sex]:
+    """The article's people whom a word before one of their names gives a sex ("Mrs Harris",
+    "spokesman John Kirby"); one given both is in neither."""
+    seen: dict[str, set[Sex]] = {}
+    if known.pattern is None:
+        return {}
+    for paragraph in paragraphs:
+        for name in known.pattern.finditer(paragraph):
+            word = _WORD_BEFORE.search(paragraph, max(0, name.start() - 24), name.start())
+            title = word.group(1).casefold() if word else ""
+            sex: Sex | None = "he" if title in vocab.MALE_TITLES else "she" if title in vocab.FEMALE_TITLES else None
+            if sex is not None:
+                seen.setdefault(known.owner[name.group()], set()).add(sex)
+    return {person: sexes.pop() for person, sexes in seen.items() if len(sexes) == 1}
+
+
+def _sex(name: str, titled: dict[str, Sex], bound: dict[str, Sex]) -> Sex | None:
+    """What the article tells of a person's sex: a title before their name, an earlier pronoun
+    given to them, their given name; None when it tells nothing, or both."""
+    given = name.split()[0].casefold()
+    told = {
+        titled.get(name),
+        bound.get(name),
+        "he" if given in vocab.MALE_GIVEN_NAMES else "she" if given in vocab.FEMALE_GIVEN_NAMES else None,
+    } - {None}
+    return told.pop() if len(told) == 1 else None  # type: ignore[return-value]
 
 
 def _word_at(text: str, name: str) -> int:

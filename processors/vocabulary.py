@@ -675,6 +675,65 @@ PLACE_FEATURES: Final = frozenset(
     """.split()
 )
 
+# --- extraction: quotes ----------------------------------------------------------------------
+
+#: Words before a name that tell whether "he" or "she" may mean that person ("Mrs Thatcher",
+#: "spokeswoman Jane Doe", "her brother John Smith"); compared case-folded, without a final dot.
+MALE_TITLES: Final = frozenset(
+    """
+    mr sir lord king prince duke earl baron father brother husband widower grandson uncle
+    nephew boyfriend spokesman chairman congressman businessman councilman actor
+    """.split()
+)
+FEMALE_TITLES: Final = frozenset(
+    """
+    mrs ms miss madam dame lady queen princess duchess countess baroness mother sister daughter
+    wife widow granddaughter aunt niece girlfriend spokeswoman chairwoman congresswoman
+    businesswoman councilwoman actress
+    """.split()
+)
+#: Given names that name a man, or a woman, in nearly every country whose news copydesk reads in
+#: English (names given to both, "Chris", "Jean", "Andrea", "Kim", are in neither); compared
+#: case-folded.
+MALE_GIVEN_NAMES: Final = frozenset(
+    """
+    aaron abdul abraham adam adrian ahmed alan albert alexander alexei alfred andrew andrii
+    andy anthony antonio anwar arnold arthur barack ben benjamin bernard bill billy bob bobby boris
+    brad bradley brandon brendan brett brian bruce bryan carl carlos charles charlie chuck clarence
+    colin craig cyril dan daniel darren dave david dennis derek dmitry dmytro don donald doug
+    douglas duncan dylan ed eddie edward emmanuel enrique eric erik ethan evan felix fernando frank
+    franklin fred frederick friedrich gary gavin geoffrey george gerald glenn gordon graham greg
+    gregory gustavo harold harry hassan henry hugo ian igor isaac ivan jack jacob jair jake james
+    jason javier jay jeff jeffrey jeremy jerome jesus jim jimmy joe joel john johnny jon jonathan
+    jorge jose joseph josh joshua juan justin karl keir keith ken kenneth kevin khalid kyle larry
+    lawrence leonard liam louis luis luiz luke malcolm marco marcus mario mark martin matt matthew
+    max michael miguel mike mohamed mohammed mohammad muhammad narendra nathan neil nicholas nick
+    nicolas nigel oleg oliver omar oscar owen patrick paul pedro peter phil philip pierre rafael
+    ralph ray raymond richard rick rishi robert roger ron ronald roy russell ryan samuel scott sean
+    sergei sergey shaun simon stephen steve steven stuart ted terrence thomas tim timothy todd tom
+    tony travis tyler vladimir victor viktor vincent volodymyr walter wayne william xavier yevhen
+    yuri
+    """.split()
+)
+FEMALE_GIVEN_NAMES: Final = frozenset(
+    """
+    abby abigail ada agnes aisha alice alicia alison amanda amber amelia amina amy ana angela
+    angelina anita ann anna anne annie annette audrey barbara beatrice becky belinda beth
+    betty beverly bridget brittany carla carmen caroline catherine cecilia charlotte chloe
+    christina christine claire clara clare claudia colleen cynthia daisy deborah debra delcy diana
+    diane donna doris dorothy eleanor elena elizabeth ella ellen emily emma erin eva evelyn fatima
+    fiona florence frances gabriela gemma georgia gloria grace hannah harriet heather helen holly
+    ingrid irene isabel isabella jacqueline jane janet janice jennifer jessica jill joan joanna
+    josephine joyce judith judy julia julie karen kate katherine kathleen kathryn katie kamala
+    kaja laura lauren linda lisa liz lois lorraine louise lucy margaret maria marie marina
+    martha mary megan meghan melanie melissa michelle mila miriam molly monica nadia nancy
+    naomi natalia natalie nicole nina olga olivia pamela patricia paula pauline penny priya rachel
+    rebecca rita rose ruth sabrina sally samantha sandra sara sarah sharon sheila shirley silvia
+    sofia sophia sophie stephanie susan suzanne svitlana tamara teresa theresa tina tracey
+    ursula valerie vanessa victoria virginia wanda wendy yulia yvonne zoe
+    """.split()
+)
+
 # --- extraction: URLs --------------------------------------------------------------------------
 
 #: Query parameters that only track a visit; dropped from canonical URLs (compared lower-case).

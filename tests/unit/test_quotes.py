@@ -211,3 +211,71 @@ def test_a_pronouns_person_is_found_in_paragraphs_given_as_a_list():
     assert find_quotes(paragraphs, ("Steve Warren",)) == find_quotes(tuple(paragraphs), ("Steve Warren",)) == (
         Quote("We will build it this year", "Steve Warren"),
     )
+
+
+# --- a pronoun's sex (Politico Europe, Rolling Stone, The Mirror, Daily Star) ---------------------
+
+
+def test_she_said_is_not_given_to_a_man_named_after_her():
+    # Politico Europe: the sentence before names Connolly, then Trump; "she" can only mean her
+    paragraphs = (
+        "At the final televised presidential debate Tuesday night, Connolly was asked how she would treat a visiting "
+        "U.S. President Donald Trump.",
+        "“Genocide was enabled and resourced by American money,” Connolly began, before being asked again if she would "
+        "say this to Trump, who has a golf resort in Ireland.",
+        "“If it’s just a meet and greet, then I will meet and greet. If the discussion is genocide, then that’s a "
+        "completely different thing,” she said.",
+    )
+    assert find_quotes(paragraphs, ("Donald Trump", "Catherine Connolly"))[-1].speaker == "Catherine Connolly"
+
+
+def test_she_added_is_the_words_of_the_woman_not_of_her_son():
+    # Rolling Stone: "Travis Kelce's mom confirmed" names the son last, the mother is Donna Kelce
+    paragraphs = (
+        "Donna Kelce has praised the new album. Speaking at a summit in Las Vegas, Travis Kelce’s mom confirmed, "
+        "“I listened to the whole album, and I listened to it all morning long when it was released.”",
+        "She added, “I was just very impressed. She is a very talented woman, and I think it is her best work.”",
+    )
+    quotes = find_quotes(paragraphs, ("Travis Kelce", "Donna Kelce"))
+    assert quotes[-1] == Quote("I was just very impressed. She is a very talented woman, and I think it is her best "
+                               "work.", "Donna Kelce")
+
+
+@pytest.mark.parametrize("pronoun, expected", [("she", "Casey Brown"), ("he", "Robin Fischer")])
+def test_a_title_tells_whom_a_pronoun_can_mean(pronoun, expected):
+    # The Nation: given names that tell nothing; "Mr Fischer" does
+    paragraphs = (
+        "Casey Brown, a driver, joined the union in March with Robin Fischer.",
+        "Mr Fischer has driven for the depot since 2019.",
+        f"“I was working three jobs at the time,” {pronoun} said.",
+    )
+    assert find_quotes(paragraphs, ("Robin Fischer", "Casey Brown"))[-1].speaker == expected
+
+
+def test_an_earlier_pronoun_tells_whom_a_pronoun_can_mean():
+    paragraphs = (
+        "“We had no choice,” said Robin Fischer. “The rent doubled,” she said.",
+        "Robin Fischer and Casey Brown met the union in March.",
+        "“I was working three jobs at the time,” he said.",
+    )
+    quotes = find_quotes(paragraphs, ("Robin Fischer", "Casey Brown"))
+    assert [q.speaker for q in quotes] == ["Robin Fischer", "Robin Fischer", "Casey Brown"]
+
+
+def test_a_pronoun_no_named_person_can_mean_leaves_the_quote_without_speaker():
+    # The Mirror: "She said:" after a paragraph about Gary Heidnik, his victim unnamed
+    paragraphs = (
+        "Heidnik’s reign of terror began in November 1986 when Gary Heidnik kidnapped his first known victim.",
+        "He then took her down to his basement. She said: “I saw this big hole in the floor, and plastic bags full "
+        "of dirt were stacked in the corner.”",
+    )
+    assert find_quotes(paragraphs, ("Gary Heidnik",))[-1].speaker is None
+
+
+def test_the_pronoun_next_to_the_quote_is_the_one_that_speaks():
+    # Daily Star: "She said he then announced: “...”" is his
+    paragraphs = (
+        "Lacerda said Jeffrey Epstein told her they would have a special day.",
+        "She said he then announced: “My friend will be joining us today,” and alleges another adult entered.",
+    )
+    assert find_quotes(paragraphs, ("Jeffrey Epstein",))[-1].speaker == "Jeffrey Epstein"
