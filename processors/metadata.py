@@ -724,6 +724,28 @@ def _same_headline(a: str | None, b: str | None) -> bool:
     return _keys(a) == _keys(b) or _extends(a, b, _ANY_SEPARATOR, _ANY_SEPARATOR) or _extends(b, a, _ANY_SEPARATOR, _ANY_SEPARATOR)
 
 
+def _shared_headline(a: str, b: str, names: set[str]) -> str | None:
+    """The headline two titles share after different kickers ("Kicker: Headline" beside "Other
+    kicker - Headline"): their common end, when each sets it off by a separator, one of them a
+    colon, and it is the longer part of each and none of the publisher's `names` (keys): two
+    headlines that end with one site name ("A - Site", "B - Site") share only the name."""
+    size = 0
+    while size < min(len(a), len(b)) and a[-1 - size] == b[-1 - size]:
+        size += 1
+    shared = a[len(a) - size:].lstrip()
+    if shared[:1] in _ANY_SEPARATOR and shared[1:2] == " ":  # "A - Headline" beside "B - Headline"
+        shared = shared[1:].lstrip()
+    if len(shared) < vocab.TITLE_MIN_CHARS or _keys(shared) in names:
+        return None
+    kickers = [text[: len(text) - len(shared)].rstrip() for text in (a, b)]
+    if any(not _keys(k) or k[-1] not in _ANY_SEPARATOR or len(k) >= len(shared) for k in kickers):
+        return None
+    if not any(k[-1] in ":：" for k in kickers):
+        return None
+    # The same kicker set off two ways ("Kicker - Headline", "Kicker: Headline") is no choice.
+    return shared if _keys(kickers[0]) != _keys(kickers[1]) else None
+
+
 def choose_title(title: str | None, page: PageMeta) -> str | None:
     """The headline, from `title` (the page's title as trafilatura reads it) and the page's
     other headlines (JSON-LD `headline`, og:title, twitter:title, <h1>, <title>, meta `headline`).
@@ -735,7 +757,8 @@ def choose_title(title: str | None, page: PageMeta) -> str | None:
     JSON-LD headline against og:title and the <h1> with neither. Otherwise `title` stays, without a section or site name that another
     headline shows to be an addition ("Headline - National" beside a JSON-LD "Headline",
     "Section | Headline" beside an <h1> "Headline"); a kicker before a colon is part of a
-    headline and stays.
+    headline and stays, unless another headline sets a different kicker before the same words
+    (`_shared_headline`).
     """
     headline, social = page.headline(), page.first("og:title")
     if headline and social and not _same_headline(headline, social):
@@ -747,6 +770,7 @@ def choose_title(title: str | None, page: PageMeta) -> str | None:
         return title
     title = _text(title)
     best: str | None = None
+    names = {_keys(name) for name in page.publishers()}
     # The meta tags' own `headline` (Korean and other sites' head carries one beside og:title) only
     # shows what a title adds: alone it may be a teaser's (microdata in the page's body).
     for candidate in (headline, social, page.first("twitter:title"), page.h1, page.title, page.first("headline")):
@@ -755,5 +779,7 @@ def choose_title(title: str | None, page: PageMeta) -> str | None:
         if _extends(title, candidate, _LEFT_SEPARATORS, _RIGHT_SEPARATORS) or _wrapped(title, candidate):
             if best is None or len(candidate) > len(best):
                 best = candidate
+        elif (shared := _shared_headline(title, candidate, names)) and (best is None or len(shared) > len(best)):
+            best = shared
     return best or title
 

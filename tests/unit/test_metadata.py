@@ -392,3 +392,24 @@ def test_the_meta_headline_shows_a_section_and_site_name_joined_without_spaces()
     # A meta headline that the title does not extend (a teaser's microdata) is not taken.
     teaser = page(None, {"headline": "Geingob laid to rest in Windhoek", "og:title": "Nam, SA pipeline flagged - The Namibian"})
     assert choose_title("Nam, SA pipeline flagged - The Namibian", teaser) == "Nam, SA pipeline flagged - The Namibian"
+
+
+def test_two_kickers_before_one_headline_leave_the_headline():
+    # SRF: og:title and the <h1> set different kickers before the same quote; the quote is the
+    # headline.
+    quote = "«Die israelische Zurückhaltung hat viel mit den USA zu tun»"
+    social = f"Iranischer Angriff auf Israel: {quote}"
+    meta = page(None, {"og:title": social, "twitter:title": social}, h1=f"Eskalation im Nahen Osten - {quote}",
+                title=f"{social} - News - SRF")
+    assert choose_title(social, meta) == quote
+    # One kicker set off by a dash in one and a colon in the other is no choice: it stays.
+    same = page(None, {"og:title": "Rückbau von Atomkraftwerk: Kühltürme von AKW Gundremmingen gesprengt"},
+                h1="Rückbau von Atomkraftwerk - Kühltürme von AKW Gundremmingen gesprengt")
+    assert choose_title("Rückbau von Atomkraftwerk: Kühltürme von AKW Gundremmingen gesprengt", same) == (
+        "Rückbau von Atomkraftwerk: Kühltürme von AKW Gundremmingen gesprengt")
+    # Two headlines that end with one site name share only the name.
+    for site_name in ({}, {"og:site_name": "Die Neue Südtiroler Tageszeitung"}):
+        site = page(None, {"og:title": "Neu: Brücke eröffnet - Die Neue Südtiroler Tageszeitung", **site_name},
+                    title="Brücke: Verkehr rollt wieder - Die Neue Südtiroler Tageszeitung")
+        assert choose_title("Neu: Brücke eröffnet - Die Neue Südtiroler Tageszeitung", site) == (
+            "Neu: Brücke eröffnet - Die Neue Südtiroler Tageszeitung")
