@@ -25,7 +25,11 @@ installed library merges them (spaCy's entity linker needs a knowledge base we d
 * a name's own words may overrule the model: a "person" named like a company, a paper or a
   product ("Chunghwa Telecom", "Uber Eats", "Daily Maverick", one with a digit) is an
   organisation, an "organisation" named like a river or a lake ("Yangtze River") a place
-  (`vocabulary.ORGANISATION_HEADS`, `ORGANISATION_OPENERS`, `PLACE_FEATURES`).
+  (`vocabulary.ORGANISATION_HEADS`, `ORGANISATION_OPENERS`, `PLACE_FEATURES`);
+* a one-word "person" is an organisation when the name is a known company's or product's
+  ("Petronas", "Strava": `vocabulary.ORGANISATION_NAMES`), is written as no name is ("OpenAI":
+  capitals after a lower-case letter, to its end), or when the article also names it with a legal
+  form ("Strava Inc": `vocabulary.LEGAL_FORMS`) and names no person of whose name it is a part.
 
 Names are ordered by how often the article mentions them (then by first mention).
 """
@@ -94,6 +98,9 @@ _POSSESSIVE = re.compile(r"[’']s?$")
 _LEADING_ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
 _IN_PLACE = re.compile(r"^(?P<org>.+?)\s+in\s+(?P<place>[^\W\d_][\w.’'-]*(?:\s+[^\W\d_][\w.’'-]*)*)$")
 _INITIALS_SKIP = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "der", "und", "&"})
+#: A word whose capitals run on to its end after a lower-case letter: "OpenAI", "DonNU"; no
+#: name is written so ("McDonald", "DeSantis" go on in lower case).
+_CAPITALS_TO_THE_END = re.compile(r"[^\W\d_]*[a-z][A-Z]{2,}")
 
 
 def model_input(title: str | None, paragraphs: Sequence[str], max_chars: int) -> str:
@@ -211,6 +218,10 @@ def _kind_of_name(kind: str, name: str) -> str:
         return "organization"
     if kind == "person" and any(c.isdigit() for c in name):
         return "organization"  # a model number, not a name ("Clothes Airer 3-Tier", "Local 90")
+    if kind == "person" and len(words) == 1 and (
+        words[0] in vocab.ORGANISATION_NAMES or _CAPITALS_TO_THE_END.fullmatch(name)
+    ):
+        return "organization"
     if kind == "organization" and words[-1] not in vocab.ORGANISATION_HEADS and (
         any(w in vocab.PLACE_FEATURES for w in words)
     ):
@@ -274,6 +285,25 @@ def _fuller(short: _Name, kind: Kind, candidates: list[_Name]) -> _Name | None:
     return found[0] if len(found) == 1 else None
 
 
+def _companies_by_legal_form(names: dict[str, _Name]) -> None:
+    """A one-word "person" that the article also names as an organisation with a legal form
+    after it ("Strava" and "Strava Inc") is that company, unless a person's name holds it
+    ("Dell" beside "Michael Dell" and "Dell Inc")."""
+    bases = {
+        base
+        for key, entry in names.items()
+        if " " in key and (parts := key.rsplit(" ", 1))[1].rstrip(".") in vocab.LEGAL_FORMS
+        and (base := parts[0]) in names and entry.kind == "organization"
+    }
+    if not bases:
+        return
+    # the words of the people's names of two words or more
+    held = {word for key, entry in names.items() if " " in key and entry.kind == "person" for word in key.split()}
+    for key in bases - held:
+        if names[key].kind == "person":
+            names[key].votes = Counter({"organization": names[key].count})
+
+
 def merge_mentions(mentions: Iterable[tuple[str, str]]) -> Entities:
     """People, organisations and places from a model's (kind, text) mentions: cleaned,
     de-duplicated, short forms merged into the fullest, most mentioned first."""
@@ -284,6 +314,7 @@ def merge_mentions(mentions: Iterable[tuple[str, str]]) -> Entities:
             entry = names.setdefault(_key(name), _Name(name, position))
             entry.votes[k] += 1
             position += 1
+    _companies_by_legal_form(names)
     # an organisation or place that is a person's name or surname is that person
     people_forms: dict[str, set[str]] = {}
     for key, entry in names.items():

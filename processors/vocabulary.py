@@ -663,6 +663,30 @@ ORGANISATION_HEADS: Final = frozenset(
 #: First words of a paper's name ("Daily Maverick", "Weekly Standard"): such a "person" is an
 #: organisation (compared case-folded).
 ORGANISATION_OPENERS: Final = frozenset({"daily", "weekly"})
+#: One-word names of companies, platforms and products that the model takes for a person (or a
+#: place): "Petronas", "Strava", "OpenAI", "Twitter". None is a person's given name or surname
+#: ("Ford", "Dell", "Bloomberg", "Tata" are not here); compared case-folded.
+ORGANISATION_NAMES: Final = frozenset(
+    """
+    airbnb airbus alibaba alphabet amazon anthropic apple aramco astrazeneca baidu binance
+    bitcoin bytedance chatgpt chevron coinbase deepmind deliveroo discord doordash duolingo easyjet
+    ebay equinor ethereum etihad exxon exxonmobil facebook flydubai foodpanda gazprom glencore
+    google grindr huawei hulu hyundai ikea infosys instagram intel jetstar linkedin lufthansa lukoil
+    lyft maybank microsoft moderna mounjaro netflix nintendo nokia novartis nvidia ofcom ofgem
+    ofsted openai ozempic paypal petrobras petronas pfizer pinterest politico qantas qualcomm
+    reddit rosneft ryanair salesforce samsung sanofi shein shopee shopify sinopec snapchat spotify
+    starbucks strava temu tencent tiktok tinder toyota twitch twitter uber unilever verizon
+    vodafone volkswagen walmart wechat wegovy weibo whatsapp wikipedia xiaomi youtube zepbound
+    """.split()
+)
+#: Last words of a company's legal name ("Petronas Bhd", "Strava Inc"): a one-word "person" the
+#: article also names so is that company (compared case-folded, without a final dot).
+LEGAL_FORMS: Final = frozenset(
+    """
+    inc corp corporation co ltd limited llc plc gmbh ag sa nv bv spa srl ab asa oyj bhd berhad pty
+    kk
+    """.split()
+)
 
 #: Words of a geographic feature's name: an "organisation" the model names so ("Yangtze River",
 #: "Lake Constance", "Mount Fuji") is a place, unless its last word names an organisation

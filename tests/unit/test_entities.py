@@ -96,6 +96,17 @@ class FakeRecogniser:
          Entities(people=("Radek Babicek",), organizations=(
              "Wren Kitchens", "Manchester United", "Dagens Nyheter", "Daily Maverick",
              "John Lewis 3-Tier Heated Indoor Clothes Airer", "Local 90"))),
+        # one-word companies and products the model calls people on the dev pages (Malay Mail,
+        # TechCrunch, TechRadar, Reuters, Nature): a known name, one written as no name is, one
+        # the article also names with its legal form; a given name and surnames stay people
+        ([("person", "Petronas"), ("person", "Flydubai"), ("person", "OpenAI"), ("person", "DonNU"),
+          ("person", "Kortex"), ("organization", "Kortex Inc."), ("person", "DeSantis"), ("person", "McGurk"),
+          ("person", "Ronnie")],
+         Entities(people=("DeSantis", "McGurk", "Ronnie"),
+                  organizations=("Petronas", "Flydubai", "OpenAI", "DonNU", "Kortex", "Kortex Inc."))),
+        # ... but not a person's surname, whose company the article names too
+        ([("person", "Michael Dell"), ("person", "Dell"), ("organization", "Dell Inc")],
+         Entities(people=("Michael Dell",), organizations=("Dell Inc",))),
         ([("organization", "the Yangtze River"), ("organization", "Mekong River Commission"),
           ("organization", "Lake Constance")],
          Entities(organizations=("Mekong River Commission",), places=("Yangtze River", "Lake Constance"))),
@@ -245,6 +256,17 @@ def test_spacy_companies_and_products_are_not_people(spacy_recogniser):
     assert {"Chunghwa Telecom", "Uber Eats"} <= set(entities.organizations)
     assert not {"Chunghwa Telecom", "Uber Eats"} & set(entities.people)
     assert "Lin Chia-lung" in entities.people
+
+
+def test_spacy_one_word_companies_are_not_people(spacy_recogniser):
+    # Malay Mail, TechCrunch, TechRadar: the model tags Petronas, Strava and OpenAI as people
+    paragraphs = (
+        "The minister invited companies such as Petronas, Proton and others to take part. Strava on Thursday "
+        "announced new features. OpenAI said it would open an office in Tokyo, said Anwar Ibrahim.",
+    )
+    entities = find_entities(None, paragraphs, "en", spacy_recogniser, 10_000)
+    assert {"Petronas", "Strava", "OpenAI"} <= set(entities.organizations)
+    assert entities.people == ("Anwar Ibrahim",)
 
 
 def test_a_mention_with_nothing_left_once_cleaned_is_dropped():
