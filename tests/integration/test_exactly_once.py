@@ -5,9 +5,10 @@ What exactly-once should give: every input has exactly one committed outcome, re
 (none), whatever stopped the worker. What at-least-once gives for comparison is in
 tests/integration/test_shutdown.py (identical repeats allowed).
 
-Each scenario runs once (a module fixture) and its checks are separate tests, so that the
-result of each claim shows on its own: no input lost, every outcome conforms and repeats agree,
-and no repeats at all.
+Each scenario runs once and its checks are separate tests, so that the result of each claim
+shows on its own: no input lost, every outcome conforms and repeats agree, and no repeats at all.
+The three scenarios run side by side (a module fixture, each on topics, group and state of its
+own): most of a scenario's minute is waiting on the broker, a session timeout and a restart.
 """
 
 from __future__ import annotations
@@ -80,23 +81,26 @@ async def stop_mid_stream(bootstrap: str, tmp: Path, sig: signal.Signals, inline
     messages = [orjson.dumps(m) for m in distinct_articles(TOTAL - len(BAD))] + BAD
     half = len(messages) // 2
     log = tmp / "worker.log"
-    worker = WorkerProcess(env, log).start()
-    producing = asyncio.create_task(produce(settings, messages[:half]))
-    seen = await read_outputs(settings, expect=30, timeout_s=180)
-    assert len(seen) >= 30, worker.tail()
-    exit_code = await asyncio.to_thread(worker.stop, sig, 120.0)
+    worker = await asyncio.to_thread(WorkerProcess(env, log).start)
+    try:
+        producing = asyncio.create_task(produce(settings, messages[:half]))
+        seen = await read_outputs(settings, expect=30, timeout_s=180)
+        assert len(seen) >= 30, worker.tail()
+    finally:  # the signal, or on a failure a plain stop: no worker outlives its scenario
+        exit_code = await asyncio.to_thread(worker.stop, sig, 120.0)
     await producing
     await produce(settings, messages[half:])
     worker = WorkerProcess(env, log)
     await asyncio.to_thread(worker.start, 240.0)
-    try:
-        records = await read_accounted(settings, TOTAL, timeout_s=300)
-        # Outcomes of a repeat would come after the first ones: give them time to show.
-        await asyncio.sleep(10)
-        records = await read_outputs(settings, expect=len(records) + 1_000, timeout_s=15)
-    finally:
-        assert worker.stop() == 0, worker.tail()
     t = settings.topics
+    try:
+        await read_accounted(settings, TOTAL, timeout_s=300)
+        # Outcomes of a repeat would come after the first ones: read them once nothing is in flight.
+        await drained(settings)
+        records = [m for name in t.outputs().values() for m in (await read_to_end(settings, name, "read_committed"))[0]]
+        records = [(m.topic, m.partition, m.offset, m.key, m.value) for m in records]
+    finally:
+        assert await asyncio.to_thread(worker.stop) == 0, worker.tail()
     markers = {name: await transaction_markers(settings, name) for name in [t.raw, *t.internal(), *t.outputs().values()]}
     repeats = {name: await committed_repeats(settings, name) for name in t.internal()}
     return Run(sig, settings, TOTAL, by_role(settings, records), len(seen), exit_code, log, markers, repeats)
@@ -133,6 +137,36 @@ async def read_to_end(settings: Settings, topic: str, isolation: str) -> tuple[l
         await consumer.stop()
 
 
+async def drained(settings: Settings, timeout_s: float = 120.0) -> None:
+    """Wait until the worker's groups (the pipeline's and enrichment's) have committed past the
+    last committed record of every topic they read: nothing is then in flight, so no outcome,
+    first or repeated, can still come."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    t = settings.topics
+    last: dict[TopicPartition, int] = {}
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:
+        deadline = time.monotonic() + timeout_s  # a hang guard, not a timing check: it fails, never passes
+        while True:
+            for name in [t.raw, *t.internal()]:
+                for m in (await read_to_end(settings, name, "read_committed"))[0]:
+                    tp = TopicPartition(m.topic, m.partition)
+                    last[tp] = max(last.get(tp, 0), m.offset + 1)
+            committed: dict[TopicPartition, int] = {}
+            for group in (settings.app_id, settings.enrich_group):
+                for tp, meta in (await admin.list_consumer_group_offsets(group)).items():
+                    committed[tp] = max(committed.get(tp, 0), meta.offset)
+            behind = {tp: (committed.get(tp, 0), end) for tp, end in last.items() if committed.get(tp, 0) < end}
+            if not behind:
+                return
+            assert time.monotonic() < deadline, f"still in flight (committed, after the last record): {behind}"
+            await asyncio.sleep(0.5)
+    finally:
+        await admin.close()
+
+
 async def committed_repeats(settings: Settings, topic: str) -> int:
     """Committed articles on `topic` that repeat an earlier committed one (but for the clock), in
     whatever envelopes they came: an internal item carries its input's coordinates, so a repeat is
@@ -149,16 +183,17 @@ async def transaction_markers(settings: Settings, topic: str) -> tuple[int, int]
     return total - len(records), total
 
 
-@pytest.fixture(
-    scope="module",
-    params=[(signal.SIGTERM, "always"), (signal.SIGKILL, "always"), (signal.SIGKILL, "one-partition")],
-    ids=["sigterm-inline", "sigkill-inline", "sigkill-hops"],
-)
-def run(request, kafka_bootstrap, tmp_path_factory) -> Run:
-    sig, inline = request.param
-    tmp = tmp_path_factory.mktemp(f"eos-{sig.name.lower()}-{inline}")
+SCENARIOS = {
+    "sigterm-inline": (signal.SIGTERM, "always"),
+    "sigkill-inline": (signal.SIGKILL, "always"),
+    "sigkill-hops": (signal.SIGKILL, "one-partition"),
+}
+
+
+async def timed(kafka_bootstrap: str, tmp: Path, sig: signal.Signals, inline: str) -> Run:
+    """One scenario, and a line with its figures (pytest -s shows it)."""
     started = time.monotonic()
-    result = asyncio.run(stop_mid_stream(kafka_bootstrap, tmp, sig, inline))
+    result = await stop_mid_stream(kafka_bootstrap, tmp, sig, inline)
     counts = result.outcomes_per_input()
     repeats = sum(n - 1 for n in counts.values() if n > 1)
     print(
@@ -171,6 +206,24 @@ def run(request, kafka_bootstrap, tmp_path_factory) -> Run:
         f"{time.monotonic() - started:.0f} s; worker log {result.log}"
     )
     return result
+
+
+@pytest.fixture(scope="module")
+def runs(kafka_bootstrap, tmp_path_factory) -> dict[str, Run]:
+    async def all_scenarios() -> list[Run]:
+        return await asyncio.gather(
+            *(
+                timed(kafka_bootstrap, tmp_path_factory.mktemp(f"eos-{name}"), sig, inline)
+                for name, (sig, inline) in SCENARIOS.items()
+            )
+        )
+
+    return dict(zip(SCENARIOS, asyncio.run(all_scenarios())))
+
+
+@pytest.fixture(params=list(SCENARIOS))
+def run(request, runs: dict[str, Run]) -> Run:
+    return runs[request.param]
 
 
 def test_every_input_has_an_outcome_and_repeats_agree(run: Run):
