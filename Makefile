@@ -41,7 +41,8 @@ test-integration: venv
 	env -u KAFKA_BOOTSTRAP_SERVERS $(PY) -m pytest -q -m integration --ignore=tests/faults tests
 
 # Workers killed with SIGKILL (COPYDESK_FAULT_ROUNDS, default 10, over COPYDESK_FAULT_MESSAGES,
-# default 2000), a broker stopped and started, a rebalance, lost and corrupt local state; each
+# default 2000), a broker stopped and started, a rebalance, lost and corrupt local state, a site-lines
+# owner killed and started on empty state (tests/faults/test_sitelines_restore.py); the others each
 # prints a line "FAULTS <test>: ..." with its figures. Minutes, not seconds: not part of `make test`.
 test-faults: venv
 	env -u KAFKA_BOOTSTRAP_SERVERS $(PY) -m pytest -q -s -p no:cacheprovider tests/faults
