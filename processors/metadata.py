@@ -756,7 +756,8 @@ def choose_title(title: str | None, page: PageMeta) -> str | None:
     og:title as often as with the JSON-LD headline); so it is when the <title> sides with the
     JSON-LD headline against og:title and the <h1> with neither. Otherwise `title` stays, without a section or site name that another
     headline shows to be an addition ("Headline - National" beside a JSON-LD "Headline",
-    "Section | Headline" beside an <h1> "Headline"); a kicker before a colon is part of a
+    "Section | Headline" beside an <h1> "Headline", unless the JSON-LD headline and og:title
+    both carry it); a kicker before a colon is part of a
     headline and stays, unless another headline sets a different kicker before the same words
     (`_shared_headline`).
     """
@@ -769,6 +770,8 @@ def choose_title(title: str | None, page: PageMeta) -> str | None:
     if not title:
         return title
     title = _text(title)
+    if headline == title and social == title:
+        return title  # the JSON-LD headline and og:title say it all, tail and all: no <h1> cuts it
     best: str | None = None
     names = {_keys(name) for name in page.publishers()}
     # The meta tags' own `headline` (Korean and other sites' head carries one beside og:title) only

@@ -413,3 +413,16 @@ def test_two_kickers_before_one_headline_leave_the_headline():
                     title="Brücke: Verkehr rollt wieder - Die Neue Südtiroler Tageszeitung")
         assert choose_title("Neu: Brücke eröffnet - Die Neue Südtiroler Tageszeitung", site) == (
             "Neu: Brücke eröffnet - Die Neue Südtiroler Tageszeitung")
+
+
+def test_a_tail_the_json_ld_headline_and_og_title_both_carry_stays():
+    # Habertürk: JSON-LD headline, og:title, twitter:title and <title> end with "- Güncel
+    # haberler", the <h1> does not; the headline is what the page declares twice.
+    full = "Türkiye'de orman yangınları! Yangınlarda son durum! - Güncel haberler"
+    meta = page({"@type": "NewsArticle", "headline": full}, {"og:title": full, "twitter:title": full},
+                h1="Türkiye'de orman yangınları! Yangınlarda son durum!", title=full)
+    assert choose_title(full, meta) == full
+    # Said by og:title alone, the tail is an addition the <h1> shows.
+    alone = page({"@type": "NewsArticle", "headline": "Türkiye'de orman yangınları! Yangınlarda son durum!"},
+                 {"og:title": full}, h1="Türkiye'de orman yangınları! Yangınlarda son durum!", title=full)
+    assert choose_title(full, alone) == "Türkiye'de orman yangınları! Yangınlarda son durum!"
