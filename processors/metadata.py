@@ -746,27 +746,38 @@ def _shared_headline(a: str, b: str, names: set[str]) -> str | None:
     return shared if _keys(kickers[0]) != _keys(kickers[1]) else None
 
 
+def _sides_with_headline(page: PageMeta, headline: str, social: str) -> bool:
+    """Whether the page's other headlines side with the JSON-LD `headline` against og:title.
+
+    The <title> is written for search engines, og:title for link previews. When og:title merely
+    repeats the <title>, the JSON-LD headline is the editor's (on the annotated pages the <h1> is
+    no guide here: it sides with og:title as often as with the JSON-LD headline); so it is when
+    the <title> sides with the JSON-LD headline and the <h1> with neither. A <title> worded
+    unlike both leaves it to the <h1> and twitter:title together."""
+    with_social, with_headline = _same_headline(page.title, social), _same_headline(page.title, headline)
+    if with_social != with_headline:
+        return with_social or not (_same_headline(page.h1, social) or _same_headline(page.h1, headline))
+    if with_social:
+        return False
+    return all(_same_headline(other, headline) and not _same_headline(other, social)
+               for other in (page.h1, page.first("twitter:title")))
+
+
 def choose_title(title: str | None, page: PageMeta) -> str | None:
     """The headline, from `title` (the page's title as trafilatura reads it) and the page's
     other headlines (JSON-LD `headline`, og:title, twitter:title, <h1>, <title>, meta `headline`).
 
-    The <title> is written for search engines, og:title for link previews. When og:title merely
-    repeats the <title> and the JSON-LD headline says something else, that headline is the
-    editor's and is taken (on the annotated pages the <h1> is no guide here: it sides with
-    og:title as often as with the JSON-LD headline); so it is when the <title> sides with the
-    JSON-LD headline against og:title and the <h1> with neither. Otherwise `title` stays, without a section or site name that another
-    headline shows to be an addition ("Headline - National" beside a JSON-LD "Headline",
-    "Section | Headline" beside an <h1> "Headline", unless the JSON-LD headline and og:title
-    both carry it); a kicker before a colon is part of a
-    headline and stays, unless another headline sets a different kicker before the same words
+    When the JSON-LD headline and og:title differ, the JSON-LD headline is taken when the other
+    headlines side with it (`_sides_with_headline`). Otherwise `title` stays, without a section
+    or site name that another headline shows to be an addition ("Headline - National" beside a
+    JSON-LD "Headline", "Section | Headline" beside an <h1> "Headline", unless the JSON-LD
+    headline and og:title both carry it); a kicker before a colon is part of a headline and
+    stays, unless another headline sets a different kicker before the same words
     (`_shared_headline`).
     """
     headline, social = page.headline(), page.first("og:title")
-    if headline and social and not _same_headline(headline, social):
-        with_social, with_headline = _same_headline(page.title, social), _same_headline(page.title, headline)
-        abstains = not (_same_headline(page.h1, social) or _same_headline(page.h1, headline))
-        if with_social != with_headline and (with_social or abstains):
-            return headline
+    if headline and social and not _same_headline(headline, social) and _sides_with_headline(page, headline, social):
+        return headline
     if not title:
         return title
     title = _text(title)

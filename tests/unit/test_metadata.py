@@ -426,3 +426,18 @@ def test_a_tail_the_json_ld_headline_and_og_title_both_carry_stays():
     alone = page({"@type": "NewsArticle", "headline": "Türkiye'de orman yangınları! Yangınlarda son durum!"},
                  {"og:title": full}, h1="Türkiye'de orman yangınları! Yangınlarda son durum!", title=full)
     assert choose_title(full, alone) == "Türkiye'de orman yangınları! Yangınlarda son durum!"
+
+
+def test_a_title_worded_unlike_both_leaves_the_choice_to_the_h1_and_twitter_title():
+    # Rzeczpospolita: the <title> is a third wording; the <h1> and twitter:title say the JSON-LD
+    # headline, og:title stands alone.
+    headline = "Iran zrezygnował z drugiej rundy rozmów z USA. Powodem „wygórowane żądania Waszyngtonu”"
+    social = "Koniec negocjacji USA-Iran? Teheran stawia sprawę jasno"
+    third = "Iran odmawia udziału w drugiej rundzie rozmów z USA. Teheran podał powód - rp.pl"
+    meta = page({"@type": "NewsArticle", "headline": headline}, {"og:title": social, "twitter:title": headline},
+                h1=headline, title=third)
+    assert choose_title(social, meta) == headline
+    # Express: the <h1> with the JSON-LD headline, twitter:title with og:title: og:title stays.
+    split = page({"@type": "NewsArticle", "headline": headline}, {"og:title": social, "twitter:title": social},
+                 h1=headline, title=third)
+    assert choose_title(social, split) == social
