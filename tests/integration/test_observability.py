@@ -156,7 +156,9 @@ async def test_every_dashboard_query_has_data_in_a_real_prometheus(kafka_bootstr
     binary = shutil.which("prometheus")
     if binary is None:
         pytest.skip("the prometheus server is not installed (bash deploy/ensure-tools.sh, or apt-get install prometheus)")
-    env = unique_env(kafka_bootstrap, tmp_path / "state", COPYDESK_LAG_SAMPLE_SECONDS="1")
+    # Steps inline at 2 partitions: some hops run in the agent before, some go over the topic, so
+    # the inline panel has a share strictly between 0 and 1 to show (with the default, none).
+    env = unique_env(kafka_bootstrap, tmp_path / "state", COPYDESK_LAG_SAMPLE_SECONDS="1", COPYDESK_INLINE_STEPS="always")
     settings = Settings.from_env(env)
     worker = WorkerProcess(env, tmp_path / "worker.log").start()
     target = worker.metrics_url.removeprefix("http://").removesuffix("/metrics")
@@ -180,13 +182,19 @@ async def test_every_dashboard_query_has_data_in_a_real_prometheus(kafka_bootstr
         )
 
         empty = []
+        answers = {}
         for title, expr in dashboard_queries():
             result = prometheus.query(expr)
             values = finite_values(result)
+            answers[title] = result
             print(f"{title}: {expr}\n    -> {len(result)} series, values {values[:6]}")
             if not values:
                 empty.append(f"{title}: {expr} -> {result}")
         assert not empty, "dashboard queries without data:\n" + "\n".join(empty)
+        # The inline panel's share for the url step (one per article): about half of the articles'
+        # ids fall on their own raw partition (run in prepare), the others go over the topic.
+        inline = {s["metric"]["stage"]: float(s["value"][1]) for s in answers["Steps run inline (share of the stage's steps)"]}
+        assert 0 < inline["dedup_url"] < 1, inline
 
         # The dashboard's $worker variable: label_values(copydesk_build_info, worker).
         workers = http_json(f"{prometheus.url}/api/v1/label/worker/values?match[]=copydesk_build_info")["data"]
