@@ -31,7 +31,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import orjson
 
@@ -794,6 +794,16 @@ PROFILE_BUCKETS = [
 ]
 
 
+def profile_stacks(path: Path) -> Iterator[tuple[list[str], int, bool]]:
+    """py-spy's raw (collapsed) stacks: each stack's frames (root first), its samples, and whether
+    it is the main thread's (the event loop's; other threads start in `Thread._bootstrap`)."""
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if count.isdigit():
+            frames = stack.split(";")
+            yield frames, int(count), "Thread._bootstrap" not in frames[0]
+
+
 def summarize_profile(path: Path) -> dict:
     """py-spy's raw (collapsed) stacks of the worker's main thread (the event loop that runs every
     agent; faust's consumer thread and the metrics server thread are counted apart) -> the share
@@ -801,13 +811,8 @@ def summarize_profile(path: Path) -> dict:
     buckets: Counter = Counter()
     leaves: Counter = Counter()
     main = idle = other_threads = 0
-    for line in path.read_text(errors="replace").splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not count.isdigit():
-            continue
-        c = int(count)
-        frames = stack.split(";")
-        if "Thread._bootstrap" in frames[0]:
+    for frames, c, on_main in profile_stacks(path):
+        if not on_main:
             other_threads += c
             continue
         main += c

@@ -1,5 +1,6 @@
 """Counters for `bench/hops.py`, loaded into a worker through PYTHONPATH: the Kafka requests the
-process sends, by kind, and the garbage collector's full passes (wall and CPU time of each).
+process sends, by kind, the main event loop's passes and callbacks, and the garbage collector's
+full passes (wall and CPU time of each).
 Written to `$BENCH_PROBE_DIR/probe-<pid>.json` every second; nothing when that is unset."""
 
 from __future__ import annotations
@@ -40,6 +41,20 @@ if _DIR:
         AIOKafkaConnection.send = _counted
     except ImportError:
         pass
+
+    # The main thread's event loop: its passes and the callbacks it ran, counted with the
+    # requests (as "(loop passes)" and "(loop callbacks)").
+    import asyncio.base_events
+
+    _run_once = asyncio.base_events.BaseEventLoop._run_once
+
+    def _counted_pass(self):  # noqa: ANN001, ANN202
+        if threading.current_thread() is threading.main_thread():
+            _requests["(loop passes)"] += 1
+            _requests["(loop callbacks)"] += len(self._ready)
+        return _run_once(self)
+
+    asyncio.base_events.BaseEventLoop._run_once = _counted_pass
 
     def _dump() -> None:
         path = os.path.join(_DIR, f"probe-{os.getpid()}.json")
