@@ -26,7 +26,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 import faust
 from aiokafka.partitioner import DefaultPartitioner
@@ -102,7 +102,79 @@ def partition_of(base_key: str, partitions: int) -> int:
     return _partitioner(base_key.encode("utf-8"), every, every)
 
 
+class _HeldRecord(NamedTuple):
+    """A changelog record made while a batch's writes are applied (`DayKeyedTable.store_all`),
+    sent with the others afterwards; it stands for faust's FutureMessage in `on_key_set`."""
+
+    partition: int
+    key: bytes | None
+    value: bytes | None
+
+    @property
+    def message(self) -> _HeldRecord:
+        return self
+
+
 class DayKeyedTable(faust.Table):
+    #: The changelog records of the writes being applied by `store_all`, None otherwise.
+    _held: list[_HeldRecord] | None = None
+
+    async def store_all(self, writes: Mapping[str, Any], store: Callable[[Any, Mapping[str, Any]], None]) -> None:
+        """Apply a batch's writes with `store(self, writes)` (as faust's `table[key] = value` does:
+        the store, the subclasses' hooks, the changelog record of each key to its partition under
+        the current event) and send their changelog records to the producer together. faust sends
+        each record through its producer buffer (a queue, a task, a future and a callback per
+        record, and the partition's offset written to RocksDB after each one); here the records
+        go to the same producer (`app.maybe_start_producer()`: under exactly_once the transaction
+        manager, which puts them in the current event's transaction, as faust's own path does),
+        in order, and the offset is kept once per changelog partition and batch, from its last
+        record."""
+        self._held = held = []
+        try:
+            store(self, writes)
+        finally:
+            self._held = None
+        if not held:
+            return
+        producer = await self.app.maybe_start_producer()
+        topic = self.changelog_topic.get_topic_name()
+        last: dict[int, Any] = {}
+        for record in held:
+            last[record.partition] = await producer.send(topic, record.key, record.value, record.partition, None, None)
+        for sent in last.values():
+            sent.add_done_callback(self._persist_offset)
+
+    def send_changelog(
+        self,
+        partition: int | None,
+        key: Any,
+        value: Any,
+        key_serializer: Any = None,
+        value_serializer: Any = None,
+    ) -> Any:
+        held = self._held
+        if held is None:
+            return super().send_changelog(partition, key, value, key_serializer, value_serializer)
+        # faust's own serialisation of a changelog record (`Topic.as_future_message`)
+        topic = self.changelog_topic
+        k, _ = topic.prepare_key(key, key_serializer or self.key_serializer)
+        v, _ = topic.prepare_value(value, value_serializer or self.value_serializer)
+        if partition is None:  # every copydesk table names its partition (`partition_for_key`)
+            raise RuntimeError(f"table {self.name}: a changelog record without a partition")
+        record = _HeldRecord(partition, k, v)
+        held.append(record)
+        return record
+
+    def _persist_offset(self, sent: Any) -> None:
+        """faust's `_on_changelog_sent` for a record sent by `store_all`."""
+        if sent.cancelled() or sent.exception() is not None:
+            return  # the send failed: the producer reports it; no offset is kept for it
+        res = sent.result()
+        if self.app.in_transaction:
+            self.app.tables.persist_offset_on_commit(self.data, res.topic_partition, res.offset)
+        else:
+            self.data.set_persisted_offset(res.topic_partition, res.offset)
+
     def get(self, key: str, default: Any = None) -> Any:
         """The stored value of `key` from one read of the store: faust's `get` reads a present key
         twice (`in`, then the value) and raises a KeyError through its layers for a missing one."""

@@ -371,10 +371,9 @@ class BatchingAgent:
         for tp, event in last.items():
             with acting_for(event):
                 for pending, held in batch.writes.get(tp, {}).items():
-                    apply_writes(pending.table, pending.release(held))
+                    await _store(pending.table, pending.release(held), apply_writes)
                 for bands, entries in batch.band_writes.get(tp, {}).items():
-                    for k, value in neardup.batch_entries(entries).items():
-                        bands.table.store_indexed(k, value)
+                    await _store(bands.table, neardup.batch_entries(entries), _store_indexed)
         with acting_for(batch.events[-1]):
             for (role, partition), items in batch.envelopes.items():
                 for chunk in _chunks(items, self.max_envelope_bytes):
@@ -397,6 +396,21 @@ class BatchingAgent:
             async with self.lock:
                 waited_for = self.transactions is not None and not self.transactions.may_send
                 await self._flush_all(older_than=None if waited_for else time.monotonic() - self.max_s)
+
+
+async def _store(table: Any, writes: Mapping[str, Any], store: Callable[[Any, Mapping[str, Any]], None]) -> None:
+    """A batch's writes to a table: their changelog records sent together (`DayKeyedTable.store_all`)
+    on a faust table, else (a dict, in tests) stored alone."""
+    store_all = getattr(table, "store_all", None)
+    if store_all is not None:
+        await store_all(writes, store)
+    else:
+        store(table, writes)
+
+
+def _store_indexed(table: Any, entries: Mapping[str, Any]) -> None:
+    for key, value in entries.items():
+        table.store_indexed(key, value)
 
 
 def _chunks(items: list[tuple[bytes | None, bytes]], limit: int) -> list[list[tuple[bytes | None, bytes]]]:

@@ -176,3 +176,61 @@ def test_the_band_index_on_disk_answers_as_the_one_in_memory(tmp_path):
     assert on_disk.expire(19846) == in_memory.expire(19846) == 1
     assert on_disk.lookup(band_keys) == [list(entries) for entries in in_memory.lookup(band_keys)]
     on_disk.close()
+
+
+class SentRecords:
+    """A producer that keeps what it is sent, each send acknowledged at the next offset of its
+    partition (as faust's producer, `send` returns the future of the record's metadata)."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[str, bytes | None, bytes | None, int]] = []
+
+    async def send(self, topic, key, value, partition, timestamp, headers):  # noqa: ANN001, ANN201
+        import asyncio
+
+        from aiokafka.structs import RecordMetadata, TopicPartition
+
+        offset = sum(1 for r in self.records if (r[0], r[3]) == (topic, partition))
+        self.records.append((topic, key, value, partition))
+        sent = asyncio.get_running_loop().create_future()
+        sent.set_result(RecordMetadata(topic, partition, TopicPartition(topic, partition), offset, -1, -1, -1))
+        return sent
+
+
+async def test_a_batch_of_writes_sends_faust_own_changelog_records_together(tmp_path):
+    import asyncio
+
+    from streams.steps import apply_writes
+
+    settings = Settings.from_env({"COPYDESK_STORE": "rocksdb://", "COPYDESK_DATA_DIR": str(tmp_path), "COPYDESK_PARTITIONS": "4"})
+    app = create_app(settings)
+    urls = app.tables.urls
+    producer = SentRecords()
+
+    async def started() -> SentRecords:
+        return producer
+
+    app.app.maybe_start_producer = started
+    writes = {f"article-{i}@19846": {"fingerprint": f"f{i}", "n": i} for i in range(12)}
+    with During(2):
+        urls.data["gone@19846"] = {"old": True}
+        await urls.store_all({**writes, "gone@19846": None, "never@19846": None}, apply_writes)
+        assert {k: urls.data.get(k) for k in writes} == writes  # in the store (the event's partition)
+        assert "gone@19846" not in urls.data
+    topic = urls.changelog_topic
+    expected = []
+    for key, value in [*writes.items(), ("gone@19846", None)]:
+        # faust's own record for `urls[key] = value` / `del urls[key]` (`Topic.as_future_message`)
+        made = topic.as_future_message(key=key, value=value, partition=urls.partition_for_key(key),
+                                       key_serializer=urls.key_serializer,
+                                       value_serializer=urls.value_serializer if value is not None else "raw").message
+        expected.append((topic.get_topic_name(), made.key, made.value, made.partition))
+    assert producer.records == expected  # in order, one per key, nothing for a key not there
+    assert orjson.loads(producer.records[0][2]) == writes["article-0@19846"]
+    await asyncio.sleep(0)  # the acknowledgements' callbacks
+    # Each changelog partition's last offset is kept in that partition's database, once per batch.
+    last = {}
+    for i, (name, _, _, partition) in enumerate(producer.records):
+        last[partition] = sum(1 for r in producer.records[: i + 1] if r[3] == partition) - 1
+    for partition, offset in last.items():
+        assert urls.data.persisted_offset(TP(topic.get_topic_name(), partition)) == offset, partition
