@@ -119,12 +119,12 @@ def _with_options(check, answer):  # type: ignore[no-untyped-def]
 def _with_state_read(args: tuple) -> tuple:
     """`check_lines`' arguments with the site-lines table's keys it reads as they are now (every
     chunk of the horizon's days), since the table changes after the call."""
-    site, lines, article_id, day, lookup, options = args
+    site, lines, article_id, day, lookup, options, *rest = args  # rest: `others`, when passed
     state: dict = {}
     for past in range(options.sitelines_horizon_days + 1):
         for _ in sitelines._day_chunks(site, day - past, lambda key: state.setdefault(key, lookup(key))):
             pass
-    return site, lines, article_id, day, state.get, options
+    return site, lines, article_id, day, state.get, options, *rest
 
 
 def _band_answer(found):  # type: ignore[no-untyped-def]
