@@ -1893,7 +1893,8 @@ def clean(raw: RawArticle, options: StageOptions) -> CleanedArticle:
             text_hints = dataclasses.replace(text_hints, published_at=parse_dateline(dateline, zone))
         if _body_chars(text_paragraphs) > _body_chars(paragraphs):
             paragraphs = text_paragraphs
-            hints = _merge_hints(hints, text_hints)
+            # Each source's time is held to the fetch before they merge: one after it gives way.
+            hints = _merge_hints(_not_after_fetch(hints, raw.fetched_at), _not_after_fetch(text_hints, raw.fetched_at))
     if _body_chars(paragraphs) < options.min_body_chars:
         raise CleaningError(
             "empty_body",
@@ -1910,11 +1911,12 @@ def clean(raw: RawArticle, options: StageOptions) -> CleanedArticle:
 
 
 def _merge_hints(first: PageHints, second: PageHints) -> PageHints:
+    published_at = first.published_at or second.published_at
     return PageHints(
         title=first.title or second.title,
         authors=first.authors or second.authors,
-        published_at=first.published_at or second.published_at,
-        published_at_after_fetch=first.published_at_after_fetch or second.published_at_after_fetch,
+        published_at=published_at,
+        published_at_after_fetch=None if published_at else first.published_at_after_fetch or second.published_at_after_fetch,
         canonical_url=first.canonical_url or second.canonical_url,
         site_name=first.site_name or second.site_name,
         language=first.language or second.language,

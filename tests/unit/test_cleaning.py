@@ -722,6 +722,21 @@ def test_a_structured_publication_time_days_after_the_fetch_is_set_aside():
     assert clean(before, OPTIONS).hints.published_at == "2024-06-14T09:30:00+00:00"
 
 
+@pytest.mark.parametrize("structured", ["2024-06-14T09:30:00Z", "2024-06-12T15:00:00Z"])
+def test_a_time_after_the_fetch_in_the_markup_gives_way_to_the_page_texts(structured):
+    # A crawler sent both: the markup yields no body but dates the page after the crawl (two days,
+    # two hours), the page text has a dateline before it. The dateline is the publication time.
+    html = (
+        '<html lang="en"><head><title>Rail</title><script type="application/ld+json">'
+        f'{{"@type": "NewsArticle", "headline": "Rail", "datePublished": "{structured}"}}'
+        "</script></head><body><p>Subscribe</p></body></html>"
+    )
+    text = ENGLISH_PAGE.replace("14:05", "10:05")
+    raw = RawArticle(url="https://www.example.com/rail", fetched_at="2024-06-12T13:00:00Z", html=html, text=text)
+    hints = clean(raw, OPTIONS).hints
+    assert (hints.published_at, hints.published_at_after_fetch) == ("2024-06-12T10:05:00+00:00", None)
+
+
 def test_the_assumed_zone_holds_where_neither_domain_nor_language_names_one():
     cleaned = _cleaned(ENGLISH_PAGE, "https://www.example.com/rail", "2024-06-12T14:00:00Z",
                        assume_timezone="Europe/London")
