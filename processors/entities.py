@@ -293,7 +293,7 @@ def _companies_by_legal_form(names: dict[str, _Name]) -> None:
         base
         for key, entry in names.items()
         if " " in key and (parts := key.rsplit(" ", 1))[1].rstrip(".") in vocab.LEGAL_FORMS
-        and (base := parts[0]) in names and entry.kind == "organization"
+        and " " not in (base := parts[0]) and base in names and entry.kind == "organization"
     }
     if not bases:
         return

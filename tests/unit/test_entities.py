@@ -107,6 +107,9 @@ class FakeRecogniser:
         # ... but not a person's surname, whose company the article names too
         ([("person", "Michael Dell"), ("person", "Dell"), ("organization", "Dell Inc")],
          Entities(people=("Michael Dell",), organizations=("Dell Inc",))),
+        # ... nor a person of two words named like their company
+        ([("person", "Ralph Lauren"), ("organization", "Ralph Lauren Corp"), ("person", "Lauren")],
+         Entities(people=("Ralph Lauren",), organizations=("Ralph Lauren Corp",))),
         ([("organization", "the Yangtze River"), ("organization", "Mekong River Commission"),
           ("organization", "Lake Constance")],
          Entities(organizations=("Mekong River Commission",), places=("Yangtze River", "Lake Constance"))),
