@@ -25,7 +25,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas.internal import items_of
-from streams.kafka_io import client_options, produce, read_outputs
+from streams.kafka_io import client_options, ensure_topics, produce, read_outputs, send_keyed
 from streams.settings import Settings
 from tests.integration.test_pipeline import (
     assert_conforms,
@@ -140,7 +140,11 @@ async def read_to_end(settings: Settings, topic: str, isolation: str) -> tuple[l
 async def drained(settings: Settings, timeout_s: float = 120.0) -> None:
     """Wait until the worker's groups (the pipeline's and enrichment's) have committed past the
     last committed record of every topic they read: nothing is then in flight, so no outcome,
-    first or repeated, can still come."""
+    first or repeated, can still come.
+
+    The groups' offsets are read before the topics: a transaction that commits in between (an
+    input's offset and the record it made) then shows its record behind, where read the other
+    way round its input would show consumed and its record not yet there."""
     from aiokafka.admin import AIOKafkaAdminClient
 
     t = settings.topics
@@ -150,14 +154,14 @@ async def drained(settings: Settings, timeout_s: float = 120.0) -> None:
     try:
         deadline = time.monotonic() + timeout_s  # a hang guard, not a timing check: it fails, never passes
         while True:
-            for name in [t.raw, *t.internal()]:
-                for m in (await read_to_end(settings, name, "read_committed"))[0]:
-                    tp = TopicPartition(m.topic, m.partition)
-                    last[tp] = max(last.get(tp, 0), m.offset + 1)
             committed: dict[TopicPartition, int] = {}
             for group in (settings.app_id, settings.enrich_group):
                 for tp, meta in (await admin.list_consumer_group_offsets(group)).items():
                     committed[tp] = max(committed.get(tp, 0), meta.offset)
+            for name in [t.raw, *t.internal()]:
+                for m in (await read_to_end(settings, name, "read_committed"))[0]:
+                    tp = TopicPartition(m.topic, m.partition)
+                    last[tp] = max(last.get(tp, 0), m.offset + 1)
             behind = {tp: (committed.get(tp, 0), end) for tp, end in last.items() if committed.get(tp, 0) < end}
             if not behind:
                 return
@@ -165,6 +169,41 @@ async def drained(settings: Settings, timeout_s: float = 120.0) -> None:
             await asyncio.sleep(0.5)
     finally:
         await admin.close()
+
+
+async def test_drained_sees_a_record_committed_while_it_reads(kafka_bootstrap, tmp_path, monkeypatch):
+    """An input's transaction that commits while `drained` reads (its offset consumed, its record
+    on .extracted, which nobody consumes here) leaves that record in flight: `drained` must not
+    return."""
+    settings = Settings.from_env(unique_env(kafka_bootstrap, tmp_path / "state"))
+    t = settings.topics
+    await ensure_topics(settings)
+    await produce(settings, [orjson.dumps(distinct_articles(1)[0])])
+    (raw,) = [m for m in (await read_to_end(settings, t.raw, "read_committed"))[0]]
+    read, committed_meanwhile = read_to_end, []
+
+    async def commit(offset: int) -> None:
+        group = AIOKafkaConsumer(group_id=settings.app_id, enable_auto_commit=False, **client_options(settings))
+        await group.start()
+        try:
+            group.assign([TopicPartition(t.raw, raw.partition)])
+            await group.commit({TopicPartition(t.raw, raw.partition): offset})
+        finally:
+            await group.stop()
+
+    async def commit_on_last_read(s: Settings, topic: str, isolation: str) -> tuple[list[Any], int]:
+        result = await read(s, topic, isolation)
+        if topic == t.internal()[-1] and not committed_meanwhile:
+            committed_meanwhile.append(await send_keyed(settings, t.extracted, [(None, b"made of the input")]))
+            await commit(raw.offset + 1)
+        return result
+
+    await commit(raw.offset)  # the group, before the input is consumed
+
+    monkeypatch.setattr(f"{__name__}.read_to_end", commit_on_last_read)
+    with pytest.raises(AssertionError, match="still in flight"):
+        await drained(settings, timeout_s=1.0)
+    assert committed_meanwhile == [1]
 
 
 async def committed_repeats(settings: Settings, topic: str) -> int:
