@@ -88,8 +88,9 @@ _PRONOUN_ATTRIBUTION = re.compile(
     rf"\b(?:he|she)\s+(?:(?:also|later|then|has|had)\s+)?(?:{_VERBS})\b|\b(?:{_VERBS})\s+(?:he|she)\b", re.IGNORECASE
 )
 _INNER_STOP = re.compile(r"[.!?]\s+\S")
-#: The word before a name ("Mrs", "Mr.", "spokeswoman"), at the end of the text before it.
-_WORD_BEFORE = re.compile(r"([^\W\d_]+)\.?\s+$")
+#: The word before a name ("Mrs", "Mr.", "spokeswoman"), at the end of the text before it, and
+#: the dot after it, if any.
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)(\.?)\s+$")
 
 Sex = Literal["he", "she"]
 
@@ -190,6 +191,8 @@ def _titled(paragraphs: Sequence[str], known: _People) -> dict[str, Sex]:
         for name in known.pattern.finditer(paragraph):
             word = _WORD_BEFORE.search(paragraph, max(0, name.start() - 24), name.start())
             title = word.group(1).casefold() if word else ""
+            if word and word.group(2) and title not in vocab.ABBREVIATED_TITLES:
+                title = ""
             sex: Sex | None = "he" if title in vocab.MALE_TITLES else "she" if title in vocab.FEMALE_TITLES else None
             if sex is not None:
                 seen.setdefault(known.owner[name.group()], set()).add(sex)

@@ -716,6 +716,9 @@ FEMALE_TITLES: Final = frozenset(
     businesswoman councilwoman actress
     """.split()
 )
+#: The titles above that a dot may follow ("Mrs. Harris"): after any other word a dot ends a
+#: sentence ("... written for an actress. Robin Hale directed it") and titles no one.
+ABBREVIATED_TITLES: Final = frozenset({"mr", "mrs", "ms"})
 #: Given names that name a man, or a woman, in nearly every country whose news copydesk reads in
 #: English (names given to both, "Chris", "Jean", "Andrea", "Kim", are in neither); compared
 #: case-folded.

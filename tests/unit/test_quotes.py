@@ -252,6 +252,15 @@ def test_a_title_tells_whom_a_pronoun_can_mean(pronoun, expected):
     assert find_quotes(paragraphs, ("Robin Fischer", "Casey Brown"))[-1].speaker == expected
 
 
+@pytest.mark.parametrize("lead, expected", [
+    ("The role was written for an actress.", "Robin Hale"),  # the word ends a sentence: no title
+    ("The role went to Ms. Hale.", "Casey Reid"),  # an abbreviated title
+])
+def test_only_an_abbreviated_title_may_end_in_a_dot(lead, expected):
+    paragraphs = (f"{lead} Robin Hale directed the film with Casey Reid.", "“We shot it in nine days,” he said.")
+    assert find_quotes(paragraphs, ("Robin Hale", "Casey Reid"))[-1].speaker == expected
+
+
 def test_an_earlier_pronoun_tells_whom_a_pronoun_can_mean():
     paragraphs = (
         "“We had no choice,” said Robin Fischer. “The rent doubled,” she said.",
