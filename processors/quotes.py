@@ -193,6 +193,8 @@ def _titled(paragraphs: Sequence[str], known: _People) -> dict[str, Sex]:
             title = word.group(1).casefold() if word else ""
             if word and word.group(2) and title not in vocab.ABBREVIATED_TITLES:
                 title = ""
+            elif word and title in vocab.CAPITALISED_TITLES and not word.group(1)[0].isupper():
+                title = ""
             sex: Sex | None = "he" if title in vocab.MALE_TITLES else "she" if title in vocab.FEMALE_TITLES else None
             if sex is not None:
                 seen.setdefault(known.owner[name.group()], set()).add(sex)

@@ -719,6 +719,9 @@ FEMALE_TITLES: Final = frozenset(
 #: The titles above that a dot may follow ("Mrs. Harris"): after any other word a dot ends a
 #: sentence ("... written for an actress. Robin Hale directed it") and titles no one.
 ABBREVIATED_TITLES: Final = frozenset({"mr", "mrs", "ms"})
+#: The titles above that are words too in lower case ("fans will miss Robin Hale"): they title a
+#: name only when capitalised.
+CAPITALISED_TITLES: Final = frozenset({"miss"})
 #: Given names that name a man, or a woman, in nearly every country whose news copydesk reads in
 #: English (names given to both, "Chris", "Jean", "Andrea", "Kim", are in neither); compared
 #: case-folded.

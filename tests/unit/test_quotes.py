@@ -261,6 +261,14 @@ def test_only_an_abbreviated_title_may_end_in_a_dot(lead, expected):
     assert find_quotes(paragraphs, ("Robin Hale", "Casey Reid"))[-1].speaker == expected
 
 
+@pytest.mark.parametrize("lead, expected", [
+    ("Fans will miss Robin Hale, who left the club with Casey Reid.", "Robin Hale"),  # a verb
+    ("Miss Hale left the club. Robin Hale trained with Casey Reid.", "Casey Reid"),  # a title
+])
+def test_miss_is_a_title_only_when_capitalised(lead, expected):
+    assert find_quotes((lead, "“It was time to go,” he said."), ("Robin Hale", "Casey Reid"))[-1].speaker == expected
+
+
 def test_an_earlier_pronoun_tells_whom_a_pronoun_can_mean():
     paragraphs = (
         "“We had no choice,” said Robin Fischer. “The rent doubled,” she said.",
