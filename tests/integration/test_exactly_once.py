@@ -91,9 +91,9 @@ async def stop_mid_stream(bootstrap: str, tmp: Path, sig: signal.Signals, inline
     await producing
     await produce(settings, messages[half:])
     worker = WorkerProcess(env, log)
-    await asyncio.to_thread(worker.start, 240.0)
     t = settings.topics
     try:
+        await asyncio.to_thread(worker.start, 240.0)
         await read_accounted(settings, TOTAL, timeout_s=300)
         # Outcomes of a repeat would come after the first ones: read them once nothing is in flight.
         await drained(settings)
@@ -249,15 +249,22 @@ async def timed(kafka_bootstrap: str, tmp: Path, sig: signal.Signals, inline: st
 
 @pytest.fixture(scope="module")
 def runs(kafka_bootstrap, tmp_path_factory) -> dict[str, Run]:
-    async def all_scenarios() -> list[Run]:
+    async def all_scenarios() -> list[Run | BaseException]:
+        # Each scenario runs to its end, a failed one too, so that every one stops its workers.
         return await asyncio.gather(
             *(
                 timed(kafka_bootstrap, tmp_path_factory.mktemp(f"eos-{name}"), sig, inline)
                 for name, (sig, inline) in SCENARIOS.items()
-            )
+            ),
+            return_exceptions=True,
         )
 
-    return dict(zip(SCENARIOS, asyncio.run(all_scenarios())))
+    results = dict(zip(SCENARIOS, asyncio.run(all_scenarios())))
+    failed = {name: r for name, r in results.items() if isinstance(r, BaseException)}
+    if failed:
+        name, error = next(iter(failed.items()))
+        raise AssertionError(f"scenarios failed: {sorted(failed)}; the first, {name}: {error!r}") from error
+    return results
 
 
 @pytest.fixture(params=list(SCENARIOS))
