@@ -21,7 +21,7 @@ the metrics and in dead letters.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Sequence
 
 import orjson
 
@@ -45,10 +45,19 @@ class Router:
     """Runs an agent's steps on one article (guarded, timed, counted in flight) and sends a message
     to a role's topic; the batching loop (`streams.agents.batching`) applies and routes the results."""
 
-    def __init__(self, bundle: Copydesk, budget_s: float = 0.0) -> None:
+    def __init__(
+        self, bundle: Copydesk, budget_s: float = 0.0, producer: Callable[[], Awaitable[Any]] | None = None
+    ) -> None:
         self.bundle = bundle
         self.metrics = bundle.metrics
         self.budget_s = budget_s  # each step's time budget (0: none), see streams.steps
+        #: How to get faust's producer (`App.maybe_start_producer`): a message goes straight to
+        #: it, as a batch's changelog records do (`DayKeyedTable.store_all`); without, `Topic.send`.
+        self.producer = producer
+        #: The producer, asked once: each call of faust's `maybe_start_producer` yields to the
+        #: loop three times (mode's stampede guard), and the app's producer (or, under
+        #: exactly_once, its consumer's transaction manager) is the same for the app's life.
+        self._producer: Any = None
 
     def run_steps(
         self, steps: Sequence[tuple[Stage, Step]], here: SourceRef, value: Item | None, now: Clock
@@ -82,17 +91,29 @@ class Router:
         return result
 
     async def send(self, role: str, key: bytes | None, value: bytes, partition: int | None = None) -> str:
-        """Send one message to the topic of `role`; the topic's name."""
+        """Send one message to the topic of `role`; the topic's name.
+
+        faust's `Topic.send` of raw bytes ends in the same producer call (under exactly_once the
+        transaction manager's, which puts it in the current event's transaction) after a
+        FutureMessage, its sensors, a publish callback and a pass of the event loop, which let
+        aiokafka's sender go with the few records queued so far: a batch's messages now reach the
+        producer together."""
         topic = self.bundle.topics.for_role(role)
-        await topic.send(key=key, value=value, partition=partition)
         name = topic.get_topic_name()
+        if self.producer is None:
+            await topic.send(key=key, value=value, partition=partition)
+        else:
+            producer = self._producer
+            if producer is None:
+                producer = self._producer = await self.producer()
+            await producer.send(name, key, value, partition, None, None)
         self.metrics.produced_of[name].inc()
         return name
 
 def register(bundle: Copydesk) -> None:
     app, topics, tables, options = bundle.app, bundle.topics, bundle.tables, bundle.options
     version = bundle.version
-    router = Router(bundle, bundle.settings.stage_time_budget_s)
+    router = Router(bundle, bundle.settings.stage_time_budget_s, app.maybe_start_producer)
     prefix = bundle.settings.app_id
     partitions = bundle.settings.partitions
 

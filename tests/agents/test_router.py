@@ -341,3 +341,28 @@ def test_a_probe_of_the_scatter_gather_layout_still_gets_its_reply_to_the_gather
     reply = orjson.loads(result.value)
     assert (result.role, result.key) == ("gather", b"t.raw/0/7")
     assert reply["part"] == "3:0a0b0c0d0e0f" and [r["band_key"] for r in reply["replies"]] == ["3:0a0b0c0d0e0f", "9:aaaaaaaaaaaa"]
+
+
+async def test_a_message_goes_straight_to_faust_producer_asked_once():
+    """With faust's producer (`App.maybe_start_producer`), a message is the call faust's
+    `Topic.send` of raw bytes ends in: the topic's name, the key, the value and the partition,
+    no timestamp or headers; the producer is asked for once, and the topic's own send is unused."""
+    sent, asked = [], []
+
+    class Producer:
+        async def send(self, topic, key, value, partition, timestamp, headers):  # noqa: ANN001, ANN201
+            sent.append((topic, key, value, partition, timestamp, headers))
+
+    async def producer() -> Producer:
+        asked.append(True)
+        return Producer()
+
+    b = bundle()
+    router = Router(b, 0.0, producer)
+    assert await router.send("duplicates", b"id-1", b'{"status":"duplicate"}') == "t.duplicates"
+    assert await router.send("gather", None, b'{"items":[]}', 3) == "t.gather"
+    assert sent == [("t.duplicates", b"id-1", b'{"status":"duplicate"}', None, None, None),
+                    ("t.gather", None, b'{"items":[]}', 3, None, None)]
+    assert asked == [True]
+    assert b.topics.for_role("duplicates").sent == [] and b.topics.for_role("gather").sent == []
+    assert b.metrics.registry.get_sample_value("copydesk_messages_produced_total", {"topic": "t.gather"}) == 1
