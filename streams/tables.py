@@ -22,9 +22,11 @@ from the changelog, as after a lost data dir.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
@@ -118,6 +120,8 @@ class _HeldRecord(NamedTuple):
 class DayKeyedTable(faust.Table):
     #: The changelog records of the writes being applied by `store_all`, None otherwise.
     _held: list[_HeldRecord] | None = None
+    #: Held by `store_all` from its first write to its last send (made on first use).
+    _storing: asyncio.Lock | None = None
 
     async def store_all(self, writes: Mapping[str, Any], store: Callable[[Any, Mapping[str, Any]], None]) -> None:
         """Apply a batch's writes with `store(self, writes)` (as faust's `table[key] = value` does:
@@ -126,23 +130,33 @@ class DayKeyedTable(faust.Table):
         each record through its producer buffer (a queue, a task, a future and a callback per
         record, and the partition's offset written to RocksDB after each one); here the records
         go to the same producer (`app.maybe_start_producer()`: under exactly_once the transaction
-        manager, which puts them in the current event's transaction, as faust's own path does),
-        in order, and the offset is kept once per changelog partition and batch, from its last
-        record."""
-        self._held = held = []
-        try:
-            store(self, writes)
-        finally:
-            self._held = None
-        if not held:
-            return
-        producer = await self.app.maybe_start_producer()
-        topic = self.changelog_topic.get_topic_name()
-        last: dict[int, Any] = {}
-        for record in held:
-            last[record.partition] = await producer.send(topic, record.key, record.value, record.partition, None, None)
-        for sent in last.values():
-            sent.add_done_callback(self._persist_offset)
+        manager, which puts a changelog partition's records in the transaction of the source
+        partition of that number, as faust's own path does), in order, and the offset is kept once
+        per changelog partition and batch, from its last record.
+
+        One batch at a time per table, from its first write to its last send: a send can wait
+        (the partition's producer batch is full), and another agent's batch that wrote a key
+        meanwhile would send its record first, so that the changelog would end on an older value
+        than the store (faust's buffer sends in the order of the writes)."""
+        if self._storing is None:
+            self._storing = asyncio.Lock()
+        async with self._storing:
+            self._held = held = []
+            try:
+                store(self, writes)
+            finally:
+                self._held = None
+            if not held:
+                return
+            producer = await self.app.maybe_start_producer()
+            topic = self.changelog_topic.get_topic_name()
+            sends = [
+                (record, await producer.send(topic, record.key, record.value, record.partition, None, None))
+                for record in held
+            ]
+        last = {record.partition: sent for record, sent in sends}
+        for record, sent in sends:
+            sent.add_done_callback(partial(self._on_changelog_record_sent, record, last[record.partition] is sent))
 
     def send_changelog(
         self,
@@ -165,10 +179,25 @@ class DayKeyedTable(faust.Table):
         held.append(record)
         return record
 
-    def _persist_offset(self, sent: Any) -> None:
-        """faust's `_on_changelog_sent` for a record sent by `store_all`."""
-        if sent.cancelled() or sent.exception() is not None:
-            return  # the send failed: the producer reports it; no offset is kept for it
+    def _on_changelog_record_sent(self, record: _HeldRecord, last: bool, sent: Any) -> None:
+        """faust's `_on_published` and `_on_changelog_sent` for a record sent by `store_all`: a
+        record not delivered is logged (by faust as a warning too), and the offset of a changelog
+        partition's last record of the batch is kept."""
+        if sent.cancelled():
+            return
+        failed = sent.exception()
+        if failed is not None:
+            log.warning(
+                "table %s: changelog record %r to partition %d not sent: %r",
+                self.name,
+                record.key,
+                record.partition,
+                failed,
+                extra={"partition": record.partition},
+            )
+            return
+        if not last:
+            return
         res = sent.result()
         if self.app.in_transaction:
             self.app.tables.persist_offset_on_commit(self.data, res.topic_partition, res.offset)

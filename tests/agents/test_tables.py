@@ -197,20 +197,27 @@ class SentRecords:
         return sent
 
 
-async def test_a_batch_of_writes_sends_faust_own_changelog_records_together(tmp_path):
-    import asyncio
 
-    from streams.steps import apply_writes
-
-    settings = Settings.from_env({"COPYDESK_STORE": "rocksdb://", "COPYDESK_DATA_DIR": str(tmp_path), "COPYDESK_PARTITIONS": "4"})
+def urls_sending_to(tmp_path, producer: SentRecords, partitions: int = 4):  # noqa: ANN201
+    """The urls table on a RocksDB store, its changelog records sent to `producer`."""
+    settings = Settings.from_env({"COPYDESK_STORE": "rocksdb://", "COPYDESK_DATA_DIR": str(tmp_path),
+                                  "COPYDESK_PARTITIONS": str(partitions)})
     app = create_app(settings)
-    urls = app.tables.urls
-    producer = SentRecords()
 
     async def started() -> SentRecords:
         return producer
 
     app.app.maybe_start_producer = started
+    return app.tables.urls
+
+
+async def test_a_batch_of_writes_sends_faust_own_changelog_records_together(tmp_path):
+    import asyncio
+
+    from streams.steps import apply_writes
+
+    producer = SentRecords()
+    urls = urls_sending_to(tmp_path, producer)
     writes = {f"article-{i}@19846": {"fingerprint": f"f{i}", "n": i} for i in range(12)}
     with During(2):
         urls.data["gone@19846"] = {"old": True}
@@ -234,3 +241,81 @@ async def test_a_batch_of_writes_sends_faust_own_changelog_records_together(tmp_
         last[partition] = sum(1 for r in producer.records[: i + 1] if r[3] == partition) - 1
     for partition, offset in last.items():
         assert urls.data.persisted_offset(TP(topic.get_topic_name(), partition)) == offset, partition
+
+
+class HeldUpRecords(SentRecords):
+    """SentRecords whose send of the record with key `hold` waits until `go` is set (as aiokafka's
+    send waits while the batch of the record's partition is full)."""
+
+    def __init__(self, hold: bytes) -> None:
+        super().__init__()
+        import asyncio
+
+        self.hold, self.go = hold, asyncio.Event()
+
+    async def send(self, topic, key, value, partition, timestamp, headers):  # noqa: ANN001, ANN201
+        if key == self.hold:
+            await self.go.wait()
+        return await super().send(topic, key, value, partition, timestamp, headers)
+
+
+async def test_two_batches_writing_a_key_send_its_records_in_the_order_they_store_it(tmp_path):
+    import asyncio
+
+    from streams.steps import apply_writes
+
+    producer = HeldUpRecords(hold=b'"other@19846"')
+    urls = urls_sending_to(tmp_path, producer)
+
+    async def batch(writes: dict) -> None:
+        with During(2):
+            await urls.store_all(writes, apply_writes)
+
+    # Two agents' batches write the same key (a step run inline and its own agent share the
+    # table's pending writes); the first is held up sending a record before that key's.
+    first = asyncio.ensure_future(batch({"other@19846": {"n": 0}, "same@19846": {"n": 1}}))
+    await asyncio.sleep(0.01)
+    second = asyncio.ensure_future(batch({"same@19846": {"n": 2}}))
+    await asyncio.sleep(0.01)
+    producer.go.set()
+    await asyncio.gather(first, second)
+    with During(2):
+        stored = urls.data.get("same@19846")
+    sent = [orjson.loads(value) for _, key, value, _ in producer.records if key == b'"same@19846"']
+    assert stored == {"n": 2}
+    assert sent == [{"n": 1}, {"n": 2}]  # a restore from the changelog ends where the store is
+
+
+class FailingRecords(SentRecords):
+    """SentRecords whose record with key `fail` is not delivered (its future fails, as aiokafka's
+    does for a batch that expired with the broker down)."""
+
+    def __init__(self, fail: bytes) -> None:
+        super().__init__()
+        self.fail = fail
+
+    async def send(self, topic, key, value, partition, timestamp, headers):  # noqa: ANN001, ANN201
+        sent = await super().send(topic, key, value, partition, timestamp, headers)
+        if key != self.fail:
+            return sent
+        import asyncio
+
+        from aiokafka.errors import KafkaTimeoutError
+
+        failed = asyncio.get_running_loop().create_future()
+        failed.set_exception(KafkaTimeoutError())
+        return failed
+
+
+async def test_a_changelog_record_not_delivered_is_reported(tmp_path, caplog):
+    import asyncio
+
+    from streams.steps import apply_writes
+
+    producer = FailingRecords(fail=b'"a@19846"')
+    urls = urls_sending_to(tmp_path, producer, partitions=1)
+    with During(0):
+        await urls.store_all({"a@19846": {"n": 1}, "b@19846": {"n": 2}}, apply_writes)
+    await asyncio.sleep(0)  # the acknowledgements' callbacks
+    failed = [r for r in caplog.records if "KafkaTimeoutError" in r.getMessage()]
+    assert len(failed) == 1 and "a@19846" in failed[0].getMessage(), [r.getMessage() for r in caplog.records]
