@@ -20,7 +20,9 @@ the metrics and in dead letters.
 
 from __future__ import annotations
 
+import logging
 import time
+from functools import partial
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Sequence
 
 import orjson
@@ -35,6 +37,8 @@ from streams.tables import partition_of
 
 if TYPE_CHECKING:
     from streams.app import Copydesk
+
+log = logging.getLogger("copydesk.agents")
 
 #: A step as an agent runs it: the consumed value (or an envelope's item), its coordinates and
 #: the clock reading.
@@ -106,9 +110,21 @@ class Router:
             producer = self._producer
             if producer is None:
                 producer = self._producer = await self.producer()
-            await producer.send(name, key, value, partition, None, None)
+            sent = await producer.send(name, key, value, partition, None, None)
+            sent.add_done_callback(partial(_log_undelivered, name, partition))
         self.metrics.produced_of[name].inc()
         return name
+
+def _log_undelivered(topic: str, partition: int | None, sent: Any) -> None:
+    """faust's `Topic._on_published` for a message `Router.send` gave the producer: one not
+    delivered is logged with its topic and partition (else only asyncio's "Future exception was
+    never retrieved" would tell, when the future is collected)."""
+    if sent.cancelled():
+        return
+    failed = sent.exception()
+    if failed is not None:
+        log.warning("message to %s not sent: %r", topic, failed, extra={"topic": topic, "partition": partition})
+
 
 def register(bundle: Copydesk) -> None:
     app, topics, tables, options = bundle.app, bundle.topics, bundle.tables, bundle.options

@@ -4,9 +4,11 @@ events and dict tables in place of faust's."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 import orjson
+from aiokafka.errors import KafkaTimeoutError
 from prometheus_client import generate_latest
 
 from processors import pipeline
@@ -352,6 +354,9 @@ async def test_a_message_goes_straight_to_faust_producer_asked_once():
     class Producer:
         async def send(self, topic, key, value, partition, timestamp, headers):  # noqa: ANN001, ANN201
             sent.append((topic, key, value, partition, timestamp, headers))
+            delivered = asyncio.get_running_loop().create_future()
+            delivered.set_result(None)
+            return delivered
 
     async def producer() -> Producer:
         asked.append(True)
@@ -366,3 +371,25 @@ async def test_a_message_goes_straight_to_faust_producer_asked_once():
     assert asked == [True]
     assert b.topics.for_role("duplicates").sent == [] and b.topics.for_role("gather").sent == []
     assert b.metrics.registry.get_sample_value("copydesk_messages_produced_total", {"topic": "t.gather"}) == 1
+
+
+async def test_a_message_the_producer_did_not_deliver_is_logged_with_its_topic(caplog):
+    failed = []
+
+    class Producer:
+        async def send(self, topic, key, value, partition, timestamp, headers):  # noqa: ANN001, ANN201
+            failed.append(asyncio.get_running_loop().create_future())
+            return failed[-1]
+
+    async def producer() -> Producer:
+        return Producer()
+
+    router = Router(bundle(), 0.0, producer)
+    with caplog.at_level("WARNING", logger="copydesk.agents"):
+        await router.send("gather", None, b'{"items":[]}', 5)
+        await router.send("duplicates", b"id-2", b"{}")
+        failed[0].set_exception(KafkaTimeoutError())
+        failed[1].set_result(None)
+        await asyncio.sleep(0)
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert [(r.getMessage().split(":")[0], r.partition) for r in warnings] == [("message to t.gather not sent", 5)]
