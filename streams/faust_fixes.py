@@ -84,6 +84,21 @@ worker's own, meant for a global table of one partition that every worker writes
 would read its own writes back from the changelog, and a record committed after a later write of
 the same key would overwrite it with the older value. `SeekBeforeResumeRecovery` pauses those
 again: one writer per key, which already holds its own writes.
+
+D. Recovery under exactly_once ends when the changelogs are read, not two timeouts later.
+
+Under exactly_once faust's high water of a changelog partition is one below its last stable
+offset, and the record there is a transaction marker (commit or abort), which no consumer sees:
+the offsets recovery applied stay one short, and `Recovery._slurp_changelogs` ends only after two empty
+5-second waits for a record, when aiokafka's position has passed the high water
+("Aborted tx until highwater"). The two waits let records already fetched (so the position is past
+them) reach the changelog queue and be applied. Here that is known instead: the aiokafka thread
+notes each partition's position the moment a fetch returns (every record below it was returned
+by that fetch or an earlier one), faust's fetch loop hands one fetch's records to the changelog
+queue before it starts the next, and the queue is applied in order. So once a position noted
+after the recovery's own seek is past the high water and the last record any fetch returned for the
+partition is applied, no record below the high water is still on its way: recovery ends then, at
+the high water, as faust's check would.
 """
 
 from __future__ import annotations
@@ -103,14 +118,87 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 
 
+class PositionedFetchThread(faust_aiokafka.AIOKafkaConsumerThread):
+    """The aiokafka consumer thread, noting each fetched partition's position as the fetch returns,
+    before anything else runs on the thread: every record below it came with this fetch or an
+    earlier one (D)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fetches = 0
+        self.positions_after_fetch: dict[TP, int] = {}
+
+    async def _fetch_records(
+        self,
+        consumer: Any,
+        active_partitions: Set[TP],
+        timeout: Optional[float] = None,
+        max_records: Optional[int] = None,
+    ) -> Any:
+        records = await super()._fetch_records(consumer, active_partitions, timeout=timeout, max_records=max_records)
+        positions: dict[TP, int] = {}
+        subscription = consumer._subscription.subscription
+        assignment = subscription.assignment if subscription is not None else None
+        for tp in active_partitions if assignment is not None else ():
+            state = assignment.state_value(tp)
+            if state is not None and state.has_valid_position:
+                positions[tp] = state.position
+        self.positions_after_fetch = positions
+        self.fetches += 1
+        return records
+
+
 class SnapshotFetchConsumer(faust_aiokafka.Consumer):
+    _thread: PositionedFetchThread
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # D: positions noted after fetches that began after the last `forget_positions`, and the
+        # highest offset any fetch returned per partition (never forgotten: a record returned
+        # before a seek may still be on its way to the changelog queue).
+        self._positions: dict[TP, int] = {}
+        self._returned: dict[TP, int] = {}
+        self._epoch = 0
+        self._lost_epoch = -1
+
+    def _new_consumer_thread(self) -> PositionedFetchThread:
+        return PositionedFetchThread(self, loop=self.loop, beacon=self.beacon)
+
     async def _getmany(self, active_partitions: Optional[Set[TP]], timeout: float) -> Any:
         if active_partitions is None:  # client-only apps fetch everything; workers never are
             return await super()._getmany(None, timeout)
         snapshot = set(active_partitions)
         if not snapshot:
             return {}
-        return await super()._getmany(snapshot, timeout)
+        epoch, fetches = self._epoch, self._thread.fetches
+        try:
+            records = await super()._getmany(snapshot, timeout)
+        except BaseException:
+            # Its records may be past aiokafka's position and never reach faust: until the next
+            # seek, no later position proves anything.
+            self._lost_epoch = self._epoch
+            self._positions.clear()
+            raise
+        for tp, batch in records.items():
+            if batch:
+                self._returned[tp] = max(self._returned.get(tp, -1), max(r.offset for r in batch))
+        if epoch == self._epoch != self._lost_epoch and self._thread.fetches == fetches + 1:
+            self._positions.update(self._thread.positions_after_fetch)
+        return records
+
+    def forget_positions(self) -> None:
+        """Called once a seek is done: positions noted before it say nothing about the records
+        after it."""
+        self._epoch += 1
+        self._positions.clear()
+
+    def read_to(self, tp: TP, end: int, applied: int) -> bool:
+        """True when every record of `tp` below offset `end` has been fetched since the last seek and
+        handed on, and no record any fetch returned for `tp` is past `applied`: none is still in
+        faust's fetch loop or the changelog queue (D)."""
+        position = self._positions.get(tp)
+        last = self._returned.get(tp)
+        return position is not None and position >= end and (last is None or last <= applied)
 
 
 @contextmanager
@@ -301,6 +389,29 @@ class SnapshotFetchTransport(faust_aiokafka.Transport):
 
 
 class SeekBeforeResumeRecovery(Recovery):
+    async def _seek_offsets(self, consumer: Any, tps: Set[TP], offsets: Any, title: str) -> None:
+        await super()._seek_offsets(consumer, tps, offsets, title)
+        if isinstance(consumer, SnapshotFetchConsumer):
+            consumer.forget_positions()
+
+    def need_recovery(self) -> bool:
+        """faust's test, after marking read to its high water each active changelog partition whose
+        records below it are all fetched and applied (D): under exactly_once the last offset below
+        the high water is a commit marker, which faust would wait two empty 5-second polls for."""
+        consumer = self.app.consumer
+        if self.in_recovery and self.app.in_transaction and isinstance(consumer, SnapshotFetchConsumer):
+            offsets = self.active_offsets
+            for tp, highwater in self.active_highwaters.items():
+                applied = offsets[tp]
+                if highwater is None or applied is None or applied >= highwater:
+                    continue
+                if consumer.read_to(tp, highwater + 1, applied):
+                    self.log.info(
+                        "Changelog %r read to its high water %r (last record applied: %r)", tp, highwater, applied
+                    )
+                    offsets[tp] = highwater
+        return super().need_recovery()
+
     async def on_recovery_completed(self, generation_id: int = 0) -> None:
         """faust 0.15.3's `Recovery.on_recovery_completed` with two changes: a global table's own
         partitions paused (C), and `perform_seek` before `resume_partitions`, as PR 217 ordered

@@ -21,10 +21,37 @@ from streams.tables import partition_of
 class RecordingThread:
     def __init__(self) -> None:
         self.asked: list = []
+        self.fetches = 0
+        self.positions_after_fetch: dict = {}
 
     async def getmany(self, active_partitions, timeout):
         self.asked.append(active_partitions)
         return {}
+
+
+@dataclass
+class FakeRecord:
+    offset: int
+
+
+class FetchingThread(RecordingThread):
+    """Hands out one prepared fetch per call: records by partition and aiokafka's positions after
+    it; a fetch can be held until released, or fail."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetches_to_give: list = []
+        self.release = asyncio.Event()
+        self.release.set()
+
+    async def getmany(self, active_partitions, timeout):
+        await self.release.wait()
+        records, positions = self.fetches_to_give.pop(0)
+        if records is None:
+            raise RuntimeError("fetch failed")
+        self.positions_after_fetch = positions
+        self.fetches += 1
+        return records
 
 
 def bundle(**env: str):
@@ -194,3 +221,62 @@ async def test_after_a_recovery_the_worker_reads_no_global_partition_of_its_own_
     app.consumer_generation_id = 2  # another rebalance began: it returns before the seek
     await recovery.on_recovery_completed(generation_id=1)
     assert paused == [{TP(lines, 1)}]
+
+
+async def test_a_changelog_counts_as_read_to_its_high_water_once_its_last_fetched_record_is_applied():
+    """faust_fixes D: the changelog partition's records below its high water (offset 8, a commit
+    marker) are read once a position noted after a fetch that began after the recovery's seek is
+    past it, and only when the last record any fetch returned has been applied."""
+    consumer = bundle().app.consumer
+    thread = consumer._thread = FetchingThread()
+    tp = TP("t.changelog", 0)
+    consumer.forget_positions()  # the recovery's seek
+    thread.fetches_to_give = [({tp: [FakeRecord(5), FakeRecord(6)]}, {tp: 7}), ({tp: [FakeRecord(7)]}, {tp: 9})]
+    await consumer._getmany({tp}, 1.0)
+    assert not consumer.read_to(tp, 9, applied=6)  # the position is short of the marker
+    await consumer._getmany({tp}, 1.0)
+    assert not consumer.read_to(tp, 9, applied=6)  # record 7 is on its way to the changelog queue
+    assert consumer.read_to(tp, 9, applied=7)
+    assert not consumer.read_to(TP("t.changelog", 1), 9, applied=7)  # no fetch noted its position
+
+    consumer.forget_positions()  # a new seek: the old positions no longer count
+    assert not consumer.read_to(tp, 9, applied=7)
+    thread.release.clear()  # a fetch that began before the seek and returns after it
+    thread.fetches_to_give = [({}, {tp: 9})]
+    fetch = asyncio.ensure_future(consumer._getmany({tp}, 1.0))
+    await asyncio.sleep(0)
+    consumer.forget_positions()
+    thread.release.set()
+    await fetch
+    assert not consumer.read_to(tp, 9, applied=7)
+
+    thread.fetches_to_give = [(None, {}), ({}, {tp: 9})]  # a fetch whose records never reached faust
+    try:
+        await consumer._getmany({tp}, 1.0)
+    except RuntimeError:
+        pass
+    await consumer._getmany({tp}, 1.0)
+    assert not consumer.read_to(tp, 9, applied=7)  # its records may be below that position
+    consumer.forget_positions()
+    thread.fetches_to_give = [({tp: [FakeRecord(7)]}, {tp: 9})]
+    await consumer._getmany({tp}, 1.0)
+    assert consumer.read_to(tp, 9, applied=7)
+
+
+async def test_under_exactly_once_recovery_needs_no_more_once_a_changelog_is_read_to_its_high_water():
+    copydesk = bundle(COPYDESK_PROCESSING_GUARANTEE="exactly_once")
+    app, tables = copydesk.app, copydesk.tables
+    app.in_worker = True  # faust's app.in_transaction needs it
+    recovery = app.tables.recovery
+    urls = tables.urls.changelog_topic.get_topic_name()
+    read, unread = TP(urls, 0), TP(urls, 1)
+    recovery.add_active(tables.urls, read)
+    recovery.add_active(tables.urls, unread)
+    for tp in (read, unread):
+        recovery.active_highwaters[tp], recovery.active_offsets[tp] = 8, 7  # 8: a commit marker
+    recovery._set_recovery_started()
+    app.consumer.read_to = lambda tp, end, applied: tp == read and end == 9 and applied == 7
+    assert recovery.need_recovery()
+    assert recovery.active_offsets == {read: 8, unread: 7}
+    app.consumer.read_to = lambda tp, end, applied: True
+    assert not recovery.need_recovery()
