@@ -99,6 +99,14 @@ queue before it starts the next, and the queue is applied in order. So once a po
 after the recovery's own seek is past the high water and the last record any fetch returned for the
 partition is applied, no record below the high water is still on its way: recovery ends then, at
 the high water, as faust's check would.
+
+E. Under exactly_once the high water to restore to is asked of the broker.
+
+faust reads it from aiokafka's `last_stable_offset`, which only a fetch response sets: before the
+first fetch of a changelog partition it is None, which faust counts as -1, nothing to restore. A
+worker restarted after a kill -9 (its state dropped as unclean) then started with empty tables
+while the changelogs held committed records. A read_committed ListOffsets request (aiokafka's
+`end_offsets`) answers the same last stable offset at any time.
 """
 
 from __future__ import annotations
@@ -146,6 +154,16 @@ class PositionedFetchThread(faust_aiokafka.AIOKafkaConsumerThread):
         self.positions_after_fetch = positions
         self.fetches += 1
         return records
+
+    async def _highwaters(self, partitions: Any) -> Any:
+        """Under exactly_once faust takes a partition's high water from the last stable offset
+        that aiokafka read off fetch responses: None, counted as -1 ("nothing to restore"), for a
+        changelog partition not fetched yet, so a worker that dropped its state after a kill -9
+        could start with empty tables (E). The broker is asked instead: a ListOffsets request at
+        read_committed answers the same last stable offset, fetched or not."""
+        if self.consumer.in_transaction:
+            return await self._ensure_consumer().end_offsets(list(partitions))
+        return await super()._highwaters(partitions)
 
 
 class SnapshotFetchConsumer(faust_aiokafka.Consumer):

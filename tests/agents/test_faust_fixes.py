@@ -280,3 +280,28 @@ async def test_under_exactly_once_recovery_needs_no_more_once_a_changelog_is_rea
     assert recovery.active_offsets == {read: 8, unread: 7}
     app.consumer.read_to = lambda tp, end, applied: True
     assert not recovery.need_recovery()
+
+
+async def test_under_exactly_once_the_high_water_to_restore_to_is_asked_of_the_broker():
+    """faust_fixes E: the changelog high waters recovery restores to come from a read_committed
+    ListOffsets (`end_offsets`), not from `last_stable_offset`, which is None before a fetch."""
+
+    class Aiokafka:
+        def __init__(self) -> None:
+            self.asked: list = []
+
+        def last_stable_offset(self, tp):
+            return None
+
+        async def end_offsets(self, partitions):
+            self.asked.append(list(partitions))
+            return {tp: 9 for tp in partitions}
+
+    tps = [TP("t.changelog", 0), TP("t.changelog", 1)]
+    for guarantee, expected in (("exactly_once", {tp: 9 for tp in tps}), ("at_least_once", {tp: 9 for tp in tps})):
+        copydesk = bundle(COPYDESK_PROCESSING_GUARANTEE=guarantee)
+        copydesk.app.in_worker = True  # faust's app.in_transaction needs it
+        thread = copydesk.app.consumer._thread
+        thread._consumer = aiokafka = Aiokafka()
+        assert await thread._highwaters(tps) == expected
+        assert aiokafka.asked == [tps]

@@ -131,3 +131,38 @@ async def test_transactional_producer(kafka_bootstrap: str) -> None:
     finally:
         await consumer.stop()
     assert [r.value for r in records] == [f"committed-{i}".encode() for i in range(5)] + [b"last"]
+
+
+async def test_a_read_committed_consumer_learns_the_last_stable_offset_before_it_fetches(kafka_bootstrap: str) -> None:
+    """What streams/faust_fixes.py E rests on: a partition written in transactions ends in a
+    marker; aiokafka's `last_stable_offset` is unknown (None) until a fetch, while `end_offsets`
+    at read_committed answers it at once, the marker counted."""
+    topic = _unique("stable")
+    await _create_topic(kafka_bootstrap, topic, 1)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, transactional_id=_unique("tx"))
+    await producer.start()
+    try:
+        async with producer.transaction():
+            for i in range(3):
+                await producer.send_and_wait(topic, f"record-{i}".encode(), partition=0)
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka_bootstrap, isolation_level="read_committed", enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        tp = TopicPartition(topic, 0)
+        consumer.assign([tp])
+        assert consumer.last_stable_offset(tp) is None
+        # The commit returns before the coordinator writes its marker: until then the last stable
+        # offset is the transaction's first offset (0) and every answer says so.
+        deadline = asyncio.get_running_loop().time() + 15  # a hang guard, not a timing check
+        while (stable := await consumer.end_offsets([tp])) != {tp: 4}:  # three records and the marker
+            assert stable == {tp: 0} and asyncio.get_running_loop().time() < deadline, stable
+            await asyncio.sleep(0.05)
+        records = await _consume(consumer, 3)
+        assert [r.value for r in records] == [b"record-0", b"record-1", b"record-2"]
+        assert consumer.last_stable_offset(tp) == 4  # what faust waits for a fetch to learn
+    finally:
+        await consumer.stop()
