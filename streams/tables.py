@@ -104,6 +104,22 @@ def partition_of(base_key: str, partitions: int) -> int:
     return _partitioner(base_key.encode("utf-8"), every, every)
 
 
+async def producer_of(app: Any) -> Any:
+    """faust's producer (`App.maybe_start_producer`: under exactly_once the consumer's transaction
+    manager), asked of the app once and kept on it: each call yields to the loop three times
+    (mode's stampede guard), and the answer is the same for the app's life."""
+    producer = getattr(app, "_copydesk_producer", None)
+    if producer is None:
+        producer = app._copydesk_producer = await app.maybe_start_producer()
+    return producer
+
+
+def undelivered(sent: Any) -> BaseException | None:
+    """Why a message handed to the producer (its future, done) was not delivered; None when it
+    was, or when its send was cancelled (a stop)."""
+    return None if sent.cancelled() else sent.exception()
+
+
 class _HeldRecord(NamedTuple):
     """A changelog record made while a batch's writes are applied (`DayKeyedTable.store_all`),
     sent with the others afterwards; it stands for faust's FutureMessage in `on_key_set`."""
@@ -129,7 +145,7 @@ class DayKeyedTable(faust.Table):
         the current event) and send their changelog records to the producer together. faust sends
         each record through its producer buffer (a queue, a task, a future and a callback per
         record, and the partition's offset written to RocksDB after each one); here the records
-        go to the same producer (`app.maybe_start_producer()`: under exactly_once the transaction
+        go to the same producer (`producer_of`: under exactly_once the transaction
         manager, which puts a changelog partition's records in the transaction of the source
         partition of that number, as faust's own path does), in order, and the offset is kept once
         per changelog partition and batch, from its last record.
@@ -148,7 +164,7 @@ class DayKeyedTable(faust.Table):
                 self._held = None
             if not held:
                 return
-            producer = await self.app.maybe_start_producer()
+            producer = await producer_of(self.app)
             topic = self.changelog_topic.get_topic_name()
             sends = [
                 (record, await producer.send(topic, record.key, record.value, record.partition, None, None))
@@ -183,9 +199,7 @@ class DayKeyedTable(faust.Table):
         """faust's `_on_published` and `_on_changelog_sent` for a record sent by `store_all`: a
         record not delivered is logged (by faust as a warning too), and the offset of a changelog
         partition's last record of the batch is kept."""
-        if sent.cancelled():
-            return
-        failed = sent.exception()
+        failed = undelivered(sent)
         if failed is not None:
             log.warning(
                 "table %s: changelog record %r to partition %d not sent: %r",
@@ -196,7 +210,7 @@ class DayKeyedTable(faust.Table):
                 extra={"partition": record.partition},
             )
             return
-        if not last:
+        if not last or sent.cancelled():
             return
         res = sent.result()
         if self.app.in_transaction:

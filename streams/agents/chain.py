@@ -33,7 +33,7 @@ from schemas.internal import BandProbe, Cleaned, Item, dumps
 from schemas.models import SourceRef
 from streams.agents.batching import BatchingAgent, Hop, PendingWrites
 from streams.steps import run_guarded
-from streams.tables import partition_of
+from streams.tables import partition_of, producer_of, undelivered
 
 if TYPE_CHECKING:
     from streams.app import Copydesk
@@ -55,13 +55,10 @@ class Router:
         self.bundle = bundle
         self.metrics = bundle.metrics
         self.budget_s = budget_s  # each step's time budget (0: none), see streams.steps
-        #: How to get faust's producer (`App.maybe_start_producer`): a message goes straight to
+        #: How to get faust's producer (`streams.tables.producer_of`): a message goes straight to
         #: it, as a batch's changelog records do (`DayKeyedTable.store_all`); without, `Topic.send`.
         self.producer = producer
-        #: The producer, asked once: each call of faust's `maybe_start_producer` yields to the
-        #: loop three times (mode's stampede guard), and the app's producer (or, under
-        #: exactly_once, its consumer's transaction manager) is the same for the app's life.
-        self._producer: Any = None
+        self._producer: Any = None  # the answer, kept: asking costs an await per message
 
     def run_steps(
         self, steps: Sequence[tuple[Stage, Step]], here: SourceRef, value: Item | None, now: Clock
@@ -119,9 +116,7 @@ def _log_undelivered(topic: str, partition: int | None, sent: Any) -> None:
     """faust's `Topic._on_published` for a message `Router.send` gave the producer: one not
     delivered is logged with its topic and partition (else only asyncio's "Future exception was
     never retrieved" would tell, when the future is collected)."""
-    if sent.cancelled():
-        return
-    failed = sent.exception()
+    failed = undelivered(sent)
     if failed is not None:
         log.warning("message to %s not sent: %r", topic, failed, extra={"topic": topic, "partition": partition})
 
@@ -129,7 +124,7 @@ def _log_undelivered(topic: str, partition: int | None, sent: Any) -> None:
 def register(bundle: Copydesk) -> None:
     app, topics, tables, options = bundle.app, bundle.topics, bundle.tables, bundle.options
     version = bundle.version
-    router = Router(bundle, bundle.settings.stage_time_budget_s, app.maybe_start_producer)
+    router = Router(bundle, bundle.settings.stage_time_budget_s, partial(producer_of, app))
     prefix = bundle.settings.app_id
     partitions = bundle.settings.partitions
 
