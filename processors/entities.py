@@ -28,8 +28,9 @@ installed library merges them (spaCy's entity linker needs a knowledge base we d
   (`vocabulary.ORGANISATION_HEADS`, `ORGANISATION_OPENERS`, `PLACE_FEATURES`);
 * a one-word "person" is an organisation when the name is a known company's or product's
   ("Petronas", "Strava": `vocabulary.ORGANISATION_NAMES`), is written as no name is ("OpenAI":
-  capitals after a lower-case letter, to its end), or when the article also names it with a legal
-  form ("Strava Inc": `vocabulary.LEGAL_FORMS`) and names no person of whose name it is a part.
+  capitals after two lower-case letters or a lower-case first one, to its end), or when the
+  article also names it with a legal form ("Strava Inc": `vocabulary.LEGAL_FORMS`) and names no
+  person of whose name it is a part.
 
 Names are ordered by how often the article mentions them (then by first mention).
 """
@@ -98,9 +99,11 @@ _POSSESSIVE = re.compile(r"[’']s?$")
 _LEADING_ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
 _IN_PLACE = re.compile(r"^(?P<org>.+?)\s+in\s+(?P<place>[^\W\d_][\w.’'-]*(?:\s+[^\W\d_][\w.’'-]*)*)$")
 _INITIALS_SKIP = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "der", "und", "&"})
-#: A word whose capitals run on to its end after a lower-case letter: "OpenAI", "DonNU"; no
-#: name is written so ("McDonald", "DeSantis" go on in lower case).
-_CAPITALS_TO_THE_END = re.compile(r"[^\W\d_]*[a-z][A-Z]{2,}")
+#: A word whose capitals run on to its end after two lower-case letters ("OpenAI", "DonNU") or
+#: after its lower-case first letter ("eSIM", "mRNA"); no name is written so ("McDonald",
+#: "DeSantis" go on in lower case). A capital, one lower-case letter or Mc and Mac, then capitals,
+#: is a surname in a headline set in capitals ("McCAIN", "MacDONALD", "DeWINE").
+_CAPITALS_TO_THE_END = re.compile(r"(?!Ma?c)[^\W\d_]*[a-z]{2}[A-Z]{2,}|[a-z][A-Z]{2,}")
 
 
 def model_input(title: str | None, paragraphs: Sequence[str], max_chars: int) -> str:

@@ -100,10 +100,11 @@ class FakeRecogniser:
         # TechCrunch, TechRadar, Reuters, Nature): a known name, one written as no name is, one
         # the article also names with its legal form; a given name and surnames stay people
         ([("person", "Petronas"), ("person", "Flydubai"), ("person", "OpenAI"), ("person", "DonNU"),
+          ("person", "eSIM"),
           ("person", "Kortex"), ("organization", "Kortex Inc."), ("person", "DeSantis"), ("person", "McGurk"),
-          ("person", "Ronnie")],
-         Entities(people=("DeSantis", "McGurk", "Ronnie"),
-                  organizations=("Petronas", "Flydubai", "OpenAI", "DonNU", "Kortex", "Kortex Inc."))),
+          ("person", "Ronnie"), ("person", "McCAIN"), ("person", "MacDONALD"), ("person", "DeWINE")],
+         Entities(people=("DeSantis", "McGurk", "Ronnie", "McCAIN", "MacDONALD", "DeWINE"),
+                  organizations=("Petronas", "Flydubai", "OpenAI", "DonNU", "eSIM", "Kortex", "Kortex Inc."))),
         # ... but not a person's surname, whose company the article names too
         ([("person", "Michael Dell"), ("person", "Dell"), ("organization", "Dell Inc")],
          Entities(people=("Michael Dell",), organizations=("Dell Inc",))),
