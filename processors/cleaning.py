@@ -1487,7 +1487,11 @@ def _iso_published_at(value: str | None, assume_timezone: str) -> str | None:
 
 def _by_fetch_day(published_at: str | None, fetched_at: str) -> str | None:
     """The time unless its day is later than a day after the fetch's (a page cannot be published
-    after it was fetched: htmldate's date is then asked first)."""
+    after it was fetched: htmldate's date is then asked first).
+
+    This chooses between two sources by day, with htmldate's own day of slack for zones, before
+    the page's zone is known to be right; `_not_after_fetch` then holds the time chosen to the
+    exact fetch time and flags it, which is what a record promises."""
     latest = _latest_publication_date(fetched_at)
     if published_at is None or (latest is not None and published_at[:10] > latest):
         return None
