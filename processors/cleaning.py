@@ -1318,7 +1318,10 @@ _HEADLINE_LIST_RUN = 4
 def _without_teasers(lines: list[_Line]) -> list[_Line]:
     """`lines` with the summaries of teaser lists no longer prose: a list of other stories is a
     headline, then a sentence or two of summary, again and again (`_TEASER_RUN` times or more,
-    each summary shorter than `_TEASER_MAX_CHARS`), beside a story with twice its prose."""
+    each summary shorter than `_TEASER_MAX_CHARS`), beside a story with twice its prose. A
+    headline may run as long as prose (up to `_TEASER_LONG_HEADLINE_CHARS`) when it ends no
+    sentence and its summary ends one: a headline and a dek, neither closed by a stop, are more
+    likely the story's own."""
     out = list(lines)
     prose = sum(len(ln.text) for ln in lines if ln.prose)
     run: list[int] = []  # the summaries of the current run of (headline, summary) pairs
@@ -1326,9 +1329,16 @@ def _without_teasers(lines: list[_Line]) -> list[_Line]:
     while i <= len(lines):
         pair = (
             i + 1 < len(lines)
-            and not lines[i].prose
             and lines[i + 1].prose
             and len(lines[i + 1].text) < _TEASER_MAX_CHARS
+            and (
+                not lines[i].prose
+                or (
+                    len(lines[i].text) < _TEASER_LONG_HEADLINE_CHARS
+                    and not _ends_sentence(lines[i].text)
+                    and _ends_sentence(lines[i + 1].text)
+                )
+            )
         )
         if pair:
             run.append(i + 1)
@@ -1347,6 +1357,9 @@ def _without_teasers(lines: list[_Line]) -> list[_Line]:
 #: (see `_without_teasers`) ...
 _TEASER_RUN = 3
 _TEASER_MAX_CHARS = 250
+#: A teaser's headline of prose length ending no sentence ("Plauener Unternehmer verärgert über
+#: geplatzten Kredit: „Sparkasse hätte uns über die Klinge springen lassen“") is shorter than this.
+_TEASER_LONG_HEADLINE_CHARS = 150
 #: ... when the rest of the page's prose is at least this many times the run's: a short story in
 #: sections of one paragraph each is no teaser list of its own.
 _TEASER_OTHER_PROSE = 2.0

@@ -1828,3 +1828,49 @@ def test_a_short_list_in_mid_story_keeps_itself_and_the_paragraphs_after_it():
               "Lego 75361 / Spinnenpanzer: 52,99 Euro", "Lego 75356 / Supersternzerstörer Executor: 69,99 Euro"]
     paragraphs, _ = _text("\n".join([*lead, *prices, *after]), title="Informal trading")
     assert not set(prices) & set(paragraphs)
+
+
+def test_a_teasers_headline_of_prose_length_ending_no_sentence_still_heads_a_teaser():
+    """Freie Presse's "Das könnte Sie auch interessieren": time, reading time, headline, summary,
+    author. The middle headline runs past 100 characters without a stop (prose's length); its
+    summary ends on one, so the pair is a teaser's like the others, the three make a teaser list,
+    and their summaries no longer weigh as prose (before, the long headline split the list)."""
+    body = [
+        "In einem Statement sagte der 48-Jährige: „Ich habe unwissentlich falsch über ein internes Dokument "
+        "informiert.“ Das sei nicht seine Absicht gewesen - denn er habe keine Kenntnis von dem Papier gehabt. Als "
+        "Generalsekretär übernehme er die politische Verantwortung, „um Schaden von meiner Glaubwürdigkeit und der "
+        "der FDP abzuwenden“. Es war nicht der einzige Rücktritt bei den Liberalen am Freitag. Kurz nach Djir-Sarai "
+        "nahm FDP-Bundesgeschäftsführer Carsten Reymann seinen Hut.",
+        "Vom ehemaligen Koalitionspartner SPD gab es warme Worte. Generalsekretär Matthias Miersch warf der Spitze "
+        "der Liberalen vor, die Öffentlichkeit wiederholt getäuscht zu haben, forderte eine Entschuldigung von "
+        "Parteichef Lindner. Gegenüber dem Redaktionsnetzwerk Deutschland bezeichnete es Miersch als „zynisch“, "
+        "dass die FDP in dem Papier für den Zeitpunkt des Ampel-Bruchs in ihrem Papier das Wort „D-Day“ benutzt "
+        "und den nachfolgenden Wahlkampf als „offene Feldschlacht“ bezeichnet.",
+        "Im Netz sorgte insbesondere die Ablaufpyramide der Liberalen für jede Menge Spott und Hohn. Die Tatsache, "
+        "dass eine Pyramide von unten nach oben aufgebaut ist, die Liberalen aber ihre Phasen von oben nach unten "
+        "geplant hatten, nahm dieser User auf X aufs Korn. „Ägypten, wenn der Pharao FDP-Mitglied gewesen wäre“, "
+        "notierte er zum Bild einer auf dem Kopf stehenden Pyramide.",
+        "Ex-Grünen-Chefin Ricarda Lang störte sich derweil am militärischen Tonfall. „Wer Politik nur noch als "
+        "Schlachtfeld begreift und als einziges verbleibendes Ziel Destruktion zum eigenen Nutzen hat, sollte keine "
+        "politische Verantwortung tragen“, kommentierte sie.",
+        "Ein anderer Nutzer notierte trocken in Anlehnung an CDU-Mann Wolfgang Schäuble: „Kommunikativer "
+        "Totalschaden. Isch over.“(phy)",
+    ]
+    teasers = [
+        "Das könnte Sie auch interessieren", "12:28 Uhr", "3 min.",
+        "Mallorca-Prozess: Zeuge beschreibt, wie Mensch aus Auto fiel",
+        "Zwei Spanier stehen auf Mallorca wegen des Todes eines deutschen Urlaubers vor Gericht. Ein "
+        "entscheidender Zeuge, der die Ermittler auf die Spur der beiden geführt hatte, sagte nun aus.",
+        "28.11.2024", "4 min.",
+        "Plauener Unternehmer verärgert über geplatzten Kredit: „Sparkasse hätte uns über die Klinge springen "
+        "lassen“",
+        "Der Umbau einer Anlage zur Biodiesel-Erzeugung in eine Ölmühle ist abgeschlossen. Unterwegs hat die "
+        "Firma ihre Hausbank verloren. Der Geschäftsführer erhebt nun Vorwürfe gegen das kommunale Geldhaus.",
+        "Swen Uhlig", "12:30 Uhr", "1 min.",
+        "Umfrage: Viele Produzenten erwarten schwieriges Jahr 2025",
+        "Steigende Kosten, sinkende Budgets: Eine Umfrage unter Produktionsfirmen zeigt schlechte Aussichten für "
+        "die Filmwelt im kommenden Jahr.",
+        "28.11.2024", "3 min.",
+    ]
+    paragraphs, _ = _text("\n".join([*body, *teasers]))
+    assert paragraphs == tuple(body)
