@@ -371,9 +371,9 @@ class BatchingAgent:
         for tp, event in last.items():
             with acting_for(event):
                 for pending, held in batch.writes.get(tp, {}).items():
-                    await _store(pending.table, pending.release(held), apply_writes)
+                    await pending.table.store_all(pending.release(held), apply_writes)
                 for bands, entries in batch.band_writes.get(tp, {}).items():
-                    await _store(bands.table, neardup.batch_entries(entries), _store_indexed)
+                    await bands.table.store_all(neardup.batch_entries(entries), _store_indexed)
         with acting_for(batch.events[-1]):
             for (role, partition), items in batch.envelopes.items():
                 for chunk in _chunks(items, self.max_envelope_bytes):
@@ -396,16 +396,6 @@ class BatchingAgent:
             async with self.lock:
                 waited_for = self.transactions is not None and not self.transactions.may_send
                 await self._flush_all(older_than=None if waited_for else time.monotonic() - self.max_s)
-
-
-async def _store(table: Any, writes: Mapping[str, Any], store: Callable[[Any, Mapping[str, Any]], None]) -> None:
-    """A batch's writes to a table: their changelog records sent together (`DayKeyedTable.store_all`)
-    on a faust table, else (a dict, in tests) stored alone."""
-    store_all = getattr(table, "store_all", None)
-    if store_all is not None:
-        await store_all(writes, store)
-    else:
-        store(table, writes)
 
 
 def _store_indexed(table: Any, entries: Mapping[str, Any]) -> None:

@@ -22,7 +22,7 @@ from streams.band_index import BandIndex
 from streams.offline import process_into
 from streams.settings import Settings
 from streams.tables import partition_of
-from tests.agents.test_router import SEED, FakeEvent, FakeMessage, agent, bundle, deliver
+from tests.agents.test_router import SEED, FakeEvent, FakeMessage, FakeTable, agent, bundle, deliver
 
 OPTS = StageOptions()
 REPO = Path(__file__).resolve().parents[2]
@@ -40,7 +40,7 @@ def prepare(b, urls: PendingWrites, groups: dict[str, int]):
         ("cleaning", lambda v, here, now: pipeline.clean_step(v, here, OPTS, now)),
         ("extraction", lambda v, _, now: pipeline.extract_step(v, OPTS, now, get, in_process=True)),
     ]
-    a = agent(b, steps, {}, envelopes_in=False)
+    a = agent(b, steps, FakeTable(), envelopes_in=False)
     a.hops = {"extracted": hop}
     a._group_of = groups.__getitem__
     return a
@@ -55,7 +55,7 @@ GROUPS = {"t.raw": 0, "t.extracted": 0, "t.urls-changelog": 0}
 
 async def test_an_article_that_stays_on_its_partition_goes_through_the_url_step_without_a_hop():
     b = bundle()  # one partition: every article stays on its partition
-    urls = PendingWrites({})
+    urls = PendingWrites(FakeTable())
     a = prepare(b, urls, GROUPS)
     (extraction, url) = await deliver(a, SourceRef("t.raw", 0, 7, None), raw("https://www.rt.com/news/1/"))
     t = b.topics.topics
@@ -79,7 +79,7 @@ async def test_an_article_that_stays_on_its_partition_goes_through_the_url_step_
 
 async def test_an_article_goes_to_the_topic_where_its_topics_are_not_assigned_together():
     b = bundle()
-    urls = PendingWrites({})
+    urls = PendingWrites(FakeTable())
     a = prepare(b, urls, {**GROUPS, "t.extracted": 1})  # another partition count
     (extraction,) = await deliver(a, SourceRef("t.raw", 0, 7, None), raw("https://www.rt.com/news/1/"))
     t = b.topics.topics
@@ -92,7 +92,7 @@ async def test_an_article_goes_to_the_topic_where_its_topics_are_not_assigned_to
 
 async def test_an_inline_write_and_one_that_came_over_the_topic_see_each_other_before_either_batch_goes_out():
     b = bundle()
-    urls = PendingWrites({})
+    urls = PendingWrites(FakeTable())
     a = prepare(b, urls, GROUPS)
     u = agent(b, lambda get: [("dedup_url", url_step(get))], urls.table)
     u.pending = urls  # as `chain.register` shares one table's pending writes
@@ -114,9 +114,10 @@ async def test_an_inline_write_and_one_that_came_over_the_topic_see_each_other_b
     assert urls.table == latest and list(urls.holders.values()) == [1]
     await a._flush(None)
     assert urls.table == latest and urls.values == {} and urls.holders == {}
+    assert urls.table.batches == [latest, latest]  # each batch stored the latest value, once
 
 
-class IndexedBands(dict):
+class IndexedBands(FakeTable):
     """The band table as a dict with its index beside it, as `streams.tables.BandTable` keeps
     it: an entry is indexed as its step returns it, stored when its batch goes out."""
 
@@ -162,7 +163,7 @@ async def test_with_one_partition_the_whole_chain_runs_in_prepare_and_reaches_th
     near = [raw("https://www.rt.com/news/1/"), raw("https://copy.example.org/x", SEED.replace("43 people", "forty-three people"))]
     inputs = messages + copies + near + copies
     b = bundle()
-    tables = {"urls": {}, "contents": {}, "bands": IndexedBands(), "gather": {}}
+    tables = {"urls": FakeTable(), "contents": FakeTable(), "bands": IndexedBands(), "gather": FakeTable()}
     a = whole_chain(b, tables)
     # two batches, each many messages (a step reads the writes its batch has not stored yet)
     for start, end in ((0, len(inputs) // 2), (len(inputs) // 2, len(inputs))):
@@ -204,7 +205,7 @@ async def test_with_several_partitions_a_hop_that_stays_is_run_inline_only_when_
     for setting, inline in (("one-partition", False), ("always", True), ("never", False)):
         b = bundle()
         b.settings = Settings.from_env({"COPYDESK_PARTITIONS": "2", "COPYDESK_INLINE_STEPS": setting})
-        urls = PendingWrites({})
+        urls = PendingWrites(FakeTable())
         a = prepare(b, urls, GROUPS)
         await deliver(a, SourceRef("t.raw", own, 7, None), raw(url))
         t = b.topics.topics
@@ -233,7 +234,7 @@ async def test_a_batch_never_sent_leaves_nothing_in_flight_and_no_pending_write(
     """Its messages are read again by the next owner: here, its steps (the inline one too) are no
     longer in flight, and its writes are no one's to read."""
     b = bundle()
-    urls = PendingWrites({})
+    urls = PendingWrites(FakeTable())
     a = prepare(b, urls, GROUPS)
     b.app = SimpleNamespace(consumer=SimpleNamespace(highwater=lambda tp: 100))  # more to come: no send yet
     stream = CancelledAfterOne(FakeEvent(FakeMessage("t.raw", 0, 7, None), raw("https://www.rt.com/news/1/")))

@@ -1,6 +1,6 @@
 """The shell's routing without a broker: each message goes through an agent's own loop body
 (`streams.agents.batching.BatchingAgent`: take it, then send its batch), with fake topics,
-events and dict tables in place of faust's."""
+events and dict tables (`FakeTable`) in place of faust's."""
 
 from __future__ import annotations
 
@@ -82,7 +82,21 @@ class FakeManual:
         self.acked.append(event)
 
 
-class BandDict(dict):
+class FakeTable(dict):
+    """A table as the agents use it: read with `get`, a batch's writes stored with `store_all`
+    (`streams.tables.DayKeyedTable`, which also sends their changelog records together); each
+    batch's writes kept in `batches`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.batches: list[dict] = []
+
+    async def store_all(self, writes, store) -> None:
+        self.batches.append(dict(writes))
+        store(self, writes)
+
+
+class BandDict(FakeTable):
     """The band table as a dict: the index is derived from it on each read (`index_of`), so an
     entry indexed ahead of its batch's store needs nothing here."""
 
@@ -157,7 +171,7 @@ async def run_chain(b: FakeBundle, payload: bytes, offset: int, tables: dict[str
 
 async def test_routes_each_outcome_to_its_topic_and_applies_table_writes():
     b = bundle()
-    tables: dict[str, dict] = {"urls": {}, "contents": {}, "bands": BandDict(), "gather": {}}
+    tables: dict[str, dict] = {"urls": FakeTable(), "contents": FakeTable(), "bands": BandDict(), "gather": FakeTable()}
     message = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
     near_copy = orjson.dumps(
         {"url": "https://copy.example.org/x", "fetched_at": "2016-02-24T15:00:00Z", "text": SEED.replace("43 people", "forty-three people")}
@@ -277,7 +291,7 @@ def gather_part(opts: StageOptions, tables: dict[str, dict], payload: bytes, off
     return reply.value
 
 
-class RecordingTable(dict):
+class RecordingTable(FakeTable):
     def __init__(self) -> None:
         super().__init__()
         self.sets: list[tuple[str, dict]] = []
