@@ -305,3 +305,35 @@ async def test_under_exactly_once_the_high_water_to_restore_to_is_asked_of_the_b
         thread._consumer = aiokafka = Aiokafka()
         assert await thread._highwaters(tps) == expected
         assert aiokafka.asked == [tps]
+
+
+async def test_under_exactly_once_recovery_ends_once_the_records_fetched_again_after_a_rebalance_are_applied():
+    """faust_fixes D, the consumer's fetch bookkeeping and the recovery's test together: records a
+    fetch returned and that a rebalance dropped before they were applied are fetched again after
+    the recovery's new seek, and the changelog counts as read to its high water (9, a commit
+    marker) only once the last of them is applied, whatever the positions say meanwhile."""
+    copydesk = bundle(COPYDESK_PROCESSING_GUARANTEE="exactly_once")
+    app, tables = copydesk.app, copydesk.tables
+    app.in_worker = True  # faust's app.in_transaction needs it
+    recovery, consumer = app.tables.recovery, app.consumer
+    thread = consumer._thread = FetchingThread()
+    tp = TP(tables.urls.changelog_topic.get_topic_name(), 0)
+    recovery.add_active(tables.urls, tp)
+    recovery.active_highwaters[tp], recovery.active_offsets[tp] = 9, 4
+    recovery._set_recovery_started()
+
+    consumer.forget_positions()  # the recovery's seek
+    thread.fetches_to_give = [({tp: [FakeRecord(o) for o in (5, 6, 7, 8)]}, {tp: 10})]
+    await consumer._getmany({tp}, 1.0)
+    recovery.active_offsets[tp] = 6  # 5 and 6 applied, 7 and 8 still in the changelog queue
+    assert recovery.need_recovery() and recovery.active_offsets[tp] == 6
+
+    consumer.forget_positions()  # a rebalance cleared the queue; the new recovery seeks to 6
+    thread.fetches_to_give = [({tp: [FakeRecord(7)]}, {tp: 8}), ({tp: [FakeRecord(8)]}, {tp: 10})]
+    await consumer._getmany({tp}, 1.0)
+    recovery.active_offsets[tp] = 7
+    assert recovery.need_recovery() and recovery.active_offsets[tp] == 7  # the position is short of 10
+    await consumer._getmany({tp}, 1.0)
+    assert recovery.need_recovery() and recovery.active_offsets[tp] == 7  # 8 is on its way
+    recovery.active_offsets[tp] = 8
+    assert not recovery.need_recovery() and recovery.active_offsets[tp] == 9
