@@ -419,7 +419,8 @@ _FURNITURE_STARTS = (*vocab.FURNITURE_PREFIXES, *vocab.LINK_ARROW_STARTS, ":", "
 
 
 def _is_furniture(line: str, lowered: str) -> bool:
-    """Furniture judged from a whole line: vocabulary openings, consent banners, icon runs."""
+    """Furniture judged from a whole line: vocabulary openings, consent banners, contact notes,
+    icon runs."""
     size = len(line)
     if size <= vocab.FURNITURE_PREFIX_MAX_CHARS and (
         lowered.startswith(_FURNITURE_STARTS) or lowered.endswith(vocab.LINK_ARROW_ENDS)
@@ -436,11 +437,17 @@ def _is_furniture(line: str, lowered: str) -> bool:
         return True
     if size <= vocab.STORY_CREDIT_CUE_MAX_CHARS and "ing by" in lowered and _STORY_CREDIT.search(lowered):
         return True
+    if "@" in line and size <= vocab.EMAIL_LINE_MAX_CHARS and _EMAIL.search(line):
+        return True
     if ("/" in lowered[-30:] or "(@" in lowered) and _is_embedded_post(lowered):
         return True
     if lowered.endswith(_TEASER_LINK_ENDS) and _TEASER_LINK.search(lowered, max(0, len(lowered) - _TEASER_LINK_SPAN)):
         return True
     return _is_icon_run(lowered)
+
+
+#: An e-mail address (see `vocab.EMAIL_LINE_MAX_CHARS`).
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
 
 
 #: A teaser's closing link (`vocab.TEASER_LINK_WORDS`) after a sentence's last mark or a bar.

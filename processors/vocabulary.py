@@ -392,6 +392,10 @@ COOKIE_CONTEXT_WORDS: Final = (
     "impostazion", "dati", "gebruik", "instelling",
 )
 COOKIE_LINE_MAX_CHARS: Final = 400
+#: A line of at most this many characters holding an e-mail address is the site's note to its
+#: readers ("Fehler entdeckt? Wir freuen uns über eine Mail an ...", "Contact us today: News:
+#: ...") or a picture's credit, not the story's: no annotated dev body holds an address.
+EMAIL_LINE_MAX_CHARS: Final = 400
 #: A site speaking of itself and its partners: a line longer than `COOKIE_LINE_MAX_CHARS` that
 #: names cookies in this voice is a consent dialog's or a cookie policy's text, not a story's.
 COOKIE_POLICY_VOICE: Final = (

@@ -1874,3 +1874,34 @@ def test_a_teasers_headline_of_prose_length_ending_no_sentence_still_heads_a_tea
     ]
     paragraphs, _ = _text("\n".join([*body, *teasers]))
     assert paragraphs == tuple(body)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        # a site's notes to its readers: errors, comments, contacts (taz, Lesotho Times)
+        "Sollten Ihnen Fehler aufgefallen sein, schicken Sie uns gerne eine E-Mail an fehlerhinweis@taz.de!",
+        "Haben Sie Probleme beim Kommentieren oder Registrieren? Dann mailen Sie uns bitte an kommune@taz.de.",
+        "Lesotho's widely read newspaper, published every Thursday and distributed throughout the country and in "
+        "some parts of South Africa. Contact us today: News: editor@lestimes.co.ls Advertising: "
+        "marketing@lestimes.co.ls Telephone: +266 2231 5356",
+        # a picture's credit with the photographer's address (Canada.com)
+        "Fairmont Jasper Park Lodge is now open after undergoing a major restoration project. Fairmont Jasper Park "
+        "Lodge: Jacob Sjöman, jacob@sjomanart.com",
+    ],
+)
+def test_a_line_with_an_email_address_is_the_sites_note_not_the_story(note):
+    paragraphs, _ = _text(f"{BODY_1}\n\n{note}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, BODY_2)
+
+
+def test_a_long_paragraph_with_an_email_address_stays():
+    paragraph = (
+        "The letter, sent from an address at the ministry and signed by its press office, asked the paper to "
+        "correct two figures; readers who wanted the full exchange could write to the ombudsman at "
+        "ombudsman@example.org, the paper said, and it would publish every reply it received in the coming "
+        "weeks alongside the ministry's own account of what had happened during the negotiations, which ran "
+        "for most of the spring."
+    )
+    paragraphs, _ = _text(f"{BODY_1}\n\n{paragraph}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, paragraph, BODY_2)
