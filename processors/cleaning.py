@@ -475,10 +475,15 @@ _ICON_MARKER = re.compile("|".join(re.escape(m) for m in vocab.ICON_MARKERS))
 
 
 def _is_icon_run(lowered: str) -> bool:
-    if _ICON_MARKER.search(lowered) is None:
+    """A run of icon labels ("facebook-icon twitter-icon mail-icon ..."): four tokens or more, at
+    least three of them and three in ten holding a marker. A marker holds no whitespace, so each
+    marked token holds a match of its own: the line's matches bound the marked tokens from above,
+    and a line of prose that only names an icon is let go without a search per token."""
+    found = len(_ICON_MARKER.findall(lowered))
+    if found < 3:
         return False
     tokens = lowered.split()
-    if len(tokens) < 4:
+    if len(tokens) < 4 or found * 10 < len(tokens) * 3:
         return False
     marked = sum(1 for t in tokens if _ICON_MARKER.search(t))
     return marked >= 3 and marked * 10 >= len(tokens) * 3
@@ -819,7 +824,7 @@ def _clean_text(
     options = _poll_options(raw_lines) if _QUESTION_AT_LINE_END.search(text) else frozenset()
 
     for number, raw_line in enumerate(raw_lines):
-        line = " ".join(raw_line.split())
+        line = _spaced(raw_line)
         if not line:
             blank_before = True
             continue
@@ -935,6 +940,15 @@ def _clean_text(
         title = body.heading
     paragraphs = _without_repeats(list(body.paragraphs))
     return paragraphs, PageHints(title=title, authors=authors, published_at=published), dateline
+
+
+def _spaced(line: str) -> str:
+    """The line with each run of whitespace one space and none at its ends (`str.split`'s
+    whitespace). Every whitespace character but the space is unprintable, so a printable line
+    with single inner spaces is spaced already, and most are: it is kept as it is."""
+    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+        return line
+    return " ".join(line.split())
 
 
 _DATES_ROW_SEPARATOR = re.compile(r" [•·|] ")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from processors import cleaning
+from processors import cleaning, vocabulary
 from processors.cleaning import clean, parse_dateline, split_authors
 from processors.errors import CleaningError
 from processors.options import StageOptions
@@ -1905,3 +1905,37 @@ def test_a_long_paragraph_with_an_email_address_stays():
     )
     paragraphs, _ = _text(f"{BODY_1}\n\n{paragraph}\n\n{BODY_2}")
     assert paragraphs == (BODY_1, paragraph, BODY_2)
+@pytest.mark.parametrize(
+    "line",
+    ["", " ", "a b", " a b", "a b ", "a  b", "a\u00a0b", "a\tb", "a\u2003b\u3000c", "a\x1cb", "\u0085a\u2028b\u2029",
+     "a\u200bb", "Ein Satz.", "x \u00ad y", "  lead  and  trail  "],
+)
+def test_a_line_is_spaced_as_split_and_join_space_it(line):
+    assert cleaning._spaced(line) == " ".join(line.split())
+
+
+def test_only_the_space_is_printable_whitespace():
+    # `_spaced` keeps a printable line with single inner spaces as it is: no other whitespace
+    # character may be printable, or such a line could keep one.
+    assert [c for c in map(chr, range(0x110000)) if c.isspace() and c.isprintable()] == [" "]
+
+
+def _icon_run_by_tokens(lowered: str) -> bool:
+    tokens = lowered.split()
+    marked = sum(1 for t in tokens if any(m in t for m in vocabulary.ICON_MARKERS))
+    return len(tokens) >= 4 and marked >= 3 and marked * 10 >= len(tokens) * 3
+
+
+@pytest.mark.parametrize(
+    "lowered",
+    ["facebook-icon twitter-icon mail-icon print-icon", "iconiconicon a b c d e f g h i j k",
+     "icon icon icon a b c d e f g h i j", "icon icon icon a b c d e f g h i j k", "an icon of the iconic icons",
+     "icon icon icon", "share icon-facebook icon-x icon-mail icon-link copy", "iconic", ""],
+)
+def test_icon_runs_are_counted_by_token(lowered):
+    assert cleaning._is_icon_run(lowered) == _icon_run_by_tokens(lowered)
+
+
+def test_icon_markers_hold_no_whitespace():
+    # `_is_icon_run` bounds the marked tokens by the line's matches, which needs this.
+    assert not any(any(c.isspace() for c in marker) for marker in vocabulary.ICON_MARKERS)
