@@ -251,9 +251,9 @@ def _zone(token: str | None, assume_timezone: str) -> tzinfo | None:
 
 # --- bylines -----------------------------------------------------------------------------------
 
+_BYLINE_OPENINGS = sorted(vocab.BYLINE_PREFIXES + vocab.BYLINE_GENRE_PREFIXES, key=len, reverse=True)
 _BYLINE_RE = re.compile(
-    r"^(?:" + "|".join(re.escape(p) for p in sorted(vocab.BYLINE_PREFIXES, key=len, reverse=True))
-    + r")\s+(?P<names>.+)$",
+    r"^(?:" + "|".join(map(re.escape, _BYLINE_OPENINGS)) + r")\s+(?P<names>.+)$",
     re.IGNORECASE,
 )
 _NAME_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "del", "la", "le",

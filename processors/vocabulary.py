@@ -418,6 +418,20 @@ PLAYER_LINES: Final = frozenset({"podcasts", "podcast", "live", "audio", "mute",
 BYLINE_PREFIXES: Final = ("by", "written by", "words by", "reporting by", "von", "par", "por",
                           "di", "door", "author:", "authors:", "autor:", "autorin:", "autor",
                           "autorin", "text:", "texto:", "auteur:")
+#: A byline that names the piece's genre first ("Kommentar von Nicole Opitz", "Kolumne von Lars
+#: Brunckhorst", "A column by ..."): the text path reads it as a byline, as it does "Von ...".
+BYLINE_GENRE_PREFIXES: Final = tuple(
+    f"{article}{genre} {by}"
+    for genres, articles, by in (
+        (("kommentar", "kolumne", "analyse", "glosse", "reportage", "rezension", "gastbeitrag", "gastkommentar",
+          "essay", "interview"), ("", "ein ", "eine "), "von"),
+        (("column", "analysis", "opinion", "commentary", "review", "essay", "interview"), ("", "a ", "an "), "by"),
+        (("chronique", "analyse", "tribune", "éditorial", "critique"), ("", "une ", "un "), "par"),
+        (("columna", "análisis", "opinión", "crónica", "tribuna"), ("", "una ", "un "), "por"),
+    )
+    for genre in genres
+    for article in articles
+)
 AUTHOR_JOINERS: Final = (",", " and ", " & ", " und ", " et ", " y ", " e ", " en ", " og ",
                          " och ")
 

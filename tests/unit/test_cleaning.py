@@ -1905,6 +1905,8 @@ def test_a_long_paragraph_with_an_email_address_stays():
     )
     paragraphs, _ = _text(f"{BODY_1}\n\n{paragraph}\n\n{BODY_2}")
     assert paragraphs == (BODY_1, paragraph, BODY_2)
+
+
 @pytest.mark.parametrize(
     "line",
     ["", " ", "a b", " a b", "a b ", "a  b", "a\u00a0b", "a\tb", "a\u2003b\u3000c", "a\x1cb", "\u0085a\u2028b\u2029",
@@ -1939,3 +1941,24 @@ def test_icon_runs_are_counted_by_token(lowered):
 def test_icon_markers_hold_no_whitespace():
     # `_is_icon_run` bounds the marked tokens by the line's matches, which needs this.
     assert not any(any(c.isspace() for c in marker) for marker in vocabulary.ICON_MARKERS)
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("Kommentar von Nicole Opitz", ("Nicole Opitz",)),  # taz
+        ("Kolumne von Lars Brunckhorst", ("Lars Brunckhorst",)),  # Süddeutsche Zeitung
+        ("Eine Analyse von Jane Doe", ("Jane Doe",)),
+        ("A column by Jane Doe", ("Jane Doe",)),
+    ],
+)
+def test_a_byline_naming_the_genre_first_goes_to_authors(byline, authors):
+    paragraphs, hints = _text(f"Bridge to close\n\n{byline}\n\n{BODY_1}\n\n{BODY_2}")
+    assert hints.authors == authors
+    assert paragraphs == (BODY_1, BODY_2)
+
+
+def test_a_subhead_naming_a_genre_is_no_byline():
+    subhead = "Kommentar von oben"
+    paragraphs, hints = _text(f"{BODY_1}\n\n{subhead}\n\n{BODY_2}")
+    assert hints.authors == ()
