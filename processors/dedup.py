@@ -48,6 +48,9 @@ MAX_SEEN = 8
 #: `overlap` at or above which a version extracted from another format is the same body.
 DEFAULT_RECRAWL_THRESHOLD = 0.8
 _WORD = re.compile(r"[^\W_]+")
+#: `_WORD` in a text without an underscore (a word character is a letter, a digit or one), where
+#: it finds the same runs about a seventh faster.
+_WORD_WITHOUT_UNDERSCORE = re.compile(r"\w+")
 
 #: Value stored per article id: its latest body's fingerprint and time, recent versions, first seen.
 UrlEntry = Mapping[str, Any]
@@ -96,7 +99,12 @@ class NormalBody:
         """`words`, when given, are the text's words found already (the site-line check's of
         the lines the body was made of, `sitelines.SiteLinesCheck.kept_words`)."""
         normal = unicodedata.normalize("NFKC", text).casefold()
-        return cls(normal, _WORD.findall(normal) if words is None else words)
+        return cls(normal, normal_words(normal) if words is None else words)
+
+
+def normal_words(normal: str) -> list[str]:
+    """The runs of letters and digits in a text normalised and case folded (`NormalBody.words`)."""
+    return (_WORD if "_" in normal else _WORD_WITHOUT_UNDERSCORE).findall(normal)
 
 
 def fingerprint(text: str | NormalBody) -> str:

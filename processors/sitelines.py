@@ -63,7 +63,6 @@ __all__ = [
 Lookup = Callable[[str], Mapping[str, Any] | None]
 
 _DIGITS = re.compile(r"\d+")
-_WORD = re.compile(r"[^\W_]+")
 _TAG_CHARS = 12
 #: A day's chunk takes new lines until it holds this many: an article copies and writes at most
 #: this many lines and its own.
@@ -100,7 +99,7 @@ def line_words(line: str) -> list[str]:
     break and case folding goes code point by code point, so the words of the body extracted
     from an article's kept lines are theirs in order (`SiteLinesCheck.kept_words`), which the
     extraction step hands to the url step in the same process."""
-    return _WORD.findall(unicodedata.normalize("NFKC", line).casefold())
+    return dedup.normal_words(unicodedata.normalize("NFKC", line).casefold())
 
 
 def line_fingerprint(line: str, max_chars: int) -> str | None:

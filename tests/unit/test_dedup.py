@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
+import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from processors import dedup
 from processors.errors import DedupError
@@ -243,3 +247,17 @@ def test_a_format_once_seen_compares_by_fingerprint_even_when_its_first_body_was
     changed = "\n\n".join(STORY + ["A new last paragraph with the latest figures."])
     update = decide_as(store, article("a", changed, T3), "text")
     assert (update.status, update.cluster_id) == ("update", "a") and update.similarity > 0.9
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(list("aZ_0 -.'ß\u00a0\u0301\u0663\u00bd\u2460")) | st.characters(exclude_categories=("Cs",))))
+def test_the_normal_words_are_the_runs_of_letters_and_digits(text):
+    """`normal_words` finds the runs `[^\\W_]+` finds, also where it takes its shortcut for a text
+    without an underscore."""
+    assert dedup.normal_words(text) == re.findall(r"[^\W_]+", text)
+
+
+@pytest.mark.parametrize("text", ["snake_case words", "no underscore here", "ｆｕｌｌ＿ｗｉｄｔｈ", "__", "", "x_1 _y_ 2_"])
+def test_an_underscore_parts_the_normal_words(text):
+    normal = unicodedata.normalize("NFKC", text).casefold()
+    assert dedup.NormalBody.of(text).words == dedup.normal_words(normal) == re.findall(r"[^\W_]+", normal)
