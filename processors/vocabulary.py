@@ -225,6 +225,10 @@ PROMPT_CUES: Final = (
     "sign in without password", "award-winning newsletters", "trending news of the day", "subscriber only",
     # an author's links under the story ("You can email ... here, and read more of ...'s articles here")
     "articles here",
+    # the visitor's sign-in state, above a comment form
+    "you are logged in", "you are signed in", "logged in as", "signed in as", "sie sind eingeloggt",
+    "sie sind angemeldet", "du bist eingeloggt", "du bist angemeldet", "angemeldet als", "eingeloggt als",
+    "vous êtes connecté", "connecté en tant que", "has iniciado sesión", "sei connesso",
 )
 PROMPT_CUE_MAX_CHARS: Final = 200
 #: The credits that close an agency's story ("Reporting by ..., additional reporting by ...,

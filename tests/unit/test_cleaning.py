@@ -1962,3 +1962,12 @@ def test_a_subhead_naming_a_genre_is_no_byline():
     subhead = "Kommentar von oben"
     paragraphs, hints = _text(f"{BODY_1}\n\n{subhead}\n\n{BODY_2}")
     assert hints.authors == ()
+
+
+@pytest.mark.parametrize(
+    "state",
+    ["Sie sind eingeloggt.", "Sie sind angemeldet als:", "You are logged in as Jane Doe. Log out?"],  # taz, WAZ
+)
+def test_the_visitors_sign_in_state_is_furniture(state):
+    paragraphs, _ = _text(f"{BODY_1}\n\n{state}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, BODY_2)
