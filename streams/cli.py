@@ -60,7 +60,7 @@ EXIT_MEANINGS = {
     Exit.OK: "done",
     Exit.INCOMPLETE: "stopped by --timeout before -n records came (outputs) or before the topic's end (replay)",
     Exit.USAGE: "a wrong argument, or a setting copydesk cannot use",
-    Exit.KAFKA_UNREACHABLE: "no connection to the Kafka brokers with these settings (address, protocol, credentials)",
+    Exit.KAFKA_UNREACHABLE: "no connection to the Kafka brokers with these settings (address, protocol, credentials), or (worker) none for longer than a request's timeout while it recovered its tables",
     Exit.INPUT_UNREADABLE: "the input file cannot be read, or --out-dir cannot be written",
     Exit.PORT_IN_USE: "a port the worker listens on is taken (COPYDESK_METRICS_PORT, COPYDESK_WEB_PORT)",
     Exit.NO_TOPIC: "a topic to read does not exist (readers never create topics)",
@@ -313,6 +313,7 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     from streams.access import check_worker
     from streams.app import create_app
+    from streams.faust_fixes import RecoveryTimeout
     from streams.kafka_io import ensure_topics
 
     _check_port(settings.metrics_host, settings.metrics_port, "COPYDESK_METRICS_PORT")
@@ -353,6 +354,8 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     except SystemExit as exc:
         if exc.code in (0, None) and worker.crash_reason is None:
             local_state.mark_clean_stop(tabledir)
+        if isinstance(worker.crash_reason, RecoveryTimeout):  # the brokers went away mid-recovery
+            raise Failure(Exit.KAFKA_UNREACHABLE, str(worker.crash_reason)) from None
         raise
     return Exit.OK
 

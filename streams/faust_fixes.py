@@ -107,6 +107,17 @@ first fetch of a changelog partition it is None, which faust counts as -1, nothi
 worker restarted after a kill -9 (its state dropped as unclean) then started with empty tables
 while the changelogs held committed records. A read_committed ListOffsets request (aiokafka's
 `end_offsets`) answers the same last stable offset at any time.
+
+F. A recovery step that outlasts its timeout ends the worker, not the recovery alone.
+
+Each step of `Recovery._restart_recovery` that asks the brokers (high waters, offsets, seeks, the
+seek to the committed offsets) waits at most `broker_request_timeout` (`Recovery._wait`), and mode's
+`Service.wait_first` reports a timeout as it reports a stop. So a broker outage longer than that
+during a recovery raised `ServiceStopped`, and `_restart_recovery` left its loop for good: the
+worker went on living with its partitions paused, never ready, and recovered nothing after
+the brokers came back, nor after the next rebalance. Here a timed-out step raises
+`RecoveryTimeout`, which crashes the worker (mode's `Service.crash`): the CLI says why and exits 3,
+and the restart recovers the tables and resumes from the committed offsets.
 """
 
 from __future__ import annotations
@@ -121,7 +132,7 @@ import faust
 from faust.streams import _current_event, current_event
 from faust.transport.consumer import TransactionManager
 from faust.tables.manager import TableManager
-from faust.tables.recovery import Recovery
+from faust.tables.recovery import Recovery, ServiceStopped
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 
@@ -406,7 +417,26 @@ class SnapshotFetchTransport(faust_aiokafka.Transport):
     TransactionManager = SourceTransactionManager
 
 
+class RecoveryTimeout(Exception):
+    """A step of a table recovery got no answer from the brokers in time: the worker must restart (F)."""
+
+
 class SeekBeforeResumeRecovery(Recovery):
+    async def _wait(self, coro: Any, timeout: Any = None) -> None:
+        """faust's wait for one step of a recovery, but a step that times out while the worker runs
+        raises `RecoveryTimeout`: faust's `ServiceStopped` would end the recovery loop for good (F)."""
+        step = getattr(coro, "__qualname__", type(coro).__name__)
+        try:
+            await super()._wait(coro, timeout=timeout)
+        except ServiceStopped:
+            if timeout is None or self.should_stop or self.app.should_stop:
+                raise
+            raise RecoveryTimeout(
+                f"table recovery stopped: its step {step} got no answer from the Kafka brokers in "
+                f"{float(timeout):g} s; the worker exits, and its restart recovers the tables and resumes "
+                "from the committed offsets"
+            ) from None
+
     async def _seek_offsets(self, consumer: Any, tps: Set[TP], offsets: Any, title: str) -> None:
         await super()._seek_offsets(consumer, tps, offsets, title)
         if isinstance(consumer, SnapshotFetchConsumer):

@@ -9,11 +9,13 @@ import asyncio
 import weakref
 from dataclasses import dataclass
 
+import pytest
 from faust.streams import _current_event
 from faust.types import TP
 
 from processors import dedup
 from streams.app import create_app
+from streams.faust_fixes import RecoveryTimeout
 from streams.settings import Settings
 from streams.tables import partition_of
 
@@ -337,3 +339,45 @@ async def test_under_exactly_once_recovery_ends_once_the_records_fetched_again_a
     assert recovery.need_recovery() and recovery.active_offsets[tp] == 7  # 8 is on its way
     recovery.active_offsets[tp] = 8
     assert not recovery.need_recovery() and recovery.active_offsets[tp] == 9
+
+
+def recovery_asking_brokers_that_never_answer(request_timeout_s: float):
+    """A worker's recovery of one changelog partition, started as after a rebalance, whose request
+    for the high waters gets no answer (the brokers are down); returns it and the requests made."""
+    copydesk = bundle()
+    app, tables = copydesk.app, copydesk.tables
+    app.conf.broker_request_timeout = request_timeout_s
+    recovery = app.tables.recovery
+    recovery.recovery_delay = 0
+    tp = TP(tables.urls.changelog_topic.get_topic_name(), 0)
+    recovery.add_active(tables.urls, tp)
+    asked: list = []
+
+    async def no_answer(*tps):
+        asked.append(tps)
+        await asyncio.Event().wait()
+
+    app.consumer.highwaters = no_answer
+    recovery.signal_recovery_start.set()
+    return recovery, asked, tp
+
+
+async def test_a_recovery_step_without_an_answer_from_the_brokers_ends_the_worker():
+    """faust_fixes F: faust's recovery loop took a step's timeout for a stop and ended for good,
+    leaving a worker that lives on and is never ready. The timeout now raises out of the loop (a
+    Service task, so mode crashes the worker) and names the step; a real stop still ends it quietly."""
+    recovery, asked, tp = recovery_asking_brokers_that_never_answer(0.05)
+    with pytest.raises(RecoveryTimeout, match=r"Recovery\._build_highwaters got no answer .* in 0\.05 s"):
+        await asyncio.wait_for(type(recovery)._restart_recovery.fun(recovery), 60)
+    assert asked == [(tp,)]
+    # run as faust runs it, a task of the recovery service: the app crashes with that cause
+    recovery, asked, tp = recovery_asking_brokers_that_never_answer(0.05)
+    await asyncio.wait_for(recovery._execute_task(type(recovery)._restart_recovery.fun(recovery)), 60)
+    assert isinstance(recovery.app.crash_reason, RecoveryTimeout) and recovery.app._crashed.is_set()
+
+    recovery, asked, tp = recovery_asking_brokers_that_never_answer(600)
+    loop = asyncio.ensure_future(type(recovery)._restart_recovery.fun(recovery))
+    while not asked:
+        await asyncio.sleep(0.01)
+    recovery._stopped.set()  # the worker stops while the step waits
+    assert await asyncio.wait_for(loop, 60) is None
