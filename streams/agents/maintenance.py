@@ -66,23 +66,8 @@ def register(bundle: Copydesk) -> None:
             for label, table in named_tables.items():
                 metrics.table_keys.labels(table=label).set(await count_keys(table))
         samples += 1
-        consumer = app.consumer
-        tps = [tp for tp in consumer.assignment() if tp.topic in source_topics]
-        if not tps:
-            return
-        highwaters = await consumer.highwaters(*tps)
-        # A rebalance may have come while we awaited: a partition given away in it keeps no series.
-        owned = consumer.assignment()
-        # faust keeps the committed position (the next offset to read) per partition; it has
-        # no public accessor, and asking the broker every few seconds would cost a round trip.
-        committed = consumer._committed_offset
-        for tp in tps:
-            if tp not in owned:
-                continue
-            done = committed.get(tp) or 0
-            metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(
-                max(0, (highwaters.get(tp) or 0) - done)  # None before its first fetch
-            )
+        for tp, lag in consumer_lag(app.consumer, source_topics).items():
+            metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(lag)
 
     @app.on_partitions_assigned.connect
     async def on_assigned(app_: Any, assigned: Any, **kwargs: Any) -> None:
@@ -108,6 +93,24 @@ def register(bundle: Copydesk) -> None:
         ready = assigned and recovered
         body = {"ready": ready, "partitions_assigned": assigned, "tables_recovered": recovered, "app": app.conf.id}
         return web.json(body, status=200 if ready else 503)
+
+
+def consumer_lag(consumer: Any, topics: set[str]) -> dict[Any, int]:
+    """Each owned partition of `topics`: its high water less the committed position.
+
+    Both are read where the consumer keeps them, with no request: the high water (the last stable
+    offset under exactly_once) from the last fetch response, None before the first one. A gauge
+    sampled every few seconds must not wait on the brokers, nor end a worker while they are away
+    (faust's `highwaters` asks them under exactly_once, see `faust_fixes` E).
+    """
+    # faust keeps the committed position (the next offset to read) per partition; it has no
+    # public accessor, and asking the broker every few seconds would cost a round trip.
+    committed = consumer._committed_offset
+    return {
+        tp: max(0, (consumer.highwater(tp) or 0) - (committed.get(tp) or 0))
+        for tp in consumer.assignment()
+        if tp.topic in topics
+    }
 
 
 async def count_keys(table: Any) -> int:
