@@ -885,6 +885,8 @@ def _clean_text(
                 authors = authors or byline
                 own.append(len(kept))
                 continue
+        if len(line) <= _ATTRIBUTION_MAX_CHARS and ", " in line and kept and kept[-1].prose and _is_attribution(line):
+            continue
         if (
             " | " in line
             and len(line) < _BARRED_MAX_CHARS
@@ -949,6 +951,30 @@ def _spaced(line: str) -> str:
     if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
         return line
     return " ".join(line.split())
+
+
+def _is_attribution(line: str) -> bool:
+    """A person named, then after a comma what they are or where they work, and no sentence:
+    after prose (the text path asks), a pulled quote's attribution ("Cornelius Adebahr, Deutsche
+    Gesellschaft für Auswärtige Politik", "Nico Lange, Russlandexperte") or a teaser's authors
+    ("Rebecca Ratcliffe, Guill Ramos The Guardian"); under a headline it is the story's byline,
+    which stays. The name is two or three capitalised words; what follows opens with a capital
+    letter, has no comma of its own and at most `_ATTRIBUTION_ROLE_MAX_WORDS` words."""
+    if line[-1] in ".!?:;":
+        return False
+    name, _, role = line.lstrip("—–- ").partition(", ")
+    words = name.split()
+    return (
+        2 <= len(words) <= 3
+        and all(w[0].isupper() and w[1:2].islower() for w in words)
+        and role[:1].isupper()
+        and ", " not in role
+        and len(role.split()) <= _ATTRIBUTION_ROLE_MAX_WORDS
+    )
+
+
+_ATTRIBUTION_MAX_CHARS = 90
+_ATTRIBUTION_ROLE_MAX_WORDS = 8
 
 
 _DATES_ROW_SEPARATOR = re.compile(r" [•·|] ")

@@ -1971,3 +1971,32 @@ def test_a_subhead_naming_a_genre_is_no_byline():
 def test_the_visitors_sign_in_state_is_furniture(state):
     paragraphs, _ = _text(f"{BODY_1}\n\n{state}\n\n{BODY_2}")
     assert paragraphs == (BODY_1, BODY_2)
+
+
+def test_a_pulled_quotes_attribution_is_no_body_line():
+    """ZDF's pulled quotes: the quote, then the speaker's name and institution on a line of their
+    own, between the story's paragraphs; the attribution goes, the story's paragraphs stay."""
+    lines = [
+        "Die Bedeutung des Handelspartners Iran für Deutschland ist vor dem Hintergrund dieser Zahlen überschaubar. "
+        "Sascha Lohmann, Sanktionsexperte der Stiftung Wissenschaft und Politik, sagt gegenüber ZDFheute:",
+        "Für die deutsche Außenhandelsbilanz spielt der iranische Absatzmarkt keine bedeutende Rolle.",
+        "Sascha Lohmann, Stiftung Wissenschaft und Politik",
+        "Umgekehrt seien deutsche Ausfuhren aber teilweise von großer Bedeutung für die iranische Wirtschaft und "
+        "Gesellschaft, erklärt Lohmann. \"Insbesondere bei der medizinischen Versorgung im Bereich zur Diagnostik "
+        "und Behandlung bestimmter Krankheiten.\"",
+        "So richtig solche von der EU beschlossenen Maßnahmen auch sind, können sie jedoch nicht die bestehenden "
+        "Grundkonflikte lösen.",
+        "Cornelius Adebahr, DGAP",
+    ]
+    paragraphs, _ = _text("\n".join([*lines, BODY_1]))
+    assert lines[2] not in paragraphs and lines[5] not in paragraphs
+    assert {lines[0], lines[3], lines[4], BODY_1} <= set(paragraphs)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Neue Regeln, alte Probleme", "Angela Merkel, die Kanzlerin, sagte am Montag in Berlin, sie werde bleiben",
+     "Berlin, Hamburg, München"],
+)
+def test_a_subhead_or_sentence_with_a_comma_is_no_attribution(line):
+    assert not cleaning._is_attribution(line)
