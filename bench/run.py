@@ -161,6 +161,22 @@ async def records_per_topic(prefix: str) -> dict[str, int]:
     return dict(out)
 
 
+async def delete_topics(prefix: str) -> None:
+    """Delete a finished run's topics (every name starting with `prefix`). A broker left with
+    the partitions of every earlier run took several times the CPU per input in the later runs
+    of a series (bench/README.md, thirteenth session), and its workers the more for being starved."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    await admin.start()
+    try:
+        names = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if names:
+            await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
 def distinct_articles(start: int, n: int, tag: str = "") -> list[bytes]:
     """Page-text messages with distinct bodies, the recipe of tests/integration/test_pipeline.py's
     `distinct_articles` (sentences drawn at random from the seed's words, about 1.7 KB each)."""
@@ -731,6 +747,7 @@ async def chain_run(label: str, workdir: Path, values: list[bytes], workers: int
         for p in procs:
             p.stop()
     per_topic = await records_per_topic(settings.topic_prefix)
+    await delete_topics(f"bench-{tag}")
     raw_ts = {(r[1], r[2]): r[3] for r in raw}
     warm_offsets = {(r[1], r[2]) for r in raw if orjson.loads(r[5])["url"].find(f"-warm{tag}") >= 0}
     latencies, ends, roles = [], [], Counter()
