@@ -252,7 +252,7 @@ class BatchingAgent:
             batch = self.batches[key] = Batch(time.monotonic())
         message = event.message
         tp = message.tp
-        hops = self.hops
+        hops = self.hops if self.inline else None  # else every message goes out (`_keep` encodes it)
         for item in items:
             result = self.router.run_steps(self.steps, here, item, now)
             pending = self.pending
@@ -307,11 +307,9 @@ class BatchingAgent:
     def _place(self, message: Any, hop: Hop, out: Any, partition: int | None) -> tuple[Any, Any]:
         """For an internal message `out` (a result or one of its `more`) bound for `partition`
         of `hop`'s topic: its value to run the hop on here when it stays, else None and `out`
-        as it goes out, encoded from the object a step handed on in-process."""
+        as it goes out (`_keep` encodes an object a step handed on in-process)."""
         if partition is not None and self._stays(message, hop, partition):
             return (out.handed if out.handed is not None else out.value), out
-        if not out.value and out.handed is not None:
-            out = replace(out, value=hop.encode(out.handed), handed=None)
         return None, out
 
     def _stays(self, message: Any, hop: Hop, partition: int) -> bool:
@@ -340,10 +338,19 @@ class BatchingAgent:
             else:
                 pending.put(held, key, value)
         if result.role != "none":
-            self._route(batch, result.role, result.key, result.value, None)
+            self._route(batch, result.role, result.key, self._bytes(result), None)
         for extra in result.more:
-            self._route(batch, extra.role, extra.key, extra.value, extra.partition)
+            self._route(batch, extra.role, extra.key, self._bytes(extra), extra.partition)
         batch.results.append((result, here))
+
+    def _bytes(self, out: Any) -> bytes:
+        """An internal message's bytes (a result or one of its `more`): encoded by its hop from
+        the object a step handed on in-process, when it carries one."""
+        if out.value or out.handed is None:
+            return out.value
+        hop = self.hops.get(out.role)
+        assert hop is not None, f"a message for {out.role} handed on as an object, and no hop to encode it"
+        return hop.encode(out.handed)
 
     def _route(self, batch: Batch, role: str, key: bytes | None, value: bytes, partition: int | None) -> None:
         if role not in BATCHED_ROLES:

@@ -81,11 +81,13 @@ async def test_an_article_goes_to_the_topic_where_its_topics_are_not_assigned_to
     b = bundle()
     urls = PendingWrites(FakeTable())
     a = prepare(b, urls, {**GROUPS, "t.extracted": 1})  # another partition count
-    (extraction,) = await deliver(a, SourceRef("t.raw", 0, 7, None), raw("https://www.rt.com/news/1/"))
+    here = SourceRef("t.raw", 0, 7, None)
+    await deliver(a, here, raw("https://www.rt.com/news/1/"))
     t = b.topics.topics
     (items,) = [items_of(v) for _, v in t["extracted"].sent]
-    # the bytes the hop would have sent when the step ran with no in-process hand-on
-    assert extraction.handed is None and items == [orjson.loads(extraction.value)]
+    # the bytes the step sends when it runs with no in-process hand-on
+    alone = pipeline.extract_step(pipeline.clean_step(raw("https://www.rt.com/news/1/"), here, OPTS, None).handed, OPTS, None)
+    assert alone.handed is None and items == [orjson.loads(alone.value)]
     assert t["content"].sent == [] and urls.table == {}
     assert 'copydesk_inline_steps_total{stage="dedup_url"}' not in generate_latest(b.metrics.registry).decode()
 
@@ -210,6 +212,9 @@ async def test_with_several_partitions_a_hop_that_stays_is_run_inline_only_when_
         await deliver(a, SourceRef("t.raw", own, 7, None), raw(url))
         t = b.topics.topics
         assert (len(t["extracted"].sent), len(t["content"].sent)) == ((0, 1) if inline else (1, 0)), setting
+        if not inline:  # the extraction's object, encoded as the hop encodes it, its key the article's id
+            ((key, value),) = t["extracted"].sent
+            assert key == extracted.key and items_of(value) == [orjson.loads(extracted.value)], setting
 
 
 class CancelledAfterOne:
