@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
+from types import SimpleNamespace
 
+import orjson
 import pytest
 
+from processors import pipeline
+from processors.options import StageOptions
+from schemas.models import SourceRef
 from streams.enricher import _take_outcome, runs
 
 
@@ -47,3 +53,47 @@ def test_a_failed_send_left_behind_is_not_reported_as_never_retrieved(taken):
     assert (reported == []) is taken
     if not taken:
         assert "never retrieved" in reported[0]
+
+
+@pytest.mark.parametrize(("entities", "on_loop"), [("off", True), ("on", False)])
+def test_a_run_is_enriched_on_the_loop_only_without_the_model(entities, on_loop, monkeypatch):
+    """With the entity model off a run's call is pure Python that holds the interpreter anyway,
+    and it runs on the loop; with the model on, in the executor's thread, so that the agents keep
+    the loop meanwhile. The records come out the same either way."""
+    from streams.enricher import Enricher
+    from streams.metrics import Metrics
+    from streams.settings import Settings
+    from tests.agents.test_router import SEED
+
+    # a model for no language: nothing loaded, no article sent to it
+    monkeypatch.setattr("streams.entities_model.recogniser",
+                        lambda value, **_: None if value == "off" else SimpleNamespace(languages=frozenset()))
+    enricher = Enricher(Settings.from_env({"COPYDESK_ENTITIES": entities}), Metrics("t"))
+    threads: list[bool] = []
+    call = enricher._enrich_one_call
+
+    def recorded(values, heres):  # noqa: ANN001, ANN202
+        threads.append(threading.current_thread() is threading.main_thread())
+        return call(values, heres)
+
+    enricher._enrich_one_call = recorded
+    raw = orjson.dumps({"url": "https://www.rt.com/news/1/", "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
+    here = SourceRef("t.raw", 0, 3, None)
+    extracted = pipeline.extract_step(pipeline.clean_step(raw, here, StageOptions(), None).handed, StageOptions(), None)
+    article = orjson.loads(extracted.value)["article"]
+    record = {**article, "source": {"topic": "t.raw", "partition": 0, "offset": 3}}
+    sent: list[tuple] = []
+
+    class Producer:
+        async def send(self, topic, value, key=None):  # noqa: ANN001, ANN202
+            sent.append((topic, key, orjson.loads(value)))
+            done = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+
+    results = asyncio.run(enricher._enrich_and_send(Producer(), [{"record": record, "timestamp_ms": None}], [here]))
+    assert threads == [on_loop]
+    assert [r.role for r in results] == ["enriched"]
+    ((topic, key, value),) = sent
+    assert topic.endswith(".enriched") and key == article["id"].encode() and value["id"] == article["id"]
+    assert value["keywords"] and value["processed_at"]
