@@ -162,9 +162,9 @@ async def records_per_topic(prefix: str) -> dict[str, int]:
 
 
 async def delete_topics(prefix: str) -> None:
-    """Delete a finished run's topics (every name starting with `prefix`). A broker left with
-    the partitions of every earlier run took several times the CPU per input in the later runs
-    of a series (bench/README.md, thirteenth session), and its workers the more for being starved."""
+    """Delete a finished run's topics (every name starting with `prefix`): a broker that keeps
+    the partitions of every earlier run of a series costs more CPU per input as they pile up,
+    and starves the worker beside it (bench/README.md)."""
     from aiokafka.admin import AIOKafkaAdminClient
 
     admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
