@@ -15,10 +15,14 @@ Two inputs, two paths:
   (`_trafilatura_metadata`) instead of through `bare_extraction(with_metadata=True)`: the same
   functions in the same order, less the categories, tags and licence copydesk never publishes,
   which were 3.5 of its 7.6 ms per page on the dev set (issue 7), and once per page even when a
-  second, recall-oriented extraction runs. Of it, the reading of JSON-LD that does not parse as
-  JSON is redone here (`_json_ld`): trafilatura's cuts each author it finds out of the whole
-  text and searches it again from the start, which is quadratic in the script's length (seconds
-  for a live blog's script of 800 KB); the same answers, found in one pass.
+  second, recall-oriented extraction runs. Two of its steps run only where their answer is read:
+  htmldate, for a page whose own JSON-LD date is not taken, and the author (the markup's reading,
+  which prunes a copy of the whole tree, and the search of JSON-LD that does not parse), for a
+  page whose JSON-LD names no person (`_trafilatura_author`). Of the steps, the reading of
+  JSON-LD that does not parse as JSON is redone here (`_json_ld`): trafilatura's cuts each
+  author it finds out of the whole text and searches it again from the start, which is
+  quadratic in the script's length (seconds for a live blog's script of 800 KB); the same
+  answers, found in one pass.
   The paragraphs trafilatura keeps are judged by the text path's furniture vocabulary too
   (pointers to other stories, sign-up and paywall prompts, copyright lines it leaves in).
   Library calls stay deterministic: trafilatura's cross-document deduplication (a module-level
@@ -1630,9 +1634,12 @@ def _parse_html(html: str) -> object | None:
 _PERSON_OVERLAP = len('"person"') - 1
 
 
-def _json_ld(tree: object, document: trafilatura.settings.Document) -> trafilatura.settings.Document:
+def _json_ld(
+    tree: object, document: trafilatura.settings.Document, authors: bool = True
+) -> trafilatura.settings.Document:
     """trafilatura's `extract_meta_json`: each JSON-LD script of the page, normalised as it does,
-    read as JSON, or when that fails by its regular expressions (`_json_ld_unparsed`)."""
+    read as JSON, or when that fails by its regular expressions (`_json_ld_unparsed`; without
+    `authors`, less their search for authors, the costly part)."""
     t = trafilatura_json
     for elem in tree.xpath('.//script[@type="application/ld+json" or @type="application/settings+json"]'):  # type: ignore[attr-defined]
         if not elem.text:
@@ -1641,7 +1648,7 @@ def _json_ld(tree: object, document: trafilatura.settings.Document) -> trafilatu
         try:
             document = t.extract_json(json.loads(text, strict=False), document)
         except json.JSONDecodeError:
-            document = _json_ld_unparsed(text, document)
+            document = _json_ld_unparsed(text, document, authors)
     return document
 
 
@@ -1664,13 +1671,16 @@ def _normalized_json(text: str) -> str:
     return trafilatura_utils.trim(trafilatura_utils.HTML_STRIP_TAGS.sub("", string))
 
 
-def _json_ld_unparsed(text: str, document: trafilatura.settings.Document) -> trafilatura.settings.Document:
+def _json_ld_unparsed(
+    text: str, document: trafilatura.settings.Document, authors: bool = True
+) -> trafilatura.settings.Document:
     """trafilatura's `extract_json_parse_error`, its authors found by `_json_authors`."""
     t = trafilatura_json
-    without = t.JSON_AUTHOR_REMOVE.sub("", text)
-    author = _json_authors(without, t.JSON_AUTHOR_1, None) or _json_authors(without, t.JSON_AUTHOR_2, _PERSON_OVERLAP)
-    if author:
-        document.author = author
+    if authors:
+        without = t.JSON_AUTHOR_REMOVE.sub("", text)
+        author = _json_authors(without, t.JSON_AUTHOR_1, None) or _json_authors(without, t.JSON_AUTHOR_2, _PERSON_OVERLAP)
+        if author:
+            document.author = author
     if "@type" in text:
         match = t.JSON_TYPE.search(text)
         if match:
@@ -1719,26 +1729,28 @@ def _json_authors(text: str, pattern: re.Pattern[str], overlap: int | None) -> s
     return authors or None
 
 
-def _trafilatura_metadata(tree: object, url: str, date_params: dict[str, object]) -> trafilatura.settings.Document:
+def _trafilatura_metadata(
+    tree: object, url: str, date_params: dict[str, object], *, dated: bool = True
+) -> trafilatura.settings.Document:
     """What `trafilatura.metadata.extract_metadata` (2.x) finds, step for step, without its
-    categories, tags and licence (see the module docstring). trafilatura's functions and order:
-    meta tags, then JSON-LD over them, then the title, author, URL, date (htmldate, which works
-    on its own copy of the tree), site name, then its clean-up of every field."""
+    categories, tags and licence (see the module docstring), and without its author: that is
+    `_trafilatura_author`, asked for only when the page's JSON-LD names no person. trafilatura's
+    functions and order: meta tags, then JSON-LD over them, then the title, URL, date (htmldate,
+    which works on its own copy of the tree; not run unless `dated`: a page whose structured
+    date is taken does without it), site name, then its clean-up of every field. No other field's
+    steps read the author or the date, so leaving those two out changes no other field."""
     m = trafilatura_metadata
     document = m.examine_meta(tree)
-    if document.author and " " not in document.author:
-        document.author = None
     try:
-        document = _json_ld(tree, document)
+        document = _json_ld(tree, document, authors=False)
     except Exception:  # noqa: BLE001 - as trafilatura does: its JSON-LD reader has bugs
         pass
     if not document.title:
         document.title = m.extract_title(tree)
-    if not document.author:
-        document.author = m.extract_author(tree)
     if not document.url:
         document.url = m.extract_url(tree, url)
-    document.date = m.find_date(tree, **{**date_params, "url": document.url})
+    if dated:
+        document.date = m.find_date(tree, **{**date_params, "url": document.url})
     if not document.sitename:
         document.sitename = m.extract_sitename(tree)
     if document.sitename:
@@ -1751,7 +1763,27 @@ def _trafilatura_metadata(tree: object, url: str, date_params: dict[str, object]
             document.sitename = match[1]
     document.filedate = date_params.get("max_date")
     document.clean_and_trim()  # HTML entities, soft hyphens, spaces, lengths
+    document.author = None
     return document
+
+
+def _trafilatura_author(tree: object) -> str | None:
+    """The author `trafilatura.metadata.extract_metadata` finds: the meta tags', JSON-LD's over
+    them, else the markup's (`extract_author`, which prunes its own copy of the tree), cleaned as
+    it cleans every field. Its own pass, for the pages that need it: the markup's reading and the
+    search of JSON-LD that does not parse were most of trafilatura's metadata cost."""
+    m = trafilatura_metadata
+    document = m.examine_meta(tree)
+    if document.author and " " not in document.author:
+        document.author = None
+    try:
+        document = _json_ld(tree, document)
+    except Exception:  # noqa: BLE001 - as in `_trafilatura_metadata`
+        pass
+    if not document.author:
+        document.author = m.extract_author(tree)
+    document.clean_and_trim()
+    return document.author
 
 
 #: The elements whose classes are counted once for the checks below.
@@ -1860,7 +1892,12 @@ def _clean_html(raw: RawArticle, options: StageOptions, country_zone: str | None
         body = trafilatura.bare_extraction(tree, favor_recall=True, **common) or _flight_body(tree, common)
         if body is None:
             return (), PageHints(language=_html_language(tree))
-    document = _trafilatura_metadata(tree, raw.url, date_params)
+    page = metadata.read_page(tree)
+    language = _html_language(tree)
+    zone = _page_zone(country_zone, language, options.assume_timezone)
+    structured = _iso_published_at(page.published(), zone)
+    published_at = _by_fetch_day(structured, raw.fetched_at)
+    document = _trafilatura_metadata(tree, raw.url, date_params, dated=not published_at)
     paragraphs = _text_paragraphs(body.text, document.title)
     if _body_chars(paragraphs) < options.min_body_chars:
         # Short or unusual pages: trade precision for recall before giving up on the page.
@@ -1871,26 +1908,19 @@ def _clean_html(raw: RawArticle, options: StageOptions, country_zone: str | None
             paragraphs = max(paragraphs, _text_paragraphs(flight.text, document.title), key=_body_chars)
 
     site_name = _SPACES.sub(" ", document.sitename).strip() if document.sitename else None
-    page = metadata.read_page(tree)
     host = _host(raw.url)
-    authors = metadata.page_authors(page, document.author, site_name, host)
+    authors = metadata.page_authors(page, lambda: _trafilatura_author(tree), site_name, host)
     paragraphs, authors = metadata.body_byline(paragraphs, authors, page, tree, site_name, host)
     authors = metadata.markup_authors(authors, page, tree, site_name, host)
     title = metadata.choose_title(document.title, page)
     paragraphs = metadata.with_lead(metadata.without_headline(paragraphs, page, title), tree, page)
     paragraphs = metadata.without_teasers(paragraphs, tree)
-    language = _html_language(tree)
-    zone = _page_zone(country_zone, language, options.assume_timezone)
     hints = PageHints(
         title=title,
         authors=authors,
         # A structured time after the fetch, when the page gives no other, is kept here for
         # `_not_after_fetch` to set aside and flag.
-        published_at=(
-            _by_fetch_day(structured := _iso_published_at(page.published(), zone), raw.fetched_at)
-            or _html_published_at(document.date, zone)
-            or structured
-        ),
+        published_at=published_at or _html_published_at(document.date, zone) or structured,
         canonical_url=document.url or None,
         site_name=site_name,
         language=language,

@@ -29,7 +29,7 @@ import re
 
 import lxml.etree
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from processors import vocabulary as vocab
@@ -334,9 +334,12 @@ def _accounts(page: PageMeta) -> set[str]:
     return {_keys(n["name"]) for n in nodes if isinstance(n, dict) and isinstance(n.get("name"), str) and _is_account(n)}
 
 
-def page_authors(page: PageMeta, fallback: str | None, site_name: str | None, site: str) -> tuple[str, ...]:
+def page_authors(
+    page: PageMeta, fallback: Callable[[], str | None], site_name: str | None, site: str
+) -> tuple[str, ...]:
     """The article's authors, from the first source naming a person (JSON-LD, meta tags,
-    `fallback`: trafilatura's author string); else the organisation or publisher credited.
+    `fallback`: trafilatura's author string, asked for only when JSON-LD names no person: it
+    is costly to find); else the organisation or publisher credited.
 
     JSON-LD types its credits: a Person there is a person unless named exactly as the
     publisher ("Der Postillon"), and an Organization other than the publisher (an agency: "SDA",
@@ -352,9 +355,10 @@ def page_authors(page: PageMeta, fallback: str | None, site_name: str | None, si
     meta_values = [v for name in vocab.AUTHOR_META_NAMES for v in page.meta.get(name, ())]
     # trafilatura reads the same meta tags: what it adds is what they do not say.
     in_meta = {_keys(n) for n in _credits(meta_values, is_publisher)}
+    trafilaturas = fallback()
     untyped = [
         _credits(meta_values, is_publisher, addresses=True),
-        [n for n in _credits([fallback] if fallback else [], is_publisher) if _keys(n) not in in_meta],
+        [n for n in _credits([trafilaturas] if trafilaturas else [], is_publisher) if _keys(n) not in in_meta],
     ]
     accounts = _accounts(page)
     if accounts:  # the markup prints the account's name too, where trafilatura finds it

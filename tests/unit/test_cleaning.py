@@ -475,15 +475,21 @@ def test_the_page_metadata_is_trafilaturas_less_categories_tags_and_licence(name
     import trafilatura
     from trafilatura.metadata import extract_metadata
 
-    from processors.cleaning import _trafilatura_metadata
+    from processors.cleaning import _trafilatura_author, _trafilatura_metadata
 
     html = gzip.decompress((PAGES / name).read_bytes()).decode()
     params = {"original_date": True, "extensive_search": False, "outputformat": "%Y-%m-%dT%H:%M:%S%z", "max_date": "2026-01-01"}
     ours = _trafilatura_metadata(trafilatura.load_html(html), "https://example.org/a", dict(params))
     theirs = extract_metadata(trafilatura.load_html(html), "https://example.org/a", dict(params))
-    fields = ("title", "author", "url", "description", "sitename", "date", "filedate")
+    fields = ("title", "url", "description", "sitename", "date", "filedate")
     assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields]
     assert ours.title and ours.date  # the pages have both: the comparison is not of two Nones
+    assert ours.author is None  # the author is `_trafilatura_author`'s, on its own pass
+    assert _trafilatura_author(trafilatura.load_html(html)) == theirs.author
+    # Without htmldate, every other field is the same.
+    undated = _trafilatura_metadata(trafilatura.load_html(html), "https://example.org/a", dict(params), dated=False)
+    assert undated.date is None
+    assert [getattr(undated, f) for f in fields if f != "date"] == [getattr(theirs, f) for f in fields if f != "date"]
 
 
 

@@ -73,7 +73,20 @@ def test_split_author_names(credit, expected):
 
 def test_json_ld_people_win_over_meta_and_trafilatura():
     meta = page(article([{"@type": "Person", "name": "Ralf Euler"}]), {"author": "Frankfurter Allgemeine Zeitung GmbH"})
-    assert page_authors(meta, "Frankfurter Allgemeine Zeitung GmbH; Ralf Euler", "FAZ.NET", "faz.net") == ("Ralf Euler",)
+    assert page_authors(meta, lambda: "Frankfurter Allgemeine Zeitung GmbH; Ralf Euler", "FAZ.NET", "faz.net") == ("Ralf Euler",)
+
+
+def test_trafilaturas_author_is_not_asked_for_when_json_ld_names_a_person():
+    def unasked() -> str:
+        raise AssertionError("trafilatura's author was asked for")
+
+    meta = page(article([{"@type": "Person", "name": "Ralf Euler"}]), {"author": "Frankfurter Allgemeine Zeitung GmbH"})
+    assert page_authors(meta, unasked, "FAZ.NET", "faz.net") == ("Ralf Euler",)
+    asked = []
+    assert page_authors(page(None, {"author": "FAZ.NET"}), lambda: asked.append(1) or "Ralf Euler", "FAZ.NET", "faz.net") == (
+        "Ralf Euler",
+    )
+    assert asked == [1]
 
 
 def test_json_ld_person_references_are_resolved_through_the_graph():
@@ -81,51 +94,51 @@ def test_json_ld_person_references_are_resolved_through_the_graph():
         {"@type": "NewsArticle", "headline": "H", "author": {"@id": "https://x.com/#/person/1"}},
         {"@type": "Person", "@id": "https://x.com/#/person/1", "name": "Nikita Mazurov"},
     ]}
-    assert page_authors(page(graph), None, None, "x.com") == ("Nikita Mazurov",)
+    assert page_authors(page(graph), lambda: None, None, "x.com") == ("Nikita Mazurov",)
 
 
 def test_an_agency_stays_beside_the_people_and_the_publisher_goes():
     ld = article([{"@type": "Person", "name": "Paula Steiger"}, {"@type": "Organization", "name": "SDA"},
                   {"@type": "Organization", "name": "Tages-Anzeiger"}])
     meta = page(ld, {"og:site_name": "Tages-Anzeiger"})
-    assert page_authors(meta, None, "Tages-Anzeiger", "tagesanzeiger.ch") == ("Paula Steiger", "SDA")
+    assert page_authors(meta, lambda: None, "Tages-Anzeiger", "tagesanzeiger.ch") == ("Paula Steiger", "SDA")
 
 
 def test_nested_objects_do_not_lend_their_authors():
     ld = article([{"@type": "Person", "name": "Nina Magoley"}],
                  image={"@type": "ImageObject", "author": "WDR / picture alliance/dpa"})
-    assert page_authors(page(ld), None, None, "wdr.de") == ("Nina Magoley",)
+    assert page_authors(page(ld), lambda: None, None, "wdr.de") == ("Nina Magoley",)
 
 
 def test_meta_person_wins_over_the_publisher_and_a_url():
     meta = page(None, {"author": ["The Washington Times https://www.washingtontimes.com", "Tom Davies"],
                        "article:author": "https://www.facebook.com/x", "og:site_name": "The Washington Times"})
-    assert page_authors(meta, None, "The Washington Times", "washingtontimes.com") == ("Tom Davies",)
+    assert page_authors(meta, lambda: None, "The Washington Times", "washingtontimes.com") == ("Tom Davies",)
 
 
 def test_publisher_only_is_kept_as_the_author():
     ld = article({"@type": "Organization", "name": "ORF.at"})
-    assert page_authors(page(ld, {"og:site_name": "news.ORF.at"}), "Red; ORF at; Agenturen", "news.ORF.at", "orf.at") == ("ORF.at",)
-    assert page_authors(page(None, {"author": "Associated Press"}), None, None, "apnews.com") == ("Associated Press",)
+    assert page_authors(page(ld, {"og:site_name": "news.ORF.at"}), lambda: "Red; ORF at; Agenturen", "news.ORF.at", "orf.at") == ("ORF.at",)
+    assert page_authors(page(None, {"author": "Associated Press"}), lambda: None, None, "apnews.com") == ("Associated Press",)
 
 
 def test_a_publisher_address_is_not_three_people():
     ld = article([{"@type": "NewsMediaOrganization", "name": "Redaktion hessenschau.de"}])
     meta = page(ld, {"author": "hessenschau.de, Frankfurt, Germany", "og:site_name": "hessenschau.de"})
-    assert page_authors(meta, "Hessenschau De; Frankfurt; Germany", "hessenschau.de", "hessenschau.de") == (
+    assert page_authors(meta, lambda: "Hessenschau De; Frankfurt; Germany", "hessenschau.de", "hessenschau.de") == (
         "Redaktion hessenschau.de",
     )
 
 
 def test_a_credit_signed_with_the_site_address_is_the_publisher():
     meta = page(None, {"author": "Deutsche Welle (www.dw.com)"})
-    assert page_authors(meta, None, None, "dw.com") == ("Deutsche Welle",)
+    assert page_authors(meta, lambda: None, None, "dw.com") == ("Deutsche Welle",)
     tree = trafilatura.load_html("<html><head><meta name='author' content='Deutsche Welle (www.dw.com)'></head><body>"
                                  f"<p><span class='author'>Roman Goncharenko</span></p>{BODY}</body></html>")
     assert markup_authors(("Deutsche Welle",), read_page(tree), tree, None, "dw.com") == ("Roman Goncharenko",)
     # A person's profile on the site is no signature.
     person = page(None, {"author": "Tom Davies https://www.dw.com/en/tom-davies/person-1"})
-    assert page_authors(person, None, None, "dw.com") == ("Tom Davies",)
+    assert page_authors(person, lambda: None, None, "dw.com") == ("Tom Davies",)
 
 
 def test_the_site_administrator_account_is_no_author():
@@ -133,14 +146,14 @@ def test_the_site_administrator_account_is_no_author():
     # (where trafilatura finds it): nobody is credited, so a bold byline over the text can be.
     ld = article({"@id": "https://ilanganews.co.za/author/admin/", "name": "Ilanga D"})
     meta = page(ld, {"og:site_name": "Ilanga News"})
-    assert page_authors(meta, "Ilanga D", "Ilanga News", "ilanganews.co.za") == ()
+    assert page_authors(meta, lambda: "Ilanga D", "Ilanga News", "ilanganews.co.za") == ()
     person = page(article({"@id": "https://ilanganews.co.za/author/thandi/", "name": "Thandi Dlamini"}))
-    assert page_authors(person, None, "Ilanga News", "ilanganews.co.za") == ("Thandi Dlamini",)
+    assert page_authors(person, lambda: None, "Ilanga News", "ilanganews.co.za") == ("Thandi Dlamini",)
 
 
 def test_trafilatura_byline_when_nothing_else_names_a_person():
-    assert page_authors(page(), "Jane Doe; John Smith", None, "example.com") == ("Jane Doe", "John Smith")
-    assert page_authors(page(), None, None, "example.com") == ()
+    assert page_authors(page(), lambda: "Jane Doe; John Smith", None, "example.com") == ("Jane Doe", "John Smith")
+    assert page_authors(page(), lambda: None, None, "example.com") == ()
 
 
 @pytest.mark.parametrize(
