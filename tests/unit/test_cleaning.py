@@ -2006,3 +2006,23 @@ def test_a_pulled_quotes_attribution_is_no_body_line():
 )
 def test_a_subhead_or_sentence_with_a_comma_is_no_attribution(line):
     assert not cleaning._is_attribution(line)
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        # a phishing story names the sender's address
+        "The e-mails, which appear to come from service@paypal-sicherheit.net, ask recipients to confirm their "
+        "card details within 24 hours or lose access to their accounts.",
+        # a police appeal for witnesses, as German local news prints it
+        "Zeugen werden gebeten, sich unter der Telefonnummer 0621 174-4444 oder per E-Mail an "
+        "hinweise@polizei.bwl.de zu melden.",
+        # a quoted appeal speaks as "us": the speaker's voice, not the site's
+        '"If you saw anything that night, please contact us on 101 or email appeals@northumbria.police.uk," '
+        "Detective Inspector Jane Hall said.",
+        "Fans can leave messages of condolence at condolences@leedsunited.com, the club said in a statement on Sunday.",
+    ],
+)
+def test_a_story_paragraph_naming_an_email_address_stays(paragraph):
+    paragraphs, _ = _text(f"{BODY_1}\n\n{paragraph}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, paragraph, BODY_2)
