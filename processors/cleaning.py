@@ -441,7 +441,7 @@ def _is_furniture(line: str, lowered: str) -> bool:
         return True
     if size <= vocab.STORY_CREDIT_CUE_MAX_CHARS and "ing by" in lowered and _STORY_CREDIT.search(lowered):
         return True
-    if "@" in line and size <= vocab.EMAIL_LINE_MAX_CHARS and _EMAIL.search(line):
+    if "@" in line and size <= vocab.EMAIL_LINE_MAX_CHARS and _is_contact_note(line):
         return True
     if ("/" in lowered[-30:] or "(@" in lowered) and _is_embedded_post(lowered):
         return True
@@ -452,6 +452,21 @@ def _is_furniture(line: str, lowered: str) -> bool:
 
 #: An e-mail address (see `vocab.EMAIL_LINE_MAX_CHARS`).
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
+_SITE_VOICE = re.compile(r"\b(?:" + "|".join(vocab.EMAIL_SITE_VOICE) + r")\b")
+
+
+def _is_contact_note(line: str) -> bool:
+    """A line holding an e-mail address that gives the site's or a photographer's contact, not
+    one that a story names (`vocab.EMAIL_LINE_MAX_CHARS`)."""
+    address = _EMAIL.search(line)
+    if address is None:
+        return False
+    if len(line) <= vocab.EMAIL_SHORT_LINE_MAX_CHARS:
+        return True
+    before = line[: address.start()].rstrip()
+    if not before or before[-1] in ":,：":
+        return True  # "Email: ...", "News: editor@...", a credit's "Jacob Sjöman, jacob@..."
+    return _SITE_VOICE.search(line) is not None and not any(mark in line for mark in vocab.QUOTATION_MARKS)
 
 
 #: A teaser's closing link (`vocab.TEASER_LINK_WORDS`) after a sentence's last mark or a bar.

@@ -396,10 +396,20 @@ COOKIE_CONTEXT_WORDS: Final = (
     "impostazion", "dati", "gebruik", "instelling",
 )
 COOKIE_LINE_MAX_CHARS: Final = 400
-#: A line of at most this many characters holding an e-mail address is the site's note to its
-#: readers ("Fehler entdeckt? Wir freuen uns über eine Mail an ...", "Contact us today: News:
-#: ...") or a picture's credit, not the story's: no annotated dev body holds an address.
+#: A line of at most this many characters holding an e-mail address may be the site's note to
+#: its readers ("Fehler entdeckt? Wir freuen uns über eine Mail an ...", "Contact us today: News:
+#: ...") or a picture's credit; it is when it is short, when the address follows a label or a
+#: name ("Email: ...", "Jacob Sjöman, jacob@..."), or when the site speaks as "we" to its readers
+#: (`EMAIL_SITE_VOICE`) outside a quotation. A story names addresses too: a phishing mail's
+#: sender, a police appeal's "per E-Mail an hinweise@polizei...".
 EMAIL_LINE_MAX_CHARS: Final = 400
+#: A line holding an e-mail address and no longer than this is a contact line ("E-post: ...").
+EMAIL_SHORT_LINE_MAX_CHARS: Final = 60
+#: The site as "we", the reader's object ("Contact us", "schicken Sie uns", "Tipsa oss"); lower
+#: case, as "US" is the country.
+EMAIL_SITE_VOICE: Final = ("us", "uns", "oss", "nous", "nos")
+#: Marks of a quotation: a line quoting someone's "contact us" is the story's.
+QUOTATION_MARKS: Final = "\"“”„«»"
 #: A site speaking of itself and its partners: a line longer than `COOKIE_LINE_MAX_CHARS` that
 #: names cookies in this voice is a consent dialog's or a cookie policy's text, not a story's.
 COOKIE_POLICY_VOICE: Final = (
