@@ -2026,3 +2026,24 @@ def test_a_subhead_or_sentence_with_a_comma_is_no_attribution(line):
 def test_a_story_paragraph_naming_an_email_address_stays(paragraph):
     paragraphs, _ = _text(f"{BODY_1}\n\n{paragraph}\n\n{BODY_2}")
     assert paragraphs == (BODY_1, paragraph, BODY_2)
+
+
+@pytest.mark.parametrize(
+    "subheads",
+    [
+        # an election piece heads each candidate's section with the name and the party
+        ("Friedrich Merz, CDU", "Olaf Scholz, SPD"),
+        # a title-case subhead with a comma
+        ("Rising Prices, Falling Wages", "Higher Rates, Slower Growth"),
+    ],
+)
+def test_a_subhead_naming_a_person_and_a_party_after_prose_stays(subheads):
+    intro = (
+        "Voters will choose a new parliament on Sunday, and three candidates have a real chance of leading "
+        "the next government."
+    )
+    first = "He has led the party since 2022 and promises lower taxes for companies and a tougher line on migration."
+    second = "She wants to raise the minimum wage and to keep the debt brake, at least for the next two years."
+    body = (intro, subheads[0], first, subheads[1], second)
+    paragraphs, _ = _text("\n\n".join(body))
+    assert paragraphs == body
