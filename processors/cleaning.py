@@ -904,7 +904,14 @@ def _clean_text(
                 authors = authors or byline
                 own.append(len(kept))
                 continue
-        if len(line) <= _ATTRIBUTION_MAX_CHARS and ", " in line and kept and kept[-1].prose and _is_attribution(line):
+        if (
+            len(line) <= _ATTRIBUTION_MAX_CHARS
+            and ", " in line
+            and kept
+            and kept[-1].prose
+            and _is_attribution(line)
+            and not _prose_follows(raw_lines, number)
+        ):
             continue
         if (
             " | " in line
@@ -977,7 +984,7 @@ def _is_attribution(line: str) -> bool:
     after prose (the text path asks), a pulled quote's attribution ("Cornelius Adebahr, Deutsche
     Gesellschaft für Auswärtige Politik", "Nico Lange, Russlandexperte") or a teaser's authors
     ("Rebecca Ratcliffe, Guill Ramos The Guardian"); under a headline it is the story's byline,
-    which stays. The name is two or three capitalised words; what follows opens with a capital
+    which stays, and before running text it may be a subhead, which stays too (`_prose_follows`). The name is two or three capitalised words; what follows opens with a capital
     letter, has no comma of its own and at most `_ATTRIBUTION_ROLE_MAX_WORDS` words."""
     if line[-1] in ".!?:;":
         return False
@@ -992,8 +999,21 @@ def _is_attribution(line: str) -> bool:
     )
 
 
+def _prose_follows(raw_lines: list[str], number: int) -> bool:
+    """Whether the next line that is not blank is a sentence of running text: before one, a person
+    named with a party or a role may head the section about them ("Friedrich Merz, CDU") as well
+    as close a pulled quote, and a subhead is the story's (`_is_attribution` lets it be)."""
+    for raw_line in raw_lines[number + 1 : number + 1 + _ATTRIBUTION_LOOKAHEAD_LINES]:
+        following = " ".join(raw_line.split())
+        if following:
+            return following.count(" ") >= _ATTRIBUTION_PROSE_MIN_SPACES and _ends_sentence(following)
+    return False
+
+
 _ATTRIBUTION_MAX_CHARS = 90
 _ATTRIBUTION_ROLE_MAX_WORDS = 8
+_ATTRIBUTION_LOOKAHEAD_LINES = 4
+_ATTRIBUTION_PROSE_MIN_SPACES = 5
 
 
 _DATES_ROW_SEPARATOR = re.compile(r" [•·|] ")
