@@ -1,18 +1,24 @@
-"""The worker's consumer-lag gauge: read where the consumer keeps its offsets, never asked of the brokers."""
+"""The worker's consumer-lag gauge: read where the consumer keeps its offsets; the brokers are asked
+only for partitions not fetched yet, and their silence never ends the worker."""
 
 from __future__ import annotations
 
+from aiokafka.errors import KafkaTimeoutError
 from faust.types import TP
 
 from streams.agents.maintenance import consumer_lag
 
 
 class Consumer:
-    """faust's consumer as the lag sample sees it; asking the brokers fails, as when they are away."""
+    """faust's consumer as the lag sample sees it: the brokers' high waters given, or away."""
 
-    def __init__(self, highwaters: dict[TP, int | None], committed: dict[TP, int]) -> None:
+    def __init__(
+        self, highwaters: dict[TP, int | None], committed: dict[TP, int], brokers: dict[TP, int] | None = None
+    ) -> None:
         self._highwaters = highwaters
         self._committed_offset = committed
+        self.brokers = brokers
+        self.asked: list[tuple[TP, ...]] = []
 
     def assignment(self) -> set[TP]:
         return set(self._highwaters)
@@ -21,13 +27,31 @@ class Consumer:
         return self._highwaters[tp]
 
     async def highwaters(self, *partitions: TP) -> dict[TP, int]:
-        raise TimeoutError("the brokers are away")
+        self.asked.append(partitions)
+        if self.brokers is None:
+            raise KafkaTimeoutError("the brokers are away")
+        return {tp: self.brokers[tp] for tp in partitions}
 
 
-def test_lag_is_each_owned_source_partitions_high_water_less_its_committed_position() -> None:
-    raw0, raw1, internal, changelog = TP("raw", 0), TP("raw", 1), TP("raw.gather", 0), TP("app-dedup-changelog", 0)
+RAW0, RAW1, INTERNAL, CHANGELOG = TP("raw", 0), TP("raw", 1), TP("raw.gather", 0), TP("app-dedup-changelog", 0)
+
+
+async def test_lag_is_each_owned_source_partitions_high_water_less_its_committed_position() -> None:
     consumer = Consumer(
-        {raw0: 120, raw1: None, internal: 7, changelog: 900},  # raw 1 not fetched yet
-        {raw0: 100, internal: 9, changelog: 0},  # raw 1 never committed; internal past a marker
+        {RAW0: 120, RAW1: 60, INTERNAL: 7, CHANGELOG: 900},
+        {RAW0: 100, INTERNAL: 9, CHANGELOG: 0},  # raw 1 never committed; internal past a marker
     )
-    assert consumer_lag(consumer, {"raw", "raw.gather"}) == {raw0: 20, raw1: 0, internal: 0}
+    assert await consumer_lag(consumer, {"raw", "raw.gather"}, 1.0) == {RAW0: 20, RAW1: 60, INTERNAL: 0}
+    assert consumer.asked == []  # every high water known: no request
+
+
+async def test_a_partition_not_fetched_yet_has_the_brokers_high_water_not_a_lag_of_naught() -> None:
+    # after a rebalance its source partitions wait, unfetched, for the tables' recovery: the backlog grows
+    consumer = Consumer({RAW0: 120, RAW1: None}, {RAW0: 100, RAW1: 4_000}, brokers={RAW1: 9_000})
+    assert await consumer_lag(consumer, {"raw"}, 1.0) == {RAW0: 20, RAW1: 5_000}
+    assert consumer.asked == [(RAW1,)]
+
+
+async def test_with_the_brokers_away_a_partition_not_fetched_yet_has_no_lag_sampled() -> None:
+    consumer = Consumer({RAW0: 120, RAW1: None}, {RAW0: 100, RAW1: 4_000})
+    assert await consumer_lag(consumer, {"raw"}, 1.0) == {RAW0: 20}
