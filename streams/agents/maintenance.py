@@ -16,6 +16,8 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from aiokafka.errors import KafkaError
+
 from processors import dedup
 from streams.tables import BandTable, PartitionScopedTable
 
@@ -66,7 +68,7 @@ def register(bundle: Copydesk) -> None:
             for label, table in named_tables.items():
                 metrics.table_keys.labels(table=label).set(await count_keys(table))
         samples += 1
-        for tp, lag in consumer_lag(app.consumer, source_topics).items():
+        for tp, lag in (await consumer_lag(app.consumer, source_topics, settings.lag_sample_seconds)).items():
             metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(lag)
 
     @app.on_partitions_assigned.connect
@@ -95,21 +97,32 @@ def register(bundle: Copydesk) -> None:
         return web.json(body, status=200 if ready else 503)
 
 
-def consumer_lag(consumer: Any, topics: set[str]) -> dict[Any, int]:
+async def consumer_lag(consumer: Any, topics: set[str], timeout: float) -> dict[Any, int]:
     """Each owned partition of `topics`: its high water less the committed position.
 
-    Both are read where the consumer keeps them, with no request: the high water (the last stable
-    offset under exactly_once) from the last fetch response, None before the first one. A gauge
-    sampled every few seconds must not wait on the brokers, nor end a worker while they are away
-    (faust's `highwaters` asks them under exactly_once, see `faust_fixes` E).
+    The high water (the last stable offset under exactly_once) is read where the consumer keeps it,
+    from the last fetch response, with no request. A partition not fetched yet (after a rebalance
+    they all wait for the tables' recovery, while their backlog grows) has none there: the brokers
+    are asked for those alone, for at most `timeout`, and a partition they do not answer for is
+    left out of the sample rather than read as no lag. A sample must not end a worker while the
+    brokers are away (faust runs timers as app tasks: an exception crashes the app).
     """
+    owned = [tp for tp in consumer.assignment() if tp.topic in topics]
+    highwaters = {tp: consumer.highwater(tp) for tp in owned}
+    unfetched = [tp for tp, highwater in highwaters.items() if highwater is None]
+    if unfetched:
+        try:
+            highwaters.update(await asyncio.wait_for(consumer.highwaters(*unfetched), timeout))
+        except (KafkaError, asyncio.TimeoutError) as exc:
+            log.debug("consumer lag: no high water for %d partitions not fetched yet: %r", len(unfetched), exc)
+        owned = [tp for tp in owned if tp in consumer.assignment()]  # a rebalance may have come meanwhile
     # faust keeps the committed position (the next offset to read) per partition; it has no
     # public accessor, and asking the broker every few seconds would cost a round trip.
     committed = consumer._committed_offset
     return {
-        tp: max(0, (consumer.highwater(tp) or 0) - (committed.get(tp) or 0))
-        for tp in consumer.assignment()
-        if tp.topic in topics
+        tp: max(0, highwaters[tp] - (committed.get(tp) or 0))
+        for tp in owned
+        if highwaters.get(tp) is not None
     }
 
 
