@@ -2056,3 +2056,17 @@ def test_a_subhead_naming_a_person_and_a_party_after_prose_stays(subheads):
     body = (intro, subheads[0], first, subheads[1], second)
     paragraphs, _ = _text("\n\n".join(body))
     assert paragraphs == body
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "The attackers logged in as an administrator and copied the records of 40,000 customers.",
+        "Angemeldet als Mahnwache mit 50 Teilnehmern, kamen am Samstag mehr als 3.000 Menschen auf den Marktplatz.",
+        "If you are signed in to your Google account, the app shares your location with the company by default.",
+        "Se sei connesso a una rete pubblica, evita di fare acquisti online con la carta di credito.",
+    ],
+)
+def test_a_story_line_that_speaks_of_signing_in_stays(paragraph):
+    paragraphs, _ = _text(f"{BODY_1}\n\n{paragraph}\n\n{BODY_2}")
+    assert paragraphs == (BODY_1, paragraph, BODY_2)
