@@ -417,6 +417,13 @@ def _has_furniture_cue(lowered: str) -> bool:
     return _has_cue(lowered, _SPACED_CUE, _UNSPACED_CUE)
 
 
+def _is_sign_in_state(lowered: str) -> bool:
+    """The visitor's sign-in state above a comment form (`vocab.SIGN_IN_STATES`)."""
+    return lowered.startswith(vocab.SIGN_IN_STATES) or (
+        len(lowered) <= vocab.SIGN_IN_LINE_MAX_CHARS and any(state in lowered for state in vocab.SIGN_IN_STATES)
+    )
+
+
 #: How a short furniture line opens: a vocabulary prefix, a link's arrow, or a colon (a teaser's
 #: headline whose kicker the page printed on the line before).
 _FURNITURE_STARTS = (*vocab.FURNITURE_PREFIXES, *vocab.LINK_ARROW_STARTS, ":", "：")
@@ -438,6 +445,8 @@ def _is_furniture(line: str, lowered: str) -> bool:
         if _has_furniture_cue(lowered):
             return True
     elif size <= vocab.PROMPT_CUE_MAX_CHARS and _has_cue(lowered, _SPACED_PROMPT, _UNSPACED_PROMPT):
+        return True
+    if size <= vocab.PROMPT_CUE_MAX_CHARS and _is_sign_in_state(lowered):
         return True
     if size <= vocab.STORY_CREDIT_CUE_MAX_CHARS and "ing by" in lowered and _STORY_CREDIT.search(lowered):
         return True

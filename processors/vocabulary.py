@@ -225,12 +225,18 @@ PROMPT_CUES: Final = (
     "sign in without password", "award-winning newsletters", "trending news of the day", "subscriber only",
     # an author's links under the story ("You can email ... here, and read more of ...'s articles here")
     "articles here",
-    # the visitor's sign-in state, above a comment form
-    "you are logged in", "you are signed in", "logged in as", "signed in as", "sie sind eingeloggt",
-    "sie sind angemeldet", "du bist eingeloggt", "du bist angemeldet", "angemeldet als", "eingeloggt als",
-    "vous êtes connecté", "connecté en tant que", "has iniciado sesión", "sei connesso",
 )
 PROMPT_CUE_MAX_CHARS: Final = 200
+#: The visitor's sign-in state above a comment form ("Sie sind eingeloggt.", "Sie sind angemeldet
+#: als: ...", "Logged in as Log out?"): a line of at most `PROMPT_CUE_MAX_CHARS` opening with one,
+#: or of at most `SIGN_IN_LINE_MAX_CHARS` holding one ("DM is much better if you are signed
+#: in..."). Not any line holding one: a story's attackers "logged in as an administrator".
+SIGN_IN_STATES: Final = (
+    "you are logged in", "you are signed in", "logged in as", "signed in as", "sie sind eingeloggt",
+    "sie sind angemeldet", "du bist eingeloggt", "du bist angemeldet", "vous êtes connecté",
+    "connecté en tant que", "has iniciado sesión", "sei connesso",
+)
+SIGN_IN_LINE_MAX_CHARS: Final = 50
 #: The credits that close an agency's story ("Reporting by ..., additional reporting by ...,
 #: Editing by ..."), which name many people and run longer than other cues' lines: a line of at
 #: most `STORY_CREDIT_CUE_MAX_CHARS` holding one is furniture.
