@@ -2030,6 +2030,9 @@ def test_a_subhead_or_sentence_with_a_comma_is_no_attribution(line):
         '"If you saw anything that night, please contact us on 101 or email appeals@northumbria.police.uk," '
         "Detective Inspector Jane Hall said.",
         "Fans can leave messages of condolence at condolences@leedsunited.com, the club said in a statement on Sunday.",
+        # an address after a colon that ends a sentence's words, not a label's
+        "He said he had written twice to the address the company gives on its website: "
+        "info@solar-panels-direct.com, but never heard back.",
     ],
 )
 def test_a_story_paragraph_naming_an_email_address_stays(paragraph):
