@@ -461,6 +461,8 @@ def _is_furniture(line: str, lowered: str) -> bool:
 
 #: An e-mail address (see `vocab.EMAIL_LINE_MAX_CHARS`).
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
+#: Where the words of a label before an address begin: after the mark before them, if any.
+_LABEL_START = re.compile(r"[.!?;:,：•|]")
 _SITE_VOICE = re.compile(r"\b(?:" + "|".join(vocab.EMAIL_SITE_VOICE) + r")\b")
 
 
@@ -473,7 +475,9 @@ def _is_contact_note(line: str) -> bool:
     if len(line) <= vocab.EMAIL_SHORT_LINE_MAX_CHARS:
         return True
     before = line[: address.start()].rstrip()
-    if not before or before[-1] in ":,：":
+    if not before:
+        return True
+    if before[-1] in ":,：" and len(_LABEL_START.split(before[:-1])[-1].split()) <= vocab.EMAIL_LABEL_MAX_WORDS:
         return True  # "Email: ...", "News: editor@...", a credit's "Jacob Sjöman, jacob@..."
     return _SITE_VOICE.search(line) is not None and not any(mark in line for mark in vocab.QUOTATION_MARKS)
 

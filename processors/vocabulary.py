@@ -411,6 +411,9 @@ COOKIE_LINE_MAX_CHARS: Final = 400
 EMAIL_LINE_MAX_CHARS: Final = 400
 #: A line holding an e-mail address and no longer than this is a contact line ("E-post: ...").
 EMAIL_SHORT_LINE_MAX_CHARS: Final = 60
+#: A label or a name before an address and its colon or comma ("Advertising:", "Jacob Sjöman,")
+#: has at most this many words; a sentence's words run on longer ("... on its website: ...").
+EMAIL_LABEL_MAX_WORDS: Final = 3
 #: The site as "we", the reader's object ("Contact us", "schicken Sie uns", "Tipsa oss"); lower
 #: case, as "US" is the country.
 EMAIL_SITE_VOICE: Final = ("us", "uns", "oss", "nous", "nos")
