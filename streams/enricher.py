@@ -47,7 +47,7 @@ from streams.agents.accounting import account
 from streams.kafka_io import client_options, start
 from streams.metrics import Metrics
 from streams.settings import Settings
-from streams.steps import clock, run_guarded
+from streams.steps import TimeBudgetExceeded, clock, run_guarded, time_budget
 
 log = logging.getLogger("copydesk.enrich")
 
@@ -265,12 +265,20 @@ class Enricher:
             log.warning("enrichment offsets of %d partitions not committed: %s", len(offsets), exc)
 
     def _enrich_one_call(self, values: list[Item], heres: list[SourceRef]) -> list[StepResult]:
+        """The run's articles enriched in one call; if it fails, or overruns the stages' time
+        budget for that many articles, each article alone, within the budget: the one that fails
+        or overruns is a dead letter. The budget's alarm reaches only a call on the loop (the
+        model off): in the executor's thread nothing can stop the call, as with any C call."""
         now = clock()
+        budget_s = self.settings.stage_time_budget_s
         try:
-            return pipeline.enrich_steps(values, self.options, now)
-        except Exception:  # noqa: BLE001 - each article is tried alone below
+            with time_budget(budget_s * len(values)):
+                return pipeline.enrich_steps(values, self.options, now)
+        except (Exception, TimeBudgetExceeded):  # noqa: BLE001 - each article is tried alone below
             return [
-                run_guarded("enrichment", lambda v=v: pipeline.enrich_step(v, self.options, now), v, here, now)
+                run_guarded(
+                    "enrichment", lambda v=v: pipeline.enrich_step(v, self.options, now), v, here, now, budget_s
+                )
                 for v, here in zip(values, heres)
             ]
 

@@ -97,3 +97,42 @@ def test_a_run_is_enriched_on_the_loop_only_without_the_model(entities, on_loop,
     ((topic, key, value),) = sent
     assert topic.endswith(".enriched") and key == article["id"].encode() and value["id"] == article["id"]
     assert value["keywords"] and value["processed_at"]
+
+
+def test_an_article_that_overruns_the_budget_on_the_loop_is_a_dead_letter_and_the_run_goes_on(monkeypatch):
+    """With the model off the run's call is on the loop, where the stages' time budget can stop
+    it: the article that overruns is a dead letter, the others of its run are enriched."""
+    import time
+
+    from streams.enricher import Enricher
+    from streams.metrics import Metrics
+    from streams.settings import Settings
+    from tests.agents.test_router import SEED
+
+    monkeypatch.setattr("streams.entities_model.recogniser", lambda value, **_: None)
+    settings = Settings.from_env({"COPYDESK_ENTITIES": "off", "COPYDESK_STAGE_TIME_BUDGET_SECONDS": "0.2"})
+    enricher = Enricher(settings, Metrics("t"))
+    values, heres = [], []
+    for offset, url in enumerate(["https://www.rt.com/news/1/", "https://www.rt.com/news/2/"]):
+        raw = orjson.dumps({"url": url, "fetched_at": "2016-02-24T14:00:00Z", "text": SEED})
+        here = SourceRef("t.raw", 0, offset, None)
+        cleaned = pipeline.clean_step(raw, here, StageOptions(), None).handed
+        extracted = pipeline.extract_step(cleaned, StageOptions(), None)
+        article = orjson.loads(extracted.value)["article"]
+        values.append({"record": {**article, "source": {"topic": "t.raw", "partition": 0, "offset": offset}},
+                       "timestamp_ms": None})
+        heres.append(here)
+    slow_url = values[1]["record"]["url"]
+    enrich_many = pipeline.enrich_many
+
+    def pathological(articles, options):  # noqa: ANN001, ANN202 - an article whose enrichment never ends
+        if any(a.url == slow_url for a in articles):
+            time.sleep(5)
+        return enrich_many(articles, options)
+
+    monkeypatch.setattr(pipeline, "enrich_many", pathological)
+    results = enricher._enrich_one_call(values, heres)
+    assert [r.role for r in results] == ["enriched", "dead_letter"]
+    letter = orjson.loads(results[1].value)
+    assert letter["error"]["kind"] == "time_budget_exceeded"
+    assert (letter["topic"], letter["partition"], letter["offset"]) == ("t.raw", 0, 1)  # the raw input, to replay
