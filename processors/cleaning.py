@@ -997,8 +997,9 @@ def _is_attribution(line: str) -> bool:
     after prose (the text path asks), a pulled quote's attribution ("Cornelius Adebahr, Deutsche
     Gesellschaft für Auswärtige Politik", "Nico Lange, Russlandexperte") or a teaser's authors
     ("Rebecca Ratcliffe, Guill Ramos The Guardian"); under a headline it is the story's byline,
-    which stays, and before running text it may be a subhead, which stays too (`_prose_follows`). The name is two or three capitalised words; what follows opens with a capital
-    letter, has no comma of its own and at most `_ATTRIBUTION_ROLE_MAX_WORDS` words."""
+    which stays, and before running text it may be a subhead, which stays too (`_prose_follows`).
+    The name is two or three capitalised words; what follows opens with a capital letter, has no
+    comma of its own and at most `_ATTRIBUTION_ROLE_MAX_WORDS` words."""
     if line[-1] in ".!?:;":
         return False
     name, _, role = line.lstrip("—–- ").partition(", ")
