@@ -454,3 +454,43 @@ def test_a_title_worded_unlike_both_leaves_the_choice_to_the_h1_and_twitter_titl
     split = page({"@type": "NewsArticle", "headline": headline}, {"og:title": social, "twitter:title": social},
                  h1=headline, title=third)
     assert choose_title(social, split) == social
+
+
+#: The byline elements as an XPath (what `_byline_elements` walks for): the reference.
+_BYLINE_XPATH = (
+    "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'Author')"
+    " or contains(@class, 'byline') or contains(@class, 'Byline') or contains(@class, 'autor')"
+    " or contains(@href, '/author/') or contains(@href, '/autor')"
+    " or ((self::li or self::p or self::dd or self::div) and *[1][self::strong or self::b or self::span]"
+    "[starts-with(normalize-space(), 'Autor') or starts-with(normalize-space(), 'Author')"
+    " or starts-with(normalize-space(), 'Auteur')])"
+    " or ((self::li or self::p or self::div) and .//a and ({labels}))]"
+    "[not(ancestor::script or ancestor::style or ancestor::head or contains(@class, 'comment'))]"
+)
+_BYLINE_CASES = (
+    "<div>\n\t Von: <a href='x'>A B</a></div><p> By:<a>x</a></p><li><!--c-->Di:<a/></li><li><!-- Von: -->x<a/></li>",
+    "<div> Autorin <a/></div><div>Autorin:<span/><a/></div><div>Au<b>tor:</b> <a/></div><div>Von: no link</div>",
+    "<script><div>Von: <a/></div></script><style><p class='author'>x</p></style><div class='comment'>Von: <a/></div>",
+    "<dd><b>Autor</b> x</dd><dd>Von: <a/></dd><div><span> Author x</span><a/></div><div><i>Author</i></div>",
+    "<p>Par\u00a0: <a/></p><p>\u00a0Von: <a/></p><div class='x-Byline'>y</div><a href='/autoren/z'>z</a>",
+    "<span rel='author'>a</span><span itemprop='author'>b</span><span itemprop='author name'>c</span>",
+    "<div><div><div>By: <a>x</a></div></div></div><p><strong></strong><b>Autor</b></p><p><?pi x?><b>Autor</b></p>",
+)
+
+
+@pytest.mark.parametrize(("body", "count"), list(zip(_BYLINE_CASES, (3, 2, 0, 2, 2, 2, 4))))
+def test_byline_elements_are_the_xpaths(body, count):
+    """Comments before a label, labels split over elements, no-break spaces (not XPath's
+    whitespace), elements within <script>, first children of each kind: the walk finds what the
+    expression finds, in the same order."""
+    import lxml.etree
+
+    from processors.metadata import _BYLINE_LABELS, _byline_elements
+
+    reference = lxml.etree.XPath(
+        _BYLINE_XPATH.format(labels=" or ".join(f"starts-with(normalize-space(), '{label}')" for label in _BYLINE_LABELS))
+    )
+    tree = trafilatura.load_html(f"<html><head><title>t</title></head><body>{body}{BODY}</body></html>")
+    found = list(_byline_elements(tree))
+    assert found == reference(tree)
+    assert len(found) == count
