@@ -1130,7 +1130,7 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> _
         else:
             paragraphs.append(ln)
         previous = ln
-    paragraphs = _with_lists(paragraphs)
+    paragraphs = _with_quote_lead_ins(_with_lists(paragraphs))
     counts = Counter(p.text for p in paragraphs)
     # printed twice, once with its final stop and once without ("Access articles from across
     # Canada with one account." and the same without the stop): echoed too
@@ -1386,6 +1386,32 @@ _LIST_LEAD_MIN_WORDS = 5
 _LIST_MIN_ITEMS = 2
 _LIST_MAX_ITEMS = 10
 _LIST_ITEM_MAX_CHARS = 150
+
+
+def _with_quote_lead_ins(lines: list[_Line]) -> list[_Line]:
+    """`lines` with a quote's lead-in weighing as prose: running text of `_LEAD_IN_MIN_WORDS`
+    words or more, at most half of them capitalised (no headline's title case) and without a
+    furniture cue, that ends no sentence, right above a paragraph of prose opening with a
+    quotation mark ("Asked whether the cuts went too far, she replied" / "“No. We had to act.”").
+    A writer ends such a line on a colon as often as not; without one it cost as a headline, and
+    near the story's head the span began under it and it was lost."""
+    out = lines
+    for i, line in enumerate(lines[:-1]):
+        after = lines[i + 1]
+        if line.prose or line.headline or not after.prose or after.gap or after.text[0] not in vocab.QUOTATION_MARKS:
+            continue
+        words = line.text.split()
+        if len(words) < _LEAD_IN_MIN_WORDS or sum(w[0].isupper() for w in words) * 2 > len(words):
+            continue
+        if line.text[-1] in vocab.QUOTATION_MARKS or _has_furniture_cue(line.text.casefold()):
+            continue
+        if out is lines:
+            out = list(lines)
+        out[i] = line._replace(prose=True)
+    return out
+
+
+_LEAD_IN_MIN_WORDS = 6
 
 
 def _without_headline_lists(lines: list[_Line]) -> list[_Line]:

@@ -2073,3 +2073,22 @@ def test_a_subhead_naming_a_person_and_a_party_after_prose_stays(subheads):
 def test_a_story_line_that_speaks_of_signing_in_stays(paragraph):
     paragraphs, _ = _text(f"{BODY_1}\n\n{paragraph}\n\n{BODY_2}")
     assert paragraphs == (BODY_1, paragraph, BODY_2)
+
+
+@pytest.mark.parametrize("layout", ["\n\n", "\n"])
+def test_a_quotes_lead_in_without_a_colon_stays(layout):
+    """A lead-in that ends on no mark ("..., she replied") above a quoted paragraph is the story's
+    sentence: near the story's head it cost as a headline, the body's span began under it, and it
+    was lost while the first paragraph came back as the lead."""
+    lines = [
+        "The finance minister has defended her budget in an interview with our paper.",
+        "Asked whether the cuts went too far, she replied",
+        '"No. We had to act."',
+        '"The deficit was growing every month."',
+        "She added that the measures would be reviewed next year.",
+        "Critics said the plans would hit the poorest hardest.",
+        "The budget will be debated in parliament next week.",
+    ]
+    paragraphs, hints = _text(layout.join(["Minister defends budget plans", *lines]))
+    assert hints.title == "Minister defends budget plans"
+    assert paragraphs == tuple(lines)
