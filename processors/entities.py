@@ -101,9 +101,12 @@ _IN_PLACE = re.compile(r"^(?P<org>.+?)\s+in\s+(?P<place>[^\W\d_][\w.’'-]*(?:\s
 _INITIALS_SKIP = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "der", "und", "&"})
 #: A word whose capitals run on to its end after two lower-case letters ("OpenAI", "DonNU") or
 #: after its lower-case first letter ("eSIM", "mRNA"); no name is written so ("McDonald",
-#: "DeSantis" go on in lower case). A capital, one lower-case letter or Mc and Mac, then capitals,
-#: is a surname in a headline set in capitals ("McCAIN", "MacDONALD", "DeWINE").
-_CAPITALS_TO_THE_END = re.compile(r"(?!Ma?c)[^\W\d_]*[a-z]{2}[A-Z]{2,}|[a-z][A-Z]{2,}")
+#: "DeSantis" go on in lower case). A surname's particle (Mc, Mac, Fitz, Van, de...) or one
+#: lower-case letter after a capital, then capitals, is a surname in a headline set in capitals
+#: ("McCAIN", "FitzGERALD", "VanDYKE", "deVOS", "DeWINE").
+_CAPITALS_TO_THE_END = re.compile(
+    r"(?!(?:Ma?c|Fitz|[Vv][ao]n|[Dd][aeiu]|[Ll][ae]|[Dd]ella?)[A-Z])(?:[^\W\d_]*[a-z]{2}[A-Z]{2,}|[a-z][A-Z]{2,})"
+)
 
 
 def model_input(title: str | None, paragraphs: Sequence[str], max_chars: int) -> str:

@@ -102,8 +102,10 @@ class FakeRecogniser:
         ([("person", "Petronas"), ("person", "Flydubai"), ("person", "OpenAI"), ("person", "DonNU"),
           ("person", "eSIM"),
           ("person", "Kortex"), ("organization", "Kortex Inc."), ("person", "DeSantis"), ("person", "McGurk"),
-          ("person", "Ronnie"), ("person", "McCAIN"), ("person", "MacDONALD"), ("person", "DeWINE")],
-         Entities(people=("DeSantis", "McGurk", "Ronnie", "McCAIN", "MacDONALD", "DeWINE"),
+          ("person", "Ronnie"), ("person", "McCAIN"), ("person", "MacDONALD"), ("person", "DeWINE"),
+          ("person", "FitzGERALD"), ("person", "VanDYKE"), ("person", "deVOS")],
+         Entities(people=("DeSantis", "McGurk", "Ronnie", "McCAIN", "MacDONALD", "DeWINE", "FitzGERALD", "VanDYKE",
+                          "deVOS"),
                   organizations=("Petronas", "Flydubai", "OpenAI", "DonNU", "eSIM", "Kortex", "Kortex Inc."))),
         # ... but not a person's surname, whose company the article names too
         ([("person", "Michael Dell"), ("person", "Dell"), ("organization", "Dell Inc")],
