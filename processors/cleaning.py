@@ -1018,7 +1018,7 @@ def _prose_follows(raw_lines: list[str], number: int) -> bool:
     named with a party or a role may head the section about them ("Friedrich Merz, CDU") as well
     as close a pulled quote, and a subhead is the story's (`_is_attribution` lets it be)."""
     for raw_line in raw_lines[number + 1 : number + 1 + _ATTRIBUTION_LOOKAHEAD_LINES]:
-        following = " ".join(raw_line.split())
+        following = _spaced(raw_line)
         if following:
             return following.count(" ") >= _ATTRIBUTION_PROSE_MIN_SPACES and _ends_sentence(following)
     return False
@@ -1390,9 +1390,9 @@ _LIST_ITEM_MAX_CHARS = 150
 
 def _with_quote_lead_ins(lines: list[_Line]) -> list[_Line]:
     """`lines` with a quote's lead-in weighing as prose: running text of `_LEAD_IN_MIN_WORDS`
-    words or more, at most half of them capitalised (no headline's title case) and without a
-    furniture cue, that ends no sentence, right above a paragraph of prose opening with a
-    quotation mark ("Asked whether the cuts went too far, she replied" / "“No. We had to act.”").
+    words or more, not mostly capitalised (`_is_capitalised_run`: no headline's title case),
+    without a furniture cue, that ends no sentence, right above a paragraph of prose opening with
+    a quotation mark ("Asked whether the cuts went too far, she replied" / "“No. We had to act.”").
     A writer ends such a line on a colon as often as not; without one it cost as a headline, and
     near the story's head the span began under it and it was lost."""
     out = lines
@@ -1400,8 +1400,7 @@ def _with_quote_lead_ins(lines: list[_Line]) -> list[_Line]:
         after = lines[i + 1]
         if line.prose or line.headline or not after.prose or after.gap or after.text[0] not in vocab.QUOTATION_MARKS:
             continue
-        words = line.text.split()
-        if len(words) < _LEAD_IN_MIN_WORDS or sum(w[0].isupper() for w in words) * 2 > len(words):
+        if len(line.text.split()) < _LEAD_IN_MIN_WORDS or _is_capitalised_run(line.text, _LEAD_IN_MIN_WORDS):
             continue
         if line.text[-1] in vocab.QUOTATION_MARKS or _has_furniture_cue(line.text.casefold()):
             continue
