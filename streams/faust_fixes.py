@@ -209,8 +209,8 @@ class SnapshotFetchConsumer(faust_aiokafka.Consumer):
             self._positions.clear()
             raise
         for tp, batch in records.items():
-            if batch:
-                self._returned[tp] = max(self._returned.get(tp, -1), max(r.offset for r in batch))
+            if batch:  # a partition's records come in offset order: the last is the highest
+                self._returned[tp] = max(self._returned.get(tp, -1), batch[-1].offset)
         if epoch == self._epoch != self._lost_epoch and self._thread.fetches == fetches + 1:
             self._positions.update(self._thread.positions_after_fetch)
         return records
