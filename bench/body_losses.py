@@ -158,16 +158,9 @@ def main() -> int:
         part = parts[held]
         part[2].append(scores.recall[0])
         part[3] += quality.normal(title) == quality.normal(expected["title"])
-        body, head = squeezed(expected["body"]), squeezed(expected["title"])
-        paragraphs = [squeezed(p) for p in published.split("\n\n")]
-        joined = "".join(paragraphs)
-        for line in text.splitlines():
-            key = squeezed(line)
-            if not key or key in body or key == head:
-                continue
-            part[0] += 1
-            if key in paragraphs or (len(key) >= 30 and key in joined):
-                part[1] += 1
+        furniture, left = quality.furniture_left(text, expected, published)
+        part[0] += furniture
+        part[1] += len(left)
         if held and not args.held_out:
             continue
         lines = text.splitlines()

@@ -309,6 +309,13 @@ def flatten(html: str) -> str:
         tree = lxml.html.fromstring(html)
     except (ValueError, lxml.etree.ParserError):
         return ""
+    return "\n".join(rendered_lines(tree))
+
+
+def rendered_lines(tree) -> list[str]:  # type: ignore[no-untyped-def]
+    """A parsed page's rendered text as its lines (`flatten`), for a caller that holds the tree."""
+    import lxml.etree
+
     lines: list[str] = []
     buffer: list[str] = []
 
@@ -336,7 +343,25 @@ def flatten(html: str) -> str:
         if not hidden:
             buffer.append(element.tail or "")
     flush()
-    return "\n".join(lines)
+    return lines
+
+
+def furniture_left(text: str, expected: dict, published: str) -> tuple[int, list[str]]:
+    """Of a whole page's lines (`text`) that are neither in the annotated body nor its title
+    (furniture, bylines, datelines): how many there are, and those left in the published text
+    (equal to a published paragraph, or inside one when 30 characters or longer)."""
+    body, title = _squeezed(expected["body"]).casefold(), _squeezed(expected["title"]).casefold()
+    paragraphs = [_squeezed(p).casefold() for p in published.split("\n\n")]
+    joined = "".join(paragraphs)
+    furniture, left = 0, []
+    for line in text.splitlines():
+        key = _squeezed(line).casefold()
+        if not key or key in body or key == title:
+            continue
+        furniture += 1
+        if key in paragraphs or (len(key) >= 30 and key in joined):
+            left.append(line)
+    return furniture, left
 
 
 def run_flattened(cases: list[tuple[dict, str]], options: StageOptions) -> tuple[dict, list[str]]:
@@ -364,17 +389,11 @@ def run_flattened(cases: list[tuple[dict, str]], options: StageOptions) -> tuple
         shares.append(share)
         scores.add(expected, published, title, None, [], case["file"])
         kept += share >= KEPT_SHARE
-        body, title = _squeezed(expected["body"]).casefold(), _squeezed(expected["title"]).casefold()
-        paragraphs = [_squeezed(p).casefold() for p in published.split("\n\n")]
-        joined = "".join(paragraphs)
-        for line in text.splitlines():
-            key = _squeezed(line).casefold()
-            if not key or key in body or key == title:
-                continue
-            furniture += 1
-            if key in paragraphs or (len(key) >= 30 and key in joined):
-                left += 1
-                leaks[line[:100]] = leaks.get(line[:100], 0) + 1
+        lines, leaked = furniture_left(text, expected, published)
+        furniture += lines
+        left += len(leaked)
+        for line in leaked:
+            leaks[line[:100]] = leaks.get(line[:100], 0) + 1
     summary = {
         "pages": pages,
         "kept": kept,
