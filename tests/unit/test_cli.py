@@ -203,6 +203,16 @@ def test_readme_settings_table_lists_every_setting_and_no_other():
     assert mentioned - allowed == set(), "the README names variables that no setting reads"
 
 
+def test_readme_dead_letter_table_names_every_kind():
+    # `replay-dead-letters` accepts "the kinds of the table under The contract": the table must hold them all
+    table = re.search(r"^\| kind \| what happened \| who fixes it \|\n(.*?)\n\n", _section("The contract"), re.MULTILINE | re.DOTALL)
+    assert table, "README's contract has no table of dead-letter kinds"
+    named = set(re.findall(r"^\| ([^|]*)\|", table.group(1), re.MULTILINE))
+    named_kinds = {kind for cell in named for kind in re.findall(r"`([a-z_0-9]+)`", cell)}
+    assert set(KINDS) - named_kinds == set(), "dead-letter kinds missing from the README's table"
+    assert named_kinds - set(KINDS) - {"warc"} == set(), "the README's table names kinds copydesk does not have"
+
+
 def test_readme_documents_every_exit_code():
     commands = _section("Commands")
     for code, meaning in EXIT_MEANINGS.items():
