@@ -388,7 +388,7 @@ MEANINGS: dict[str, str] = {
     "COPYDESK_SITELINES_MIN_ARTICLES": "a line in this many other articles of a site is dropped (0: off)",
     "COPYDESK_SITELINES_HORIZON_DAYS": "how long a site's lines are remembered",
     "COPYDESK_DEDUP_HORIZON_DAYS": "how long dedup remembers an article",
-    "COPYDESK_NEAR_DUPLICATE_THRESHOLD": "estimated Jaccard similarity that makes a near duplicate",
+    "COPYDESK_NEAR_DUPLICATE_THRESHOLD": "similarity of word 5-shingles that makes a near duplicate: estimated Jaccard, or the share of the shorter body found in the other within the length ratios below",
     "COPYDESK_NEAR_DUPLICATE_MIN_LENGTH_RATIO": "two articles of one site: the shorter body's shingle count, as a share of the longer's, from which the share of it in the other makes a near duplicate",
     "COPYDESK_NEAR_DUPLICATE_OTHER_SITE_MIN_LENGTH_RATIO": "the same bound for two articles of different sites",
     "COPYDESK_RECRAWL_THRESHOLD": "share of a URL's earlier version found in a body from the other format that makes a re-crawl",
