@@ -3,6 +3,8 @@
 #   deploy/demo.sh        start (or reuse) the broker and the worker, replay samples/raw.jsonl
 #   deploy/demo.sh stop   stop the worker and the broker
 #   deploy/demo.sh readers   print the commands that read the outputs (for this environment)
+# Ports: DEMO_KAFKA_PORT (9092; the broker's controller takes the next one), COPYDESK_METRICS_PORT
+# (9108) and COPYDESK_WEB_PORT (6066) for the worker.
 # Without Java or Maven it runs the same samples through `copydesk process` instead.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,7 +57,10 @@ for line in open(sys.argv[1], "rb"): print("  " + summarise(orjson.loads(line)))
 fi
 
 echo "== starting a local Kafka broker (first run downloads the jars from Maven Central)"
-bash deploy/kafka/broker.sh start --port "$PORT" --data-dir "$RUN/kafka" >/dev/null
+if ! bash deploy/kafka/broker.sh start --port "$PORT" --data-dir "$RUN/kafka" >/dev/null; then
+    echo "No broker: when port $PORT or $((PORT + 1)) is taken, choose others: make demo DEMO_KAFKA_PORT=<port>" >&2
+    exit 1
+fi
 echo "   broker on $KAFKA_BOOTSTRAP_SERVERS"
 if [ -f "$RUN/worker.pid" ] && kill -0 "$(cat "$RUN/worker.pid")" 2>/dev/null; then
     kill -TERM "$(cat "$RUN/worker.pid")"; sleep 3
