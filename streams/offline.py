@@ -3,8 +3,9 @@
 It runs the very steps the agents run (`processors.pipeline`, guarded by `streams.steps`), in
 the same order, with dicts for the dedup tables, and writes each output topic's records to
 `<out-dir>/<topic name>.jsonl`. Each non-blank input line is one raw message; it is accounted to
-the raw topic's name, partition 0 and its line number (counting from 0) as the offset, so the
-records equal the workers' when the raw topic has one partition (only times differ). Each step
+the raw topic's name, partition 0 and its place among the non-blank lines (counting from 0) as
+the offset, so the records equal the workers' when the raw topic has one partition (only times
+differ). Each step
 hands its message to the next as the object (`in_process`), where a worker sends its bytes: the
 same step code, without the encoding between the steps. The messages go through in batches
 (`batches`), each step over a whole batch before the next (`OfflineRun.run_many`), as a worker's
