@@ -200,7 +200,8 @@ def add_replay(sub: argparse._SubParsersAction) -> None:
         "of the given kinds (and stage) to the input topic, keyed by url. Progress is kept in a consumer "
         "group per filter (<app id>.replay-dead-letters.<kinds>[.<stage>]), committed once the broker "
         "acknowledged every re-sent message: running the same command again sends only letters that came "
-        "since. A replayed input is a new input offset with its own outcome.",
+        "since. A replayed input is a new input offset with its own outcome. Letters of stage warc are "
+        "counted, not sent: their original is in a WARC file; produce the repaired file again.",
         f"kinds:\n{kinds}",
     )
     p.add_argument("--kind", action="append", required=True, choices=list(KINDS), metavar="KIND", help="error kind to replay (repeatable; see below)")
@@ -592,12 +593,18 @@ def run_replay(settings: Settings, args: argparse.Namespace) -> int:
             f"{topic}[{raw_partition}]@{raw_offset} is no longer in Kafka (deleted by the topic's retention)",
             file=sys.stderr,
         )
+    if replay.from_files:
+        print(
+            f"copydesk: not replayed: {replay.from_files} dead letters of stage warc, whose original is a record of "
+            "a WARC file (the letter's topic and warc.offset say where): repair the file and `copydesk produce` it again",
+            file=sys.stderr,
+        )
     chosen = len(replay.chosen)
     done = f"would send {chosen}" if args.dry_run else f"sent {replay.sent}"
     print(
         f"{done} of {replay.read} dead letters read to {settings.topics.raw} "
         f"({replay.other_kinds} of other kinds or stages, {replay.without_payload} without a payload, "
-        f"{len(replay.gone)} whose original Kafka no longer has; "
+        f"{replay.from_files} from WARC files, {len(replay.gone)} whose original Kafka no longer has; "
         f"group {replay.group}{', not committed' if args.dry_run else ''})"
     )
     return Exit.ORIGINAL_GONE if replay.gone else Exit.OK

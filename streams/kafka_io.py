@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer, TopicPa
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
 from processors.records import decode_payload, url_hint
+from processors.warc import STAGE as WARC_STAGE
 from streams.settings import Settings
 
 
@@ -389,6 +390,9 @@ class Replay:
     without_payload: int = 0
     #: Letters whose original is no longer in the raw topic (retention deleted it): not replayable.
     gone: list[tuple[int, int, str, int, int]] = field(default_factory=list)
+    #: Letters of stage warc: their original is a record of a WARC file, not a raw message; the
+    #: way to send it again is `copydesk produce` of the repaired file.
+    from_files: int = 0
     other_kinds: int = 0
     sent: int = 0
 
@@ -472,6 +476,9 @@ def _choose(
         return
     if kind not in kinds or (stage and where != stage):
         replay.other_kinds += 1
+        return
+    if where == WARC_STAGE:
+        replay.from_files += 1
         return
     payload = decode_payload(record)
     if payload is None and record.get("payload_encoding") != "none":
