@@ -138,11 +138,15 @@ def check_url(url: str) -> None:
         raise InvalidMessage("invalid_url", f"url: no host in {url[:200]!r}")
 
 
-def check_repetition(name: str, body: str) -> None:
-    """Raise `repetitive_body` when a large body is mostly one passage repeated."""
-    if len(body) < _REPETITION_MIN_BYTES // 4:  # no str this short can encode to the minimum
+def check_repetition(name: str, body: str | bytes) -> None:
+    """Raise `repetitive_body` when a large body (a str, or its UTF-8 bytes) is mostly one
+    passage repeated."""
+    if isinstance(body, bytes):
+        data = body
+    elif len(body) < _REPETITION_MIN_BYTES // 4:  # no str this short can encode to the minimum
         return
-    data = body.encode("utf-8", "surrogatepass")
+    else:
+        data = body.encode("utf-8", "surrogatepass")
     if len(data) < _REPETITION_MIN_BYTES:
         return
     step = (len(data) - _REPETITION_WINDOW_BYTES) // (_REPETITION_WINDOWS - 1)

@@ -493,6 +493,57 @@ def test_the_page_metadata_is_trafilaturas_less_categories_tags_and_licence(name
 
 
 
+#: Pages that take `trafilatura.load_html`'s odd paths: control characters and U+FFFE / U+FFFF
+#: (dropped), an XHTML doctype with and without a line after it (cut), a self-closing <html/>,
+#: a charset or an XML declaration other than UTF-8, a byte-order mark, CR line ends, fragments
+#: and text that are no page (no tree), an empty page, a lone surrogate.
+ODD_PAGES = [
+    "<html><head><meta charset='iso-8859-1'></head><body><p>café ü 日本 \U0001F600</p></body></html>",
+    "<html><head><meta http-equiv='Content-Type' content='text/html; charset=windows-1251'></head>"
+    "<body><p>Привет мир</p></body></html>",
+    "<?xml version='1.0' encoding='ISO-8859-1'?><html><body><p>café</p></body></html>",
+    "\ufeff<!DOCTYPE html><html><body><p>bom café</p></body></html>",
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/'
+    'xhtml1-transitional.dtd">\n<html><body><p>x\x00y\x07z\ufffe\uffff \x1b[31mansi\x0c</p></body></html>',
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "x/y.dtd"><html><body><p>no line after</p></body></html>',
+    "<html lang='en'/>\n<body><p>self closing</p></body>",
+    "<html><body><p>a\rb\r\nc\td</p></body></html>",
+    "<p>fragment only</p>",
+    "<div><p>a</p></div><div><p>b</p></div>",
+    "plain text, no markup at all",
+    "",
+    "<html><body><p>lone \ud800 surrogate</p></body></html>",
+]
+
+
+@pytest.mark.parametrize("html", ODD_PAGES + [gzip.decompress(p.read_bytes()).decode() for p in sorted(PAGES.glob("*.html.gz"))])
+def test_the_page_is_parsed_to_trafilaturas_tree(html):
+    """cleaning parses a page's UTF-8 bytes after trafilatura's repairs, where trafilatura
+    parses the str: the same tree, and the bytes are the repaired page's."""
+    import trafilatura
+    from lxml.html import tostring
+
+    from processors.cleaning import _load_html
+
+    theirs = trafilatura.load_html(html)
+    ours, data = _load_html(html)
+    assert (ours is None) == (theirs is None)
+    if theirs is not None:
+        assert tostring(ours, encoding="unicode") == tostring(theirs, encoding="unicode")
+        assert len(ours.xpath("//*")) > 1  # trees with something in them, not two empty ones
+    repaired = trafilatura.utils.repair_faulty_html(html, html[:50].lower())
+    assert data == repaired.encode("utf-8", "surrogatepass")
+
+
+@pytest.mark.parametrize("char", [chr(c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)] + ["\ufffe", "\uffff"])
+def test_a_page_loses_each_character_xml_forbids(char):
+    from processors.cleaning import _load_html
+
+    tree, data = _load_html(f"<html><body><p>x{char}y</p><p>tab\tkept</p></body></html>")
+    assert [p.text for p in tree.iter("p")] == ["xy", "tab\tkept"]
+    assert data == b"<html><body><p>xy</p><p>tab\tkept</p></body></html>"
+
+
 #: JSON-LD that does not parse (as a page's script does once trafilatura has normalised it):
 #: authors under "author" and under "Person" types, names repeated, names without a space (which
 #: stop the list), a "Person" whose name follows a "}" (no match), and a '"Person"' that only
