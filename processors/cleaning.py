@@ -1769,8 +1769,9 @@ def _json_ld(
 
 
 #: What `trafilatura.metadata.JSON_MINIFY` keeps of a text (its strings, and the characters
-#: outside them but whitespace), as pieces to join.
-_JSON_KEPT = re.compile(r'"(?:\\.|[^"\\])*"|[^\s"]+|"')
+#: outside them but whitespace), as pieces to join. A string's run of plain characters is one
+#: step of the pattern, not one alternation per character: the same matches, a third the time.
+_JSON_KEPT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[^\s"]+|"')
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

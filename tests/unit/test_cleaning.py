@@ -580,6 +580,9 @@ def test_unparsed_json_ld_reads_as_trafilatura_reads_it(text):
         '{"articleBody": "<p>One &amp; two</p><!-- c -->\\n\\r\\t three"}  "unterminated  \\\n',
         '  "a\\\nb"  \u00a0 "x" \u2028 { "y" :  1 }',
         '"\\ud800 lone \\udfff" "é" \\',
+        # escapes in runs (an even count closes the string, an odd one escapes the quote), quotes
+        # inside unquoted runs, a string left open after an escaped quote
+        r'{"a\\": "b\\\"c", "d": x"y"z, "e\\\\\\": "f"}  "open \" to   the end',
     ],
 )
 def test_json_ld_scripts_are_prepared_as_trafilatura_prepares_them(text):
