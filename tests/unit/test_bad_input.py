@@ -21,6 +21,7 @@ import orjson
 import pytest
 
 from processors import intake
+from processors.errors import InvalidMessage
 from processors.records import decode_payload
 from schemas import contracts
 from streams.offline import OfflineRun
@@ -186,6 +187,30 @@ def test_large_varied_bodies_are_not_repetitive(field):
     if field == "html":
         body = "<html><body><article><p>" + body.replace("\n\n", "</p>\n<p>") + "</p></article></body></html>"
     intake.check_repetition(field, body)  # raises if it were judged repetitive
+
+
+@pytest.mark.parametrize("kinds", ["rrrr", "vrrr", "rrrv", "rvvr", "vvvv", "rrvr"])
+def test_repetition_is_judged_on_all_four_windows(kinds):
+    """Bodies of four quarters, each one sentence repeated (r) or varied prose (v): the check
+    raises exactly when the four sampled windows together compress 30 to 1 or more, whether it
+    gets the body as a str or as its UTF-8 bytes (it stops compressing once the ratio cannot
+    get there)."""
+    import zlib
+
+    quarter = 300 * 1024
+    parts = {"r": repeated(SENTENCE, quarter), "v": varied_prose(quarter)}
+    body = "".join(parts[k][:quarter] for k in kinds)
+    data = body.encode()
+    step = (len(data) - intake._REPETITION_WINDOW_BYTES) // (intake._REPETITION_WINDOWS - 1)
+    windows = [data[i * step : i * step + intake._REPETITION_WINDOW_BYTES] for i in range(4)]
+    ratio = sum(map(len, windows)) / sum(len(zlib.compress(w, 1)) for w in windows)
+    for given in (body, data):
+        if ratio >= intake._REPETITION_MAX_RATIO:
+            with pytest.raises(InvalidMessage, match="compress 1[01][0-9] to 1"):
+                intake.check_repetition("text", given)
+        else:
+            intake.check_repetition("text", given)
+    assert (ratio >= intake._REPETITION_MAX_RATIO) == (kinds == "rrrr")  # both outcomes are tried
 
 
 def test_real_pages_tiled_to_megabytes_are_not_repetitive():
