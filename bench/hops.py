@@ -3,7 +3,7 @@
 internal topic's record that carried it (each hop's share of the latency), and, per input, the
 Kafka requests the worker sent and the garbage collector's full passes (bench/probe/).
 
-    .venv/bin/python bench/hops.py [--inputs 400] [--rate 17] [--partitions 4] [--entities on] [--split]
+    .venv/bin/python bench/hops.py [--inputs 400] [--rate 17] [--partitions 4] [--entities on] [--split] [--callbacks]
 
 Without --rate every input is produced at once (full load). Prints a table and writes
 bench/results/hops-<UTC time>.json.
@@ -45,6 +45,8 @@ def main() -> int:
     ap.add_argument("--partitions", type=int, default=4)
     ap.add_argument("--entities", choices=("on", "off"), default="on")
     ap.add_argument("--copies", type=float, default=0.25)
+    ap.add_argument("--callbacks", action="store_true",
+                    help="count the worker's event-loop callbacks by kind too (bench/probe; some cost per loop pass)")
     ap.add_argument("--split", action="store_true",
                     help="two processes: the chain (COPYDESK_ROLES=pipeline) and enrichment (COPYDESK_ROLES=enrich)")
     args = ap.parse_args()
@@ -57,6 +59,7 @@ def main() -> int:
         "COPYDESK_PARTITIONS": str(args.partitions),
         "PYTHONPATH": str(HERE / "probe"),
         "BENCH_PROBE_DIR": str(probe_dir),
+        **({"BENCH_PROBE_CALLBACKS": "1"} if args.callbacks else {}),
     }
     seen: dict = {}
     produce, records_per_topic = bench.produce, bench.records_per_topic
@@ -129,7 +132,10 @@ def main() -> int:
         if name in out["hop_seconds"]:
             q = out["hop_seconds"][name]
             print(f"  {name:12s} n={q['n']:5d}  p50 {q['p50']:.3f}  p95 {q['p95']:.3f}  p99 {q['p99']:.3f}  max {q['max']:.3f}")
-    print("worker's Kafka requests per input:", ", ".join(f"{k} {v}" for k, v in requests.items() if v))
+    print("worker's Kafka requests per input:", ", ".join(f"{k} {v}" for k, v in requests.items() if v and not k.startswith("cb ")))
+    census = sorted(((v, k[3:]) for k, v in requests.items() if k.startswith("cb ") and v >= 0.1), reverse=True)
+    if census:
+        print("the loop's callbacks per input, by kind:", ", ".join(f"{k} {v}" for v, k in census))
     fc = out["full_collections"]
     print(f"full collections during the run: {fc['count']}, CPU ms each: {fc['cpu_ms'][:12]}")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

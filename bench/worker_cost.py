@@ -1,10 +1,13 @@
 """Where one worker's CPU per input goes beyond the same inputs' in-process chain: one worker
-under a backlog (all inputs at once), bench/probe_inline's counters (the steps' CPU, `_take`),
-each of the worker's threads' CPU from /proc, and py-spy on the worker (active samples only,
-so a sample is CPU time) while the measured inputs are processed; then the in-process chain
+under a backlog (all inputs at once, or offered at `--input-rate`), bench/probe_inline's counters
+(the steps' CPU, `_take`), each of the worker's threads' CPU from /proc, and py-spy on the worker
+(active samples only: CPU time while a core is free; on a loaded machine a thread that is
+runnable but waiting for a core counts too, after the socket writes that wake the broker above
+all) while the measured inputs are processed; then the in-process chain
 (`streams.offline.OfflineRun`) on the same inputs.
 
     .venv/bin/python bench/worker_cost.py --inputs 4000 --partitions 1 --env COPYDESK_ENTITIES=off
+    .venv/bin/python bench/worker_cost.py --inputs 600 --input-rate 30 --partitions 8 --env COPYDESK_ENTITIES=off
 
 Writes bench/results/worker-cost-<UTC time>.json and prints the busy samples by bucket.
 """
@@ -127,6 +130,7 @@ def main() -> int:
     ap.add_argument("--copies", type=float, default=0.25)
     ap.add_argument("--partitions", type=int, default=1)
     ap.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    ap.add_argument("--input-rate", type=float, default=None, help="inputs offered per second (default: all at once)")
     ap.add_argument("--no-probe", action="store_true", help="without bench/probe_inline's step timers")
     ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE[,NAME=VALUE]")
     args = ap.parse_args()
@@ -167,7 +171,7 @@ def main() -> int:
     try:
         extra = {**env, "BENCH_PROBE_DIR": str(probe)}
         extra["PYTHONPATH"] = str(HERE / ("probe" if args.no_probe else "probe_inline"))
-        r = asyncio.run(bench.chain_run("cost", workdir, values, extra_env=extra))
+        r = asyncio.run(bench.chain_run("cost", workdir, values, rate=args.input_rate, extra_env=extra))
     finally:
         broker.stop()
     n = r["inputs"]

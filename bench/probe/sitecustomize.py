@@ -1,6 +1,7 @@
 """Counters for `bench/hops.py`, loaded into a worker through PYTHONPATH: the Kafka requests the
 process sends, by kind, the main event loop's passes and callbacks, and the garbage collector's
-full passes (wall and CPU time of each).
+full passes (wall and CPU time of each); with BENCH_PROBE_CALLBACKS set, the loop's callbacks
+by kind.
 Written to `$BENCH_PROBE_DIR/probe-<pid>.json` every second; nothing when that is unset."""
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ if _DIR:
         pass
 
     # The main thread's event loop: its passes and the callbacks it ran, counted with the
-    # requests (as "(loop passes)" and "(loop callbacks)").
+    # requests (as "(loop passes)" and "(loop callbacks)"); with BENCH_PROBE_CALLBACKS set, the
+    # callbacks by kind too.
+    import asyncio
     import asyncio.base_events
 
     _run_once = asyncio.base_events.BaseEventLoop._run_once
@@ -54,7 +57,23 @@ if _DIR:
             _requests["(loop callbacks)"] += len(self._ready)
         return _run_once(self)
 
-    asyncio.base_events.BaseEventLoop._run_once = _counted_pass
+    def _census_pass(self):  # noqa: ANN001, ANN202
+        """`_counted_pass`, and each ready callback counted by what it is ("cb <name>"), a task's
+        step by its coroutine ("cb task:<name>"): what wakes the loop, at some cost per pass."""
+        if threading.current_thread() is threading.main_thread():
+            for handle in self._ready:
+                callback = handle._callback
+                owner = getattr(callback, "__self__", None)
+                if isinstance(owner, asyncio.Task):
+                    name = "task:" + getattr(owner.get_coro(), "__qualname__", "?")
+                else:
+                    name = getattr(callback, "__qualname__", None) or type(callback).__name__
+                _requests["cb " + name] += 1
+        return _counted_pass(self)
+
+    asyncio.base_events.BaseEventLoop._run_once = (
+        _census_pass if os.environ.get("BENCH_PROBE_CALLBACKS") else _counted_pass
+    )
 
     def _dump() -> None:
         path = os.path.join(_DIR, f"probe-{os.getpid()}.json")
