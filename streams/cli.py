@@ -201,7 +201,7 @@ def add_replay(sub: argparse._SubParsersAction) -> None:
         "group per filter (<app id>.replay-dead-letters.<kinds>[.<stage>]), committed once the broker "
         "acknowledged every re-sent message: running the same command again sends only letters that came "
         "since. A replayed input is a new input offset with its own outcome. Letters of stage warc are "
-        "counted, not sent: their original is in a WARC file; produce the repaired file again.",
+        "counted, not sent: their original is in a WARC file; produce the file again once it is repaired (or the limit raised).",
         f"kinds:\n{kinds}",
     )
     p.add_argument("--kind", action="append", required=True, choices=list(KINDS), metavar="KIND", help="error kind to replay (repeatable; see below)")
@@ -596,7 +596,8 @@ def run_replay(settings: Settings, args: argparse.Namespace) -> int:
     if replay.from_files:
         print(
             f"copydesk: not replayed: {replay.from_files} dead letters of stage warc, whose original is a record of "
-            "a WARC file (the letter's topic and warc.offset say where): repair the file and `copydesk produce` it again",
+            "a WARC file (the letter's topic and warc.offset say where): `copydesk produce` the file again once it is "
+            "repaired (or, for payload_too_large, COPYDESK_MAX_PAYLOAD_BYTES raised)",
             file=sys.stderr,
         )
     chosen = len(replay.chosen)

@@ -391,7 +391,7 @@ class Replay:
     #: Letters whose original is no longer in the raw topic (retention deleted it): not replayable.
     gone: list[tuple[int, int, str, int, int]] = field(default_factory=list)
     #: Letters of stage warc: their original is a record of a WARC file, not a raw message; the
-    #: way to send it again is `copydesk produce` of the repaired file.
+    #: way to send it again is `copydesk produce` of the file, once repaired (or the limit raised).
     from_files: int = 0
     other_kinds: int = 0
     sent: int = 0
