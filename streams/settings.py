@@ -6,6 +6,7 @@ Secrets are `Secret`s: they print as `'***'`, so a settings dump in a log never 
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field, fields
 from functools import partial
@@ -269,6 +270,9 @@ class Settings:
         return settings
 
     def check(self) -> None:
+        # any level name logging knows (CRITICAL, WARN too) works; the help names the four that matter
+        if self.log_level not in logging.getLevelNamesMapping():
+            raise SettingsError(f"COPYDESK_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {self.log_level!r}")
         if self.log_format not in ("json", "text"):
             raise SettingsError(f"COPYDESK_LOG_FORMAT must be json or text, not {self.log_format!r}")
         if self.processing_guarantee not in ("at_least_once", "exactly_once"):

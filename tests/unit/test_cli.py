@@ -94,6 +94,15 @@ def test_replay_offers_every_stage_of_the_pipeline():
     assert len(stages) >= 6 and all(f"'{stage}'" in err for stage in stages), err
 
 
+def test_a_log_level_copydesk_cannot_use_is_one_line_and_exit_2():
+    # It was "internal error (a bug in copydesk)", a traceback and exit 70, once logging was set up
+    proc = copydesk("process", "-", stdin=SAMPLES.read_bytes().splitlines()[0] + b"\n", env={"COPYDESK_LOG_LEVEL": "verbose"})
+    out, err = text(proc)
+    assert proc.returncode == Exit.USAGE == 2, err
+    assert out == ""
+    assert err.strip() == "copydesk: error: COPYDESK_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not 'VERBOSE'"
+
+
 def test_an_unreachable_broker_is_one_line_with_the_settings_to_check_and_exit_3():
     proc = copydesk("outputs", "-n", "1", env={"KAFKA_BOOTSTRAP_SERVERS": NOWHERE, "COPYDESK_PARTITION": "8"})
     out, err = text(proc)
