@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from functools import partial
 from importlib import metadata
 from typing import Any, Callable, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from processors.options import StageOptions
 from streams import entities_model
@@ -273,6 +274,12 @@ class Settings:
         # any level name logging knows (CRITICAL, WARN too) works; the help names the four that matter
         if self.log_level not in logging.getLevelNamesMapping():
             raise SettingsError(f"COPYDESK_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {self.log_level!r}")
+        try:
+            ZoneInfo(self.stage.assume_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"COPYDESK_ASSUME_TIMEZONE must be an IANA time zone name (such as Europe/Berlin), not {self.stage.assume_timezone!r}"
+            ) from None
         if self.log_format not in ("json", "text"):
             raise SettingsError(f"COPYDESK_LOG_FORMAT must be json or text, not {self.log_format!r}")
         if self.processing_guarantee not in ("at_least_once", "exactly_once"):

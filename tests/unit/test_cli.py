@@ -103,6 +103,16 @@ def test_a_log_level_copydesk_cannot_use_is_one_line_and_exit_2():
     assert err.strip() == "copydesk: error: COPYDESK_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not 'VERBOSE'"
 
 
+def test_a_time_zone_copydesk_cannot_use_is_one_line_and_exit_2():
+    # It was an internal_error dead letter ("a bug in copydesk") for each article whose page gave
+    # a time without a zone, and exit 0
+    proc = copydesk("process", "-", stdin=SAMPLES.read_bytes(), env={"COPYDESK_ASSUME_TIMEZONE": "Mars/Phobos", "COPYDESK_ENTITIES": "off"})
+    out, err = text(proc)
+    assert proc.returncode == Exit.USAGE == 2, err
+    assert out == ""
+    assert err.strip() == "copydesk: error: COPYDESK_ASSUME_TIMEZONE must be an IANA time zone name (such as Europe/Berlin), not 'Mars/Phobos'"
+
+
 def test_an_unreachable_broker_is_one_line_with_the_settings_to_check_and_exit_3():
     proc = copydesk("outputs", "-n", "1", env={"KAFKA_BOOTSTRAP_SERVERS": NOWHERE, "COPYDESK_PARTITION": "8"})
     out, err = text(proc)
