@@ -48,8 +48,19 @@ class SpacyRecogniser:
         return f"SpacyRecogniser({self.package!r})"
 
     def load(self) -> SpacyRecogniser:
-        """Load the pipeline now (the worker's startup, a benchmark's warm-up)."""
-        _pipeline(self.package)
+        """Load the pipeline now (the worker's startup, a benchmark's warm-up); a package that is
+        not installed is a setting copydesk cannot use, not a bug."""
+        try:
+            _pipeline(self.package)
+        except ModuleNotFoundError as exc:
+            if exc.name != self.package:
+                raise
+            from streams.settings import SettingsError  # settings imports this module
+
+            raise SettingsError(
+                f"COPYDESK_ENTITIES_MODEL: no spaCy pipeline package {self.package!r} is installed "
+                "(install it, or set COPYDESK_ENTITIES=off)"
+            ) from None
         return self
 
     def recognise(self, text: str) -> Sequence[tuple[str, str]]:

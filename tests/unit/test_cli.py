@@ -113,6 +113,18 @@ def test_a_time_zone_copydesk_cannot_use_is_one_line_and_exit_2():
     assert err.strip() == "copydesk: error: COPYDESK_ASSUME_TIMEZONE must be an IANA time zone name (such as Europe/Berlin), not 'Mars/Phobos'"
 
 
+def test_an_entity_model_that_is_not_installed_is_one_line_and_exit_2():
+    # It was "internal error (a bug in copydesk)", a ModuleNotFoundError traceback and exit 70
+    proc = copydesk("process", "-", stdin=SAMPLES.read_bytes().splitlines()[0] + b"\n", env={"COPYDESK_ENTITIES": "on", "COPYDESK_ENTITIES_MODEL": "no_such_model"})
+    out, err = text(proc)
+    assert proc.returncode == Exit.USAGE == 2, err
+    assert out == ""
+    assert err.strip() == (
+        "copydesk: error: COPYDESK_ENTITIES_MODEL: no spaCy pipeline package 'no_such_model' is installed "
+        "(install it, or set COPYDESK_ENTITIES=off)"
+    )
+
+
 def test_an_unreachable_broker_is_one_line_with_the_settings_to_check_and_exit_3():
     proc = copydesk("outputs", "-n", "1", env={"KAFKA_BOOTSTRAP_SERVERS": NOWHERE, "COPYDESK_PARTITION": "8"})
     out, err = text(proc)
