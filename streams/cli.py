@@ -36,7 +36,15 @@ from typing import IO, Callable, Iterable, Iterator
 import orjson
 
 from streams import entities_model, local_state, logs
-from streams.settings import Settings, SettingsError, described, pipeline_version, unknown_variables, variables
+from streams.settings import (
+    Settings,
+    SettingsError,
+    described,
+    log_format_from_env,
+    pipeline_version,
+    unknown_variables,
+    variables,
+)
 from streams.warc import is_warc
 
 
@@ -235,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         say(logging.ERROR, str(exc))
         return exc.code
     except SettingsError as exc:
+        if worker:  # the line goes to the worker's log, in its format, also before logging was set up
+            logs.configure(logging.getLevelName(logging.INFO), log_format_from_env())
         say(logging.ERROR, str(exc))
         return Exit.USAGE
     except KeyboardInterrupt:
@@ -415,6 +425,11 @@ def _check_port(host: str, port: int, setting: str) -> None:
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise _port_in_use(host, port, setting) from None
+            if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+                host_setting = setting.removesuffix("_PORT") + "_HOST"
+                raise Failure(
+                    Exit.USAGE, f"{host_setting}: cannot listen on {host!r} ({exc.strerror}): give an address of this machine"
+                ) from None
             raise
 
 

@@ -280,6 +280,9 @@ class Settings:
             raise SettingsError(
                 f"COPYDESK_ASSUME_TIMEZONE must be an IANA time zone name (such as Europe/Berlin), not {self.stage.assume_timezone!r}"
             ) from None
+        for name, port in (("COPYDESK_WEB_PORT", self.web_port), ("COPYDESK_METRICS_PORT", self.metrics_port)):
+            if not 0 < port < 65536:
+                raise SettingsError(f"{name} must be a port from 1 to 65535, not {port}")
         if self.log_format not in ("json", "text"):
             raise SettingsError(f"COPYDESK_LOG_FORMAT must be json or text, not {self.log_format!r}")
         if self.processing_guarantee not in ("at_least_once", "exactly_once"):
@@ -447,6 +450,14 @@ def unknown_variables(env: Mapping[str, str] | None = None) -> list[str]:
     env = os.environ if env is None else env
     known = variables()
     return sorted(name for name in env if name.startswith("COPYDESK_") and name not in known and name not in NOT_SETTINGS)
+
+
+def log_format_from_env(env: Mapping[str, str] | None = None) -> str:
+    """COPYDESK_LOG_FORMAT when it is one copydesk writes, else the default: the format of a
+    worker's line about the settings it cannot use, which it writes without a `Settings`."""
+    env = os.environ if env is None else env
+    value = env.get("COPYDESK_LOG_FORMAT", "").strip().lower()
+    return value if value in ("json", "text") else Settings().log_format
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -163,6 +163,23 @@ def test_a_second_worker_on_a_taken_port_names_the_setting_and_exits_5(tmp_path)
     assert entry["level"] == "error" and f"COPYDESK_METRICS_PORT: 127.0.0.1:{port} is already in use" in entry["msg"]
 
 
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        ({"COPYDESK_METRICS_PORT": "70000"}, "COPYDESK_METRICS_PORT must be a port from 1 to 65535, not 70000"),
+        ({"COPYDESK_WEB_HOST": "no-such-host.invalid"}, "COPYDESK_WEB_HOST: cannot listen on 'no-such-host.invalid'"),
+    ],
+)
+def test_a_listening_address_copydesk_cannot_use_is_one_line_and_exit_2(tmp_path, env, line):
+    # Both were "internal error (a bug in copydesk)", a traceback and exit 70
+    proc = copydesk("worker", env={"COPYDESK_DATA_DIR": str(tmp_path), "KAFKA_BOOTSTRAP_SERVERS": NOWHERE, **env})
+    _out, err = text(proc)
+    assert proc.returncode == Exit.USAGE == 2, err
+    (entry,) = [orjson.loads(line) for line in err.splitlines()]
+    assert entry["level"] == "error" and entry["msg"].startswith(line), entry
+    assert "exc" not in entry
+
+
 def test_worker_help_lists_every_setting_with_its_default():
     proc = copydesk("worker", "--help")
     out, _err = text(proc)
