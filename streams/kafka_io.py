@@ -17,7 +17,7 @@ from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
 from processors.records import decode_payload, url_hint
 from processors.warc import STAGE as WARC_STAGE
-from streams.settings import Settings
+from streams.settings import Settings, SettingsError
 
 
 class KafkaUnreachable(RuntimeError):
@@ -345,10 +345,12 @@ def _raise_refusals(settings: Settings, topic_errors: Iterable[Any]) -> None:
 
     from streams.access import AccessDenied
 
-    refused, failed = [], []
+    refused, failed, replication = [], [], []
     for name, code, message in (tuple(e)[:3] for e in topic_errors):
         if code == 29:
             refused.append(name)
+        elif code == 38:  # InvalidReplicationFactor: a setting, not a bug
+            replication.append(message or "")
         elif code not in (0, TopicAlreadyExistsError.errno):
             failed.append(f"{name}: {for_code(code).__name__} {message or ''}".strip())
     if refused:
@@ -356,6 +358,10 @@ def _raise_refusals(settings: Settings, topic_errors: Iterable[Any]) -> None:
             f"the brokers refuse to create the topics {', '.join(refused)} (TopicAuthorizationFailed): grant this "
             f"principal Create on the topic prefix {settings.topic_prefix + '.'!r}, or have an operator run "
             "`copydesk topics create` with an admin's credentials first"
+        )
+    if replication:
+        raise SettingsError(
+            f"COPYDESK_REPLICATION_FACTOR is {settings.replication_factor}, more than this cluster can meet: {replication[0]}"
         )
     if failed:
         raise RuntimeError(f"could not create topics: {'; '.join(failed)}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from streams import access
 from streams.settings import Settings
 
@@ -35,3 +37,17 @@ def test_grants_follow_the_settings():
         "Read on Group prefixed 'desk'",
         "Write on TransactionalId prefixed 'desk-'",
     ]
+
+
+def test_a_replication_factor_the_cluster_cannot_meet_is_a_settings_error_not_a_bug():
+    # CreateTopics answers InvalidReplicationFactor (38) per topic; it was a RuntimeError, which
+    # the command line reports as "internal error (a bug in copydesk)" with exit 70
+    from streams.kafka_io import _raise_refusals
+    from streams.settings import Settings, SettingsError
+
+    settings = Settings.from_env({"COPYDESK_REPLICATION_FACTOR": "3"})
+    why = "Unable to replicate the partition 3 time(s): The target replication factor of 3 cannot be reached because only 1 broker(s) are registered."
+    answers = [("news.articles.raw", 38, why), ("news.articles.enriched", 38, why), ("news.articles.dead-letter", 36, None)]
+    with pytest.raises(SettingsError) as info:
+        _raise_refusals(settings, answers)
+    assert str(info.value) == f"COPYDESK_REPLICATION_FACTOR is 3, more than this cluster can meet: {why}"
