@@ -58,7 +58,7 @@ import re
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from html import unescape as html_unescape
-from typing import NamedTuple
+from typing import Mapping, NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -845,8 +845,9 @@ def _clean_text(
     #: The first title-like line opens a menu (a skip link, a section label), not the headline: see
     #: `_opens_menu`.
     navigation = False
-    #: Where the lines dropped as a byline or a date stood: the index in `kept` of the line after.
-    own: list[int] = []
+    #: Where the lines dropped as a byline or a date stood: the index in `kept` of the line after,
+    #: and how many stood there.
+    own: Counter[int] = Counter()
     seen_sentence = False
     blank_before = True
     wall = 0.0
@@ -899,24 +900,24 @@ def _clean_text(
             if when is not None:
                 if published is None:
                     published, dateline = when, line
-                own.append(len(kept))
+                own[len(kept)] += 1
                 continue
             if len(line) <= _TIMESTAMP_MAX_CHARS and _is_timestamp(line):
-                own.append(len(kept))
+                own[len(kept)] += 1
                 continue
             if len(line) <= vocab.DATE_LINE_MAX_CHARS and _DIGIT.search(line) and _is_date_line(lowered):
                 # it goes, but costs the span what it did kept: a teaser block's dates wall it off
                 wall += _line_cost(line)
-                own.append(len(kept))
+                own[len(kept)] += 1
                 continue
             if _DIGIT.search(line) and _is_dates_row(line, assume_timezone):
-                own.append(len(kept))  # the story's own head: a teaser prints no age and reading time
+                own[len(kept)] += 1  # the story's own head: a teaser prints no age and reading time
                 continue
         if len(line) <= _BYLINE_MAX_CHARS:
             byline = _byline_authors(line)
             if byline is not None:
                 authors = authors or byline
-                own.append(len(kept))
+                own[len(kept)] += 1
                 continue
         if (
             len(line) <= _ATTRIBUTION_MAX_CHARS
@@ -1053,18 +1054,18 @@ def _is_dates_row(line: str, zone: str) -> bool:
     return True
 
 
-def _heads_body_below(kept: list[_Line], headline_at: int, heading: str, own: list[int]) -> bool:
+def _heads_body_below(kept: list[_Line], headline_at: int, heading: str, own: Mapping[int, int]) -> bool:
     """Whether the title-like line right before the body's span, not the first one, is the
     page's headline: it is longer than the first (a site's name, a section, a menu's bar or a
     "back to" link is short), and the page printed furniture or labels between them (a whole
-    page's top), not only a byline and a date (`own`: where those stood). Page text made of a
-    title, its byline and date and a body drops nothing else above a standfirst or a subhead
-    over the body's span."""
+    page's top), not only a byline and a date (`own`: how many stood before each line). Page text
+    made of a title, its byline and date and a body drops nothing else above a standfirst or a
+    subhead over the body's span."""
     if len(heading) <= len(kept[headline_at].text):
         return False
     dropped = 0
     for at in range(headline_at + 1, len(kept)):
-        dropped += kept[at].gap - own.count(at)
+        dropped += kept[at].gap - own.get(at, 0)
         if kept[at].text == heading:
             return dropped > 0
     return False

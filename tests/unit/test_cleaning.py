@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -2146,3 +2147,33 @@ def test_a_quotes_lead_in_without_a_colon_stays(layout):
     paragraphs, hints = _text(layout.join(["Minister defends budget plans", *lines]))
     assert hints.title == "Minister defends budget plans"
     assert paragraphs == tuple(lines)
+
+
+def _teasers_page(teasers: int) -> str:
+    """A short title-like line, then dated teasers, a dropped label and the story's own headline
+    over its body."""
+    lines = ["Short Title Here Now", ""]
+    for i in range(teasers):
+        lines += ["May 3, 2024", "", f"Teaser headline about thing {i}", ""]
+    lines += ["Advertisement", "", "A much longer headline over the body of this story", ""]
+    words = "the council approved budget schools roads hospitals north debate members plan said".split()
+    for p in range(6):
+        lines += [" ".join(words[(p + i) % len(words)] for i in range(40)).capitalize() + ".", ""]
+    return "\n".join(lines)
+
+
+def test_the_headline_over_the_body_is_found_below_many_dated_teasers():
+    paragraphs, hints, _ = cleaning._clean_text(_teasers_page(300), None, "UTC")
+    assert hints.title == "A much longer headline over the body of this story"
+    assert len(paragraphs) == 6
+
+
+def test_lines_dropped_as_dates_are_counted_per_line_not_searched_for():
+    """`_heads_body_below` reads how many bylines and dates stood before each line from a count
+    per line, so that a page of thousands of dated teasers costs one pass, not one search of them
+    all per line (8 s for 24,000 teasers)."""
+    heading = "A much longer headline over the body"
+    shown = [("Short Title Here Now", 0), ("Teaser headline about one thing", 1), (heading, 2)]
+    kept = [cleaning._line(text, True, text.casefold(), False, None, gap=gap) for text, gap in shown]
+    assert cleaning._heads_body_below(kept, 0, heading, Counter({1: 1, 2: 1})) is True
+    assert cleaning._heads_body_below(kept, 0, heading, Counter({1: 1, 2: 2})) is False
