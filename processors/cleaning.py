@@ -1114,6 +1114,9 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> _
     (`_without_lone_headlines`), and the standfirst before it."""
     paragraphs: list[_Line] = []
     previous: _Line | None = None
+    #: The continuation lines of the last paragraph, joined to it once their run ends: joining
+    #: and classifying line by line would read the paragraph again for each.
+    continued: list[_Line] = []
     for ln in lines:
         if _is_title(ln.text, title, title_key):
             continue
@@ -1123,15 +1126,12 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> _
             and not _ends_sentence(previous.text)
             and ln.text[0].islower()
         ):
-            text = f"{paragraphs[-1].text} {ln.text}"
-            sentence = _ends_sentence(text)
-            joined = paragraphs[-1]
-            paragraphs[-1] = _line(
-                text, joined.block_start, text.casefold(), sentence, _weight(text), joined.wall, joined.gap + ln.gap
-            )._replace(label=joined.label)
+            continued.append(ln)
         else:
+            _join_continued(paragraphs, continued)
             paragraphs.append(ln)
         previous = ln
+    _join_continued(paragraphs, continued)
     paragraphs = _with_quote_lead_ins(_with_lists(paragraphs))
     counts = Counter(p.text for p in paragraphs)
     # printed twice, once with its final stop and once without ("Access articles from across
@@ -1166,6 +1166,20 @@ def _assemble(lines: list[_Line], title: str | None, title_key: str | None) -> _
     before = max(0, first - _STANDFIRST_LOOKBACK)
     lead = _standfirst(paragraphs[before:first], echoed[before:first])
     return _Body(tuple([lead, *body] if lead is not None else body), _heading_before(paragraphs[before:first], lead))
+
+
+def _join_continued(paragraphs: list[_Line], continued: list[_Line]) -> None:
+    """The last paragraph with its hard-wrapped continuation lines joined to it, classified
+    again as one line; `continued` emptied."""
+    if not continued:
+        return
+    joined = paragraphs[-1]
+    text = " ".join([joined.text, *(ln.text for ln in continued)])
+    gap = joined.gap + sum(ln.gap for ln in continued)
+    paragraphs[-1] = _line(
+        text, joined.block_start, text.casefold(), _ends_sentence(text), _weight(text), joined.wall, gap
+    )._replace(label=joined.label)
+    continued.clear()
 
 
 def _heading_before(before: list[_Line], lead: str | None) -> str | None:
