@@ -134,7 +134,14 @@ def read_file(path: Path, max_payload_bytes: int, progress: Any = None) -> Itera
                     start = None
                     break
                 except Exception as exc:  # noqa: BLE001 - whatever the parser says of the bytes, they are the file's fault
-                    bad = start if last is None else _record_end(f, last, gz)
+                    try:
+                        bad = start if last is None else _record_end(f, last, gz)
+                    except zlib.error:
+                        # The record at `last`, already read, ends in bytes that do not inflate
+                        # (its gzip trailer): they are its own, the next record is read on.
+                        start = _next_record(f, last + 1, gz)
+                        _advance(progress, (size if start is None else start) - seen)
+                        break
                     start = _next_record(f, bad + 1, gz)
                     end = size if start is None else start
                     if start is None and _cut_short(f, bad, gz):
@@ -145,7 +152,17 @@ def read_file(path: Path, max_payload_bytes: int, progress: Any = None) -> Itera
                     _advance(progress, end - seen)
                     break
                 last = record.stream_pos
-                item = _read_record(record, name, max_payload_bytes)
+                try:
+                    item = _read_record(record, name, max_payload_bytes)
+                except (OSError, zlib.error) as exc:
+                    # Its gzip member does not inflate past the first bytes read: the parser
+                    # cannot go on from inside it, so the next record is looked for after it.
+                    start = _next_record(f, last + 1, gz)
+                    end = size if start is None else start
+                    kind = warc.TRUNCATED if start is None and _cut_short(f, last, gz) else warc.MALFORMED
+                    yield _dead(kind, f"cannot read this record: {exc}", name, last, end - last, payload=_slice(f, last, end, max_payload_bytes))
+                    _advance(progress, end - seen)
+                    break
                 if item.reason == warc.MALFORMED and _cut_short(f, last, gz):
                     item = _dead(warc.TRUNCATED, "the file ends inside this record's headers", name, last, size - last, payload=_slice(f, last, size, max_payload_bytes))
                 yield item

@@ -7,6 +7,7 @@ for `.warc.gz` as crawlers write them; tests/integration/test_warc.py reads file
 from __future__ import annotations
 
 import gzip
+import random
 import uuid
 import zlib
 from pathlib import Path
@@ -228,3 +229,41 @@ def test_commands_refuse_a_mix_and_missing_files(tmp_path, capsys):
     write(tmp_path / "a.warc", crawl(), gz=False)
     assert cli.main(["process", str(tmp_path / "a.warc")]) == 2  # outcomes to stdout: JSONL input only
     assert "give --out-dir DIR" in capsys.readouterr().err
+
+
+def _around_a_bad_crc(tmp_path: Path, broken: bytes, after: list[bytes]) -> tuple[list, list[bytes]]:
+    """The items of a gzip WARC: warcinfo, request, `broken` in a member whose CRC-32 trailer is
+    wrong (every byte inflates, the check fails), then `after`; and the members."""
+    members = [gzip.compress(r) for r in crawl()[:2] + [broken] + after]
+    bad = bytearray(members[2])
+    bad[-8] ^= 0xFF
+    path = tmp_path / "crc.warc.gz"
+    path.write_bytes(b"".join(members[:2]) + bytes(bad) + b"".join(members[3:]))
+    items = items_of(path)
+    assert [(i.kind, i.reason, i.offset) for i in items[:3]] == [
+        ("skipped", "warcinfo", 0),
+        ("skipped", "request", len(members[0])),
+        ("dead_letter", "malformed_record", len(members[0]) + len(members[1])),
+    ]
+    return items, members
+
+
+def test_a_large_page_whose_gzip_member_fails_its_check_is_a_dead_letter_and_the_rest_goes_through(tmp_path):
+    rng = random.Random(0)
+    page = "<html><body><p>" + " ".join("%x" % rng.getrandbits(32) for _ in range(22_000)) + "</p></body></html>"
+    big = response("https://news.example/big", "200 OK", page.encode(), "Content-Type: text/html")
+    items, members = _around_a_bad_crc(tmp_path, big, crawl()[3:5])
+    assert [(i.kind, i.reason, i.offset) for i in items[3:]] == [
+        ("message", None, len(b"".join(members[:3]))),
+        ("skipped", "http_error", len(b"".join(members[:4]))),
+    ]
+    assert orjson.loads(items[2].value)["warc"]["length"] == len(members[2])
+
+
+def test_a_record_without_content_length_whose_gzip_member_fails_its_check_loses_only_itself(tmp_path):
+    head = b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:1>\r\nWARC-Date: " + DATE.encode()
+    items, members = _around_a_bad_crc(tmp_path, head + b"\r\n\r\n" + b"<p>page</p>" * 100_000 + b"\r\n\r\n", crawl()[2:4])
+    assert [(i.kind, i.url, i.offset) for i in items[3:]] == [
+        ("message", "https://news.example/a", len(b"".join(members[:3]))),
+        ("message", "https://news.example/b", len(b"".join(members[:4]))),
+    ]
