@@ -329,6 +329,7 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     _check_port(settings.metrics_host, settings.metrics_port, "COPYDESK_METRICS_PORT")
     _check_port(settings.web_host, settings.web_port, "COPYDESK_WEB_PORT")
+    _check_data_dir(Path(settings.data_dir))
     entities_model.warm(settings.stage.entities)  # at start, not in the first message's time budget
     created = asyncio.run(ensure_topics(settings))
     if created:
@@ -431,6 +432,17 @@ def _check_port(host: str, port: int, setting: str) -> None:
                     Exit.USAGE, f"{host_setting}: cannot listen on {host!r} ({exc.strerror}): give an address of this machine"
                 ) from None
             raise
+
+
+def _check_data_dir(data_dir: Path) -> None:
+    """Make the data dir, or say which setting names a place that cannot be one (before faust
+    meets it, with a traceback and an exit code of its own)."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(data_dir, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+    except OSError as exc:
+        raise Failure(Exit.USAGE, f"COPYDESK_DATA_DIR: cannot make or write {data_dir} ({exc.strerror})") from None
 
 
 def _port_in_use(host: str, port: int, setting: str) -> Failure:

@@ -180,6 +180,17 @@ def test_a_listening_address_copydesk_cannot_use_is_one_line_and_exit_2(tmp_path
     assert "exc" not in entry
 
 
+def test_a_data_dir_that_cannot_be_made_is_one_line_and_exit_2(tmp_path):
+    # It was faust's FileNotFoundError traceback and exit 1, the code of --timeout
+    (tmp_path / "a-file").write_text("")
+    proc = copydesk("worker", env={"COPYDESK_DATA_DIR": str(tmp_path / "a-file" / "state"), "KAFKA_BOOTSTRAP_SERVERS": NOWHERE,
+                                    "COPYDESK_METRICS_PORT": str(_free_port()), "COPYDESK_WEB_PORT": str(_free_port())})
+    _out, err = text(proc)
+    assert proc.returncode == Exit.USAGE == 2, err
+    (entry,) = [orjson.loads(line) for line in err.splitlines()]
+    assert entry["msg"] == f"COPYDESK_DATA_DIR: cannot make or write {tmp_path / 'a-file' / 'state'} (Not a directory)", entry
+
+
 def test_worker_help_lists_every_setting_with_its_default():
     proc = copydesk("worker", "--help")
     out, _err = text(proc)
