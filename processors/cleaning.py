@@ -69,12 +69,15 @@ from trafilatura import metadata as trafilatura_metadata
 from trafilatura import utils as trafilatura_utils
 from trafilatura.xpaths import BODY_XPATH
 
-from processors import intake, metadata, nextdata
+from processors import intake, justext_revise, metadata, nextdata
 from processors import vocabulary as vocab
 from processors.errors import CleaningError
 from processors.extraction import detect_language
 from processors.options import StageOptions
 from schemas.models import CleanedArticle, PageHints, RawArticle
+
+# trafilatura's jusText fallback, with its paragraph classes revised in linear time.
+justext_revise.install()
 
 __all__ = ["clean", "parse_dateline", "split_authors"]
 
