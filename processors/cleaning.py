@@ -895,6 +895,8 @@ def _clean_text(
                 or (_may_be_age(key) and (_AGE_LINE.match(key) or _READING_TIME.search(key)))
             ):
                 continue
+        if len(line) <= vocab.NAV_BAR_MAX_CHARS and line[0].isupper() and _is_nav_bar(line):
+            continue
         lowered = line.casefold()
         if _is_furniture(line, lowered) or _is_title(line, title, title_key) or is_credit_line(lowered):
             continue
@@ -1072,6 +1074,34 @@ def _heads_body_below(kept: list[_Line], headline_at: int, heading: str, own: Ma
         if kept[at].text == heading:
             return dropped > 0
     return False
+
+
+def _is_nav_bar(line: str) -> bool:
+    """Whether the line is a site's navigation bar printed on one line ("Menu Home News Sport
+    Weather Sign in"): it opens with a label of `vocab.NAV_BAR_LABELS`, holds another, and its
+    other words are capitalised section names. A headline that opens with such a word goes on in
+    lower case ("Home secretary to sign in new rules") or holds one label only."""
+    tokens = [t for t in (w.strip(_NAV_PUNCTUATION) for w in line.split()) if t]
+    if len(tokens) < vocab.NAV_BAR_MIN_WORDS:
+        return False
+    folded = [t.casefold() for t in tokens]
+    labels = 0
+    at = 0
+    while at < len(tokens):
+        for size in (3, 2, 1):
+            if at + size <= len(tokens) and " ".join(folded[at : at + size]) in vocab.NAV_BAR_LABELS:
+                labels += 1
+                at += size
+                break
+        else:
+            if at == 0 or not tokens[at][0].isupper():
+                return False
+            at += 1
+    return labels >= 2
+
+
+#: What may stand around a navigation bar's labels ("Home | News", "» Sport").
+_NAV_PUNCTUATION = "|/•·»«>-–—:,"
 
 
 def _opens_menu(lines: list[str], number: int) -> bool:

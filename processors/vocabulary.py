@@ -50,6 +50,26 @@ FURNITURE_LINES: Final = frozenset(
     }
 )
 
+#: The labels of a site's navigation bar, as a page's text prints them when a crawler joins the
+#: bar's links on one line ("Menu Home News Sport Weather Sign in"): a line that opens with one
+#: and holds another, its other words capitalised section names, is the bar, not a headline
+#: (`processors.cleaning._is_nav_bar`). Phrases of several words are matched whole.
+NAV_BAR_LABELS: Final = frozenset(
+    {
+        "menu", "home", "search", "sign in", "sign up", "log in", "login", "register", "subscribe",
+        "my account", "account", "newsletter", "newsletters", "skip to content", "skip to main content",
+        "startseite", "suche", "anmelden", "abonnieren", "mein konto",
+        "accueil", "recherche", "rechercher", "connexion", "se connecter", "s'abonner", "mon compte",
+        "inicio", "portada", "buscar", "búsqueda", "iniciar sesión", "suscríbete", "suscribirse", "mi cuenta",
+        "cerca", "accedi", "abbonati", "registrati",
+        "zoeken", "inloggen", "abonneren", "sök", "logga in", "søk", "logg inn", "søg", "log ind",
+    }
+)
+
+#: The fewest words of a navigation bar on one line (`NAV_BAR_LABELS`), and its longest line.
+NAV_BAR_MIN_WORDS: Final = 4
+NAV_BAR_MAX_CHARS: Final = 160
+
 #: Line openings that mark furniture when the line is short (see `FURNITURE_PREFIX_MAX_CHARS`);
 #: a body paragraph may start with "Follow" or "Share", so long lines are never judged by this.
 FURNITURE_PREFIXES: Final = (

@@ -2190,3 +2190,39 @@ def test_hard_wrapped_lines_are_joined_and_classified_once(monkeypatch):
     paragraphs, _, _ = cleaning._clean_text(text, None, "UTC")
     assert paragraphs == (" ".join([*wrapped, "that it would pass."]),)
     assert sum(classified) < 3 * len(text)
+
+
+_NAV_STORY = [
+    "The city council approved a budget on Monday that funds three new schools and repairs to roads in the north of the city.",
+    "The plan, which passed by nine votes to four, sets aside money for teachers and buildings over the next five years, the council said.",
+    "Opponents said the plan would raise local taxes and asked for a review of the costs before any building starts next spring.",
+]
+
+
+@pytest.mark.parametrize("layout", ["\n\n", "\n"])
+@pytest.mark.parametrize(
+    "bar",
+    [
+        "Menu Home News Sport Weather Sign in",
+        "Home | News | Sport | Business | Culture | Subscribe",
+        "Startseite Politik Wirtschaft Sport Suche Anmelden",
+    ],
+)
+def test_a_navigation_bar_on_one_line_is_no_headline(layout, bar):
+    paragraphs, hints = _text(layout.join([bar, "Council approves budget for new schools", *_NAV_STORY]))
+    assert hints.title == "Council approves budget for new schools"
+    assert paragraphs == tuple(_NAV_STORY)
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Home secretary to sign in new rules on search warrants",  # goes on in lower case
+        "Home News Of The Week",  # one label
+        "Search Goes On For Missing Climbers",  # one label
+    ],
+)
+def test_a_headline_opening_with_a_navigation_word_stays_the_headline(headline):
+    paragraphs, hints = _text("\n\n".join([headline, *_NAV_STORY]))
+    assert hints.title == headline
+    assert paragraphs == tuple(_NAV_STORY)
