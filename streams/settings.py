@@ -276,7 +276,7 @@ class Settings:
             raise SettingsError(f"COPYDESK_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {self.log_level!r}")
         try:
             ZoneInfo(self.stage.assume_timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory of zones ("Europe"), a name too long
             raise SettingsError(
                 f"COPYDESK_ASSUME_TIMEZONE must be an IANA time zone name (such as Europe/Berlin), not {self.stage.assume_timezone!r}"
             ) from None

@@ -113,6 +113,17 @@ def test_a_time_zone_copydesk_cannot_use_is_one_line_and_exit_2():
     assert err.strip() == "copydesk: error: COPYDESK_ASSUME_TIMEZONE must be an IANA time zone name (such as Europe/Berlin), not 'Mars/Phobos'"
 
 
+@pytest.mark.parametrize("zone", ["Europe", "America", "x" * 300, "utc", ""])
+def test_a_time_zone_that_is_a_directory_of_zones_or_no_name_is_a_settings_error(zone):
+    # ZoneInfo answers these with IsADirectoryError and "File name too long" (OSErrors), not
+    # ZoneInfoNotFoundError
+    from streams.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"COPYDESK_ASSUME_TIMEZONE": zone})
+    assert str(info.value) == f"COPYDESK_ASSUME_TIMEZONE must be an IANA time zone name (such as Europe/Berlin), not {zone!r}"
+
+
 def test_an_entity_model_that_is_not_installed_is_one_line_and_exit_2():
     # It was "internal error (a bug in copydesk)", a ModuleNotFoundError traceback and exit 70
     proc = copydesk("process", "-", stdin=SAMPLES.read_bytes().splitlines()[0] + b"\n", env={"COPYDESK_ENTITIES": "on", "COPYDESK_ENTITIES_MODEL": "no_such_model"})
