@@ -426,6 +426,11 @@ def _check_port(host: str, port: int, setting: str) -> None:
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise _port_in_use(host, port, setting) from None
+            if exc.errno == errno.EACCES:  # a port under 1024 for a user without the privilege
+                raise Failure(
+                    Exit.USAGE,
+                    f"{setting}: may not listen on {host}:{port} ({exc.strerror}): give a port from 1024 up, or run where the port is allowed",
+                ) from None
             if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
                 host_setting = setting.removesuffix("_PORT") + "_HOST"
                 raise Failure(

@@ -4,6 +4,7 @@ kinds, stages) against the code that defines them and the README."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import socket
@@ -189,6 +190,23 @@ def test_a_listening_address_copydesk_cannot_use_is_one_line_and_exit_2(tmp_path
     (entry,) = [orjson.loads(line) for line in err.splitlines()]
     assert entry["level"] == "error" and entry["msg"].startswith(line), entry
     assert "exc" not in entry
+
+
+def test_a_port_the_user_may_not_listen_on_names_the_setting(monkeypatch):
+    # A worker's image runs as a user of its own: a port under 1024 is refused it (EACCES)
+    from streams import cli
+
+    def refuse(self, address):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(socket.socket, "bind", refuse)
+    with pytest.raises(cli.Failure) as info:
+        cli._check_port("127.0.0.1", 80, "COPYDESK_WEB_PORT")
+    assert info.value.code == Exit.USAGE
+    assert str(info.value) == (
+        "COPYDESK_WEB_PORT: may not listen on 127.0.0.1:80 (Permission denied): "
+        "give a port from 1024 up, or run where the port is allowed"
+    )
 
 
 def test_a_data_dir_that_cannot_be_made_is_one_line_and_exit_2(tmp_path):
