@@ -140,7 +140,9 @@ def read_file(path: Path, max_payload_bytes: int, progress: Any = None) -> Itera
                         # The record at `last`, already read, ends in bytes that do not inflate
                         # (its gzip trailer): they are its own, the next record is read on.
                         start = _next_record(f, last + 1, gz)
-                        _advance(progress, (size if start is None else start) - seen)
+                        end = size if start is None else start
+                        _advance(progress, end - seen)
+                        seen = end  # counted: not again after the loop when the file ends here
                         break
                     start = _next_record(f, bad + 1, gz)
                     end = size if start is None else start
@@ -150,6 +152,7 @@ def read_file(path: Path, max_payload_bytes: int, progress: Any = None) -> Itera
                         kind, message = warc.MALFORMED, f"cannot read a WARC record here: {exc}"
                     yield _dead(kind, message, name, bad, end - bad, payload=_slice(f, bad, end, max_payload_bytes))
                     _advance(progress, end - seen)
+                    seen = end
                     break
                 last = record.stream_pos
                 try:
@@ -162,6 +165,7 @@ def read_file(path: Path, max_payload_bytes: int, progress: Any = None) -> Itera
                     kind = warc.TRUNCATED if start is None and _cut_short(f, last, gz) else warc.MALFORMED
                     yield _dead(kind, f"cannot read this record: {exc}", name, last, end - last, payload=_slice(f, last, end, max_payload_bytes))
                     _advance(progress, end - seen)
+                    seen = end
                     break
                 if item.reason == warc.MALFORMED and _cut_short(f, last, gz):
                     item = _dead(warc.TRUNCATED, "the file ends inside this record's headers", name, last, size - last, payload=_slice(f, last, size, max_payload_bytes))

@@ -267,3 +267,30 @@ def test_a_record_without_content_length_whose_gzip_member_fails_its_check_loses
         ("message", "https://news.example/a", len(b"".join(members[:3]))),
         ("message", "https://news.example/b", len(b"".join(members[:4]))),
     ]
+
+
+class _Bar:
+    """What `read_file` calls of a progress bar: the bytes it counts."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def update(self, n: int) -> None:
+        self.n += n
+
+
+@pytest.mark.parametrize("ending", ["bad_crc", "garbage", "whole"])
+def test_the_progress_bar_counts_each_byte_of_the_file_once(tmp_path, ending):
+    members = [gzip.compress(r) for r in crawl()]
+    if ending == "bad_crc":  # the last record is a dead letter of its own
+        last = bytearray(members[-1])
+        last[-8] ^= 0xFF
+        members[-1] = bytes(last)
+    elif ending == "garbage":  # bytes after the last record that start no record
+        members.append(b"\x1f\x8bnot a gzip member" * 3)
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(b"".join(members))
+    bar = _Bar()
+    items = list(read_file(path, 8 << 20, bar))
+    assert len(items) == len(crawl()) + (ending == "garbage")
+    assert bar.n == path.stat().st_size
