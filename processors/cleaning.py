@@ -1760,10 +1760,10 @@ _CONTROL_BYTES = (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))
 def _load_html(html: str) -> tuple[object | None, bytes]:
     """`trafilatura.load_html(html)`'s tree, and the page's UTF-8 bytes, at less cost: its
     repairs (`repair_faulty_html`), with its pattern of invalid characters run only on a page
-    that holds one (looked for by `memchr` over the bytes; the pattern's scan of the whole page
-    was a third of the load), and one parse of the UTF-8 bytes, where trafilatura parses the str
-    first (which lxml hands libxml2 as UTF-16 to convert). A str that is no UTF-8 text (a lone
-    surrogate) is trafilatura's own to load."""
+    that holds one (looked for by `memchr` over the bytes, not by the pattern's scan of the
+    whole page), and one parse of the UTF-8 bytes, where trafilatura parses the str first (which
+    lxml hands libxml2 as UTF-16 to convert). A str that is no UTF-8 text (a lone surrogate) is
+    trafilatura's own to load."""
     u = trafilatura_utils
     try:
         data = html.encode("utf-8")
@@ -1818,7 +1818,7 @@ def _json_ld(
 
 #: What `trafilatura.metadata.JSON_MINIFY` keeps of a text (its strings, and the characters
 #: outside them but whitespace), as pieces to join. A string's run of plain characters is one
-#: step of the pattern, not one alternation per character: the same matches, a third the time.
+#: step of the pattern, not one alternation per character (the same matches).
 _JSON_KEPT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[^\s"]+|"')
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
