@@ -1088,7 +1088,7 @@ def _is_nav_bar(line: str) -> bool:
     labels = 0
     at = 0
     while at < len(tokens):
-        for size in (3, 2, 1):
+        for size in _NAV_LABEL_SIZES:
             if at + size <= len(tokens) and " ".join(folded[at : at + size]) in vocab.NAV_BAR_LABELS:
                 labels += 1
                 at += size
@@ -1102,6 +1102,8 @@ def _is_nav_bar(line: str) -> bool:
 
 #: What may stand around a navigation bar's labels ("Home | News", "» Sport").
 _NAV_PUNCTUATION = "|/•·»«>-–—:,"
+#: The word counts of `vocab.NAV_BAR_LABELS`, longest first: a label is matched whole.
+_NAV_LABEL_SIZES = sorted({len(label.split()) for label in vocab.NAV_BAR_LABELS}, reverse=True)
 
 
 def _opens_menu(lines: list[str], number: int) -> bool:

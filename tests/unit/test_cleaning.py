@@ -2206,6 +2206,7 @@ _NAV_STORY = [
         "Menu Home News Sport Weather Sign in",
         "Home | News | Sport | Business | Culture | Subscribe",
         "Startseite Politik Wirtschaft Sport Suche Anmelden",
+        "Skip to main content Home News Sport Weather",  # a label of four words
     ],
 )
 def test_a_navigation_bar_on_one_line_is_no_headline(layout, bar):
