@@ -2171,7 +2171,7 @@ def test_the_headline_over_the_body_is_found_below_many_dated_teasers():
 def test_lines_dropped_as_dates_are_counted_per_line_not_searched_for():
     """`_heads_body_below` reads how many bylines and dates stood before each line from a count
     per line, so that a page of thousands of dated teasers costs one pass, not one search of them
-    all per line (8 s for 24,000 teasers)."""
+    all per line."""
     heading = "A much longer headline over the body"
     shown = [("Short Title Here Now", 0), ("Teaser headline about one thing", 1), (heading, 2)]
     kept = [cleaning._line(text, True, text.casefold(), False, None, gap=gap) for text, gap in shown]
@@ -2181,7 +2181,7 @@ def test_lines_dropped_as_dates_are_counted_per_line_not_searched_for():
 
 def test_hard_wrapped_lines_are_joined_and_classified_once(monkeypatch):
     """Thousands of continuation lines make one paragraph, classified once it is whole: joining
-    and classifying line by line read the paragraph again per line (30 s for 16,000 lines)."""
+    and classifying line by line would read the paragraph again per line."""
     wrapped = ["The council said on Tuesday that"] + ["the budget for schools and roads was late and"] * 3000
     text = "\n".join(["Budget talks run late in the council", "", *wrapped, "that it would pass.", ""])
     classified: list[int] = []
