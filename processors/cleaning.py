@@ -69,15 +69,17 @@ from trafilatura import metadata as trafilatura_metadata
 from trafilatura import utils as trafilatura_utils
 from trafilatura.xpaths import BODY_XPATH
 
-from processors import intake, justext_revise, metadata, nextdata
+from processors import intake, justext_revise, metadata, nextdata, text_nodes
 from processors import vocabulary as vocab
 from processors.errors import CleaningError
 from processors.extraction import detect_language
 from processors.options import StageOptions
 from schemas.models import CleanedArticle, PageHints, RawArticle
 
-# trafilatura's jusText fallback, with its paragraph classes revised in linear time.
+# trafilatura's jusText fallback, with its paragraph classes revised in linear time, and its
+# main extraction stripping tags with one text node left per run of text.
 justext_revise.install()
+text_nodes.install()
 
 __all__ = ["clean", "parse_dateline", "split_authors"]
 
