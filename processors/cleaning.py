@@ -1080,26 +1080,34 @@ def _heads_body_below(kept: list[_Line], headline_at: int, heading: str, own: Ma
 
 def _is_nav_bar(line: str) -> bool:
     """Whether the line is a site's navigation bar printed on one line ("Menu Home News Sport
-    Weather Sign in"): it opens with a label of `vocab.NAV_BAR_LABELS`, holds another, and its
-    other words are capitalised section names. A headline that opens with such a word goes on in
-    lower case ("Home secretary to sign in new rules") or holds one label only."""
+    Weather Sign in"): it opens and ends with a label of `vocab.NAV_BAR_LABELS` (or opens with a
+    phrase of them, "Skip to main content", and holds another), and its other words are capitalised
+    section names, none a function word (`vocab.NAV_BAR_NOT_SECTIONS`). A
+    headline that opens with such a word goes on in lower case ("Home secretary to sign in new
+    rules"), ends on another word ("Home Search Ends In Tragedy"), or joins its words with
+    function words, as Title Case headlines do ("Search For Missing Boy Ends At Home")."""
     tokens = [t for t in (w.strip(_NAV_PUNCTUATION) for w in line.split()) if t]
     if len(tokens) < vocab.NAV_BAR_MIN_WORDS:
         return False
     folded = [t.casefold() for t in tokens]
-    labels = 0
     at = 0
+    labels = 0
+    first_size = 0
+    last_label = False
     while at < len(tokens):
         for size in _NAV_LABEL_SIZES:
             if at + size <= len(tokens) and " ".join(folded[at : at + size]) in vocab.NAV_BAR_LABELS:
+                first_size = first_size or size
                 labels += 1
                 at += size
+                last_label = True
                 break
         else:
-            if at == 0 or not tokens[at][0].isupper():
+            if at == 0 or not tokens[at][0].isupper() or folded[at] in vocab.NAV_BAR_NOT_SECTIONS:
                 return False
             at += 1
-    return labels >= 2
+            last_label = False
+    return labels >= 2 and (last_label or first_size >= 2)
 
 
 #: What may stand around a navigation bar's labels ("Home | News", "» Sport").

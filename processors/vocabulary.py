@@ -66,6 +66,19 @@ NAV_BAR_LABELS: Final = frozenset(
     }
 )
 
+#: Words that join a Title Case headline's words and never name a site's section: a line holding
+#: one is no navigation bar (`NAV_BAR_LABELS`).
+NAV_BAR_NOT_SECTIONS: Final = frozenset(
+    {
+        "a", "an", "the", "of", "for", "to", "in", "on", "at", "as", "by", "with", "from", "after",
+        "over", "into", "and", "or", "but", "is", "are", "was", "be", "not", "now", "new", "how", "why",
+        "what", "who", "will", "can", "after", "before", "than",
+        "der", "die", "das", "und", "für", "mit", "von", "zu", "im", "am", "ist",
+        "le", "la", "les", "des", "du", "et", "pour", "avec", "sur", "el", "los", "las", "del", "y",
+        "para", "con", "il", "di", "per", "het", "een", "voor", "och", "og", "för", "på",
+    }
+)
+
 #: The fewest words of a navigation bar on one line (`NAV_BAR_LABELS`), and its longest line.
 NAV_BAR_MIN_WORDS: Final = 4
 NAV_BAR_MAX_CHARS: Final = 160

@@ -2221,6 +2221,11 @@ def test_a_navigation_bar_on_one_line_is_no_headline(layout, bar):
         "Home secretary to sign in new rules on search warrants",  # goes on in lower case
         "Home News Of The Week",  # one label
         "Search Goes On For Missing Climbers",  # one label
+        "Home Search Ends In Tragedy",  # Title Case, two labels: ends on another word
+        "Search For Home Of Missing Boy Ends",
+        "Menu Prices Rise As Home Costs Soar",
+        "Register Now For Home Loans",
+        "Search For Missing Boy Ends At Home",  # opens and ends with a label, joined by function words
     ],
 )
 def test_a_headline_opening_with_a_navigation_word_stays_the_headline(headline):
