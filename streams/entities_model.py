@@ -49,18 +49,33 @@ class SpacyRecogniser:
 
     def load(self) -> SpacyRecogniser:
         """Load the pipeline now (the worker's startup, a benchmark's warm-up); a package that is
-        not installed is a setting copydesk cannot use, not a bug."""
-        try:
-            _pipeline(self.package)
-        except ModuleNotFoundError as exc:
-            if exc.name != self.package:
-                raise
-            from streams.settings import SettingsError  # settings imports this module
+        not installed, or a module that is no spaCy pipeline package, is a setting copydesk cannot
+        use, not a bug."""
+        from streams.settings import SettingsError  # settings imports this module
 
+        try:
+            module = importlib.import_module(self.package)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not (self.package + ".").startswith(exc.name + "."):
+                raise  # the package is there, and something it imports is not
             raise SettingsError(
                 f"COPYDESK_ENTITIES_MODEL: no spaCy pipeline package {self.package!r} is installed "
                 "(install it, or set COPYDESK_ENTITIES=off)"
             ) from None
+        not_a_pipeline = SettingsError(
+            f"COPYDESK_ENTITIES_MODEL: {self.package!r} is a Python module but no spaCy pipeline "
+            "package (such as en_core_web_sm): its load() gives no spaCy pipeline"
+        )
+        if not callable(getattr(module, "load", None)):
+            raise not_a_pipeline
+        try:
+            nlp = _pipeline(self.package)
+        except TypeError:  # spacy.load, json.load: a load that wants other arguments
+            raise not_a_pipeline from None
+        from spacy.language import Language
+
+        if not isinstance(nlp, Language):
+            raise not_a_pipeline
         return self
 
     def recognise(self, text: str) -> Sequence[tuple[str, str]]:

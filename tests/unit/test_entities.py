@@ -3,6 +3,7 @@ the real spaCy model on the seed article."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -278,3 +279,19 @@ def test_spacy_one_word_companies_are_not_people(spacy_recogniser):
 def test_a_mention_with_nothing_left_once_cleaned_is_dropped():
     # an organisation whose span is only punctuation (seen on an HTML page sent as page text)
     assert merge_mentions([("organization", "“ ”"), ("organization", "Reuters")]) == Entities(organizations=("Reuters",))
+
+
+@pytest.mark.parametrize(
+    ("package", "says"),
+    [
+        ("no_such_model", "no spaCy pipeline package 'no_such_model' is installed"),
+        ("no_such_package.model", "no spaCy pipeline package 'no_such_package.model' is installed"),
+        ("spacy", "'spacy' is a Python module but no spaCy pipeline package"),
+        ("json", "'json' is a Python module but no spaCy pipeline package"),
+    ],
+)
+def test_a_model_setting_that_names_no_pipeline_is_a_settings_error(package, says):
+    from streams.settings import SettingsError
+
+    with pytest.raises(SettingsError, match=re.escape(says)):
+        SpacyRecogniser(package).load()
