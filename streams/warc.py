@@ -144,6 +144,11 @@ def read_file(path: Path, max_payload_bytes: int, progress: Any = None) -> Itera
                         _advance(progress, end - seen)
                         seen = end  # counted: not again after the loop when the file ends here
                         break
+                    if bad >= size:
+                        # The record at `last`, already read, says it runs past the file's end:
+                        # nothing after it is left to account for.
+                        start = None
+                        break
                     start = _next_record(f, bad + 1, gz)
                     end = size if start is None else start
                     if start is None and _cut_short(f, bad, gz):

@@ -294,3 +294,14 @@ def test_the_progress_bar_counts_each_byte_of_the_file_once(tmp_path, ending):
     items = list(read_file(path, 8 << 20, bar))
     assert len(items) == len(crawl()) + (ending == "garbage")
     assert bar.n == path.stat().st_size
+
+
+def test_a_last_record_longer_than_the_file_after_repeated_headers_is_one_truncated_record(tmp_path):
+    """The parser fails after the record (already a truncated_record dead letter), and the record
+    claims bytes past the file's end: nothing is left to account for, and nothing is read."""
+    head, _, block = crawl()[3].partition(b"\r\n\r\n")
+    # "Content-Type: application/http" cut short, then the headers from WARC-Date on again
+    repeated = head[: head.index(b";msgtype")] + head[head.index(b"\r\nWARC-Date"):]
+    path = tmp_path / "long.warc"
+    path.write_bytes(repeated + b"\r\n\r\n" + block[:-4])
+    assert [(i.kind, i.reason, i.offset) for i in items_of(path)] == [("dead_letter", "truncated_record", 0)]
