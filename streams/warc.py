@@ -139,8 +139,7 @@ def read_file(path: Path, max_payload_bytes: int, progress: Any = None) -> Itera
                     except zlib.error:
                         # The record at `last`, already read, ends in bytes that do not inflate
                         # (its gzip trailer): they are its own, the next record is read on.
-                        start = _next_record(f, last + 1, gz)
-                        end = size if start is None else start
+                        start, end = _after(f, last, gz, size)
                         _advance(progress, end - seen)
                         seen = end  # counted: not again after the loop when the file ends here
                         break
@@ -149,13 +148,10 @@ def read_file(path: Path, max_payload_bytes: int, progress: Any = None) -> Itera
                         # nothing after it is left to account for.
                         start = None
                         break
-                    start = _next_record(f, bad + 1, gz)
-                    end = size if start is None else start
-                    if start is None and _cut_short(f, bad, gz):
-                        kind, message = warc.TRUNCATED, f"the file ends inside this record: {exc}"
-                    else:
-                        kind, message = warc.MALFORMED, f"cannot read a WARC record here: {exc}"
-                    yield _dead(kind, message, name, bad, end - bad, payload=_slice(f, bad, end, max_payload_bytes))
+                    start, end = _after(f, bad, gz, size)
+                    kind = _unreadable(f, bad, start, gz)
+                    message = "the file ends inside this record" if kind == warc.TRUNCATED else "cannot read a WARC record here"
+                    yield _dead(kind, f"{message}: {exc}", name, bad, end - bad, payload=_slice(f, bad, end, max_payload_bytes))
                     _advance(progress, end - seen)
                     seen = end
                     break
@@ -165,9 +161,8 @@ def read_file(path: Path, max_payload_bytes: int, progress: Any = None) -> Itera
                 except (OSError, zlib.error) as exc:
                     # Its gzip member does not inflate past the first bytes read: the parser
                     # cannot go on from inside it, so the next record is looked for after it.
-                    start = _next_record(f, last + 1, gz)
-                    end = size if start is None else start
-                    kind = warc.TRUNCATED if start is None and _cut_short(f, last, gz) else warc.MALFORMED
+                    start, end = _after(f, last, gz, size)
+                    kind = _unreadable(f, last, start, gz)
                     yield _dead(kind, f"cannot read this record: {exc}", name, last, end - last, payload=_slice(f, last, end, max_payload_bytes))
                     _advance(progress, end - seen)
                     seen = end
@@ -397,6 +392,19 @@ def _starts_a_record(f: IO[bytes], at: int, gz: bool) -> bool:
             return False
         return text.startswith(b"WARC/")
     return before == b"\n" and data.startswith(b"WARC/1.") and b"\r\n" in data[:16]
+
+
+def _after(f: IO[bytes], at: int, gz: bool, size: int) -> tuple[int | None, int]:
+    """Where reading goes on past a record at `at` that cannot be read on from: the next
+    record's offset (None: none before the file's end), and where the bytes passed over end."""
+    start = _next_record(f, at + 1, gz)
+    return start, size if start is None else start
+
+
+def _unreadable(f: IO[bytes], at: int, start: int | None, gz: bool) -> str:
+    """The dead letter's kind for an unreadable record at `at`: truncated when the file ends
+    inside it (no record after it, `start` None), else malformed."""
+    return warc.TRUNCATED if start is None and _cut_short(f, at, gz) else warc.MALFORMED
 
 
 def _slice(f: IO[bytes], start: int, end: int, limit: int) -> bytes | None:
