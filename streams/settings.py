@@ -241,7 +241,7 @@ class Settings:
             metrics_host=env.get("COPYDESK_METRICS_HOST", base.metrics_host),
             metrics_port=_int(env, "COPYDESK_METRICS_PORT", base.metrics_port),
             log_level=env.get("COPYDESK_LOG_LEVEL", base.log_level).upper(),
-            log_format=env.get("COPYDESK_LOG_FORMAT", base.log_format).lower(),
+            log_format=_log_format(env, base.log_format),
             processing_guarantee=guarantee,
             dedup_sweep_seconds=_float(env, "COPYDESK_DEDUP_SWEEP_SECONDS", base.dedup_sweep_seconds),
             lag_sample_seconds=_float(env, "COPYDESK_LAG_SAMPLE_SECONDS", base.lag_sample_seconds),
@@ -283,7 +283,7 @@ class Settings:
         for name, port in (("COPYDESK_WEB_PORT", self.web_port), ("COPYDESK_METRICS_PORT", self.metrics_port)):
             if not 0 < port < 65536:
                 raise SettingsError(f"{name} must be a port from 1 to 65535, not {port}")
-        if self.log_format not in ("json", "text"):
+        if self.log_format not in LOG_FORMATS:
             raise SettingsError(f"COPYDESK_LOG_FORMAT must be json or text, not {self.log_format!r}")
         if self.processing_guarantee not in ("at_least_once", "exactly_once"):
             raise SettingsError(
@@ -455,9 +455,18 @@ def unknown_variables(env: Mapping[str, str] | None = None) -> list[str]:
 def log_format_from_env(env: Mapping[str, str] | None = None) -> str:
     """COPYDESK_LOG_FORMAT when it is one copydesk writes, else the default: the format of a
     worker's line about the settings it cannot use, which it writes without a `Settings`."""
-    env = os.environ if env is None else env
-    value = env.get("COPYDESK_LOG_FORMAT", "").strip().lower()
-    return value if value in ("json", "text") else Settings().log_format
+    default = Settings().log_format
+    value = _log_format(os.environ if env is None else env, default)
+    return value if value in LOG_FORMATS else default
+
+
+#: The log formats copydesk writes (`Settings.log_format`).
+LOG_FORMATS = ("json", "text")
+
+
+def _log_format(env: Mapping[str, str], default: str) -> str:
+    """COPYDESK_LOG_FORMAT as both readers take it (`Settings.from_env`, `log_format_from_env`)."""
+    return env.get("COPYDESK_LOG_FORMAT", default).lower()
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -326,3 +326,12 @@ def test_readme_example_record_is_what_copydesk_makes_of_the_example_input():
     assert {k: made[k] for k in exact} == {k: example_out[k] for k in exact}
     assert made["text"].startswith(example_out["text"].removesuffix("..."))
     assert set(made) == set(example_out)
+
+
+def test_the_settings_error_line_takes_the_log_format_as_settings_do():
+    from streams.settings import Settings, log_format_from_env
+
+    for value in ("TEXT", "json", "Json"):
+        assert log_format_from_env({"COPYDESK_LOG_FORMAT": value}) == Settings.from_env({"COPYDESK_LOG_FORMAT": value}).log_format
+    assert log_format_from_env({"COPYDESK_LOG_FORMAT": " text"}) == Settings().log_format  # Settings refuses it
+    assert log_format_from_env({}) == Settings().log_format
